@@ -1,0 +1,41 @@
+"""``preftree demo``: the whole explain pipeline on the example data shipped in the package."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from ..data import load_judges, load_pairs
+from ..explain import ExplainConfig
+from .explain import run_and_write
+
+__all__ = ["demo", "example_path"]
+
+DEMO_FEATURES = ["columns:helpfulness,correctness,coherence,complexity,verbosity", "style"]
+
+
+def example_path(name: str) -> Path:
+    """Path of a file shipped in ``preftree/examples``."""
+    return Path(str(resources.files("preftree") / "examples" / name))
+
+
+@click.command()
+@click.option("--out", default="preftree-demo", show_default=True, type=click.Path(path_type=Path),
+              help="Output folder.")
+@click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--quiet", is_flag=True)
+def demo(out: Path, bootstrap: int, seed: int, quiet: bool) -> None:
+    """Run explain on shipped, illustrative example data: two LLM judges and a human label.
+
+    The data is synthetic (written for this package, not real judgments): 300 pairs rated on the
+    five HelpSteer2 attributes, with a verbosity-loving judge and a correctness-first judge.
+    """
+    pairs = load_pairs(example_path("demo_pairs.jsonl"), label_name="human")
+    judges = load_judges([example_path("demo_judges")], pairs=pairs)
+    if not quiet:
+        click.echo(f"demo data: {example_path('')} (synthetic, illustrative)\n")
+    run_and_write(pairs, judges, DEMO_FEATURES, ExplainConfig(bootstrap=bootstrap, seed=seed), out,
+                  quiet, include_label=True)

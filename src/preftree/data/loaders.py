@@ -1,0 +1,247 @@
+"""Loading pairs and judge verdicts from files into the shared data model."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from .files import SUPPORTED_SUFFIXES, Table, read_table
+from .labels import parse_labels
+from .model import Judgment, JudgmentSet, Pair, PairSet
+
+__all__ = ["PAIR_ALIASES", "load_judges", "load_judgments", "load_pairs", "pairs_from_table"]
+
+PAIR_COLUMNS = ("id", "prompt", "response_1", "response_2")
+PAIR_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("pair_id", "index", "question_id"),
+    "prompt": ("question", "instruction", "input"),
+    "response_1": ("response_A", "response_a", "output_1"),
+    "response_2": ("response_B", "response_b", "output_2"),
+}
+"""Column names used for the canonical ones when the canonical column is absent (JudgeBench,
+AlpacaEval, LLMBar). An explicit ``--map`` always wins."""
+
+
+def _resolve_columns(columns: Sequence[str], mapping: Mapping[str, str], required: Sequence[str],
+                     aliases: Mapping[str, Sequence[str]], path: Path) -> dict[str, str]:
+    resolved: dict[str, str] = {}
+    for canonical in required:
+        if canonical in mapping:
+            source = mapping[canonical]
+            if source not in columns:
+                raise InputError(f"--map names column {source!r} for {canonical!r}, but the file "
+                                 f"has only {', '.join(map(repr, columns))}", path=path)
+            resolved[canonical] = source
+        elif canonical in columns:
+            resolved[canonical] = canonical
+        else:
+            found = [a for a in aliases.get(canonical, ()) if a in columns]
+            if len(found) == 1:
+                resolved[canonical] = found[0]
+    missing = [c for c in required if c not in resolved]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(map(repr, missing))}; expected {', '.join(required)} "
+            f"(or map them with --map {missing[0]}=COLUMN); found {', '.join(map(repr, columns))}",
+            path=path)
+    return resolved
+
+
+def _check_prompt(value: Any, table: Table, position: int) -> Any:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, list) and value and all(
+            isinstance(m, Mapping) and isinstance(m.get("role"), str)
+            and isinstance(m.get("content"), str) for m in value):
+        return [{"role": m["role"], "content": m["content"]} for m in value]
+    raise InputError(f"{table.where(position)}: 'prompt' must be a string or a list of "
+                     f"{{role, content}} messages, found {type(value).__name__}", path=table.path)
+
+
+def _clean_metadata(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
+                     label_column: str | None = None, label_format: str = "auto",
+                     label_name: str = "label", name: str | None = None) -> PairSet:
+    """Build a :class:`PairSet` from a read table (see :func:`load_pairs`)."""
+    mapping = dict(mapping or {})
+    frame = table.frame
+    columns = [str(c) for c in frame.columns]
+    if label_column is None and "label" in mapping:
+        label_column = mapping["label"]
+    resolved = _resolve_columns(columns, mapping, PAIR_COLUMNS, PAIR_ALIASES, table.path)
+    if label_column is None and "label" in columns:
+        label_column = "label"
+    if label_column is not None and label_column not in columns:
+        raise InputError(f"label column {label_column!r} not found; found "
+                         f"{', '.join(map(repr, columns))}", path=table.path)
+    labels: list[int | None] = [None] * len(frame)
+    if label_column is not None:
+        labels, _ = parse_labels(frame[label_column].tolist(), label_format, source=str(table.path),
+                                 column=label_column,
+                                 locations=[table.where(i) for i in range(len(frame))])
+    used = set(resolved.values()) | ({label_column} if label_column else set())
+    extra = [c for c in columns if c not in used]
+    pairs: list[Pair] = []
+    seen: dict[str, int] = {}
+    records = frame.to_dict("records")
+    for position, record in enumerate(records):
+        raw_id = record[resolved["id"]]
+        if raw_id is None or (isinstance(raw_id, float) and math.isnan(raw_id)):
+            raise InputError(f"{table.where(position)}: empty 'id'", path=table.path)
+        pair_id = str(raw_id.item() if isinstance(raw_id, np.generic) else raw_id)
+        if pair_id in seen:
+            raise InputError(f"{table.where(position)}: duplicate id {pair_id!r} (first at "
+                             f"{table.where(seen[pair_id])})", path=table.path)
+        seen[pair_id] = position
+        prompt = _check_prompt(record[resolved["prompt"]], table, position)
+        responses = []
+        for key in ("response_1", "response_2"):
+            text = record[resolved[key]]
+            if not isinstance(text, str):
+                raise InputError(f"{table.where(position)}: {key!r} (column {resolved[key]!r}) must "
+                                 f"be a string, found {text!r:.60}", path=table.path)
+            responses.append(text)
+        metadata = {c: _clean_metadata(record[c]) for c in extra}
+        pairs.append(Pair(pair_id, prompt, responses[0], responses[1], labels[position], metadata))
+    if not pairs:
+        raise InputError("no pairs in file", path=table.path)
+    return PairSet(pairs, name=name or table.path.stem, label_name=label_name,
+                   source=str(table.path))
+
+
+def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
+               label_column: str | None = None, label_format: str = "auto",
+               label_name: str = "label") -> PairSet:
+    """Load pairs from JSONL / JSON / CSV / Parquet.
+
+    Columns ``id, prompt, response_1, response_2`` (or aliases, or ``mapping``); a ``label`` column
+    (or ``label_column``) becomes the gold/human preference, its format auto-detected unless named.
+    Every other column is kept as metadata (e.g. rating columns ``helpfulness_1``).
+    """
+    return pairs_from_table(read_table(path), mapping=mapping, label_column=label_column,
+                            label_format=label_format, label_name=label_name)
+
+
+_LETTER_ERRORS = {"API-ERROR", "FORMAT-ERROR"}
+
+
+def _order_verdict(value: Any, swapped: bool) -> int | None:
+    """A verdict in one presentation order, in the pair's original orientation.
+
+    Numbers are taken as already oriented (-1/0/+1); letters are the raw answer in that order
+    (``A`` = the response shown first), so ``A`` in the swapped order means response_2.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        letter = value.strip().upper()
+        if letter in ("A", "B"):
+            first = -1 if letter == "A" else 1
+            return -first if swapped else first
+        if letter in _LETTER_ERRORS or letter == "":
+            return None
+        try:
+            value = float(letter)
+        except ValueError:
+            raise ValueError(value) from None
+    number = float(value)
+    if number not in (-1.0, 0.0, 1.0):
+        raise ValueError(value)
+    return int(number)
+
+
+def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
+                   name: str | None = None) -> list[JudgmentSet]:
+    """Load a judge file in the layout of RLHFlow's ``collect_llm_preferences.py`` output.
+
+    Columns: ``index`` (the pair id; ``id`` or ``pair_id`` also work), ``preference`` (-1/0/+1),
+    optional ``model`` (the judge; default: ``name`` or the file name) and the per-order verdicts
+    ``preference_orig_order`` / ``preference_swapped_order``. A file holding several models gives
+    one :class:`JudgmentSet` each. With ``pairs``, ids that match no pair are an error.
+    """
+    table = read_table(path)
+    frame = table.frame
+    columns = [str(c) for c in frame.columns]
+    id_column = next((c for c in ("index", "id", "pair_id") if c in columns), None)
+    if id_column is None or "preference" not in columns:
+        raise InputError("a judge file needs the columns 'index' (pair id) and 'preference' "
+                         "(-1 = response_1 better, 0 = none, +1 = response_2 better); found "
+                         f"{', '.join(map(repr, columns))}", path=table.path)
+    default_judge = name or table.path.stem
+    by_judge: dict[str, list[Judgment]] = {}
+    records = frame.to_dict("records")
+    for position, record in enumerate(records):
+        raw_id = record[id_column]
+        pair_id = str(raw_id.item() if isinstance(raw_id, np.generic) else raw_id)
+        judge = str(record["model"]) if "model" in record and isinstance(record["model"], str) \
+            else default_judge
+        try:
+            preference = _order_verdict(record["preference"], swapped=False)
+            orig = _order_verdict(record.get("preference_orig_order"), swapped=False)
+            swapped = _order_verdict(record.get("preference_swapped_order"), swapped=True)
+        except ValueError as exc:
+            raise InputError(f"{table.where(position)}: verdict {exc.args[0]!r} is not -1, 0, +1 "
+                             "(or 'A'/'B' in the per-order columns)", path=table.path) from None
+        if preference is None:
+            raise InputError(f"{table.where(position)}: empty 'preference'", path=table.path)
+        extra = {k: _clean_metadata(v) for k, v in record.items() if k not in
+                 (id_column, "model", "preference", "preference_orig_order",
+                  "preference_swapped_order")}
+        by_judge.setdefault(judge, []).append(Judgment(pair_id, judge, preference, orig, swapped,
+                                                       extra))
+    if not by_judge:
+        raise InputError("no verdicts in file", path=table.path)
+    sets = []
+    for judge, judgments in by_judge.items():
+        try:
+            judgment_set = JudgmentSet(judge, judgments, source=str(table.path))
+        except ValueError as exc:
+            raise InputError(str(exc), path=table.path) from None
+        if pairs is not None:
+            _check_ids(judgment_set, pairs, table.path)
+        sets.append(judgment_set)
+    return sets
+
+
+def _check_ids(judgments: JudgmentSet, pairs: PairSet, path: Path) -> None:
+    unknown = [i for i in judgments.ids if i not in pairs]
+    if unknown:
+        examples = ", ".join(map(repr, unknown[:5]))
+        raise InputError(f"{len(unknown)} of {len(judgments)} verdicts of judge "
+                         f"{judgments.judge!r} name pair ids that are not in {pairs.source or 'the pairs'} "
+                         f"(e.g. {examples}); the judge file's 'index' must be the pair 'id'",
+                         path=path)
+
+
+def load_judges(paths: Iterable[str | Path], *, pairs: PairSet | None = None) -> list[JudgmentSet]:
+    """Load judge files and folders of judge files (sorted by name); judge names must be unique."""
+    sets: list[JudgmentSet] = []
+    for entry in paths:
+        entry = Path(entry)
+        if entry.is_dir():
+            files = sorted(p for p in entry.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            if not files:
+                raise InputError(f"no judge files ({', '.join(SUPPORTED_SUFFIXES)}) in folder",
+                                 path=entry)
+        else:
+            files = [entry]
+        for file in files:
+            sets.extend(load_judgments(file, pairs=pairs))
+    names = [s.judge for s in sets]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(f"judge name(s) {', '.join(map(repr, duplicates))} appear in more than "
+                         "one file; give each judge one file or distinct 'model' values")
+    return sets

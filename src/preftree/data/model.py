@@ -1,0 +1,191 @@
+"""The one data model every command shares: pairs of responses and judges' verdicts on them.
+
+Preference convention (RLHFlow's collection script): ``-1`` = response_1 better, ``+1`` = response_2
+better, ``0`` = no clear preference (a tie, or a verdict that flipped when the order was swapped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Judgment", "JudgmentSet", "Message", "Pair", "PairSet", "Prompt"]
+
+Message = Mapping[str, str]
+"""A chat message ``{"role": ..., "content": ...}``."""
+
+Prompt = Union[str, Sequence[Message]]
+"""A single-turn prompt string, or a multi-turn conversation (the last turn is the user's)."""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two responses to one prompt, with an optional gold/human ``label`` in {-1, 0, +1}."""
+
+    id: str
+    prompt: Prompt
+    response_1: str
+    response_2: str
+    label: int | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def swapped(self) -> Pair:
+        """The same pair with the responses in the other order (and the label flipped)."""
+        label = None if self.label is None else -self.label
+        return Pair(self.id, self.prompt, self.response_2, self.response_1, label, self.metadata)
+
+    def prompt_text(self) -> str:
+        """The prompt flattened to text: multi-turn conversations as ``role: content`` lines."""
+        if isinstance(self.prompt, str):
+            return self.prompt
+        return "\n".join(f"{m['role']}: {m['content']}" for m in self.prompt)
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """One judge's verdict on one pair, with the verdicts of both presentation orders when known.
+
+    ``preference_orig_order`` and ``preference_swapped_order`` are both expressed in the pair's
+    original orientation (-1 = response_1 better), so a position-consistent judge has them equal.
+    """
+
+    pair_id: str
+    judge: str
+    preference: int
+    preference_orig_order: int | None = None
+    preference_swapped_order: int | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_both_orders(self) -> bool:
+        return self.preference_orig_order is not None and self.preference_swapped_order is not None
+
+
+class PairSet:
+    """An ordered collection of pairs with unique ids; the input of every pipeline stage."""
+
+    def __init__(
+        self,
+        pairs: Iterable[Pair],
+        *,
+        name: str = "pairs",
+        label_name: str = "label",
+        source: str | None = None,
+    ) -> None:
+        self._pairs: list[Pair] = list(pairs)
+        self._index: dict[str, int] = {}
+        for position, pair in enumerate(self._pairs):
+            if pair.id in self._index:
+                raise ValueError(f"duplicate pair id {pair.id!r}")
+            self._index[pair.id] = position
+        self.name = name
+        self.label_name = label_name
+        self.source = source
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __iter__(self) -> Iterator[Pair]:
+        return iter(self._pairs)
+
+    def __getitem__(self, pair_id: str) -> Pair:
+        return self._pairs[self._index[pair_id]]
+
+    def __contains__(self, pair_id: object) -> bool:
+        return pair_id in self._index
+
+    def __repr__(self) -> str:
+        return f"PairSet(name={self.name!r}, n={len(self)}, has_labels={self.has_labels})"
+
+    @property
+    def ids(self) -> list[str]:
+        return [pair.id for pair in self._pairs]
+
+    @property
+    def has_labels(self) -> bool:
+        return any(pair.label is not None for pair in self._pairs)
+
+    def labels(self) -> pd.Series:
+        """Gold/human preferences indexed by pair id (missing labels dropped)."""
+        data = {p.id: p.label for p in self._pairs if p.label is not None}
+        return pd.Series(data, dtype="int8", name=self.label_name)
+
+    def metadata_column(self, name: str) -> np.ndarray:
+        """A metadata value for every pair, in order (``KeyError`` naming the first pair without it)."""
+        values = []
+        for pair in self._pairs:
+            if name not in pair.metadata:
+                raise KeyError(f"pair {pair.id!r} has no column {name!r}")
+            values.append(pair.metadata[name])
+        return np.asarray(values, dtype=object)
+
+    def metadata_columns(self) -> list[str]:
+        """Metadata keys present on the first pair (files give every row the same columns)."""
+        return list(self._pairs[0].metadata) if self._pairs else []
+
+    def as_judgments(self, judge: str | None = None) -> JudgmentSet:
+        """The labels as a judge, so gold/human labels take part in agreement tables."""
+        name = judge or self.label_name
+        return JudgmentSet(
+            name, (Judgment(p.id, name, int(p.label)) for p in self._pairs if p.label is not None)
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per pair: id, prompt, response_1, response_2, label and the metadata columns."""
+        rows = []
+        for pair in self._pairs:
+            row = {"id": pair.id, "prompt": pair.prompt, "response_1": pair.response_1,
+                   "response_2": pair.response_2, "label": pair.label}
+            row.update(pair.metadata)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def subset(self, ids: Iterable[str]) -> PairSet:
+        """The pairs with these ids, in the given order."""
+        return PairSet((self[i] for i in ids), name=self.name, label_name=self.label_name,
+                       source=self.source)
+
+
+class JudgmentSet:
+    """One judge's verdicts, keyed by pair id."""
+
+    def __init__(self, judge: str, judgments: Iterable[Judgment], *, source: str | None = None) -> None:
+        self.judge = judge
+        self.source = source
+        self._by_id: dict[str, Judgment] = {}
+        for judgment in judgments:
+            if judgment.pair_id in self._by_id:
+                raise ValueError(f"judge {judge!r} has two verdicts for pair {judgment.pair_id!r}")
+            self._by_id[judgment.pair_id] = judgment
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __iter__(self) -> Iterator[Judgment]:
+        return iter(self._by_id.values())
+
+    def __getitem__(self, pair_id: str) -> Judgment:
+        return self._by_id[pair_id]
+
+    def __contains__(self, pair_id: object) -> bool:
+        return pair_id in self._by_id
+
+    def __repr__(self) -> str:
+        return f"JudgmentSet(judge={self.judge!r}, n={len(self)})"
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._by_id)
+
+    @property
+    def has_both_orders(self) -> bool:
+        return any(j.has_both_orders for j in self._by_id.values())
+
+    def preferences(self) -> pd.Series:
+        """Preferences indexed by pair id."""
+        return pd.Series({k: j.preference for k, j in self._by_id.items()}, dtype="int8",
+                         name=self.judge)

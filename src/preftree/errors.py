@@ -1,0 +1,52 @@
+"""The exception hierarchy of preftree.
+
+Every error preftree raises on purpose derives from :class:`PreftreeError`, so callers can catch
+one root. The CLI maps :class:`InputError` (bad files, columns, labels) to exit code 2.
+
+    PreftreeError
+    ├── InputError            bad input data: names the file, line/row and what was expected
+    ├── UntrustedPickleError  refusing to unpickle a file the user did not trust
+    ├── MissingDependencyError an optional extra (e.g. ``preftree[hf]``) is not installed
+    └── FormatError           a preftree JSON file of an unknown or newer format
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "FormatError",
+    "InputError",
+    "MissingDependencyError",
+    "PreftreeError",
+    "UntrustedPickleError",
+]
+
+
+class PreftreeError(Exception):
+    """Root of every error preftree raises deliberately."""
+
+
+class InputError(PreftreeError, ValueError):
+    """Input data is malformed; the message says where (file, line or row) and what was expected."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None) -> None:
+        self.path = None if path is None else str(path)
+        self.line = line
+        if self.path is not None and line is not None:
+            message = f"{self.path}:{line}: {message}"
+        elif self.path is not None:
+            message = f"{self.path}: {message}"
+        super().__init__(message)
+
+
+class UntrustedPickleError(PreftreeError):
+    """A pickle file was about to be loaded without an explicit ``trust_pickle=True``."""
+
+
+class MissingDependencyError(PreftreeError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""
+
+
+class FormatError(PreftreeError, ValueError):
+    """A serialized preftree object has an unknown format or version."""

@@ -1,0 +1,142 @@
+"""Writing and printing explain's results: summary.json, tree.json, importances.csv, tree.png."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._io import atomic_dir
+from ..report.tree_plot import draw_tree
+from ..tree.text import format_number
+from .analysis import ExplainResult, JudgeExplanation
+
+__all__ = ["format_judge", "format_result", "judge_folder_name", "write_outputs"]
+
+
+def judge_folder_name(judge: str) -> str:
+    """A file-system-safe folder name for a judge.
+
+    >>> judge_folder_name("meta-llama/Llama-3.1-70B")
+    'meta-llama_Llama-3.1-70B'
+    """
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", judge).strip("._") or "judge"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def _dump(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, default=_json_default, allow_nan=True) + "\n",
+                    encoding="utf-8")
+
+
+def _write_judge(explanation: JudgeExplanation, folder: Path, result: ExplainResult) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = explanation.summary()
+    summary["feature_specs"] = result.features.specs
+    summary["seed"] = result.config.seed
+    _dump(folder / "summary.json", summary)
+    explanation.tree.save(folder / "tree.json", metadata={"features": result.features.specs,
+                                                           "pairs": result.pairs.source})
+    explanation.importances.to_csv(folder / "importances.csv", index=False)
+    explanation.leaves.to_csv(folder / "leaves.csv", index=False)
+    draw_tree(explanation.tree, folder / "tree.png", title=explanation.judge)
+
+
+def write_outputs(result: ExplainResult, out_dir: str | Path) -> Path:
+    """Write all outputs into ``out_dir`` atomically (a crash leaves no partial folder).
+
+    One judge: the files sit in ``out_dir``. Several: one sub-folder per judge, plus
+    ``agreement.csv``, ``agreement_counts.csv``, ``consistency.csv`` and an overall ``summary.json``.
+    """
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        if len(result.judges) == 1:
+            _write_judge(result.judges[0], tmp, result)
+        else:
+            folders = {}
+            for explanation in result.judges:
+                name = judge_folder_name(explanation.judge)
+                while name in folders.values():
+                    name += "_"
+                folders[explanation.judge] = name
+                _write_judge(explanation, tmp / name, result)
+            overview = {
+                "n_pairs": len(result.pairs),
+                "pairs": result.pairs.source,
+                "features": result.features.feature_names,
+                "feature_specs": result.features.specs,
+                "label": result.label_judge,
+                "judges": [{**_headline(e), "folder": folders[e.judge]} for e in result.judges],
+            }
+            _dump(tmp / "summary.json", overview)
+        result.agreement.to_csv(tmp / "agreement.csv", index_label="judge")
+        result.agreement_counts.to_csv(tmp / "agreement_counts.csv", index_label="judge")
+        if len(result.consistency):
+            result.consistency.to_csv(tmp / "consistency.csv", index=False)
+    return out_dir
+
+
+def _headline(explanation: JudgeExplanation) -> dict[str, Any]:
+    summary = explanation.summary()
+    keys = ("judge", "n_pairs", "n_ties_dropped", "depth", "cv_accuracy", "cv_accuracy_ci",
+            "majority_baseline", "best_single_feature", "agreement_with_label", "consistency")
+    headline = {k: summary[k] for k in keys if k in summary}
+    headline["top_feature"] = summary["importances"][0]["feature"] if summary["importances"] else None
+    return headline
+
+
+def _percent(value: float) -> str:
+    return "n/a" if value is None or not np.isfinite(value) else f"{100 * value:.1f}%"
+
+
+def format_judge(explanation: JudgeExplanation) -> str:
+    """The tree, the importance table and accuracy vs baselines, for the terminal."""
+    cv = explanation.cv
+    low, high = cv.accuracy_ci
+    best = cv.best_single_feature
+    lines = [f"== {explanation.judge}: {explanation.tree.n_pairs_} pairs, "
+             f"{explanation.tree.n_ties_dropped_} ties dropped, depth {explanation.tree.depth_}", "",
+             explanation.tree.export_text(), "",
+             f"{'feature':<28} {'importance':>10}   95% interval"]
+    for row in explanation.importances.itertuples():
+        lines.append(f"{row.feature:<28} {row.mean:>10.3f}   [{row.ci_low:.3f}, {row.ci_high:.3f}]")
+    lines += ["",
+              f"cross-validated accuracy ({cv.folds}-fold): {_percent(cv.accuracy)} "
+              f"[{_percent(low)}, {_percent(high)}]",
+              f"majority baseline:              {_percent(cv.majority_baseline)}",
+              f"best single feature:            {_percent(best['accuracy'])} "
+              f"({best['feature']}, {best['direction']})"]
+    for key, label in (("agreement_with_label", "agreement with label"),
+                       ("consistency", "consistency under swap")):
+        if key in explanation.extra:
+            lines.append(f"{label + ':':<31} {_percent(explanation.extra[key])}")
+    return "\n".join(lines)
+
+
+def format_result(result: ExplainResult) -> str:
+    """All judges: full detail for one, a ranked table for several."""
+    if len(result.judges) == 1:
+        return format_judge(result.judges[0])
+    lines = [f"{len(result.judges)} judges on {len(result.pairs)} pairs, features: "
+             f"{', '.join(result.features.feature_names)}", "",
+             f"{'judge':<24} {'pairs':>6} {'tree acc':>9} {'majority':>9} {'best 1-feat':>11} "
+             f"{'vs label':>9} {'consist.':>9}  top feature"]
+    ranked = sorted(result.judges, key=lambda e: -e.extra.get("agreement_with_label", -1.0))
+    for e in ranked:
+        top = e.importances.iloc[0]
+        lines.append(
+            f"{e.judge[:24]:<24} {e.tree.n_pairs_:>6} {_percent(e.cv.accuracy):>9} "
+            f"{_percent(e.cv.majority_baseline):>9} {_percent(e.cv.best_single_feature['accuracy']):>11} "
+            f"{_percent(e.extra.get('agreement_with_label', np.nan)):>9} "
+            f"{_percent(e.extra.get('consistency', np.nan)):>9}  {top['feature']} ({format_number(float(top['mean']))})")
+    return "\n".join(lines)

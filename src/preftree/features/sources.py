@@ -1,0 +1,152 @@
+"""Feature sources: where the per-response attribute values come from.
+
+A source turns a :class:`~preftree.data.PairSet` into two frames of per-response values (response_1
+and response_2, one row per pair, one column per feature). Sources are named by a spec string:
+
+- ``columns:NAME[,NAME]`` — numeric columns ``NAME_1`` / ``NAME_2`` of the pairs file.
+- ``scores:FILE`` — a per-pair scores file: ``id`` and ``<attr>_1`` / ``<attr>_2`` columns
+  (the output of ``preftree score``).
+- ``style`` — the built-in text features of :mod:`preftree.features.style`.
+- ``model:PATH`` — scores from a reward model, computed through the scoring engine (needs
+  ``preftree[hf]``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from ..data.files import read_table
+from ..data.model import PairSet
+from ..errors import InputError
+from .style import style_features
+
+__all__ = ["ColumnsSource", "FeatureSource", "ScoresSource", "StyleSource", "parse_feature_spec"]
+
+
+class FeatureSource(Protocol):
+    """Anything that yields per-response feature values for a set of pairs."""
+
+    spec: str
+
+    def values(self, pairs: PairSet) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Per-response values for response_1 and response_2, indexed by pair id."""
+        ...
+
+
+def _numeric(values: np.ndarray, feature: str, pairs: PairSet, origin: str) -> np.ndarray:
+    out = np.empty(len(values), dtype=np.float64)
+    for position, value in enumerate(values):
+        try:
+            out[position] = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"feature {feature!r}: value {value!r} of pair {pairs.ids[position]!r} "
+                             f"(row {position + 1}) is not a number", path=origin) from None
+    return out
+
+
+@dataclass
+class ColumnsSource:
+    """Numeric per-response columns ``NAME_1`` / ``NAME_2`` of the pairs file."""
+
+    names: tuple[str, ...]
+    spec: str = ""
+
+    def values(self, pairs: PairSet) -> tuple[pd.DataFrame, pd.DataFrame]:
+        available = pairs.metadata_columns()
+        frames: list[dict[str, np.ndarray]] = [{}, {}]
+        for name in self.names:
+            for side in (1, 2):
+                column = f"{name}_{side}"
+                if column not in available:
+                    pairs_found = sorted({c[:-2] for c in available if c.endswith(("_1", "_2"))})
+                    raise InputError(f"feature columns:{name} needs columns {name}_1 and {name}_2; "
+                                     f"per-response columns found: {', '.join(pairs_found) or 'none'}",
+                                     path=pairs.source)
+                frames[side - 1][name] = _numeric(pairs.metadata_column(column), column, pairs,
+                                                  pairs.source or "pairs")
+        return (pd.DataFrame(frames[0], index=pairs.ids), pd.DataFrame(frames[1], index=pairs.ids))
+
+
+@dataclass
+class ScoresSource:
+    """A per-pair scores file with ``id`` and ``<attr>_1`` / ``<attr>_2`` columns."""
+
+    path: Path
+    spec: str = ""
+
+    def values(self, pairs: PairSet) -> tuple[pd.DataFrame, pd.DataFrame]:
+        table = read_table(self.path)
+        frame = table.frame
+        id_column = next((c for c in ("id", "pair_id", "index") if c in frame.columns), None)
+        if id_column is None:
+            raise InputError(f"a scores file needs an 'id' column; found {list(frame.columns)}",
+                             path=self.path)
+        attrs = [str(c)[:-2] for c in frame.columns
+                 if str(c).endswith("_1") and f"{str(c)[:-2]}_2" in frame.columns]
+        if not attrs:
+            raise InputError("a scores file needs column pairs <attr>_1 and <attr>_2; found "
+                             f"{list(frame.columns)}", path=self.path)
+        ids = frame[id_column].astype(str)
+        if ids.duplicated().any():
+            raise InputError(f"duplicate id {ids[ids.duplicated()].iloc[0]!r}", path=self.path)
+        frame = frame.set_index(ids)
+        missing = [i for i in pairs.ids if i not in frame.index]
+        if missing:
+            raise InputError(f"{len(missing)} of {len(pairs)} pairs have no scores "
+                             f"(e.g. {', '.join(map(repr, missing[:5]))})", path=self.path)
+        frame = frame.loc[pairs.ids]
+        sides = []
+        for side in (1, 2):
+            data = {a: _numeric(frame[f"{a}_{side}"].to_numpy(), f"{a}_{side}", pairs,
+                                str(self.path)) for a in attrs}
+            sides.append(pd.DataFrame(data, index=pairs.ids))
+        return sides[0], sides[1]
+
+
+@dataclass
+class StyleSource:
+    """The built-in style features of each response's text."""
+
+    spec: str = "style"
+
+    def values(self, pairs: PairSet) -> tuple[pd.DataFrame, pd.DataFrame]:
+        first = style_features(p.response_1 for p in pairs).set_axis(pairs.ids)
+        second = style_features(p.response_2 for p in pairs).set_axis(pairs.ids)
+        return first, second
+
+
+# Sources that need optional extras are registered as lazy "module:callable" strings.
+_LAZY_SOURCES = {"model": "preftree.scoring.features:model_source"}
+
+
+def parse_feature_spec(spec: str) -> FeatureSource:
+    """Turn a ``--features`` spec string into a :class:`FeatureSource`.
+
+    >>> parse_feature_spec("columns:helpfulness,verbosity").names
+    ('helpfulness', 'verbosity')
+    """
+    kind, _, argument = spec.partition(":")
+    kind = kind.strip()
+    if kind == "style" and not argument:
+        return StyleSource()
+    if kind == "columns" and argument:
+        names = tuple(n.strip() for n in argument.split(",") if n.strip())
+        return ColumnsSource(names, spec)
+    if kind == "scores" and argument:
+        return ScoresSource(Path(argument), spec)
+    if kind in _LAZY_SOURCES and argument:
+        module_name, _, attr = _LAZY_SOURCES[kind].partition(":")
+        try:
+            factory = getattr(importlib.import_module(module_name), attr)
+        except ModuleNotFoundError as exc:
+            raise InputError(f"feature source {kind!r} is not available ({exc}); install "
+                             "preftree[hf]") from None
+        return factory(argument, spec)
+    raise InputError(f"unknown feature spec {spec!r}; expected 'style', 'columns:NAME[,NAME]', "
+                     "'scores:FILE' or 'model:PATH'")

@@ -1,0 +1,67 @@
+"""Bootstrap feature importances: how stable is the tree's story across resamples of the pairs?"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from ._folds import parallel_map
+from .estimator import check_preferences
+
+if TYPE_CHECKING:
+    from .estimator import PreferenceTree
+
+__all__ = ["bootstrap_importances", "prepared_training_data"]
+
+
+def prepared_training_data(tree: PreferenceTree, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` as float32 and ``y`` as preferences, ties handled as the fitted tree handles them."""
+    check_is_fitted(tree, "structure_")
+    frame = X if isinstance(X, pd.DataFrame) else None
+    if frame is not None and hasattr(tree, "feature_names_in_"):
+        missing = [c for c in tree.feature_names_in_ if c not in frame.columns]
+        if missing:
+            raise ValueError(f"X lacks the tree's features {missing}")
+        frame = frame[list(tree.feature_names_in_)]
+    matrix = np.ascontiguousarray((frame if frame is not None else X), dtype=np.float32)
+    labels = check_preferences(y)
+    if tree.ties == "drop":
+        keep = labels != 0
+        matrix, labels = matrix[keep], labels[keep]
+    return matrix, labels
+
+
+def bootstrap_importances(tree: PreferenceTree, X: Any, y: Any, n: int = 100, *,
+                          random_state: int | None = None, n_jobs: int | None = None) -> pd.DataFrame:
+    """Refit ``n`` times on bootstrap resamples of the pairs at the fitted depth.
+
+    A resample is expressed as integer sample weights (how often each pair was drawn), which is the
+    same fit as copying the drawn rows without the copy. Returns one row per feature with
+    ``feature, mean, std, ci_low, ci_high`` (2.5th and 97.5th percentiles), most important first.
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    matrix, labels = prepared_training_data(tree, X, y)
+    rng = np.random.default_rng(random_state if random_state is not None else tree.random_state)
+    size = len(labels)
+    draws = [np.bincount(rng.integers(0, size, size), minlength=size).astype(np.float64)
+             for _ in range(n)]
+
+    def refit(weights: np.ndarray) -> np.ndarray:
+        fitted = tree._fit_tree(matrix, labels, tree.depth_, weights)
+        return fitted.feature_importances_
+
+    jobs = n_jobs if n_jobs is not None else tree.n_jobs
+    samples = np.vstack(parallel_map(refit, [(w,) for w in draws], jobs))
+    table = pd.DataFrame({
+        "feature": tree.feature_names_,
+        "mean": samples.mean(axis=0),
+        "std": samples.std(axis=0, ddof=1) if n > 1 else np.zeros(samples.shape[1]),
+        "ci_low": np.percentile(samples, 2.5, axis=0),
+        "ci_high": np.percentile(samples, 97.5, axis=0),
+        "fitted": tree.feature_importances_,
+    })
+    return table.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)

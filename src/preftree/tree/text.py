@@ -1,0 +1,75 @@
+"""Trees and decision paths in words."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .estimator import PreferenceTree
+
+__all__ = ["explain_row", "format_number", "leaf_summary", "tree_text"]
+
+
+def format_number(value: float) -> str:
+    """Compact, readable numbers for thresholds and feature values.
+
+    >>> format_number(0.5), format_number(-1.234567), format_number(15234.5), format_number(3.0)
+    ('0.5', '-1.23', '15,234', '3')
+    """
+    if not np.isfinite(value):
+        return str(value)
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    text = f"{value:.3g}"
+    return "0" if text == "-0" else text
+
+
+def leaf_summary(tree: PreferenceTree, leaf: int) -> str:
+    """``P(response_2 better) = 0.87 (n = 412)`` for one leaf (and P(tie) when ties are a class)."""
+    structure = tree.structure_
+    proba = structure.proba(np.array([leaf]))[0]
+    classes = [int(c) for c in tree.classes_]
+    p2 = proba[classes.index(1)] if 1 in classes else 0.0
+    text = f"P(response_2 better) = {p2:.2f}"
+    if 0 in classes:
+        text += f", P(tie) = {proba[classes.index(0)]:.2f}"
+    return f"{text} (n = {int(structure.n_samples[leaf])})"
+
+
+def explain_row(tree: PreferenceTree, row: np.ndarray) -> str:
+    """One pair's decision path, e.g. ``a_diff = 1.2 > 0.5 → b_diff = 0.3 ≤ 0.5 → P(...) = 0.87 (n = 412)``."""
+    structure = tree.structure_
+    names = tree.feature_names_
+    steps, leaf = structure.path(row)
+    parts = []
+    for node, went_left in steps:
+        feature = int(structure.feature[node])
+        value = float(np.float32(row[feature]))
+        sign = "≤" if went_left else ">"
+        parts.append(f"{names[feature]} = {format_number(value)} {sign} "
+                     f"{format_number(float(structure.threshold[node]))}")
+    parts.append(leaf_summary(tree, leaf))
+    return " → ".join(parts)
+
+
+def tree_text(tree: PreferenceTree) -> str:
+    """The whole tree as nested if/else lines."""
+    structure = tree.structure_
+    names = tree.feature_names_
+    lines: list[str] = []
+
+    def walk(node: int, indent: str) -> None:
+        if structure.is_leaf(node):
+            lines.append(f"{indent}{leaf_summary(tree, node)}")
+            return
+        condition = f"{names[int(structure.feature[node])]} <= " \
+                    f"{format_number(float(structure.threshold[node]))}"
+        lines.append(f"{indent}if {condition}:")
+        walk(int(structure.children_left[node]), indent + "    ")
+        lines.append(f"{indent}else:  # not ({condition})")
+        walk(int(structure.children_right[node]), indent + "    ")
+
+    walk(0, "")
+    return "\n".join(lines)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from preftree.data.labels import LABEL_FORMATS, detect_label_format, parse_label, parse_labels
+from preftree.errors import InputError
+
+
+@pytest.mark.parametrize(("values", "fmt", "expected"), [
+    ([-1, 0, 1], "signed", [-1, 0, 1]),
+    ([1, 2, 1], "index", [-1, 1, -1]),
+    (["A>B", "B>A", "A=B"], "ab", [-1, 1, 0]),
+    ([1.0, 2.0, 1.5, 1.2], "alpacaeval", [-1, 1, 0, -1]),
+    ([-3, -1, 0, 2, 3], "strength", [-1, -1, 0, 1, 1]),
+    ([0, 1], "binary", [-1, 1]),
+])
+def test_every_format_parses(values: list, fmt: str, expected: list[int]) -> None:
+    parsed, used = parse_labels(values, fmt)
+    assert parsed == expected and used == fmt
+
+
+@pytest.mark.parametrize(("values", "fmt"), [
+    ([-1, 1, 0], "signed"), ([2, 1], "index"), (["B>A", "A>B"], "ab"),
+    ([1.5, 1.0, 2.0], "alpacaeval"), ([-2, 3, 0], "strength")])
+def test_auto_detection(values: list, fmt: str) -> None:
+    assert detect_label_format(values) == fmt
+    assert parse_labels(values)[1] == fmt
+
+
+@pytest.mark.parametrize("values", [[0, 1], [1, 1], [7, 8], ["yes", "no"]])
+def test_ambiguous_or_unknown_values_ask_for_the_format(values: list) -> None:
+    with pytest.raises(InputError, match="--label-format"):
+        parse_labels(values, source="x.csv")
+
+
+def test_unknown_values_are_listed_with_rows() -> None:
+    with pytest.raises(InputError) as info:
+        parse_labels([1, 2, 5, 2], "index", source="pairs.csv", column="label",
+                     locations=[f"line {i}" for i in range(2, 6)])
+    assert "line 4: 5" in str(info.value) and "pairs.csv" in str(info.value)
+
+
+def test_missing_labels_stay_missing() -> None:
+    assert parse_labels([1, None, float("nan"), 2], "index")[0] == [-1, None, None, 1]
+
+
+def test_formats_are_documented() -> None:
+    assert set(LABEL_FORMATS) == {"signed", "index", "ab", "alpacaeval", "strength", "binary"}
+    with pytest.raises(KeyError):
+        parse_label(1, "nope")
