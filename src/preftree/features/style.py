@@ -49,7 +49,7 @@ def style_of(text: str) -> dict[str, int]:
     """The style features of one response.
 
     >>> style_of("# Title\\n\\n- **one**\\n- two\\n\\n```py\\n# not a header\\n```")
-    {'length_chars': 45, 'length_words': 10, 'headers': 1, 'list_items': 2, 'bold': 1, 'code_blocks': 1}
+    {'length_chars': 50, 'length_words': 12, 'headers': 1, 'list_items': 2, 'bold': 1, 'code_blocks': 1}
     """
     prose, blocks = _split_code(text)
     return {

@@ -116,12 +116,19 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
         depths = list(range(1, int(self.max_auto_depth) + 1))
         folds = fold_indices(X, y, self.cv, self.random_state)
 
-        def score(depth: int, train: np.ndarray, test: np.ndarray) -> float:
-            tree = self._fit_tree(X[train], y[train], depth)
-            return float(np.mean(tree.predict(X[test]) == y[test]))
+        def score(train: np.ndarray, test: np.ndarray) -> list[float]:
+            # A greedy tree of depth d is the deepest tree cut at depth d, so one fit per fold
+            # scores every depth.
+            fitted = self._fit_tree(X[train], y[train], depths[-1])
+            structure = TreeStructure.from_sklearn(fitted.tree_)
+            out = []
+            for depth in depths:
+                proba = structure.proba(structure.apply(X[test], max_depth=depth))
+                out.append(float(np.mean(fitted.classes_[np.argmax(proba, axis=1)] == y[test])))
+            return out
 
-        scores = parallel_map(score, [(d, tr, te) for d in depths for tr, te in folds], self.n_jobs)
-        table = np.asarray(scores).reshape(len(depths), len(folds))
+        scores = parallel_map(score, folds, self.n_jobs)
+        table = np.asarray(scores).T  # depths × folds
         means = table.mean(axis=1)
         errors = table.std(axis=1, ddof=1) / np.sqrt(len(folds)) if len(folds) > 1 else 0 * means
         best = int(np.argmax(means))
@@ -203,11 +210,13 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
         return tree_text(self)
 
     def bootstrap_importances(self, X: Any, y: Any, n: int = 100, *, random_state: int | None = None,
-                              n_jobs: int | None = None) -> pd.DataFrame:
+                              n_jobs: int | None = None,
+                              method: Literal["auto", "exact", "histogram"] = "auto") -> pd.DataFrame:
         """Refit on ``n`` bootstrap resamples at the fitted depth; mean and 95% interval per feature."""
         from .importance import bootstrap_importances
 
-        return bootstrap_importances(self, X, y, n=n, random_state=random_state, n_jobs=n_jobs)
+        return bootstrap_importances(self, X, y, n=n, random_state=random_state, n_jobs=n_jobs,
+                                     method=method)
 
     def cross_validate(self, X: Any, y: Any, *, cv: int | None = None,
                        random_state: int | None = None) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._folds import parallel_map
 from .estimator import check_preferences
+from .histogram import bin_features, histogram_importances
 
 if TYPE_CHECKING:
     from .estimator import PreferenceTree
@@ -35,12 +36,17 @@ def prepared_training_data(tree: PreferenceTree, X: Any, y: Any) -> tuple[np.nda
 
 
 def bootstrap_importances(tree: PreferenceTree, X: Any, y: Any, n: int = 100, *,
-                          random_state: int | None = None, n_jobs: int | None = None) -> pd.DataFrame:
+                          random_state: int | None = None, n_jobs: int | None = None,
+                          method: Literal["auto", "exact", "histogram"] = "auto") -> pd.DataFrame:
     """Refit ``n`` times on bootstrap resamples of the pairs at the fitted depth.
 
     A resample is expressed as integer sample weights (how often each pair was drawn), which is the
-    same fit as copying the drawn rows without the copy. Returns one row per feature with
-    ``feature, mean, std, ci_low, ci_high`` (2.5th and 97.5th percentiles), most important first.
+    same fit as copying the drawn rows without the copy. ``method="exact"`` refits scikit-learn
+    trees; ``"histogram"`` uses :mod:`preftree.tree.histogram` (identical importances when every
+    feature has at most 256 distinct values, quantile-binned beyond); ``"auto"`` takes the histogram
+    refits when they are identical or when there are 20,000 pairs or more.
+    Returns one row per feature with ``feature, mean, std, ci_low, ci_high`` (2.5th and 97.5th
+    percentiles) and the fitted tree's own importance, most important first.
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
@@ -50,7 +56,19 @@ def bootstrap_importances(tree: PreferenceTree, X: Any, y: Any, n: int = 100, *,
     draws = [np.bincount(rng.integers(0, size, size), minlength=size).astype(np.float64)
              for _ in range(n)]
 
+    X_fit, y_fit, _ = tree._prepare(matrix, labels)
+    mirrored = len(y_fit) // size
+    binned = bin_features(X_fit) if method != "exact" else None
+    use_histogram = method == "histogram" or (
+        method == "auto" and binned is not None and (binned.exact or size >= 20_000)
+        and tree.criterion in ("log_loss", "entropy"))
+    classes = np.unique(y_fit)
+
     def refit(weights: np.ndarray) -> np.ndarray:
+        if use_histogram:
+            assert binned is not None
+            return histogram_importances(binned, np.searchsorted(classes, y_fit),
+                                         np.tile(weights, mirrored), tree.depth_, len(classes))
         fitted = tree._fit_tree(matrix, labels, tree.depth_, weights)
         return fitted.feature_importances_
 

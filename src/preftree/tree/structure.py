@@ -80,13 +80,19 @@ class TreeStructure:
                           (int(self.children_right[node]), level + 1)]
         return best
 
-    def apply(self, X: np.ndarray) -> np.ndarray:
-        """The leaf id each row of ``X`` lands in (vectorised, one step per tree level)."""
+    def apply(self, X: np.ndarray, max_depth: int | None = None) -> np.ndarray:
+        """The leaf id each row of ``X`` lands in (vectorised, one step per tree level).
+
+        With ``max_depth``, descent stops at that depth: the node reached is the leaf of the tree
+        cut there.
+        """
         X32 = np.asarray(X, dtype=np.float32)
         node = np.zeros(X32.shape[0], dtype=np.int64)
         rows = np.arange(X32.shape[0])
         active = self.feature[node] != LEAF
-        while active.any():
+        level = 0
+        while active.any() and (max_depth is None or level < max_depth):
+            level += 1
             idx = rows[active]
             current = node[idx]
             values = X32[idx, self.feature[current]].astype(np.float64)

@@ -1,0 +1,46 @@
+"""Histogram refits against scikit-learn, and depth selection by truncating the deepest tree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.tree import DecisionTreeClassifier
+
+from preftree import PreferenceTree
+from preftree.tree.histogram import bin_features, histogram_importances
+from preftree.tree.structure import TreeStructure
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_histogram_importances_equal_sklearn_on_discrete_features(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.integers(-4, 5, size=(3000, 5)).astype(float)  # rating differences: 9 values
+    y = np.where(X[:, 0] + 0.5 * X[:, 1] - 0.3 * X[:, 2] + rng.normal(size=3000) > 0, 1, 0)
+    binned = bin_features(X)
+    assert binned.exact
+    weights = np.bincount(rng.integers(0, 3000, 3000), minlength=3000).astype(float)
+    expected = DecisionTreeClassifier(criterion="log_loss", max_depth=4, random_state=0).fit(
+        X, y, sample_weight=weights).feature_importances_
+    np.testing.assert_allclose(histogram_importances(binned, y, weights, 4, 2), expected, atol=1e-12)
+
+
+def test_bootstrap_methods_agree_on_discrete_features() -> None:
+    rng = np.random.default_rng(5)
+    X = rng.integers(-3, 4, size=(800, 4)).astype(float)
+    y = np.where(X[:, 0] - X[:, 3] + rng.normal(size=800) > 0, 1, -1)
+    tree = PreferenceTree(random_state=0).fit(X, y)
+    exact = tree.bootstrap_importances(X, y, n=20, random_state=0, method="exact")
+    fast = tree.bootstrap_importances(X, y, n=20, random_state=0, method="histogram")
+    np.testing.assert_allclose(fast["mean"], exact["mean"], atol=1e-9)
+
+
+def test_truncated_tree_predicts_like_a_shallower_fit() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 4)).astype(np.float32)
+    y = np.where(X[:, 0] * X[:, 1] + X[:, 2] > 0, 1, -1)
+    deep = TreeStructure.from_sklearn(DecisionTreeClassifier(criterion="log_loss", max_depth=6,
+                                                             random_state=0).fit(X, y).tree_)
+    for depth in (1, 2, 3, 4):
+        shallow = DecisionTreeClassifier(criterion="log_loss", max_depth=depth, random_state=0).fit(X, y)
+        truncated = deep.proba(deep.apply(X, max_depth=depth))
+        np.testing.assert_allclose(truncated, shallow.predict_proba(X))
