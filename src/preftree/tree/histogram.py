@@ -20,7 +20,7 @@ __all__ = ["BinnedFeatures", "bin_features", "histogram_importances"]
 
 @dataclass(frozen=True)
 class BinnedFeatures:
-    """Bin codes (n × k) and, per feature, whether the binning is exact (one bin per value)."""
+    """Bin codes (n × k), the largest bin count, and whether every feature got one bin per value."""
 
     codes: np.ndarray
     n_bins: int

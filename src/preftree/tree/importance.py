@@ -63,12 +63,13 @@ def bootstrap_importances(tree: PreferenceTree, X: Any, y: Any, n: int = 100, *,
         method == "auto" and binned is not None and (binned.exact or size >= 20_000)
         and tree.criterion in ("log_loss", "entropy"))
     classes = np.unique(y_fit)
+    class_index = np.searchsorted(classes, y_fit)  # the same for every refit
 
     def refit(weights: np.ndarray) -> np.ndarray:
         if use_histogram:
             assert binned is not None
-            return histogram_importances(binned, np.searchsorted(classes, y_fit),
-                                         np.tile(weights, mirrored), tree.depth_, len(classes))
+            return histogram_importances(binned, class_index, np.tile(weights, mirrored),
+                                         tree.depth_, len(classes))
         fitted = tree._fit_tree(matrix, labels, tree.depth_, weights)
         return fitted.feature_importances_
 
