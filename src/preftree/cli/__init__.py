@@ -45,9 +45,11 @@ def cli() -> None:
 def _register() -> None:
     from .demo import demo
     from .explain import explain
+    from .score import score
 
     cli.add_command(explain)
     cli.add_command(demo)
+    cli.add_command(score)
 
 
 _register()

@@ -1,0 +1,232 @@
+"""The transformers backend: sequence classifiers and Decision-Tree-Reward checkpoints.
+
+Three layouts load here:
+
+- a standard ``AutoModelForSequenceClassification`` checkpoint (1 or K outputs);
+- RLHFlow's Decision-Tree-Reward checkpoints, whose config names a remote-code class: loaded as the
+  standard backbone (``AutoModel``) plus a biased linear head read from the weight files, with no
+  remote code run and every weight accounted for;
+- any other custom architecture, only with ``trust_remote_code=True``.
+
+Where the model is "backbone + linear head", preftree runs the backbone and reads the head at each
+row's last real token itself, so right-padded batches give the same scores as single sequences.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import transformers
+from torch import nn
+from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+
+from ...errors import InputError
+from ..checkpoint import Checkpoint, attribute_names
+from ..options import ScoringOptions
+
+__all__ = ["TransformersEngine", "load_engine", "pick_device", "pick_dtype"]
+
+_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+_HEAD_KEYS = ("score.weight", "score.bias")
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto`` is CUDA when present, else Apple MPS, else the CPU."""
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def pick_dtype(name: str, device: torch.device, config: Any) -> torch.dtype:
+    """``auto``: float32 on the CPU; on an accelerator the checkpoint's half dtype, else bfloat16."""
+    if name != "auto":
+        return _DTYPES[name]
+    if device.type == "cpu":
+        return torch.float32
+    saved = getattr(config, "dtype", None) or getattr(config, "torch_dtype", None)
+    if saved in (torch.float16, torch.bfloat16, "float16", "bfloat16"):
+        return _DTYPES[str(saved).removeprefix("torch.")]
+    return torch.bfloat16
+
+
+def _read_tensors(folder: Path, names: Sequence[str]) -> dict[str, torch.Tensor]:
+    """Named tensors from a checkpoint's safetensors files (sharded or not), or a .bin state dict."""
+    found: dict[str, torch.Tensor] = {}
+    index = folder / "model.safetensors.index.json"
+    if index.exists():
+        weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
+        files = sorted({weight_map[n] for n in names if n in weight_map})
+    else:
+        files = [p.name for p in sorted(folder.glob("*.safetensors"))]
+    if files:
+        from safetensors import safe_open
+
+        for file in files:
+            with safe_open(str(folder / file), framework="pt") as handle:
+                for name in names:
+                    if name in handle.keys():
+                        found[name] = handle.get_tensor(name)
+        return found
+    for file in sorted(folder.glob("*.bin")):  # weights_only: tensors, never arbitrary objects
+        state = torch.load(file, map_location="cpu", weights_only=True)
+        found.update({n: state[n] for n in names if n in state})
+    return found
+
+
+def _check_loading(info: dict[str, Any], checkpoint: Checkpoint, allowed_unexpected: set[str]) -> None:
+    missing = sorted(info.get("missing_keys") or [])
+    unexpected = sorted(set(info.get("unexpected_keys") or []) - allowed_unexpected)
+    mismatched = sorted(str(k) for k in info.get("mismatched_keys") or [])
+    problems = []
+    if missing:
+        problems.append(f"missing weights {missing[:6]} (a base model without a trained reward head?)")
+    if unexpected:
+        problems.append(f"unexpected weights {unexpected[:6]} (a head this loader does not know)")
+    if mismatched:
+        problems.append(f"weights of the wrong shape {mismatched[:6]}")
+    if problems:
+        raise InputError(f"model {checkpoint.name!r} does not load cleanly: " + "; ".join(problems))
+
+
+class TransformersEngine:
+    """A loaded model: the backbone plus linear head (``split``), or an opaque custom model."""
+
+    def __init__(self, *, tokenizer: Any, attributes: list[str], max_length: int,
+                 description: dict[str, Any], device: torch.device, pad_id: int,
+                 backbone: nn.Module | None = None, head: nn.Module | None = None,
+                 model: nn.Module | None = None) -> None:
+        self.tokenizer = tokenizer
+        self.attributes = attributes
+        self.max_length = max_length
+        self.description = description
+        self.device = device
+        self.pad_id = pad_id
+        self.backbone, self.head, self.model = backbone, head, model
+
+    def forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
+        """Scores of right-padded rows, read at each row's last real token."""
+        lengths = torch.tensor([len(row) for row in batch])
+        width = int(lengths.max())
+        ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for i, row in enumerate(batch):
+            ids[i, :len(row)] = torch.as_tensor(list(row), dtype=torch.long)
+            mask[i, :len(row)] = 1
+        ids, mask = ids.to(self.device), mask.to(self.device)
+        with torch.inference_mode():
+            if self.backbone is not None and self.head is not None:
+                hidden = self.backbone(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state
+                last = hidden[torch.arange(len(batch), device=self.device), lengths.to(self.device) - 1]
+                scores = self.head(last)
+            else:
+                assert self.model is not None
+                output = self.model(input_ids=ids, attention_mask=mask)
+                scores = getattr(output, "logits", None)
+                if scores is None:  # custom outputs, e.g. ArmoRM's multi-objective rewards
+                    scores = getattr(output, "rewards", None)
+                if scores is None:
+                    raise InputError(f"model {self.description['model']!r} returned no logits or "
+                                     "rewards; preftree cannot read its scores")
+        return scores.float().cpu().numpy().astype(np.float64).reshape(len(batch), -1)
+
+
+def _max_length(options: ScoringOptions, tokenizer: Any, config: Any, checkpoint: Checkpoint) -> int:
+    if options.max_length is not None:
+        return options.max_length
+    candidates = [getattr(config, "max_position_embeddings", None)]
+    model_max = getattr(tokenizer, "model_max_length", None)
+    if isinstance(model_max, int) and model_max < 10**7:
+        candidates.append(model_max)
+    known = [c for c in candidates if isinstance(c, int) and c > 0]
+    if not known:
+        raise InputError(f"model {checkpoint.name!r} states no maximum length; pass --max-length")
+    return min(known)
+
+
+@contextlib.contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """Silence transformers' load reports and bars while preftree checks the loading info itself."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def load_engine(checkpoint: Checkpoint, options: ScoringOptions) -> TransformersEngine:
+    """Load tokenizer and model from a resolved checkpoint folder, in eval mode on the device."""
+    with _quiet_transformers():
+        return _load(checkpoint, options)
+
+
+def _load(checkpoint: Checkpoint, options: ScoringOptions) -> TransformersEngine:
+    folder, remote = str(checkpoint.path), options.trust_remote_code
+    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=remote)
+    config = AutoConfig.from_pretrained(folder, trust_remote_code=remote)
+    device = pick_device(options.device)
+    dtype = pick_dtype(options.dtype, device, config)
+    kwargs: dict[str, Any] = {"dtype": dtype, "output_loading_info": True}
+    if options.attn_implementation:
+        kwargs["attn_implementation"] = options.attn_implementation
+    architecture = checkpoint.architecture
+    backbone = head = model = None
+    if checkpoint.is_decision_tree_reward:
+        backbone, info = AutoModel.from_pretrained(folder, config=config, **kwargs)
+        _check_loading(info, checkpoint, set(_HEAD_KEYS))
+        tensors = _read_tensors(checkpoint.path, _HEAD_KEYS)
+        if set(tensors) != set(_HEAD_KEYS):
+            raise InputError(f"model {checkpoint.name!r} ({architecture}) should hold a biased "
+                             f"linear head {list(_HEAD_KEYS)}; found {sorted(tensors)}")
+        weight, bias = tensors["score.weight"], tensors["score.bias"]
+        head = nn.Linear(weight.shape[1], weight.shape[0], bias=True)
+        head.load_state_dict({"weight": weight, "bias": bias})
+        head_name = f"decision-tree-reward linear({weight.shape[1]}->{weight.shape[0]}, bias)"
+        num_outputs = weight.shape[0]
+    elif architecture is None or hasattr(transformers, architecture) or remote:
+        if architecture is not None and not hasattr(transformers, architecture):
+            kwargs["trust_remote_code"] = True
+        model, info = AutoModelForSequenceClassification.from_pretrained(folder, config=config, **kwargs)
+        _check_loading(info, checkpoint, set())
+        num_outputs = int(model.config.num_labels)
+        score = getattr(model, "score", None)
+        if isinstance(score, nn.Linear) and model.base_model is not model:
+            backbone, head, model = model.base_model, score, None
+            head_name = f"linear({score.in_features}->{score.out_features}" + \
+                (", bias)" if score.bias is not None else ")")
+        else:
+            head_name = f"{type(model).__name__} forward"
+    else:
+        raise InputError(f"model {checkpoint.name!r} needs custom code (architecture {architecture!r} "
+                         "is not part of transformers); pass --trust-remote-code if you trust it")
+    pad_id = tokenizer.pad_token_id
+    if pad_id is None:  # rows are right-padded and masked, so any id works as filler
+        pad_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
+    for module in (backbone, head, model):
+        if module is not None:
+            module.to(device=device, dtype=dtype).eval()
+    if model is not None and getattr(model.config, "pad_token_id", None) is None:
+        model.config.pad_token_id = pad_id
+    attributes = attribute_names(config, num_outputs, decision_tree=checkpoint.is_decision_tree_reward)
+    max_length = _max_length(options, tokenizer, config, checkpoint)
+    description = {"model": checkpoint.name, "revision": checkpoint.revision, "backend": "transformers",
+                   "architecture": architecture, "head": head_name, "dtype": str(dtype).removeprefix("torch."),
+                   "max_length": max_length, "attributes": attributes}
+    return TransformersEngine(tokenizer=tokenizer, attributes=attributes, max_length=max_length,
+                              description=description, device=device, pad_id=int(pad_id),
+                              backbone=backbone, head=head, model=model)

@@ -1,0 +1,80 @@
+"""Token-budget batching and truncation: pure functions over token-id lists (no torch here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["TruncationError", "padding_fraction", "plan_batches", "truncate"]
+
+
+class TruncationError(ValueError):
+    """Some sequences are longer than the model's maximum length and truncation is ``error``."""
+
+    def __init__(self, positions: list[int], lengths: list[int], max_length: int) -> None:
+        self.positions = positions
+        self.lengths = lengths
+        self.max_length = max_length
+        super().__init__(f"{len(positions)} sequences exceed max_length={max_length}")
+
+
+def truncate(sequences: Sequence[list[int]], max_length: int,
+             policy: str) -> tuple[list[list[int]], list[int]]:
+    """Apply the truncation policy; return the sequences and the positions that were cut.
+
+    >>> truncate([[1, 2, 3], [4]], 2, "left")
+    ([[2, 3], [4]], [0])
+    >>> truncate([[1, 2, 3], [4]], 2, "right")
+    ([[1, 2], [4]], [0])
+    """
+    too_long = [i for i, s in enumerate(sequences) if len(s) > max_length]
+    if not too_long:
+        return list(sequences), []
+    if policy == "error":
+        raise TruncationError(too_long, [len(sequences[i]) for i in too_long], max_length)
+    out = list(sequences)
+    for i in too_long:
+        out[i] = out[i][-max_length:] if policy == "left" else out[i][:max_length]
+    return out, too_long
+
+
+def plan_batches(lengths: Sequence[int], batch_tokens: int,
+                 max_padding: float = 0.05) -> list[np.ndarray]:
+    """Group sequences, longest first, so that rows × longest row stays within ``batch_tokens``.
+
+    Sorting by length keeps padding small; a batch also closes before a shorter row would push its
+    padding above ``max_padding``, so no batch (and no run) pads more than that share. A sequence
+    longer than the budget gets a batch of its own. Returns arrays of positions into ``lengths``.
+
+    >>> [b.tolist() for b in plan_batches([3, 9, 4, 8], 16)]
+    [[1], [3], [2], [0]]
+    >>> [b.tolist() for b in plan_batches([3, 9, 4, 8], 16, max_padding=0.5)]
+    [[1], [3, 2], [0]]
+    """
+    order = np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable")
+    batches: list[np.ndarray] = []
+    start = 0
+    while start < len(order):
+        longest = max(int(lengths[order[start]]), 1)
+        rows_cap = max(1, batch_tokens // longest)
+        end, real = start + 1, longest
+        while end < len(order) and end - start < rows_cap:
+            candidate = real + int(lengths[order[end]])
+            if 1.0 - candidate / ((end - start + 1) * longest) > max_padding:
+                break
+            real, end = candidate, end + 1
+        batches.append(order[start:end])
+        start = end
+    return batches
+
+
+def padding_fraction(lengths: Sequence[int], batches: Sequence[np.ndarray]) -> float:
+    """Share of the tokens fed to the model that are padding.
+
+    >>> round(padding_fraction([3, 9, 4, 8], [np.array([1]), np.array([3, 2]), np.array([0])]), 3)
+    0.143
+    """
+    real = sum(int(lengths[i]) for b in batches for i in b)
+    fed = sum(len(b) * max(int(lengths[i]) for i in b) for b in batches if len(b))
+    return 0.0 if fed == 0 else 1.0 - real / fed

@@ -1,0 +1,79 @@
+"""Chat formatting: a (prompt, response) pair becomes the conversation a reward model reads.
+
+The tokenizer's own chat template is used, or a template file the user names; a tokenizer without
+one is an error, never a silent generic fallback. Texts are identified by a content hash of the
+conversation, and the template by a hash of its source, so the cache can key on both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..data.model import Message, Prompt
+from ..errors import InputError
+
+__all__ = ["ChatFormatter", "conversation", "text_hash"]
+
+
+def conversation(prompt: Prompt, response: str) -> list[dict[str, str]]:
+    """The messages a reward model scores: the prompt's turns, then the response as the assistant's.
+
+    >>> conversation("Hi?", "Hello.")
+    [{'role': 'user', 'content': 'Hi?'}, {'role': 'assistant', 'content': 'Hello.'}]
+    """
+    if isinstance(prompt, str):
+        turns: list[dict[str, str]] = [{"role": "user", "content": prompt}]
+    else:
+        turns = [{"role": str(m["role"]), "content": str(m["content"])} for m in prompt]
+    return [*turns, {"role": "assistant", "content": response}]
+
+
+def text_hash(messages: Sequence[Message]) -> str:
+    """A content hash of a conversation: equal conversations share it, whatever pair they came from.
+
+    >>> text_hash([{"role": "user", "content": "a"}]) == text_hash([{"content": "a", "role": "user"}])
+    True
+    """
+    canonical = json.dumps([dict(m) for m in messages], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class ChatFormatter:
+    """Renders conversations with a tokenizer's chat template (or one read from a file)."""
+
+    def __init__(self, tokenizer: Any, template_file: str | Path | None = None, *,
+                 model_name: str = "the model") -> None:
+        if template_file is not None:
+            path = Path(template_file)
+            try:
+                template = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise InputError(f"cannot read the chat template ({exc.strerror})", path=path) from None
+        else:
+            template = getattr(tokenizer, "chat_template", None)
+            if isinstance(template, dict):  # several named templates: the default one scores
+                template = template.get("default")
+        if not template:
+            raise InputError(f"the tokenizer of {model_name} has no chat template; pass "
+                             "--chat-template FILE (a Jinja template) to say how to format "
+                             "conversations — preftree never falls back to a generic format")
+        self.tokenizer = tokenizer
+        self.template: str = template
+        self.template_hash = hashlib.sha256(template.encode("utf-8")).hexdigest()
+
+    def render(self, messages: Sequence[Message]) -> str:
+        """The conversation as the text the model reads (special tokens included as text)."""
+        return self.tokenizer.apply_chat_template(
+            [dict(m) for m in messages], chat_template=self.template, tokenize=False,
+            add_generation_prompt=False)
+
+    def encode(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of rendered texts; the template already holds BOS, so none is added twice."""
+        if not texts:
+            return []
+        encoded = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        return [list(ids) for ids in encoded]

@@ -1,0 +1,97 @@
+"""Scoring pairs: both responses of every pair through one :class:`RewardScorer` call, so texts
+shared between pairs (a common baseline answer, a response in several pairs) are scored once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import __version__
+from .._io import atomic_path
+from ..data.model import PairSet
+from ..errors import InputError
+from .chat import conversation
+from .scorer import RewardScorer
+
+__all__ = ["METADATA_KEY", "read_scores_metadata", "score_pairs", "write_scores"]
+
+METADATA_KEY = "preftree"
+"""Key of the JSON metadata record in a Parquet file's schema (or the ``.meta.json`` sidecar)."""
+
+
+def score_pairs(scorer: RewardScorer, pairs: PairSet) -> pd.DataFrame:
+    """One row per pair: ``id``, then ``<attr>_1``, ``<attr>_2`` for each attribute of the model.
+
+    ``frame.attrs["preftree"]`` holds the metadata record: the model's description (id, revision,
+    head, dtype, max length, chat-template hash, truncation policy), the truncation count and the
+    run's figures.
+    """
+    ids = pairs.ids
+    conversations = [conversation(p.prompt, p.response_1) for p in pairs]
+    conversations += [conversation(p.prompt, p.response_2) for p in pairs]
+    row_names = [f"{i} (response_1)" for i in ids] + [f"{i} (response_2)" for i in ids]
+    run = scorer.score_conversations(conversations, row_names)
+    n = len(ids)
+    data: dict[str, Any] = {"id": ids}
+    for k, attribute in enumerate(scorer.attributes):
+        data[f"{attribute}_1"] = run.scores[:n, k]
+        data[f"{attribute}_2"] = run.scores[n:, k]
+    frame = pd.DataFrame(data)
+    truncated = [row_names[i] for i in range(2 * n) if run.truncated[i]]
+    stats = run.stats
+    frame.attrs[METADATA_KEY] = {
+        **scorer.description, "preftree_version": __version__, "n_pairs": n,
+        "n_truncated": len(truncated), "truncated": truncated[:1000],
+        "n_texts": stats.n_texts, "n_distinct_texts": stats.n_distinct,
+        "n_cached": stats.n_cached, "n_computed": stats.n_computed,
+    }
+    return frame
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".meta.json")
+
+
+def write_scores(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write scores atomically: Parquet with the metadata in its schema, or CSV/JSONL + a sidecar."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    metadata = json.dumps(frame.attrs.get(METADATA_KEY, {}), sort_keys=True)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               METADATA_KEY.encode(): metadata.encode()})
+        with atomic_path(path) as tmp:
+            pq.write_table(table, tmp)
+        return path
+    if suffix not in (".csv", ".jsonl"):
+        raise InputError(f"cannot write scores as {suffix or 'a file without suffix'!r}; use "
+                         ".parquet, .csv or .jsonl", path=path)
+    with atomic_path(_sidecar(path)) as tmp:
+        tmp.write_text(metadata + "\n", encoding="utf-8")
+    with atomic_path(path) as tmp:
+        plain = frame.copy()
+        plain.attrs = {}
+        if suffix == ".csv":
+            plain.to_csv(tmp, index=False)
+        else:
+            plain.to_json(tmp, orient="records", lines=True, force_ascii=False)
+    return path
+
+
+def read_scores_metadata(path: str | Path) -> dict[str, Any]:
+    """The metadata record of a scores file written by :func:`write_scores` (``{}`` if none)."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        raw = (pq.read_schema(path).metadata or {}).get(METADATA_KEY.encode())
+        return json.loads(raw) if raw else {}
+    sidecar = _sidecar(path)
+    return json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}

@@ -1,0 +1,176 @@
+"""RewardScorer: each distinct conversation scored once, in length-sorted token-budget batches,
+committed to the cache batch by batch so a killed run resumes where it stopped."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ..data.model import Prompt
+from ..errors import InputError
+from .backends import ScoringEngine, load_backend
+from .batching import TruncationError, plan_batches, truncate
+from .cache import ScoreCache, model_key
+from .chat import ChatFormatter, conversation, text_hash
+from .checkpoint import resolve_checkpoint
+from .options import ScoringOptions
+
+__all__ = ["RewardScorer", "ScoreRun", "ScoreStats"]
+
+
+@dataclass
+class ScoreStats:
+    """What one call to :meth:`RewardScorer.score_conversations` did."""
+
+    n_texts: int = 0
+    n_distinct: int = 0
+    n_cached: int = 0
+    n_computed: int = 0
+    n_tokens: int = 0
+    n_padded_tokens: int = 0
+    n_batches: int = 0
+    seconds: float = 0.0
+
+    @property
+    def padding_fraction(self) -> float:
+        return 0.0 if self.n_padded_tokens == 0 else 1.0 - self.n_tokens / self.n_padded_tokens
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.n_tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class ScoreRun:
+    """Scores ``(n, K)`` for every input row, which rows were truncated, and the run's figures."""
+
+    scores: np.ndarray
+    truncated: np.ndarray
+    stats: ScoreStats = field(default_factory=ScoreStats)
+
+
+class RewardScorer:
+    """Scores (prompt, response) conversations with a reward model; see :meth:`from_pretrained`."""
+
+    def __init__(self, engine: ScoringEngine, options: ScoringOptions,
+                 formatter: ChatFormatter) -> None:
+        self.engine = engine
+        self.options = options
+        self.formatter = formatter
+        self.description: dict[str, Any] = {
+            **engine.description, "truncation": options.truncation,
+            "chat_template_sha256": formatter.template_hash}
+        self.model_key = model_key({k: v for k, v in self.description.items() if k != "attributes"})
+        self._cache = ScoreCache(options.cache) if options.cache is not None else None
+        if self._cache is not None:
+            self._cache.register_model(self.model_key, self.description)
+        self.last_stats = ScoreStats()
+
+    @classmethod
+    def from_pretrained(cls, model: str | Path, **options: Any) -> RewardScorer:
+        """Load a reward model from a Hub id or a local folder.
+
+        ``options`` are the fields of :class:`ScoringOptions` (``dtype``, ``device``,
+        ``max_length``, ``truncation``, ``batch_tokens``, ``chat_template``, ``cache``, ...).
+        torch and transformers are imported here, not before.
+        """
+        opts = ScoringOptions(**options)
+        if opts.cache is not None:
+            opts = replace(opts, cache=Path(opts.cache))
+        factory = load_backend(opts.backend)
+        checkpoint = resolve_checkpoint(model, opts.revision)
+        engine = factory(checkpoint, opts)
+        formatter = ChatFormatter(engine.tokenizer, opts.chat_template, model_name=repr(str(model)))
+        return cls(engine, opts, formatter)
+
+    @property
+    def attributes(self) -> list[str]:
+        """Names of the model's outputs, in column order of :meth:`score`."""
+        return list(self.engine.attributes)
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+
+    def score(self, prompts: Sequence[Prompt], responses: Sequence[str]) -> np.ndarray:
+        """Scores ``(n, K)`` of each response to its prompt."""
+        if len(prompts) != len(responses):
+            raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses")
+        conversations = [conversation(p, r) for p, r in zip(prompts, responses)]
+        return self.score_conversations(conversations).scores
+
+    def score_conversations(self, conversations: Sequence[Sequence[dict[str, str]]],
+                            ids: Sequence[str] | None = None) -> ScoreRun:
+        """Score conversations (message lists); ``ids`` name rows in truncation errors."""
+        started = time.perf_counter()
+        hashes = [text_hash(c) for c in conversations]
+        first: dict[str, int] = {}
+        for position, digest in enumerate(hashes):
+            first.setdefault(digest, position)
+        stats = ScoreStats(n_texts=len(hashes), n_distinct=len(first))
+        done = self._cache.get(self.model_key, list(first)) if self._cache is not None else {}
+        stats.n_cached = len(done)
+        todo = [d for d in first if d not in done]
+        if todo:
+            self._compute(todo, [conversations[first[d]] for d in todo],
+                          [first[d] for d in todo], ids, done, stats)
+        width = len(self.attributes)
+        scores = np.empty((len(hashes), width), dtype=np.float64)
+        truncated = np.zeros(len(hashes), dtype=bool)
+        for position, digest in enumerate(hashes):
+            values, _, cut = done[digest]
+            if values.shape != (width,):
+                raise InputError(f"cached scores for this model have {values.shape[0]} outputs, the "
+                                 f"model has {width}; delete the cache at {self.options.cache}")
+            scores[position], truncated[position] = values, cut
+        stats.seconds = time.perf_counter() - started
+        self.last_stats = stats
+        return ScoreRun(scores, truncated, stats)
+
+    def _compute(self, digests: list[str], conversations: list[Sequence[dict[str, str]]],
+                 positions: list[int], ids: Sequence[str] | None,
+                 done: dict[str, tuple[np.ndarray, int, bool]], stats: ScoreStats) -> None:
+        texts = [self.formatter.render(c) for c in conversations]
+        encoded = self.formatter.encode(texts)
+        max_length = self.engine.max_length
+        try:
+            encoded, cut = truncate(encoded, max_length, self.options.truncation)
+        except TruncationError as exc:
+            names = [repr(ids[positions[i]]) if ids is not None else f"row {positions[i] + 1}"
+                     for i in exc.positions]
+            raise InputError(
+                f"{len(names)} conversations are longer than max_length={max_length} tokens "
+                f"(longest {max(exc.lengths)}): {', '.join(names[:10])}"
+                f"{' ...' if len(names) > 10 else ''}; pass --truncation left|right to cut them, "
+                "or a larger --max-length") from None
+        cut_set = set(cut)
+        lengths = [len(e) for e in encoded]
+        batches = plan_batches(lengths, self.options.batch_tokens)
+        stats.n_padded_tokens += int(sum(len(b) * max(lengths[i] for i in b) for b in batches))
+        total = sum(lengths)
+        bar = tqdm(total=total, unit="tok", unit_scale=True, desc="scoring",
+                   disable=not self.options.progress, dynamic_ncols=True)
+        started, sequences = time.perf_counter(), 0
+        try:
+            for batch in batches:
+                values = self.engine.forward([encoded[i] for i in batch])
+                rows = [(digests[i], values[j], lengths[i], i in cut_set) for j, i in enumerate(batch)]
+                if self._cache is not None:
+                    self._cache.put(self.model_key, rows)
+                for digest, row_values, n_tokens, was_cut in rows:
+                    done[digest] = (row_values, n_tokens, was_cut)
+                sequences += len(batch)
+                stats.n_computed += len(batch)
+                stats.n_tokens += sum(lengths[i] for i in batch)
+                stats.n_batches += 1
+                elapsed = max(time.perf_counter() - started, 1e-9)
+                bar.set_postfix({"seq/s": f"{sequences / elapsed:.1f}"}, refresh=False)
+                bar.update(sum(lengths[i] for i in batch))
+        finally:
+            bar.close()
