@@ -163,3 +163,17 @@ def test_multi_turn_prompts_keep_their_turns(tiny_model):
     assert text.index("Name a colour.") < text.index("Blue.") < text.index("Another one?") < text.index("Green.")
     single_turn = scorer.score(["Another one?"], ["Green."])
     assert not np.allclose(scorer.score([turns], ["Green."]), single_turn)
+
+
+def test_dtype_is_honoured_and_keys_the_cache(tiny_model, demo_pairs, tmp_path):
+    folder = tiny_model("llama", 1)
+    prompts, responses = _inputs(demo_pairs, 10)
+    full = RewardScorer.from_pretrained(folder, progress=False, cache=tmp_path / "c.sqlite")
+    half = RewardScorer.from_pretrained(folder, progress=False, cache=tmp_path / "c.sqlite",
+                                        dtype="bfloat16")
+    assert (full.description["dtype"], half.description["dtype"]) == ("float32", "bfloat16")
+    assert next(half.engine.backbone.parameters()).dtype == torch.bfloat16
+    a, b = full.score(prompts, responses), half.score(prompts, responses)
+    assert half.last_stats.n_cached == 0 and half.model_key != full.model_key
+    assert not np.array_equal(a, b)  # really computed in bfloat16 ...
+    np.testing.assert_allclose(a, b, atol=0.05 * np.abs(a).max())  # ... and close to float32

@@ -20,7 +20,8 @@ from ..errors import InputError, MissingDependencyError
 from .labels import parse_label
 from .model import Judgment, JudgmentSet, Pair, PairSet
 
-__all__ = ["HELPSTEER2_ATTRIBUTES", "PRESETS", "PRESET_FEATURES", "load_helpsteer2_llm_judges", "load_preset"]
+__all__ = ["HELPSTEER2_ATTRIBUTES", "PRESETS", "PRESET_FEATURES", "load_helpsteer2_llm_judges",
+           "load_helpsteer2_preferences", "load_helpsteer2_ratings", "load_preset"]
 
 HELPSTEER2_ATTRIBUTES = ("helpfulness", "correctness", "coherence", "complexity", "verbosity")
 HELPSTEER2 = "nvidia/HelpSteer2"
@@ -47,6 +48,55 @@ def _prompt_key(prompt: str) -> str:
     return prompt.strip()
 
 
+def _rating_rows(load_dataset: Callable[..., Any], hub_root: str | Path | None,
+                 revision: str | None, parts: Sequence[str]) -> Any:
+    for part in parts:
+        for row in load_dataset(_repo(HELPSTEER2, hub_root), split=part, revision=revision):
+            yield {**row, "split": part}
+
+
+def _preference_rows(load_dataset: Callable[..., Any], hub_root: str | Path | None,
+                     revision: str | None) -> Any:
+    return load_dataset(_repo(HELPSTEER2, hub_root), data_dir="preference", split="train",
+                        revision=revision)
+
+
+def _parts(split: str) -> tuple[str, ...]:
+    if split not in ("train", "validation", "all"):
+        raise InputError(f"split must be 'train', 'validation' or 'all', got {split!r}")
+    return ("train", "validation") if split == "all" else (split,)
+
+
+def load_helpsteer2_ratings(*, split: str = "all", hub_root: str | Path | None = None,
+                            revision: str | None = None) -> Any:
+    """HelpSteer2's rated responses: a DataFrame of prompt, response, the five ratings and split."""
+    import pandas as pd
+
+    rows = _rating_rows(_load_dataset(), hub_root, revision, _parts(split))
+    columns = ["prompt", "response", *HELPSTEER2_ATTRIBUTES, "split"]
+    return pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
+
+
+def load_helpsteer2_preferences(*, split: str = "all", hub_root: str | Path | None = None,
+                                revision: str | None = None) -> PairSet:
+    """HelpSteer2-Preference pairs with the human label (``preference_strength``) and their split
+    (``metadata["split"]``); ids ``<split>-<row>`` as in :func:`load_helpsteer2_llm_judges`."""
+    _parts(split)
+    wanted = {"train": {"train"}, "validation": {"val", "validation"}, "all": None}[split]
+    pairs: list[Pair] = []
+    counters: dict[str, int] = {}
+    for row in _preference_rows(_load_dataset(), hub_root, revision):
+        part = row["split"]
+        position = counters.get(part, 0)
+        counters[part] = position + 1
+        if wanted is None or part in wanted:
+            pairs.append(Pair(f"{part}-{position}", row["prompt"], row["response_1"], row["response_2"],
+                              parse_label(row["preference_strength"], "strength"),
+                              {"split": "validation" if part == "val" else part}))
+    return PairSet(pairs, name=f"helpsteer2-preference-{split}", label_name="human",
+                   source=f"{HELPSTEER2} (preference, {split})")
+
+
 def load_helpsteer2_llm_judges(*, split: str = "validation", judges: Sequence[str] | None = None,
                                hub_root: str | Path | None = None,
                                revision: str | None = None) -> tuple[PairSet, list[JudgmentSet]]:
@@ -56,16 +106,13 @@ def load_helpsteer2_llm_judges(*, split: str = "validation", judges: Sequence[st
     dropped and counted in the returned ``PairSet.source``. Pair ids are
     ``<split>-<row>`` within the preference split, as in RLHFlow's collection script.
     """
-    if split not in ("train", "validation", "all"):
-        raise InputError(f"split must be 'train', 'validation' or 'all', got {split!r}")
+    _parts(split)
     load_dataset = _load_dataset()
     ratings: dict[tuple[str, str], dict[str, float]] = {}
-    for part in ("train", "validation"):
-        for row in load_dataset(_repo(HELPSTEER2, hub_root), split=part, revision=revision):
-            ratings[(_prompt_key(row["prompt"]), row["response"])] = {
-                a: float(row[a]) for a in HELPSTEER2_ATTRIBUTES}
-    preference_rows = load_dataset(_repo(HELPSTEER2, hub_root), data_dir="preference",
-                                   split="train", revision=revision)
+    for row in _rating_rows(load_dataset, hub_root, revision, ("train", "validation")):
+        ratings[(_prompt_key(row["prompt"]), row["response"])] = {
+            a: float(row[a]) for a in HELPSTEER2_ATTRIBUTES}
+    preference_rows = _preference_rows(load_dataset, hub_root, revision)
     wanted = {"train": {"train"}, "validation": {"val", "validation"}, "all": None}[split]
     pairs: list[Pair] = []
     counters: dict[str, int] = {}

@@ -8,7 +8,9 @@ compaction step, and a torn shard after a crash.
 
 Rows are keyed by ``(model_key, text_hash)``: ``model_key`` hashes everything that changes a score
 (model id and revision, head, dtype, max length, truncation policy, chat-template hash) and
-``text_hash`` the conversation (:func:`preftree.scoring.chat.text_hash`).
+``text_hash`` the conversation (:func:`preftree.scoring.chat.text_hash`). Values are stored as
+float32 (what the models compute in at most; hidden-state vectors for head training stay compact)
+and the scorer rounds fresh values the same way, so cached and fresh results are identical.
 """
 
 from __future__ import annotations
@@ -91,12 +93,12 @@ class ScoreCache:
                 f"SELECT text_hash, scores, n_tokens, truncated FROM scores "
                 f"WHERE model_key = ? AND text_hash IN ({marks})", (key, *chunk))
             for text, blob, n_tokens, truncated in rows:
-                found[text] = (np.frombuffer(blob, dtype="<f8").copy(), int(n_tokens), bool(truncated))
+                found[text] = (np.frombuffer(blob, dtype="<f4").astype(np.float64), int(n_tokens), bool(truncated))
         return found
 
     def put(self, key: str, rows: Iterable[tuple[str, np.ndarray, int, bool]]) -> None:
         """Store a batch of ``(text_hash, scores, n_tokens, truncated)`` in one transaction."""
-        records = [(key, text, np.asarray(values, dtype="<f8").tobytes(), int(n), int(cut))
+        records = [(key, text, np.asarray(values, dtype="<f4").tobytes(), int(n), int(cut))
                    for text, values, n, cut in rows]
         with self._db:  # one transaction: the whole batch lands, or none of it
             self._db.execute("BEGIN")

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import InputError, MissingDependencyError
 
-__all__ = ["DECISION_TREE_ARCHITECTURES", "HELPSTEER2_ATTRIBUTES", "Checkpoint", "attribute_names",
+__all__ = ["DECISION_TREE_ARCHITECTURES", "HELPSTEER2_ATTRIBUTES", "PREFTREE_HEAD_KEY", "Checkpoint", "attribute_names",
            "resolve_checkpoint"]
 
 HELPSTEER2_ATTRIBUTES = ("helpfulness", "correctness", "coherence", "complexity", "verbosity")
@@ -24,6 +24,9 @@ HELPSTEER2_ATTRIBUTES = ("helpfulness", "correctness", "coherence", "complexity"
 # is a standard backbone plus ``score = Linear(hidden, 5, bias=True)`` read at the last token, so
 # preftree loads them without running any remote code.
 DECISION_TREE_ARCHITECTURES = ("LlamaForDecisionTreeRewardModel", "Gemma2ForDecisionTreeRewardModel")
+
+PREFTREE_HEAD_KEY = "preftree_head"
+"""Config key marking preftree's own layout: a standard backbone plus ``score.weight/bias``."""
 
 _HUB_PATTERNS = ["*.json", "*.safetensors", "*.jinja", "*.model", "*.txt", "*.tiktoken", "*.py",
                  "*.pkl"]
@@ -45,7 +48,13 @@ class Checkpoint:
 
     @property
     def is_decision_tree_reward(self) -> bool:
+        """RLHFlow's layout: a remote-code class name over a standard backbone and a biased head."""
         return self.architecture in DECISION_TREE_ARCHITECTURES
+
+    @property
+    def has_biased_linear_head(self) -> bool:
+        """The seed's layout, or preftree's own (marked ``"preftree_head": "linear_bias"``)."""
+        return self.is_decision_tree_reward or self.config.get(PREFTREE_HEAD_KEY) == "linear_bias"
 
 
 def _local_revision(path: Path) -> str:

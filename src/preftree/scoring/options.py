@@ -23,7 +23,8 @@ class ScoringOptions:
     (the default) lists the offending ids; ``left`` drops tokens from the start (the prompt goes
     first, the response's end is kept, which is where the score is read); ``right`` keeps the start.
     ``batch_tokens`` bounds padded tokens per forward pass (rows × longest row).
-    ``cache`` is a SQLite file, or ``None`` for no cache.
+    ``cache`` is a SQLite file, or ``None`` for no cache. ``output="hidden"`` returns the backbone's
+    last-token hidden state instead of the head's scores (features for training a head).
     """
 
     dtype: str = "auto"
@@ -38,6 +39,7 @@ class ScoringOptions:
     backend: str = "transformers"
     cache: Path | None = None
     progress: bool = True
+    output: Literal["scores", "hidden"] = "scores"
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
@@ -46,6 +48,8 @@ class ScoringOptions:
             raise ValueError(f"device must be one of {DEVICES} (or cuda:N), got {self.device!r}")
         if self.truncation not in TRUNCATIONS:
             raise ValueError(f"truncation must be one of {TRUNCATIONS}, got {self.truncation!r}")
+        if self.output not in ("scores", "hidden"):
+            raise ValueError(f"output must be 'scores' or 'hidden', got {self.output!r}")
         if self.batch_tokens < 1:
             raise ValueError(f"batch_tokens must be positive, got {self.batch_tokens}")
         if self.max_length is not None and self.max_length < 2:

@@ -159,12 +159,13 @@ class RewardScorer:
         started, sequences = time.perf_counter(), 0
         try:
             for batch in batches:
-                values = self.engine.forward([encoded[i] for i in batch])
+                # float32, as stored in the cache: fresh and cached results are then identical
+                values = self.engine.forward([encoded[i] for i in batch]).astype(np.float32)
                 rows = [(digests[i], values[j], lengths[i], i in cut_set) for j, i in enumerate(batch)]
                 if self._cache is not None:
                     self._cache.put(self.model_key, rows)
                 for digest, row_values, n_tokens, was_cut in rows:
-                    done[digest] = (row_values, n_tokens, was_cut)
+                    done[digest] = (row_values.astype(np.float64), n_tokens, was_cut)
                 sequences += len(batch)
                 stats.n_computed += len(batch)
                 stats.n_tokens += sum(lengths[i] for i in batch)

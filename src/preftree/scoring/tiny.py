@@ -99,8 +99,11 @@ def save_tiny_reward_model(
         model.score.weight.normal_(0.0, 1.0)
         if model.score.bias is not None:
             model.score.bias.uniform_(-1.0, 1.0)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
+    from .backends.hf import quiet_transformers
+
+    with quiet_transformers():
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
     if dtr:
         prefix = "Gemma2" if architecture == "gemma2" else "Llama"
         config_file = folder / "config.json"

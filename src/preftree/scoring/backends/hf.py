@@ -30,7 +30,7 @@ from ...errors import InputError
 from ..checkpoint import Checkpoint, attribute_names
 from ..options import ScoringOptions
 
-__all__ = ["TransformersEngine", "load_engine", "pick_device", "pick_dtype"]
+__all__ = ["TransformersEngine", "load_engine", "pick_device", "pick_dtype", "quiet_transformers"]
 
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 _HEAD_KEYS = ("score.weight", "score.bias")
@@ -124,10 +124,10 @@ class TransformersEngine:
             mask[i, :len(row)] = 1
         ids, mask = ids.to(self.device), mask.to(self.device)
         with torch.inference_mode():
-            if self.backbone is not None and self.head is not None:
+            if self.backbone is not None:
                 hidden = self.backbone(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state
                 last = hidden[torch.arange(len(batch), device=self.device), lengths.to(self.device) - 1]
-                scores = self.head(last)
+                scores = self.head(last) if self.head is not None else last
             else:
                 assert self.model is not None
                 output = self.model(input_ids=ids, attention_mask=mask)
@@ -154,7 +154,7 @@ def _max_length(options: ScoringOptions, tokenizer: Any, config: Any, checkpoint
 
 
 @contextlib.contextmanager
-def _quiet_transformers() -> Iterator[None]:
+def quiet_transformers() -> Iterator[None]:
     """Silence transformers' load reports and bars while preftree checks the loading info itself."""
     from transformers.utils import logging as hf_logging
 
@@ -171,7 +171,7 @@ def _quiet_transformers() -> Iterator[None]:
 
 def load_engine(checkpoint: Checkpoint, options: ScoringOptions) -> TransformersEngine:
     """Load tokenizer and model from a resolved checkpoint folder, in eval mode on the device."""
-    with _quiet_transformers():
+    with quiet_transformers():
         return _load(checkpoint, options)
 
 
@@ -186,7 +186,12 @@ def _load(checkpoint: Checkpoint, options: ScoringOptions) -> TransformersEngine
         kwargs["attn_implementation"] = options.attn_implementation
     architecture = checkpoint.architecture
     backbone = head = model = None
-    if checkpoint.is_decision_tree_reward:
+    if options.output == "hidden":  # any checkpoint's backbone; its heads are not used
+        backbone, info = AutoModel.from_pretrained(folder, config=config, **kwargs)
+        _check_loading({"missing_keys": info.get("missing_keys")}, checkpoint, set())
+        num_outputs = int(config.hidden_size)
+        head_name = "last-token hidden state"
+    elif checkpoint.has_biased_linear_head:
         backbone, info = AutoModel.from_pretrained(folder, config=config, **kwargs)
         _check_loading(info, checkpoint, set(_HEAD_KEYS))
         tensors = _read_tensors(checkpoint.path, _HEAD_KEYS)
@@ -196,7 +201,8 @@ def _load(checkpoint: Checkpoint, options: ScoringOptions) -> TransformersEngine
         weight, bias = tensors["score.weight"], tensors["score.bias"]
         head = nn.Linear(weight.shape[1], weight.shape[0], bias=True)
         head.load_state_dict({"weight": weight, "bias": bias})
-        head_name = f"decision-tree-reward linear({weight.shape[1]}->{weight.shape[0]}, bias)"
+        layout = "decision-tree-reward" if checkpoint.is_decision_tree_reward else "preftree"
+        head_name = f"{layout} linear({weight.shape[1]}->{weight.shape[0]}, bias)"
         num_outputs = weight.shape[0]
     elif architecture is None or hasattr(transformers, architecture) or remote:
         if architecture is not None and not hasattr(transformers, architecture):
@@ -222,7 +228,10 @@ def _load(checkpoint: Checkpoint, options: ScoringOptions) -> TransformersEngine
             module.to(device=device, dtype=dtype).eval()
     if model is not None and getattr(model.config, "pad_token_id", None) is None:
         model.config.pad_token_id = pad_id
-    attributes = attribute_names(config, num_outputs, decision_tree=checkpoint.is_decision_tree_reward)
+    if options.output == "hidden":
+        attributes = [f"hidden_{i}" for i in range(num_outputs)]
+    else:
+        attributes = attribute_names(config, num_outputs, decision_tree=checkpoint.is_decision_tree_reward)
     max_length = _max_length(options, tokenizer, config, checkpoint)
     description = {"model": checkpoint.name, "revision": checkpoint.revision, "backend": "transformers",
                    "architecture": architecture, "head": head_name, "dtype": str(dtype).removeprefix("torch."),
