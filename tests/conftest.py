@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,3 +48,50 @@ def small_pairs_file(tmp_path: Path) -> Path:
                         "response_2": "a " * int(rng.integers(1, 30)) + "longer answer",
                         "helpfulness_1": h1, "helpfulness_2": h2, "label": label})
     return write_jsonl(tmp_path / "pairs.jsonl", records)
+
+
+# -- tiny random-weight reward models with a real BPE tokenizer, built once per session ------------
+# Nothing here is a test double: real transformers Llama / Gemma-2 classifiers with random weights,
+# saved with ``save_pretrained`` and loaded through the same path a Hub id takes.
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "preftree" / "examples" / "demo_pairs.jsonl"
+
+
+@pytest.fixture(scope="session")
+def demo_pairs() -> Any:
+    from preftree import load_pairs
+
+    return load_pairs(EXAMPLES)
+
+
+@pytest.fixture(scope="session")
+def corpus(demo_pairs: Any) -> list[str]:
+    return [p.prompt_text() for p in demo_pairs] + [p.response_1 for p in demo_pairs] + \
+        [p.response_2 for p in demo_pairs]
+
+
+@pytest.fixture(scope="session")
+def tokenizer(corpus: list[str]) -> Any:
+    pytest.importorskip("transformers", reason="needs preftree[hf]")
+    from preftree.scoring.tiny import train_tokenizer
+
+    return train_tokenizer(corpus, vocab_size=600)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory, tokenizer: Any) -> Any:
+    """``tiny_model(architecture, num_labels, layout)`` → folder of a saved checkpoint (memoized)."""
+    from preftree.scoring.tiny import save_tiny_reward_model
+
+    made: dict[tuple[str, int, str], Path] = {}
+
+    def build(architecture: str = "llama", num_labels: int = 1,
+              layout: str = "sequence-classifier") -> Path:
+        key = (architecture, num_labels, layout)
+        if key not in made:
+            folder = tmp_path_factory.mktemp(f"{architecture}-{num_labels}-{layout}")
+            made[key] = save_tiny_reward_model(folder, tokenizer, architecture=architecture,  # type: ignore[arg-type]
+                                               num_labels=num_labels, layout=layout)  # type: ignore[arg-type]
+        return made[key]
+
+    return build

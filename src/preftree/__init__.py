@@ -13,9 +13,11 @@ from .data import Judgment, JudgmentSet, Pair, PairSet, load_judges, load_judgme
 from .errors import InputError, PreftreeError, UntrustedPickleError
 from .explain import ExplainConfig, ExplainResult, explain, explain_judge
 from .features import FeatureTable, build_features, style_of
+from .model import DecisionTreeRewardModel
 from .tree import PreferenceTree
 
 __all__ = [
+    "DecisionTreeRewardModel",
     "ExplainConfig",
     "ExplainResult",
     "FeatureTable",

@@ -43,13 +43,18 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from .compare import compare
     from .demo import demo
     from .explain import explain
     from .score import score
+    from .train import fit_tree, train_head
 
     cli.add_command(explain)
     cli.add_command(demo)
     cli.add_command(score)
+    cli.add_command(compare)
+    cli.add_command(train_head)
+    cli.add_command(fit_tree)
 
 
 _register()

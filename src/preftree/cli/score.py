@@ -10,13 +10,14 @@ from ..data import load_pairs, parse_mapping
 from ..scoring.cache import default_cache_path
 from ..scoring.options import DTYPES, TRUNCATIONS
 
-__all__ = ["score", "scoring_options"]
+__all__ = ["build_scorer_options", "model_option", "score", "scoring_options"]
+
+model_option = click.option("--model", required=True, help="Hub id or local checkpoint folder.")
 
 
 def scoring_options(function):  # type: ignore[no-untyped-def]
-    """The model-loading options shared by every command that runs a reward model."""
+    """The model-loading options shared by every command that runs a model (``--model`` apart)."""
     options = [
-        click.option("--model", required=True, help="Hub id or local checkpoint folder."),
         click.option("--revision", help="Hub revision (branch, tag or commit)."),
         click.option("--dtype", default="auto", show_default=True, type=click.Choice(DTYPES),
                      help="auto: float32 on CPU, the checkpoint's half precision on GPU."),
@@ -58,6 +59,7 @@ def build_scorer_options(*, revision: str | None, dtype: str, device: str,
 
 
 @click.command()
+@model_option
 @scoring_options
 @click.option("--pairs", "pairs_path", required=True, type=click.Path(path_type=Path),
               help="Pairs file (JSONL, JSON, CSV, Parquet).")

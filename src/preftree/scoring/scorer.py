@@ -18,7 +18,7 @@ from .backends import ScoringEngine, load_backend
 from .batching import TruncationError, plan_batches, truncate
 from .cache import ScoreCache, model_key
 from .chat import ChatFormatter, conversation, text_hash
-from .checkpoint import resolve_checkpoint
+from .checkpoint import Checkpoint, resolve_checkpoint
 from .options import ScoringOptions
 
 __all__ = ["RewardScorer", "ScoreRun", "ScoreStats"]
@@ -59,8 +59,9 @@ class RewardScorer:
     """Scores (prompt, response) conversations with a reward model; see :meth:`from_pretrained`."""
 
     def __init__(self, engine: ScoringEngine, options: ScoringOptions,
-                 formatter: ChatFormatter) -> None:
+                 formatter: ChatFormatter, checkpoint: Checkpoint | None = None) -> None:
         self.engine = engine
+        self.checkpoint = checkpoint
         self.options = options
         self.formatter = formatter
         self.description: dict[str, Any] = {
@@ -87,7 +88,7 @@ class RewardScorer:
         checkpoint = resolve_checkpoint(model, opts.revision)
         engine = factory(checkpoint, opts)
         formatter = ChatFormatter(engine.tokenizer, opts.chat_template, model_name=repr(str(model)))
-        return cls(engine, opts, formatter)
+        return cls(engine, opts, formatter, checkpoint)
 
     @property
     def attributes(self) -> list[str]:

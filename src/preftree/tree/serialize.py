@@ -183,12 +183,15 @@ def _classes_as_preferences(classes: np.ndarray, path: Path) -> np.ndarray:
 
 
 def load_pickled_tree(path: str | Path, *, trust_pickle: bool = False,
-                      feature_names: list[str] | None = None) -> PreferenceTree:
+                      feature_names: list[str] | None = None,
+                      default_feature_names: list[str] | None = None) -> PreferenceTree:
     """Import a pickled ``DecisionTreeClassifier`` and convert it to a :class:`PreferenceTree`.
 
     Unpickling can execute arbitrary code: without ``trust_pickle=True`` this raises
     :class:`UntrustedPickleError` before the file is opened. Classes {0, 1} are read with the seed's
     convention (0 = response_1 better, 1 = response_2 better) and become -1 / +1.
+    ``feature_names`` overrides the names stored in the pickle; ``default_feature_names`` is used
+    only when it stores none.
     """
     from sklearn.tree import DecisionTreeClassifier
 
@@ -220,6 +223,8 @@ def load_pickled_tree(path: str | Path, *, trust_pickle: bool = False,
     names = feature_names
     if names is None and hasattr(obj, "feature_names_in_"):
         names = [str(n) for n in obj.feature_names_in_]
+    if names is None:
+        names = default_feature_names
     if names is None:
         raise InputError(f"the pickled tree has no feature names; pass feature_names "
                          f"({obj.n_features_in_} of them)", path=path)

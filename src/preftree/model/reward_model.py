@@ -1,0 +1,210 @@
+"""DecisionTreeRewardModel: attribute scores from a reward model, a preference tree on their
+differences — RLHFlow's Decision-Tree-Reward model, loadable without remote code or pickles."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data.model import PairSet, Prompt
+from ..errors import InputError, MissingDependencyError
+from ..features.differences import diff_name
+from ..scoring.scorer import RewardScorer
+from ..tree import PreferenceTree
+from .ranking import Ranking, rank_from_pairwise, symmetric_win_matrix
+
+__all__ = ["TREE_FILE", "DecisionTreeRewardModel"]
+
+TREE_FILE = "preftree_tree.json"
+"""The tree inside a preftree model folder, in preftree's JSON tree format (never a pickle)."""
+
+
+def _locate(source: str | Path, filename: str, revision: str | None) -> Path:
+    """A tree file: a path, a file in a local folder, or a file of a Hub repository."""
+    path = Path(source).expanduser()
+    if path.is_file():
+        return path
+    if path.is_dir():
+        if not (path / filename).exists():
+            raise InputError(f"no {filename} in {path}")
+        return path / filename
+    try:
+        from huggingface_hub import hf_hub_download
+    except ImportError as exc:  # pragma: no cover - comes with transformers
+        raise MissingDependencyError("fetching a tree from the Hub needs preftree[hf]") from exc
+    try:
+        return Path(hf_hub_download(str(source), filename, revision=revision))
+    except Exception as exc:  # huggingface_hub raises many types: validation, 404, offline, auth
+        raise InputError(f"cannot fetch {filename!r} from {str(source)!r}: no such file or folder "
+                         f"here, and the Hub said {type(exc).__name__}: {exc}") from None
+
+
+class DecisionTreeRewardModel:
+    """A reward model whose verdict between two responses comes from a small decision tree.
+
+    The model rates each response on K attributes; the tree reads the differences
+    Δ = rating(response2) − rating(response1) and gives P(response2 better).
+    """
+
+    def __init__(self, scorer: RewardScorer, tree: PreferenceTree | None = None) -> None:
+        self.scorer = scorer
+        self.tree: PreferenceTree | None = None
+        if tree is not None:
+            self.set_tree(tree)
+
+    @classmethod
+    def from_pretrained(cls, model: str | Path, *, torch_dtype: Any = None, dtype: str = "auto",
+                        device: str = "auto", **options: Any) -> DecisionTreeRewardModel:
+        """Load from a Hub id or a folder (the seed's layout or preftree's; no remote code).
+
+        A preftree folder's ``preftree_tree.json`` is loaded with it; the seed's
+        ``decision_tree.pkl`` is a pickle and needs :meth:`load_decision_tree` with
+        ``trust_pickle=True``. ``torch_dtype`` is accepted as in transformers.
+        """
+        if torch_dtype is not None:
+            dtype = str(torch_dtype).removeprefix("torch.")
+        scorer = RewardScorer.from_pretrained(model, dtype=dtype, device=device, **options)
+        tree = None
+        if scorer.checkpoint is not None and (scorer.checkpoint.path / TREE_FILE).exists():
+            tree = PreferenceTree.load(scorer.checkpoint.path / TREE_FILE)
+        return cls(scorer, tree)
+
+    @property
+    def attributes(self) -> list[str]:
+        return self.scorer.attributes
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The tree's expected inputs: one difference per attribute, in attribute order."""
+        return [diff_name(a) for a in self.attributes]
+
+    def set_tree(self, tree: PreferenceTree) -> None:
+        """Use ``tree``; its features must be exactly this model's attribute differences."""
+        names = list(tree.feature_names_)
+        if names != self.feature_names:
+            raise InputError(f"the tree's features {names} do not match the model's attributes "
+                             f"{self.attributes} (expected features {self.feature_names})")
+        self.tree = tree
+
+    def load_decision_tree(self, source: str | Path | None = None, filename: str = "decision_tree.pkl",
+                           *, trust_pickle: bool = False, revision: str | None = None) -> PreferenceTree:
+        """Load the tree from a Hub repository, a folder or a file (the seed's call shape).
+
+        A ``.json`` file is preftree's format; anything else is a pickled scikit-learn tree, read
+        only with ``trust_pickle=True`` and converted to preftree's tree at once (features named
+        after the attributes when the pickle stores none, Δ = response2 − response1).
+        """
+        if source is None:
+            if self.scorer.checkpoint is None:
+                raise InputError("give the repository or folder that holds the tree")
+            source = self.scorer.checkpoint.path
+        if not trust_pickle and not str(filename).endswith(".json") and not str(source).endswith(".json"):
+            # refuse before downloading or opening anything
+            return self._set(PreferenceTree.from_pickle(filename, trust_pickle=False))
+        path = _locate(source, filename, revision)
+        if path.suffix == ".json":
+            return self._set(PreferenceTree.load(path))
+        from ..tree.serialize import load_pickled_tree
+
+        return self._set(load_pickled_tree(path, trust_pickle=trust_pickle,
+                                           default_feature_names=self.feature_names))
+
+    def _set(self, tree: PreferenceTree) -> PreferenceTree:
+        self.set_tree(tree)
+        return tree
+
+    def _fitted_tree(self) -> PreferenceTree:
+        if self.tree is None:
+            raise InputError("this model has no decision tree yet: call load_decision_tree(...) or "
+                             "fit one with `preftree fit-tree`")
+        return self.tree
+
+    def _diffs(self, first: np.ndarray, second: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(np.atleast_2d(second - first), columns=self.feature_names)
+
+    def _proba(self, diffs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """P(response_1 better) and P(response_2 better) per row (ties, if modelled, left out)."""
+        tree = self._fitted_tree()
+        proba = tree.predict_proba(diffs)
+        classes = list(tree.classes_)
+        pick = (lambda c: proba[:, classes.index(c)] if c in classes else np.zeros(len(proba)))
+        return pick(-1), pick(1)
+
+    def compare(self, prompt: Prompt, response1: str, response2: str, tokenizer: Any = None,
+                device: Any = None) -> dict[str, Any]:
+        """The seed's ``compare``: attribute rewards of both responses and the tree's verdict.
+
+        Returns ``attributes``, ``rewards`` (2 × K), ``preference`` (0 if response1 is better, 1 if
+        response2 — the seed's convention), ``probability`` (P(response2 better) at the leaf) and
+        ``explanation`` (the decision path). ``tokenizer`` and ``device`` are accepted so code
+        written for the original model runs unchanged; the model's own are used.
+        """
+        rewards = self.scorer.score([prompt, prompt], [response1, response2])
+        diffs = self._diffs(rewards[0], rewards[1])
+        p_first, p_second = self._proba(diffs)
+        return {"attributes": self.attributes, "rewards": rewards,
+                "preference": int(p_second[0] > p_first[0]), "probability": float(p_second[0]),
+                "explanation": self._fitted_tree().explain(diffs)[0]}
+
+    def compare_pairs(self, pairs: PairSet) -> pd.DataFrame:
+        """Verdicts for many pairs, batched through the scoring engine and its cache.
+
+        Columns: ``id``, ``preference`` (-1 = response_1 better, +1 = response_2, preftree's signed
+        convention, so the file works as a judge file), ``probability`` (P(response_2 better)), and
+        ``<attr>_1`` / ``<attr>_2``.
+        """
+        from ..scoring.pairs import score_pairs
+
+        frame = score_pairs(self.scorer, pairs)
+        first = frame[[f"{a}_1" for a in self.attributes]].to_numpy()
+        second = frame[[f"{a}_2" for a in self.attributes]].to_numpy()
+        p_first, p_second = self._proba(self._diffs(first, second))
+        verdicts = pd.DataFrame({"id": frame["id"], "preference": np.where(p_second > p_first, 1, -1),
+                                 "probability": p_second})
+        result = pd.concat([verdicts, frame.drop(columns="id")], axis=1)
+        result.attrs = frame.attrs
+        return result
+
+    def rank(self, prompt: Prompt, responses: Sequence[str]) -> Ranking:
+        """Best-of-n: order the responses by pairwise wins, then expected win rate.
+
+        Every ordered pair (i, j) goes through the tree; the two orders are averaged, so the
+        ranking does not depend on which response is shown first. A tie leaf counts half.
+        """
+        if len(responses) == 0:
+            raise InputError("rank needs at least one response")
+        rewards = self.scorer.score([prompt] * len(responses), list(responses))
+        n = len(responses)
+        rows, cols = np.where(~np.eye(n, dtype=bool))
+        p_first, p_second = self._proba(self._diffs(rewards[rows], rewards[cols]))
+        second_wins = np.full((n, n), 0.5)
+        second_wins[rows, cols] = p_second + 0.5 * (1.0 - p_first - p_second)
+        return rank_from_pairwise(symmetric_win_matrix(second_wins))
+
+    def save_pretrained(self, folder: str | Path) -> Path:
+        """Write preftree's layout: a standard transformers folder (backbone, biased linear head,
+        ``id2label``, tokenizer with its chat template) plus ``preftree_tree.json``."""
+        from .layout import save_model_folder
+
+        return save_model_folder(self.scorer, self.tree, Path(folder))
+
+    def push_to_hub(self, repo_id: str, *, private: bool | None = None, api: Any = None,
+                    commit_message: str = "Upload preftree decision-tree reward model") -> Any:
+        """Save to a temporary folder and upload it; the token comes from ``HF_TOKEN`` / the HF login.
+
+        ``api`` is a ``huggingface_hub.HfApi`` (default: a new one), injectable for tests.
+        """
+        if api is None:
+            from huggingface_hub import HfApi
+
+            api = HfApi()
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = self.save_pretrained(Path(tmp) / "model")
+            api.create_repo(repo_id, private=private, exist_ok=True)
+            return api.upload_folder(folder_path=str(folder), repo_id=repo_id,
+                                     commit_message=commit_message)
