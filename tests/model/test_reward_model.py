@@ -164,3 +164,31 @@ def test_compare_pairs_writes_a_judge_file(seed_folder, tmp_path):
                                       "--response1", "Hello! How can I help?", "--response2", "no",
                                       "--no-cache"])
     assert single.exit_code == 2 and "refusing to unpickle" in single.output
+
+
+def test_hub_ids_resolve_model_and_tree_through_the_hf_cache(seed_folder, tmp_path):
+    """`from_pretrained` and `load_decision_tree` with a Hub id, offline: the HF cache is laid out
+    exactly as a download leaves it (refs/main → snapshots/<commit>/...)."""
+    import os
+    import subprocess
+    import sys
+
+    commit = "89abcdef0123456789abcdef0123456789abcdef"
+    repo = tmp_path / "hub" / "models--RLHFlow--Decision-Tree-Reward-Tiny"
+    shutil.copytree(seed_folder, repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    code = (
+        "from preftree import DecisionTreeRewardModel\n"
+        "m = DecisionTreeRewardModel.from_pretrained('RLHFlow/Decision-Tree-Reward-Tiny', "
+        "torch_dtype='float32', progress=False)\n"
+        "m.load_decision_tree('RLHFlow/Decision-Tree-Reward-Tiny', filename='decision_tree.pkl', "
+        "trust_pickle=True)\n"
+        "out = m.compare('Hi', 'Hello! How can I help?', 'no')\n"
+        "print(m.scorer.description['revision'], out['rewards'].shape, out['preference'])\n")
+    env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    revision, *rest = done.stdout.split(maxsplit=1)
+    assert revision == commit and rest[0].startswith("(2, 5)")
