@@ -178,13 +178,25 @@ class DecisionTreeRewardModel:
         """
         if len(responses) == 0:
             raise InputError("rank needs at least one response")
-        rewards = self.scorer.score([prompt] * len(responses), list(responses))
-        n = len(responses)
+        return self.rank_rewards(self.scorer.score([prompt] * len(responses), list(responses)))
+
+    def rank_rewards(self, rewards: np.ndarray) -> Ranking:
+        """:meth:`rank` from already computed attribute rewards ``(n, K)``."""
+        n = len(rewards)
         rows, cols = np.where(~np.eye(n, dtype=bool))
-        p_first, p_second = self._proba(self._diffs(rewards[rows], rewards[cols]))
         second_wins = np.full((n, n), 0.5)
-        second_wins[rows, cols] = p_second + 0.5 * (1.0 - p_first - p_second)
+        if len(rows):
+            p_first, p_second = self._proba(self._diffs(rewards[rows], rewards[cols]))
+            second_wins[rows, cols] = p_second + 0.5 * (1.0 - p_first - p_second)
         return rank_from_pairwise(symmetric_win_matrix(second_wins))
+
+    def win_probability(self, rewards_a: np.ndarray, rewards_b: np.ndarray) -> np.ndarray:
+        """P(b beats a) per row, averaged over both presentation orders (a tie leaf counts half)."""
+        a_first = self._proba(self._diffs(rewards_a, rewards_b))
+        b_first = self._proba(self._diffs(rewards_b, rewards_a))
+        b_wins_second = a_first[1] + 0.5 * (1.0 - a_first[0] - a_first[1])
+        b_wins_first = b_first[0] + 0.5 * (1.0 - b_first[0] - b_first[1])
+        return 0.5 * (b_wins_second + b_wins_first)
 
     def save_pretrained(self, folder: str | Path) -> Path:
         """Write preftree's layout: a standard transformers folder (backbone, biased linear head,

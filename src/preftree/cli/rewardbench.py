@@ -1,0 +1,95 @@
+"""``preftree rewardbench`` and ``preftree leaderboard``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .score import build_scorer_options, model_option, scoring_options
+
+__all__ = ["leaderboard", "rewardbench"]
+
+
+@click.command()
+@model_option
+@scoring_options
+@click.option("--version", "version", default="1", show_default=True, type=click.Choice(["1", "2"]),
+              help="RewardBench (1) or RewardBench 2.")
+@click.option("--data", help="Local file in the Hub schema (default: allenai/reward-bench, split "
+                             "filtered; allenai/reward-bench-2, split test).")
+@click.option("--prior-sets", help="Also score the prior sets: allenai/preference-test-sets or a file.")
+@click.option("--tree", "tree_path", help="Let a decision tree decide (preftree JSON, or a pickle "
+                                          "with --trust-pickle, or a Hub repo with decision_tree.pkl).")
+@click.option("--tree-filename", default="decision_tree.pkl", show_default=True)
+@click.option("--trust-pickle", is_flag=True, help="Allow unpickling the tree (runs code from it).")
+@click.option("--attribute", help="For a multi-output model without a tree: the output to rank by.")
+@click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(min=0),
+              help="Bootstrap resamples for the 95% intervals (0 = none).")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Results JSON.")
+@click.option("--quiet", is_flag=True)
+def rewardbench(model: str, version: str, data: str | None, prior_sets: str | None,
+                tree_path: str | None, tree_filename: str, trust_pickle: bool, attribute: str | None,
+                bootstrap: int, seed: int, out: Path, quiet: bool, **options: object) -> None:
+    """Score a reward model (or decision-tree reward model) on RewardBench."""
+    from ..rewardbench import evaluate_v1, evaluate_v2, load_v1, load_v2, write_results
+    from ..rewardbench.judges import ScalarJudge, TreeJudge
+
+    examples = load_v1(data, prior_sets=prior_sets) if version == "1" else load_v2(data)
+    scoring = build_scorer_options(quiet=quiet, **options)  # type: ignore[arg-type]
+    if tree_path is not None:
+        from ..model import DecisionTreeRewardModel
+
+        reward_model = DecisionTreeRewardModel.from_pretrained(model, **scoring)
+        reward_model.load_decision_tree(tree_path, tree_filename, trust_pickle=trust_pickle)
+        judge = TreeJudge(reward_model)
+    else:
+        from ..scoring import RewardScorer
+
+        judge = ScalarJudge(RewardScorer.from_pretrained(model, **scoring), attribute)  # type: ignore[assignment]
+    if version == "1":
+        result = evaluate_v1(judge, examples, bootstrap=bootstrap, seed=seed,  # type: ignore[arg-type]
+                             include_prior=prior_sets is not None)
+        sections = result["sections"]
+    else:
+        result = evaluate_v2(judge, examples, bootstrap=bootstrap, seed=seed)  # type: ignore[arg-type]
+        sections = {s: 100 * result[s] for s in result["n_examples"]}
+    write_results(result, out)
+    if quiet:
+        return
+    for name, value in sections.items():
+        interval = result["intervals"].get(name)
+        band = f"  [{interval[0]:.1f}, {interval[1]:.1f}]" if interval else ""
+        click.echo(f"{name:<12}{value:6.1f}{band}")
+    interval = result["intervals"].get("Score")
+    band = f"  [{interval[0]:.1f}, {interval[1]:.1f}]" if interval else ""
+    click.echo(f"{'Score':<12}{result['score']:6.1f}{band}")
+    if result["partial"] or result["absent"]:
+        click.echo(f"partial: {result['partial'] or {}}; absent: {result['absent']}")
+    click.echo(f"ties: {result['n_ties']}; wrote {out}")
+
+
+@click.command()
+@click.option("--results", "results", multiple=True, type=click.Path(path_type=Path),
+              help="Results file or folder (repeatable).")
+@click.option("--published", default="seed", show_default=True,
+              help="'seed' (shipped: the January 2025 top 12), a CSV of published figures, or 'none'.")
+@click.option("--version", "version", default="1", show_default=True, type=click.Choice(["1", "2"]))
+@click.option("--format", "fmt", default="md", show_default=True, type=click.Choice(["md", "csv", "html"]))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (else stdout).")
+def leaderboard(results: tuple[Path, ...], published: str, version: str, fmt: str,
+                out: Path | None) -> None:
+    """Rank local results with published figures by Score."""
+    from .._io import atomic_write_text
+    from ..rewardbench import build_leaderboard, load_published, load_results, render
+
+    number = int(version)
+    local = load_results(results, number)
+    extra = [] if published == "none" else [load_published(published, number)]
+    text = render(build_leaderboard(local, extra, number), fmt)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write_text(out, text)

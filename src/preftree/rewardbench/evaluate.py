@@ -1,0 +1,146 @@
+"""Running RewardBench: per-subset results, sections, score, bootstrap intervals, results files."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from .._io import atomic_write_text
+from .data import V1Example, V2Example
+from .judges import BenchJudge
+from .sections import EXAMPLE_COUNTS, PRIOR_COLUMN, SECTIONS, compute_sections
+from .v2 import V2_SUBSETS, best_of_n_credit, ties_score, v2_score
+
+__all__ = ["bootstrap_v1", "evaluate_v1", "evaluate_v2", "write_results"]
+
+
+def bootstrap_v1(correct: dict[str, np.ndarray], *, n: int = 1000, seed: int = 0,
+                 include_prior: bool = False) -> dict[str, list[float]]:
+    """95% percentile intervals of every section and the score, resampling pairs within subsets.
+
+    Resampling a subset's 0/1 outcomes with replacement gives a Binomial(n, accuracy) count, which
+    is drawn directly.
+    """
+    rng = np.random.default_rng(seed)
+    draws = {s: rng.binomial(len(c), float(np.mean(c)), size=n) / len(c) for s, c in correct.items()}
+    per_draw = [compute_sections({s: float(v[b]) for s, v in draws.items()}, include_prior=include_prior)
+                for b in range(n)]
+    intervals: dict[str, list[float]] = {}
+    for section in SECTIONS:
+        values = [r.sections[section] for r in per_draw if section in r.sections]
+        if values:
+            intervals[section] = [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))]
+    scores = [r.score for r in per_draw if r.score is not None]
+    if scores:
+        intervals["Score"] = [float(np.percentile(scores, 2.5)), float(np.percentile(scores, 97.5))]
+    return intervals
+
+
+def _header(judge: BenchJudge, version: int) -> dict[str, Any]:
+    description = judge.description
+    template = description.get("chat_template_sha256")
+    return {"model": description.get("model"), "model_type": judge.model_type,
+            "chat_template": f"tokenizer (sha256 {template[:12]})" if template else None,
+            "revision": description.get("revision"), "rewardbench_version": version,
+            "preftree_version": __version__, "scoring": description}
+
+
+def evaluate_v1(judge: BenchJudge, examples: Sequence[V1Example], *, bootstrap: int = 1000,
+                seed: int = 0, include_prior: bool = False) -> dict[str, Any]:
+    """Accuracy per subset (a tie counts as wrong, and is counted), sections, score, intervals."""
+    margins = judge.v1_margins(examples)
+    correct: dict[str, list[float]] = defaultdict(list)
+    ties: dict[str, int] = defaultdict(int)
+    for example, margin in zip(examples, margins):
+        correct[example.subset].append(1.0 if margin > 0 else 0.0)
+        ties[example.subset] += int(margin == 0)
+    outcomes = {s: np.asarray(v) for s, v in correct.items()}
+    accuracies = {s: float(v.mean()) for s, v in outcomes.items()}
+    summary = compute_sections(accuracies, include_prior=include_prior)
+    result = _header(judge, 1)
+    result.update({s: accuracies[s] for s in sorted(accuracies, key=_subset_order)})
+    result.update({
+        "sections": summary.sections, "score": summary.score,
+        "intervals": bootstrap_v1(outcomes, n=bootstrap, seed=seed, include_prior=include_prior)
+        if bootstrap else {},
+        "n_examples": {s: len(v) for s, v in outcomes.items()},
+        "n_ties": int(sum(ties.values())), "ties_by_subset": {s: k for s, k in ties.items() if k},
+        "partial": summary.partial, "absent": summary.absent,
+    })
+    if summary.prior is not None:
+        result[PRIOR_COLUMN] = summary.prior
+    return result
+
+
+def _subset_order(name: str) -> int:
+    order = [*EXAMPLE_COUNTS, *V2_SUBSETS]
+    return order.index(name) if name in order else len(order)
+
+
+def _v2_subset_scores(rows: dict[str, list[tuple[str, np.ndarray, int]]]) -> dict[str, float]:
+    scores = {}
+    for subset, items in rows.items():
+        if subset == "Ties":
+            scores[subset] = ties_score(items)
+        else:
+            scores[subset] = float(np.mean([best_of_n_credit(s, k) for _, s, k in items]))
+    return scores
+
+
+def _resample_v2(rows: dict[str, list[tuple[str, np.ndarray, int]]],
+                 rng: np.random.Generator) -> dict[str, list[tuple[str, np.ndarray, int]]]:
+    out: dict[str, list[tuple[str, np.ndarray, int]]] = {}
+    for subset, items in rows.items():
+        if subset != "Ties":
+            out[subset] = [items[i] for i in rng.integers(0, len(items), len(items))]
+            continue
+        groups: dict[str, list[tuple[str, np.ndarray, int]]] = defaultdict(list)
+        for item in items:  # resample prompts, keeping each prompt's ref and tied rows together
+            groups[item[0].partition(":")[2]].append(item)
+        keys = sorted(groups)
+        out[subset] = [(f"{row_id.partition(':')[0]}:{draw}", s, k)
+                       for draw, i in enumerate(rng.integers(0, len(keys), len(keys)))
+                       for row_id, s, k in groups[keys[i]]]
+    return out
+
+
+def evaluate_v2(judge: BenchJudge, examples: Sequence[V2Example], *, bootstrap: int = 1000,
+                seed: int = 0) -> dict[str, Any]:
+    """Best-of-n credit per subset (Ties by its own formula), the score, and intervals."""
+    scores = judge.v2_scores(examples)
+    rows: dict[str, list[tuple[str, np.ndarray, int]]] = defaultdict(list)
+    n_ties = 0
+    for example, candidate_scores in zip(examples, scores):
+        rows[example.subset].append((example.id, np.asarray(candidate_scores), example.num_correct))
+        if example.subset != "Ties":
+            n_ties += int(np.sum(candidate_scores == candidate_scores.max()) > 1
+                          and candidate_scores[0] == candidate_scores.max())
+    subset_scores = _v2_subset_scores(rows)
+    result = _header(judge, 2)
+    result.update({s: subset_scores[s] for s in V2_SUBSETS if s in subset_scores})
+    intervals: dict[str, list[float]] = {}
+    if bootstrap:
+        rng = np.random.default_rng(seed)
+        draws = [_v2_subset_scores(_resample_v2(rows, rng)) for _ in range(bootstrap)]
+        for subset in subset_scores:
+            values = [100.0 * d[subset] for d in draws]
+            intervals[subset] = [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))]
+        totals = [v2_score(d) for d in draws]
+        intervals["Score"] = [float(np.percentile(totals, 2.5)), float(np.percentile(totals, 97.5))]
+    result.update({"score": v2_score(subset_scores), "intervals": intervals,
+                   "n_examples": {s: len(v) for s, v in rows.items()},
+                   "n_ties": n_ties, "absent": [s for s in V2_SUBSETS if s not in subset_scores]})
+    result["partial"] = {"Score": result["absent"]} if result["absent"] else {}
+    return result
+
+
+def write_results(result: dict[str, Any], path: str | Path) -> Path:
+    """Write a results file atomically (JSON, allenai's per-subset layout plus preftree's fields)."""
+    atomic_write_text(path, json.dumps(result, indent=2, default=float) + "\n")
+    return Path(path)

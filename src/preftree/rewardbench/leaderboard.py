@@ -1,0 +1,148 @@
+"""A leaderboard: local results merged with published figures, ranked by Score.
+
+Rows say where they come from (``local`` or ``published: <source>``). A model run locally that is
+also published appears twice, and its local row carries the difference to the published Score.
+Models match on the last part of their name, case-insensitively
+(``RLHFlow/Decision-Tree-Reward-Gemma-2-27B`` = ``Decision-Tree-Reward-Gemma-2-27B``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputError
+from .sections import SECTIONS
+from .v2 import V2_SUBSETS
+
+__all__ = ["COLUMNS", "build_leaderboard", "load_published", "load_results", "render"]
+
+COLUMNS = {1: ["Score", *SECTIONS], 2: ["Score", *V2_SUBSETS]}
+
+
+def _key(model: str) -> str:
+    return str(model).rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+def load_published(source: str | Path, version: int = 1) -> pd.DataFrame:
+    """``seed`` (shipped with preftree: the January 2025 top 12 of the seed), or a CSV with
+    ``model``, ``Score`` and the section columns (e.g. allenai's leaderboard export)."""
+    if str(source) == "seed":
+        if version != 1:
+            raise InputError("the seed's published leaderboard is RewardBench v1")
+        text = resources.files("preftree.rewardbench").joinpath("published/seed_2025-01.csv").read_text()
+        from io import StringIO
+
+        frame, name = pd.read_csv(StringIO(text)), "seed (RLHFlow, 2025-01)"
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise InputError("no such file", path=path)
+        frame, name = pd.read_csv(path), path.name
+    missing = [c for c in ["model", *COLUMNS[version]] if c not in frame.columns]
+    if missing:
+        raise InputError(f"published figures need columns {missing} (RewardBench v{version}); "
+                         f"found {list(frame.columns)}", path=str(source))
+    frame = frame.copy()
+    frame["source"] = f"published: {name}"
+    if "model_type" not in frame.columns:
+        frame["model_type"] = frame.get("method", "")
+    return frame[["model", "model_type", "source", *COLUMNS[version]]]
+
+
+def _result_row(data: dict[str, Any], path: Path, version: int) -> dict[str, Any]:
+    if data.get("rewardbench_version", 1) != version:
+        raise InputError(f"a RewardBench v{data.get('rewardbench_version')} result in a v{version} "
+                         "leaderboard (pass --version)", path=path)
+    if "model" not in data:
+        raise InputError("a results file needs 'model'", path=path)
+    row: dict[str, Any] = {"model": data["model"], "model_type": data.get("model_type", ""),
+                           "source": "local"}
+    sections = data.get("sections") or {}
+    for column in COLUMNS[version]:
+        value = data.get("score") if column == "Score" else sections.get(column, data.get(column))
+        if value is not None and version == 2 and column != "Score":
+            value = 100.0 * float(value)
+        row[column] = value
+    partial = data.get("partial") or {}
+    row["note"] = ("partial: " + ", ".join(sorted(partial))) if partial else ""
+    return row
+
+
+def load_results(paths: Iterable[str | Path], version: int = 1) -> pd.DataFrame:
+    """Local results files (``preftree rewardbench`` JSON), or folders of them."""
+    rows = []
+    for source in paths:
+        path = Path(source)
+        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        if not files:
+            raise InputError("no results (*.json) in this folder", path=path)
+        for file in files:
+            try:
+                data = json.loads(file.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                raise InputError("no such file", path=file) from None
+            except json.JSONDecodeError as exc:
+                raise InputError(f"invalid JSON ({exc.msg})", path=file, line=exc.lineno) from None
+            rows.append(_result_row(data, file, version))
+    return pd.DataFrame(rows, columns=["model", "model_type", "source", *COLUMNS[version], "note"])
+
+
+def build_leaderboard(local: pd.DataFrame, published: Sequence[pd.DataFrame] = (),
+                      version: int = 1) -> pd.DataFrame:
+    """Merge, add each local row's difference to its published Score, rank by Score."""
+    frames = [f for f in [local, *published] if len(f)]
+    if not frames:
+        raise InputError("nothing to rank: no local results and no published figures")
+    board = pd.concat(frames, ignore_index=True)
+    if "note" not in board.columns:
+        board["note"] = ""
+    board["note"] = board["note"].fillna("")
+    published_scores: dict[str, float] = {}
+    for frame in published:
+        for model, score in zip(frame["model"], frame["Score"]):
+            published_scores.setdefault(_key(model), float(score))
+    delta = [float(score) - published_scores[_key(model)]
+             if source == "local" and _key(model) in published_scores and pd.notna(score) else None
+             for model, source, score in zip(board["model"], board["source"], board["Score"])]
+    board["Δ vs published"] = delta
+    board = board.sort_values("Score", ascending=False, kind="stable", na_position="last")
+    board.insert(0, "rank", range(1, len(board) + 1))
+    return board.reset_index(drop=True)
+
+
+def _cell(value: Any, column: str) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if column == "Δ vs published":
+        return f"{float(value):+.1f}"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def render(board: pd.DataFrame, fmt: str) -> str:
+    """The leaderboard as Markdown, CSV or a self-contained HTML table (every cell escaped)."""
+    columns = list(board.columns)
+    rows = [[_cell(v, c) for v, c in zip(record, columns)] for record in board.itertuples(index=False)]
+    if fmt == "csv":
+        return board.to_csv(index=False)
+    if fmt == "md":
+        lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+    if fmt == "html":
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+                       for row in rows)
+        return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>RewardBench leaderboard"
+                "</title><style>table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+                "padding:2px 8px}</style></head><body><table><thead><tr>" + head +
+                "</tr></thead><tbody>" + body + "</tbody></table></body></html>\n")
+    raise InputError(f"unknown format {fmt!r}; use md, csv or html")
