@@ -12,6 +12,16 @@ from pathlib import Path
 __all__ = ["atomic_dir", "atomic_path", "atomic_write_text"]
 
 
+def _default_mode(base: int) -> int:
+    """``base`` less the process umask: the mode a plain ``open``/``mkdir`` would have given.
+
+    (``mkstemp``/``mkdtemp`` create private 0600/0700 entries; outputs should not stay private.)
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return base & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` only if the block succeeds."""
@@ -22,6 +32,8 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        if tmp.exists():
+            os.chmod(tmp, _default_mode(0o666))
         os.replace(tmp, target)
     finally:
         if tmp.exists():
@@ -45,6 +57,7 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield tmp
+        os.chmod(tmp, _default_mode(0o777))
         if target.exists():
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
             os.replace(target, old)

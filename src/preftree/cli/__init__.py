@@ -46,6 +46,7 @@ def _register() -> None:
     from .compare import compare
     from .demo import demo
     from .explain import explain
+    from .judge import judge
     from .rewardbench import leaderboard, rewardbench
     from .score import score
     from .train import fit_tree, train_head
@@ -58,6 +59,7 @@ def _register() -> None:
     cli.add_command(fit_tree)
     cli.add_command(rewardbench)
     cli.add_command(leaderboard)
+    cli.add_command(judge)
 
 
 _register()

@@ -169,7 +169,9 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
     Columns: ``index`` (the pair id; ``id`` or ``pair_id`` also work), ``preference`` (-1/0/+1),
     optional ``model`` (the judge; default: ``name`` or the file name) and the per-order verdicts
     ``preference_orig_order`` / ``preference_swapped_order``. A file holding several models gives
-    one :class:`JudgmentSet` each. With ``pairs``, ids that match no pair are an error.
+    one :class:`JudgmentSet` each. With ``pairs``, ids that match no pair are an error. A row with
+    an empty ``preference`` and a non-empty ``error`` (``preftree judge`` output: an API error or
+    an unparsable answer) is left out rather than read as "no preference".
     """
     table = read_table(path)
     frame = table.frame
@@ -195,6 +197,8 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
             raise InputError(f"{table.where(position)}: verdict {exc.args[0]!r} is not -1, 0, +1 "
                              "(or 'A'/'B' in the per-order columns)", path=table.path) from None
         if preference is None:
+            if str(record.get("error") or "").strip() and str(record.get("error")) != "nan":
+                continue  # no verdict, and the file says why (API error, unparsable): not a tie
             raise InputError(f"{table.where(position)}: empty 'preference'", path=table.path)
         extra = {k: _clean_metadata(v) for k, v in record.items() if k not in
                  (id_column, "model", "preference", "preference_orig_order",
@@ -231,7 +235,8 @@ def load_judges(paths: Iterable[str | Path], *, pairs: PairSet | None = None) ->
     for entry in paths:
         entry = Path(entry)
         if entry.is_dir():
-            files = sorted(p for p in entry.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            files = sorted(p for p in entry.iterdir()
+                           if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
             if not files:
                 raise InputError(f"no judge files ({', '.join(SUPPORTED_SUFFIXES)}) in folder",
                                  path=entry)

@@ -1,0 +1,114 @@
+"""The ``hf`` backend: a local causal LM through transformers. The verdict is read from the
+next-token probabilities of "A" and "B" right after the prompt (rendered with the model's chat
+template and its generation prompt), which also gives P(A)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..scoring.batching import plan_batches
+from .records import JudgeRequest, JudgeResult
+
+__all__ = ["HFBackend", "HFOptions"]
+
+
+@dataclass(frozen=True)
+class HFOptions:
+    model: str
+    dtype: str = "auto"
+    device: str = "auto"
+    batch_tokens: int = 8192
+    chunk: int = 256
+    chat_template: str | None = None
+    max_length: int | None = None
+
+
+class HFBackend:
+    """Scores "A" against "B" as the first answer token, in length-sorted batches."""
+
+    name = "hf"
+
+    def __init__(self, options: HFOptions) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from ..scoring.backends.hf import pick_device, pick_dtype, quiet_transformers
+        from ..scoring.checkpoint import resolve_checkpoint
+
+        self.options = options
+        checkpoint = resolve_checkpoint(options.model)
+        with quiet_transformers():
+            self.tokenizer = AutoTokenizer.from_pretrained(checkpoint.path)
+            self.device = pick_device(options.device)
+            self.model = AutoModelForCausalLM.from_pretrained(checkpoint.path)
+        dtype = pick_dtype(options.dtype, self.device, self.model.config)
+        self.model.to(device=self.device, dtype=dtype).eval()
+        self.revision = checkpoint.revision
+        template = (Path(options.chat_template).read_text(encoding="utf-8")
+                    if options.chat_template else getattr(self.tokenizer, "chat_template", None))
+        if not template:
+            raise InputError(f"the tokenizer of {options.model!r} has no chat template; pass "
+                             "--chat-template FILE")
+        self.template = template
+        self.choice_ids = [self._letter_id(letter) for letter in ("A", "B")]
+        self._torch = torch
+
+    def _letter_id(self, letter: str) -> int:
+        ids = self.tokenizer(letter, add_special_tokens=False)["input_ids"]
+        if len(ids) != 1:
+            raise InputError(f"the judge's tokenizer splits {letter!r} into {len(ids)} tokens; "
+                             "the hf backend needs it to be one token")
+        return int(ids[0])
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self.options.model, "revision": self.revision}
+
+    def _encode(self, messages: list[dict[str, str]]) -> list[int]:
+        text = self.tokenizer.apply_chat_template(messages, chat_template=self.template,
+                                                  tokenize=False, add_generation_prompt=True)
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        limit = self.options.max_length
+        return ids[-limit:] if limit else ids  # keep the end: the question and the answer slot
+
+    def run(self, requests: Iterable[JudgeRequest], on_result: Callable[[JudgeResult], None]) -> None:
+        iterator = iter(requests)
+        while chunk := list(islice(iterator, self.options.chunk)):
+            encoded = [self._encode(r.messages) for r in chunk]
+            lengths = [len(e) for e in encoded]
+            for batch in plan_batches(lengths, self.options.batch_tokens):
+                started = time.perf_counter()
+                probabilities = self._p_a([encoded[i] for i in batch])
+                elapsed = (time.perf_counter() - started) / len(batch)
+                for i, p_a in zip(batch, probabilities):
+                    verdict = "A" if p_a > 0.5 else "B" if p_a < 0.5 else None
+                    on_result(JudgeResult(chunk[i].pair_id, chunk[i].order, f"P(A)={p_a:.4f}",
+                                          verdict, None, elapsed, lengths[i], 1,
+                                          probability_a=float(p_a)))
+
+    def _p_a(self, rows: list[list[int]]) -> np.ndarray:
+        torch = self._torch
+        width = max(len(r) for r in rows)
+        ids = torch.zeros((len(rows), width), dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            ids[i, :len(row)] = torch.as_tensor(row)
+            mask[i, :len(row)] = 1
+        last = torch.tensor([len(r) - 1 for r in rows])
+        with torch.inference_mode():  # the LM head only at each row's last token, not the whole row
+            hidden = self.model.base_model(input_ids=ids.to(self.device),
+                                           attention_mask=mask.to(self.device),
+                                           use_cache=False).last_hidden_state
+            last_hidden = hidden[torch.arange(len(rows)), last.to(self.device)]
+            picked = self.model.get_output_embeddings()(last_hidden)[:, self.choice_ids].float()
+            cap = getattr(self.model.config, "final_logit_softcapping", None)
+            if cap:  # Gemma-2 caps its logits; do as its forward does
+                picked = torch.tanh(picked / cap) * cap
+            return torch.softmax(picked, dim=-1)[:, 0].cpu().numpy()

@@ -1,0 +1,137 @@
+"""A small chat-completions server on a local socket: a stand-in judge for offline trials, tests
+and benchmarks. It speaks the OpenAI wire format over real HTTP, answers like a judge that prefers
+the longer response (or always "A"), and can be told to add latency, fail with 429/500 (with
+``Retry-After``) or stall past the client's timeout on the first attempts of each request.
+
+    with LocalJudgeServer(latency=0.2) as server:
+        ... preftree judge --base-url server.url ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["Faults", "LocalJudgeServer"]
+
+
+@dataclass
+class Faults:
+    """Failures for the first attempts of every distinct request (by content)."""
+
+    status: int | None = None      # e.g. 429 or 500 for the first ``times`` attempts
+    times: int = 1
+    retry_after: str | None = None
+    stall_s: float = 0.0           # sleep this long before answering the first ``stall_times``
+    stall_times: int = 0
+    echo_auth: bool = False        # put the Authorization header in the error body (leak probe)
+
+
+@dataclass
+class ServerLog:
+    requests: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    authorization: set[str] = field(default_factory=set)
+    attempts: dict[str, list[float]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _responses(text: str) -> tuple[str, str]:
+    _, _, rest = text.partition("### Response A\n")
+    first, _, second = rest.partition("\n\n### Response B\n")
+    return first, second
+
+
+class LocalJudgeServer:
+    """Runs the server in a background thread; ``url`` is the base URL to give the client."""
+
+    def __init__(self, *, latency: float = 0.0, mode: str = "longer", faults: Faults | None = None,
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        self.latency, self.mode, self.faults = latency, mode, faults or Faults()
+        self.log = ServerLog()
+        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def __enter__(self) -> LocalJudgeServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def answer(self, body: dict[str, Any]) -> str:
+        text = body["messages"][-1]["content"]
+        if self.mode == "first":
+            return "A is the better response."
+        first, second = _responses(text)
+        return ("A" if len(first) >= len(second) else "B") + " is the better response: it says more."
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                pass
+
+            def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = json.loads(raw)
+                key = hashlib.sha256(json.dumps(body["messages"]).encode()).hexdigest()
+                log, faults = server.log, server.faults
+                with log.lock:
+                    log.requests += 1
+                    log.in_flight += 1
+                    log.max_in_flight = max(log.max_in_flight, log.in_flight)
+                    log.authorization.add(self.headers.get("Authorization", ""))
+                    attempt = len(log.attempts.setdefault(key, []))
+                    log.attempts[key].append(time.monotonic())
+                try:
+                    if attempt < faults.stall_times:
+                        time.sleep(faults.stall_s)
+                    time.sleep(server.latency)
+                    if faults.status is not None and attempt < faults.times:
+                        message = "injected failure"
+                        if faults.echo_auth:
+                            message += f" for {self.headers.get('Authorization')}"
+                        headers = {"Retry-After": faults.retry_after} if faults.retry_after else {}
+                        self._send(faults.status, {"error": {"message": message}}, headers)
+                        return
+                    content = server.answer(body)
+                    self._send(200, {"id": "local", "object": "chat.completion",
+                                     "model": body.get("model"),
+                                     "choices": [{"index": 0, "finish_reason": "stop",
+                                                  "message": {"role": "assistant", "content": content}}],
+                                     "usage": {"prompt_tokens": len(raw) // 4,
+                                               "completion_tokens": len(content) // 4}})
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout); nothing to answer
+                finally:
+                    with log.lock:
+                        log.in_flight -= 1
+
+        return Handler

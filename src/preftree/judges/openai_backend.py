@@ -1,0 +1,172 @@
+"""The ``openai`` backend: the chat-completions wire format (OpenAI, vLLM's server, Together,
+Ollama and most gateways), asked concurrently with retries, backoff and an optional rate limit.
+
+The API key is read from an environment variable when the backend is built and only ever placed
+in the ``Authorization`` header; every error text recorded is scrubbed of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import os
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ..errors import InputError
+from .parse import parse_verdict
+from .records import JudgeRequest, JudgeResult
+
+__all__ = ["OpenAIBackend", "OpenAIOptions", "RateLimiter", "retry_delay"]
+
+OPENAI_URL = "https://api.openai.com/v1"
+RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class OpenAIOptions:
+    """Request settings; ``rpm`` caps requests per minute (``None``: no cap)."""
+
+    model: str
+    base_url: str = OPENAI_URL
+    api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = 0.0
+    max_tokens: int = 16
+    concurrency: int = 16
+    rpm: float | None = None
+    timeout_s: float = 60.0
+    max_retries: int = 6
+    backoff_s: float = 1.0
+    max_backoff_s: float = 60.0
+
+
+def retry_delay(attempt: int, retry_after: str | None, base: float, cap: float,
+                rng: random.Random) -> float:
+    """Seconds to wait before retry ``attempt`` (1-based): the server's ``Retry-After`` when given
+    (seconds or an HTTP date), else exponential backoff with full jitter.
+
+    >>> retry_delay(3, "7", 1.0, 60.0, random.Random(0))
+    7.0
+    >>> 0.0 <= retry_delay(3, None, 1.0, 60.0, random.Random(0)) <= 4.0
+    True
+    """
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            parsed = email.utils.parsedate_to_datetime(retry_after)
+            if parsed is not None:
+                return max(0.0, parsed.timestamp() - time.time())
+    return rng.uniform(0.0, min(cap, base * 2 ** (attempt - 1)))
+
+
+class RateLimiter:
+    """Spaces request starts at least ``60 / rpm`` seconds apart."""
+
+    def __init__(self, rpm: float | None) -> None:
+        self.interval = 0.0 if not rpm else 60.0 / rpm
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if self.interval == 0.0:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        await asyncio.sleep(max(0.0, start - now))
+
+
+class OpenAIBackend:
+    """Asks a chat-completions endpoint; ``transport`` is injectable (an httpx transport)."""
+
+    name = "openai"
+
+    def __init__(self, options: OpenAIOptions, *, transport: httpx.AsyncBaseTransport | None = None,
+                 seed: int = 0) -> None:
+        self.options = options
+        key = os.environ.get(options.api_key_env)
+        if not key and options.base_url.rstrip("/") == OPENAI_URL:
+            raise InputError(f"no API key: set the environment variable {options.api_key_env} "
+                             "(or name another with --api-key-env)")
+        self._key = key or None
+        self._transport = transport
+        self._rng = random.Random(seed)
+
+    def describe(self) -> dict[str, Any]:
+        o = self.options
+        return {"backend": self.name, "model": o.model, "base_url": o.base_url,
+                "temperature": o.temperature, "max_tokens": o.max_tokens}
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._key, "***") if self._key else text
+
+    def run(self, requests: Iterable[JudgeRequest], on_result: Callable[[JudgeResult], None]) -> None:
+        """Answer every request with at most ``concurrency`` in flight; results arrive as they finish."""
+        asyncio.run(self._run(requests, on_result))
+
+    async def _run(self, requests: Iterable[JudgeRequest], on_result: Callable[[JudgeResult], None]) -> None:
+        headers = {"Content-Type": "application/json"}
+        if self._key:
+            headers["Authorization"] = f"Bearer {self._key}"
+        limits = httpx.Limits(max_connections=self.options.concurrency,
+                              max_keepalive_connections=self.options.concurrency)
+        limiter = RateLimiter(self.options.rpm)
+        iterator = iter(requests)
+        async with httpx.AsyncClient(base_url=self.options.base_url.rstrip("/") + "/",
+                                     headers=headers, limits=limits, transport=self._transport,
+                                     timeout=self.options.timeout_s) as client:
+            async def worker() -> None:
+                for request in iterator:  # workers share one lazy iterator: memory stays flat
+                    on_result(await self._ask(client, limiter, request))
+
+            await asyncio.gather(*(worker() for _ in range(self.options.concurrency)))
+
+    async def _ask(self, client: httpx.AsyncClient, limiter: RateLimiter,
+                   request: JudgeRequest) -> JudgeResult:
+        o = self.options
+        body = {"model": o.model, "messages": request.messages, "temperature": o.temperature,
+                "max_tokens": o.max_tokens}
+        started = time.perf_counter()
+        error = "api: no attempt"
+        for attempt in range(1, o.max_retries + 2):
+            await limiter.wait()
+            retry_after = None
+            try:
+                response = await client.post("chat/completions", json=body)
+            except httpx.TimeoutException:
+                error = f"api: timeout after {o.timeout_s:g} s"
+            except httpx.TransportError as exc:
+                error = f"api: {type(exc).__name__}: {self._scrub(str(exc))}"
+            else:
+                if response.status_code == 200:
+                    return self._result(request, response, started, attempt)
+                error = f"api: HTTP {response.status_code}: {self._scrub(response.text[:300])}"
+                if response.status_code not in RETRY_STATUS:
+                    break
+                retry_after = response.headers.get("retry-after")
+            if attempt <= o.max_retries:
+                await asyncio.sleep(retry_delay(attempt, retry_after, o.backoff_s, o.max_backoff_s,
+                                                self._rng))
+        return JudgeResult(request.pair_id, request.order, None, None, error,
+                           time.perf_counter() - started, attempts=attempt)
+
+    def _result(self, request: JudgeRequest, response: httpx.Response, started: float,
+                attempt: int) -> JudgeResult:
+        try:
+            data = response.json()
+            text = data["choices"][0]["message"]["content"] or ""
+        except (ValueError, KeyError, IndexError, TypeError):
+            return JudgeResult(request.pair_id, request.order, None, None,
+                               f"api: malformed response: {self._scrub(response.text[:300])}",
+                               time.perf_counter() - started, attempts=attempt)
+        usage = data.get("usage") or {}
+        return JudgeResult(request.pair_id, request.order, text, parse_verdict(text), None,
+                           time.perf_counter() - started, usage.get("prompt_tokens"),
+                           usage.get("completion_tokens"), attempts=attempt)
