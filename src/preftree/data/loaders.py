@@ -183,6 +183,7 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
                          f"{', '.join(map(repr, columns))}", path=table.path)
     default_judge = name or table.path.stem
     by_judge: dict[str, list[Judgment]] = {}
+    skipped = 0
     records = frame.to_dict("records")
     for position, record in enumerate(records):
         raw_id = record[id_column]
@@ -198,6 +199,7 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
                              "(or 'A'/'B' in the per-order columns)", path=table.path) from None
         if preference is None:
             if str(record.get("error") or "").strip() and str(record.get("error")) != "nan":
+                skipped += 1
                 continue  # no verdict, and the file says why (API error, unparsable): not a tie
             raise InputError(f"{table.where(position)}: empty 'preference'", path=table.path)
         extra = {k: _clean_metadata(v) for k, v in record.items() if k not in
@@ -206,7 +208,8 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
         by_judge.setdefault(judge, []).append(Judgment(pair_id, judge, preference, orig, swapped,
                                                        extra))
     if not by_judge:
-        raise InputError("no verdicts in file", path=table.path)
+        reason = f" ({skipped} rows have no verdict, see their 'error')" if skipped else ""
+        raise InputError(f"no verdicts in file{reason}", path=table.path)
     sets = []
     for judge, judgments in by_judge.items():
         try:

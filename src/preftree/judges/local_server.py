@@ -42,6 +42,11 @@ class ServerLog:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # the default backlog of 5 drops bursts of concurrent connects
+
+
 def _responses(text: str) -> tuple[str, str]:
     _, _, rest = text.partition("### Response A\n")
     first, _, second = rest.partition("\n\n### Response B\n")
@@ -55,8 +60,7 @@ class LocalJudgeServer:
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self.latency, self.mode, self.faults = latency, mode, faults or Faults()
         self.log = ServerLog()
-        self._server = ThreadingHTTPServer((host, port), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -84,6 +88,7 @@ class LocalJudgeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall between header and body
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass

@@ -10,7 +10,7 @@ __all__ = ["parse_verdict"]
 _LEADING = re.compile(r"^[\s#*_>`\"'\-:|~]+")
 _VERDICT = re.compile(
     r"^(?:\[\[)?(?:response|assistant|option)?\s*\(?([ab])\)?(?:\]\])?"
-    r"(?=\s*$|\s*\n|\s*[.,:;!)*_\]]|\s+is\b|\s+wins\b)", re.IGNORECASE)
+    r"(?=\s*$|\s*\n|\s*[.,:;!)*_\]'\"]|\s+is\b|\s+wins\b)", re.IGNORECASE)
 
 
 def parse_verdict(completion: str | None) -> Literal["A", "B"] | None:
