@@ -6,7 +6,7 @@ request after a fixed latency (200 ms by default). preftree's OpenAI backend run
 Target: ≥ 0.8 × concurrency / latency requests per second up to 128 (≥ 20× the loop at 32), with
 memory flat in the number of requests.
 
-    python benchmarks/judges.py [--latency 0.2] [--requests-per-slot 6]
+    python benchmarks/judges.py [--latency 0.2] [--requests-per-slot 10]
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def peak_memory(url: str, n: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--requests-per-slot", type=int, default=6)
+    parser.add_argument("--requests-per-slot", type=int, default=10)
     args = parser.parse_args()
     queue: multiprocessing.Queue = multiprocessing.Queue()
     server = multiprocessing.Process(target=_serve, args=(args.latency, queue), daemon=True)
