@@ -48,6 +48,7 @@ def _register() -> None:
     from .explain import explain
     from .judge import judge
     from .rewardbench import leaderboard, rewardbench
+    from .report import report
     from .score import score
     from .train import fit_tree, train_head
 
@@ -60,6 +61,7 @@ def _register() -> None:
     cli.add_command(rewardbench)
     cli.add_command(leaderboard)
     cli.add_command(judge)
+    cli.add_command(report)
 
 
 _register()

@@ -32,10 +32,11 @@ def demo(out: Path, bootstrap: int, seed: int, quiet: bool) -> None:
 
     The data is synthetic (written for this package, not real judgments): 300 pairs rated on the
     five HelpSteer2 attributes, with a verbosity-loving judge and a correctness-first judge.
+    Writes explain's files and ``report.html`` into ``--out``.
     """
     pairs = load_pairs(example_path("demo_pairs.jsonl"), label_name="human")
     judges = load_judges([example_path("demo_judges")], pairs=pairs)
     if not quiet:
         click.echo(f"demo data: {example_path('')} (synthetic, illustrative)\n")
     run_and_write(pairs, judges, DEMO_FEATURES, ExplainConfig(bootstrap=bootstrap, seed=seed), out,
-                  quiet, include_label=True)
+                  quiet, include_label=True, report=out / "report.html")

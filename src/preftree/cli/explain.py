@@ -27,14 +27,19 @@ def depth_option(value: str) -> int | str:
 
 
 def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str],
-                  config: ExplainConfig, out: Path, quiet: bool, include_label: bool) -> None:
-    """Run explain, write its files, print the summary (shared by ``explain`` and ``demo``)."""
+                  config: ExplainConfig, out: Path, quiet: bool, include_label: bool,
+                  report: Path | None = None) -> None:
+    """Run explain, write its files (and the report), print the summary (``explain`` and ``demo``)."""
     result = run_explain(pairs, judges, features, config, include_label=include_label,
                          progress=None if not quiet else False)
     write_outputs(result, out)
+    if report is not None:
+        from ..report import write_report
+
+        write_report(str(out), str(report), "md" if report.suffix.lower() == ".md" else "html")
     if not quiet:
         click.echo(format_result(result))
-        click.echo(f"\nwrote {out}/")
+        click.echo(f"\nwrote {out}/" + (f" and {report}" if report is not None else ""))
 
 
 @click.command()
@@ -70,12 +75,14 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
               help="Also fit a tree for the pairs' own label (human/gold) next to the judges.")
 @click.option("--jobs", default=-1, show_default=True, type=int, help="Threads (-1 = all cores).")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also render the report here (.html, or .md with PNG figures).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def explain(pairs_path: Path | None, preset: str | None, preset_split: str, hub_root: Path | None,
             judge_paths: tuple[Path, ...], label_column: str | None, label_format: str,
             label_name: str, mapping: str | None, feature_specs: tuple[str, ...],
             max_depth: int | str, bootstrap: int, cv: int, seed: int, ties: str, symmetric: bool,
-            explain_label: bool, jobs: int, out: Path, quiet: bool) -> None:
+            explain_label: bool, jobs: int, out: Path, report_path: Path | None, quiet: bool) -> None:
     """Explain judges' preferences with one decision tree each.
 
     Writes summary.json, tree.json, importances.csv, leaves.csv and tree.png (one sub-folder per
@@ -96,4 +103,4 @@ def explain(pairs_path: Path | None, preset: str | None, preset_split: str, hub_
     config = ExplainConfig(max_depth=max_depth, bootstrap=bootstrap, seed=seed, cv=cv,  # type: ignore[arg-type]
                            ties=ties, symmetric=symmetric, n_jobs=jobs)  # type: ignore[arg-type]
     run_and_write(pairs, judges, features or ["style"], config, out, quiet,
-                  explain_label)
+                  explain_label, report_path)

@@ -49,7 +49,30 @@ def _write_judge(explanation: JudgeExplanation, folder: Path, result: ExplainRes
                                                            "pairs": result.pairs.source})
     explanation.importances.to_csv(folder / "importances.csv", index=False)
     explanation.leaves.to_csv(folder / "leaves.csv", index=False)
+    _write_examples(explanation, folder / "examples.jsonl", result)
     draw_tree(explanation.tree, folder / "tree.png", title=explanation.judge)
+
+
+EXAMPLES_PER_LEAF = 3
+EXAMPLE_CHARS = 2000
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS] + " […]"
+
+
+def _write_examples(explanation: JudgeExplanation, path: Path, result: ExplainResult) -> None:
+    """A few pairs per leaf with their texts (clipped), for the report to show."""
+    lines = []
+    for leaf, group in explanation.leaves.groupby("leaf", sort=True):
+        for row in group.head(EXAMPLES_PER_LEAF).itertuples(index=False):
+            pair = result.pairs[str(row.id)]
+            lines.append(json.dumps({
+                "leaf": int(leaf), "id": pair.id, "preference": int(row.preference),
+                "p_response_2": float(row.p_response_2), "prompt": _clip(pair.prompt_text()),
+                "response_1": _clip(pair.response_1), "response_2": _clip(pair.response_2)},
+                ensure_ascii=False))
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
 def write_outputs(result: ExplainResult, out_dir: str | Path) -> Path:

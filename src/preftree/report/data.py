@@ -1,0 +1,96 @@
+"""Reading an explain output folder into one object the renderers share (no refitting here)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputError
+from ..tree import PreferenceTree
+
+__all__ = ["JudgeReport", "ReportData", "load_report_data"]
+
+
+@dataclass
+class JudgeReport:
+    """One judge's explain results."""
+
+    name: str
+    folder: Path
+    summary: dict[str, Any]
+    tree: PreferenceTree
+    importances: pd.DataFrame
+    leaves: pd.DataFrame
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ReportData:
+    """Everything explain wrote: per-judge results, agreement and consistency tables."""
+
+    source: Path
+    judges: list[JudgeReport]
+    agreement: pd.DataFrame | None
+    agreement_counts: pd.DataFrame | None
+    consistency: pd.DataFrame | None
+    overview: dict[str, Any]
+
+    @property
+    def label(self) -> str | None:
+        return self.overview.get("label")
+
+    def ranked(self) -> list[JudgeReport]:
+        """Judges by agreement with the label (when there is one), else in file order."""
+        if not any("agreement_with_label" in j.summary for j in self.judges):
+            return list(self.judges)
+        return sorted(self.judges, key=lambda j: -float(j.summary.get("agreement_with_label", -1.0)))
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("missing; is this a `preftree explain` output folder?", path=path) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON ({exc.msg})", path=path, line=exc.lineno) from None
+
+
+def _csv(path: Path, **kwargs: Any) -> pd.DataFrame | None:
+    return pd.read_csv(path, **kwargs) if path.exists() else None
+
+
+def _judge(folder: Path) -> JudgeReport:
+    summary = _json(folder / "summary.json")
+    examples_file = folder / "examples.jsonl"
+    examples = ([json.loads(line) for line in examples_file.read_text(encoding="utf-8").splitlines()
+                 if line.strip()] if examples_file.exists() else [])
+    return JudgeReport(str(summary.get("judge", folder.name)), folder, summary,
+                       PreferenceTree.load(folder / "tree.json"),
+                       _csv(folder / "importances.csv") if (folder / "importances.csv").exists()
+                       else pd.DataFrame(summary.get("importances", [])),
+                       _csv(folder / "leaves.csv") if (folder / "leaves.csv").exists()
+                       else pd.DataFrame(columns=["id", "preference", "leaf", "p_response_2"]),
+                       examples)
+
+
+def load_report_data(folder: str | Path) -> ReportData:
+    """Read ``preftree explain --out FOLDER`` (one judge at the top, or one sub-folder each)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("not a folder (expected the output of `preftree explain`)", path=folder)
+    top = _json(folder / "summary.json")
+    if "judges" in top:
+        judges = [_judge(folder / str(entry["folder"])) for entry in top["judges"]]
+        overview = top
+    else:
+        judges = [_judge(folder)]
+        overview = {"n_pairs": top.get("n_pairs"), "features": top.get("features", []),
+                    "feature_specs": top.get("feature_specs", []), "label": top.get("label"),
+                    "pairs": None}
+    return ReportData(folder, judges, _csv(folder / "agreement.csv", index_col=0),
+                      _csv(folder / "agreement_counts.csv", index_col=0),
+                      _csv(folder / "consistency.csv"), overview)

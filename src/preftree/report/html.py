@@ -1,0 +1,180 @@
+"""The self-contained HTML report: inline CSS and SVG, no script, no external fetch.
+
+Every value that comes from the data (judge and feature names, prompts, responses) is escaped, so
+a response holding ``<script>`` or ``</textarea>`` is shown as text and runs nothing.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from .data import JudgeReport, ReportData
+from .svg import bars_svg, heatmap_svg, shade, tree_svg
+
+__all__ = ["importance_matrix", "render_html"]
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;
+color:#1a1a1a;line-height:1.45;padding:0 1rem}
+h1{margin-bottom:.2rem}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2.2rem}
+table{border-collapse:collapse;font-size:.9rem;margin:.6rem 0}
+th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:right;vertical-align:top}
+th:first-child,td:first-child{text-align:left}
+.matrix td{min-width:3.2rem;text-align:center}.matrix small{display:block;font-size:.7rem;opacity:.8}
+.figure{overflow-x:auto;margin:.8rem 0}svg text{font-size:11px;fill:#1a1a1a}svg text.small{font-size:10px}
+svg text.edge{font-size:10px;fill:#666}.muted{color:#666}
+pre{white-space:pre-wrap;word-break:break-word;background:#f7f7f7;padding:.5rem;border-radius:4px;
+max-height:18rem;overflow:auto;font-size:.8rem}
+details{margin:.3rem 0}summary{cursor:pointer}
+.judge{page-break-inside:avoid}
+@media print{details{display:block}details>*{display:block}.figure{overflow:visible}body{margin:0}}
+"""
+
+
+def _e(value: Any) -> str:
+    return escape(str(value), quote=True)
+
+
+def _pct(value: Any) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "n/a"
+    return "n/a" if not np.isfinite(number) else f"{100 * number:.1f}%"
+
+
+def importance_matrix(data: ReportData) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Judges × features: mean importance and its 95% interval, features by overall importance."""
+    judges = [j.name for j in data.ranked()]
+    frames = {j.name: j.importances.set_index("feature") for j in data.judges}
+    features = sorted({f for frame in frames.values() for f in frame.index},
+                      key=lambda f: -sum(float(frames[j]["mean"].get(f, 0.0)) for j in judges))
+    shape = (len(judges), len(features))
+    mean, low, high = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    for i, judge in enumerate(judges):
+        frame = frames[judge]
+        for k, feature in enumerate(features):
+            if feature in frame.index:
+                mean[i, k] = frame.at[feature, "mean"]
+                low[i, k] = frame.at[feature, "ci_low"] if "ci_low" in frame else np.nan
+                high[i, k] = frame.at[feature, "ci_high"] if "ci_high" in frame else np.nan
+    return judges, features, mean, low, high
+
+
+def _summary_table(data: ReportData) -> str:
+    label = data.label
+    head = ["judge", "pairs", "ties dropped", "depth", "tree accuracy (CV)", "95% interval",
+            "majority", "best single feature"]
+    if label:
+        head.append(f"agreement with {label}")
+    head += ["consistency under swap", "top feature"]
+    rows = []
+    for judge in data.ranked():
+        s = judge.summary
+        ci = s.get("cv_accuracy_ci") or [np.nan, np.nan]
+        best = s.get("best_single_feature") or {}
+        cells = [judge.name, s.get("n_pairs", ""), s.get("n_ties_dropped", ""), s.get("depth", ""),
+                 _pct(s.get("cv_accuracy")), f"{_pct(ci[0])} – {_pct(ci[1])}",
+                 _pct(s.get("majority_baseline")),
+                 f"{_pct(best.get('accuracy'))} ({best.get('feature', '')})"]
+        if label:
+            cells.append(_pct(s.get("agreement_with_label")))
+        top = (s.get("importances") or [{}])[0].get("feature", "")
+        cells += [_pct(s.get("consistency")), top]
+        rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
+    return ('<table class="summary"><thead><tr>' + "".join(f"<th>{_e(h)}</th>" for h in head) +
+            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def _matrix_table(data: ReportData) -> str:
+    judges, features, mean, low, high = importance_matrix(data)
+    head = "<tr><th>judge</th>" + "".join(f"<th>{_e(f)}</th>" for f in features) + "</tr>"
+    rows = []
+    for i, judge in enumerate(judges):
+        cells = []
+        for k, feature in enumerate(features):
+            value, band = mean[i, k], f"[{low[i, k]:.2f}, {high[i, k]:.2f}]"
+            color = "#ffffff" if value > 0.55 else "#1a1a1a"
+            cells.append(f'<td style="background:{shade(value)};color:{color}" '
+                         f'title="{_e(judge)} · {_e(feature)}: {value:.3f}, 95% interval {band}">'
+                         f"{value:.2f}<small>{band}</small></td>")
+        rows.append(f"<tr><td>{_e(judge)}</td>{''.join(cells)}</tr>")
+    return f'<table class="matrix"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _judge_section(judge: JudgeReport, index: int) -> str:
+    s = judge.summary
+    ci = s.get("cv_accuracy_ci") or [np.nan, np.nan]
+    best = s.get("best_single_feature") or {}
+    baselines = [("tree (cross-validated)", f"{_pct(s.get('cv_accuracy'))} [{_pct(ci[0])}, {_pct(ci[1])}]"),
+                 ("majority class", _pct(s.get("majority_baseline"))),
+                 (f"best single feature: {best.get('feature', '')} ({best.get('direction', '')})",
+                  _pct(best.get("accuracy")))]
+    for key, name in (("agreement_with_label", "agreement with the label"),
+                      ("consistency", "consistency under swap"),
+                      ("prefers_first_shown", "verdicts for the response shown first")):
+        if key in s:
+            baselines.append((name, _pct(s[key])))
+    rows = "".join(f"<tr><td>{_e(a)}</td><td>{_e(b)}</td></tr>" for a, b in baselines)
+    examples = _examples(judge)
+    return (f'<section class="judge" id="judge-{index}"><h3>{_e(judge.name)}</h3>'
+            f'<p class="muted">{_e(s.get("n_pairs", ""))} pairs, {_e(s.get("n_ties_dropped", 0))} ties '
+            f'dropped, depth {_e(s.get("depth", ""))}. Left branch = condition true.</p>'
+            f'<div class="figure">{tree_svg(judge.tree)}</div>'
+            f'<table class="baselines"><tbody>{rows}</tbody></table>{examples}</section>')
+
+
+def _examples(judge: JudgeReport) -> str:
+    if not judge.examples:
+        return ""
+    frame = pd.DataFrame(judge.examples)
+    parts = ["<h4>Example pairs per leaf</h4>"]
+    for leaf, group in frame.groupby("leaf", sort=True):
+        p = float(group["p_response_2"].iloc[0])
+        parts.append(f"<details><summary>leaf {int(leaf)}: P(response_2 better) = {p:.2f} — "
+                     f"{len(group)} example(s)</summary>")
+        for row in group.itertuples(index=False):
+            parts.append(f"<p><b>{_e(row.id)}</b> — judge's preference: {_e(int(row.preference))}</p>"
+                         f"<p>prompt</p><pre>{_e(row.prompt)}</pre>"
+                         f"<p>response_1</p><pre>{_e(row.response_1)}</pre>"
+                         f"<p>response_2</p><pre>{_e(row.response_2)}</pre>")
+        parts.append("</details>")
+    return "".join(parts)
+
+
+def render_html(data: ReportData, *, title: str = "preftree report") -> str:
+    """The whole page as one string."""
+    overview = data.overview
+    features = overview.get("features") or data.judges[0].summary.get("features", [])
+    n_pairs = overview.get("n_pairs") or data.judges[0].summary.get("n_pairs")
+    facts = [f"{_e(n_pairs)} pairs", f"{len(data.judges)} judge(s)", f"{len(features)} features: "
+             + ", ".join(_e(f) for f in features)]
+    if data.label:
+        facts.append(f"label: {_e(data.label)}")
+    body = [f"<h1>{_e(title)}</h1>",
+            f'<p class="muted">{" · ".join(facts)}. Each tree splits on Δ = feature(response_2) − '
+            f'feature(response_1). From <code>{_e(data.source.name)}</code>, preftree {_e(__version__)}.</p>',
+            "<h2>Judges</h2>", _summary_table(data),
+            "<h2>Feature importances</h2><p class=\"muted\">Share of each tree's log-loss reduction, "
+            "mean over bootstrap refits with the 95% interval.</p>",
+            f'<div class="figure">{_matrix_table(data)}</div>']
+    if data.agreement is not None and len(data.agreement) >= 2:
+        body += ["<h2>Agreement between judges</h2><p class=\"muted\">D(A, B): share of common pairs "
+                 "with the same preference; judges ordered by clustering.</p>",
+                 f'<div class="figure">{heatmap_svg(data.agreement, data.agreement_counts)}</div>']
+    if data.consistency is not None and len(data.consistency):
+        c = data.consistency
+        body += ["<h2>Position consistency</h2><p class=\"muted\">Bars: share of pairs whose verdict "
+                 "survives swapping the order. Red marks: share of per-order verdicts for the response "
+                 "shown first (dashed line: no position bias).</p>",
+                 f'<div class="figure">{bars_svg([str(n) for n in c["judge"]], c["consistency"].tolist(), c["prefers_first_shown"].tolist())}</div>']
+    body.append("<h2>Per judge</h2>")
+    body += [_judge_section(judge, i) for i, judge in enumerate(data.ranked())]
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_e(title)}</title><style>{CSS}</style></head><body>{''.join(body)}</body></html>\n")

@@ -1,0 +1,97 @@
+"""The Markdown summary, with PNG figures beside it (for papers and READMEs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .._io import atomic_dir, atomic_write_text
+from .data import ReportData
+from .html import importance_matrix
+from .svg import agreement_order
+from .tree_plot import draw_tree
+
+__all__ = ["render_markdown"]
+
+
+def _pct(value: object) -> str:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "n/a"
+    return "n/a" if not np.isfinite(number) else f"{100 * number:.1f}%"
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _figures(data: ReportData, folder: Path) -> dict[str, str]:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    names: dict[str, str] = {}
+    judges, features, mean, _, _ = importance_matrix(data)
+    fig, ax = plt.subplots(figsize=(1.0 + 0.75 * len(features), 0.9 + 0.4 * len(judges)))
+    ax.imshow(mean, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(features)), features, rotation=45, ha="right")
+    ax.set_yticks(range(len(judges)), judges)
+    for (i, k), value in np.ndenumerate(mean):
+        ax.text(k, i, f"{value:.2f}", ha="center", va="center", fontsize=7,
+                color="white" if value > 0.55 else "black")
+    fig.tight_layout()
+    fig.savefig(folder / "importances.png", dpi=130)
+    plt.close(fig)
+    names["importances"] = "importances.png"
+    if data.agreement is not None and len(data.agreement) >= 2:
+        order = agreement_order(data.agreement)
+        matrix = data.agreement.loc[order, order].to_numpy(dtype=float)
+        fig, ax = plt.subplots(figsize=(1.5 + 0.45 * len(order), 1.2 + 0.45 * len(order)))
+        ax.imshow(matrix, cmap="Blues", vmin=0, vmax=1)
+        ax.set_xticks(range(len(order)), order, rotation=60, ha="right")
+        ax.set_yticks(range(len(order)), order)
+        fig.tight_layout()
+        fig.savefig(folder / "agreement.png", dpi=130)
+        plt.close(fig)
+        names["agreement"] = "agreement.png"
+    for i, judge in enumerate(data.ranked()):
+        draw_tree(judge.tree, folder / f"tree_{i}.png", title=judge.name)
+        names[f"tree_{i}"] = f"tree_{i}.png"
+    return names
+
+
+def render_markdown(data: ReportData, out: str | Path) -> Path:
+    """Write ``out`` (Markdown) and its figures in ``<stem>_figures/`` beside it."""
+    out = Path(out)
+    figures_dir = out.with_name(f"{out.stem}_figures")
+    with atomic_dir(figures_dir) as tmp:
+        figures = _figures(data, tmp)
+    rel = figures_dir.name
+    label = data.label
+    head = ["judge", "pairs", "tree accuracy (CV)", "majority", "best single feature"]
+    head += [f"agreement with {label}"] if label else []
+    head += ["consistency", "top feature"]
+    lines = ["# preftree report", "",
+             f"{data.overview.get('n_pairs') or data.judges[0].summary.get('n_pairs')} pairs, "
+             f"{len(data.judges)} judge(s). Trees split on Δ = feature(response_2) − feature(response_1).",
+             "", "## Judges", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for judge in data.ranked():
+        s = judge.summary
+        best = s.get("best_single_feature") or {}
+        cells = [judge.name, s.get("n_pairs", ""), _pct(s.get("cv_accuracy")),
+                 _pct(s.get("majority_baseline")), f"{_pct(best.get('accuracy'))} ({best.get('feature', '')})"]
+        cells += [_pct(s.get("agreement_with_label"))] if label else []
+        cells += [_pct(s.get("consistency")), (s.get("importances") or [{}])[0].get("feature", "")]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    lines += ["", "## Feature importances", "", f"![importances]({rel}/{figures['importances']})", ""]
+    if "agreement" in figures:
+        lines += ["## Agreement between judges", "", f"![agreement]({rel}/{figures['agreement']})", ""]
+    lines += ["## Trees", ""]
+    for i, judge in enumerate(data.ranked()):
+        lines += [f"### {_cell(judge.name)}", "", f"![tree of {_cell(judge.name)}]({rel}/{figures[f'tree_{i}']})", ""]
+    atomic_write_text(out, "\n".join(lines))
+    return out
+

@@ -1,0 +1,164 @@
+"""Inline SVG figures for the HTML report: tree diagrams, the agreement heatmap, consistency bars.
+
+Every string that comes from data goes through :func:`html.escape`; the figures carry no script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+import numpy as np
+import pandas as pd
+
+from ..tree import PreferenceTree
+from ..tree.text import format_number
+from .tree_plot import tree_layout
+
+__all__ = ["agreement_order", "bars_svg", "heatmap_svg", "shade", "tree_svg"]
+
+
+def shade(value: float, low: str = "#f7fbff", high: str = "#08519c") -> str:
+    """A colour between ``low`` (0) and ``high`` (1).
+
+    >>> shade(0.0), shade(1.0)
+    ('#f7fbff', '#08519c')
+    """
+    value = 0.0 if not np.isfinite(value) else min(max(value, 0.0), 1.0)
+    a = [int(low[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(high[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * value):02x}" for x, y in zip(a, b))
+
+
+def _ink(value: float) -> str:
+    return "#ffffff" if np.isfinite(value) and value > 0.55 else "#1a1a1a"
+
+
+def _diverging(p: float) -> str:
+    """Leaf colour: red for response_1, blue for response_2, white at one half."""
+    return shade(2 * (p - 0.5), "#ffffff", "#2166ac") if p >= 0.5 else shade(2 * (0.5 - p), "#ffffff", "#b2182b")
+
+
+def tree_svg(tree: PreferenceTree, *, node_width: int = 150, level_height: int = 84) -> str:
+    """The tree as an SVG diagram: splits (feature ≤ threshold, n) and leaves (P(response_2 better), n)."""
+    structure = tree.structure_
+    names = tree.feature_names_
+    positions = tree_layout(tree)
+    classes = list(tree.classes_)
+    second = classes.index(1) if 1 in classes else None
+    width = int((max(x for x, _ in positions.values()) + 1) * node_width)
+    height = int((max(-y for _, y in positions.values()) + 1) * level_height)
+    box_w, box_h = node_width - 16, 46
+
+    def centre(node: int) -> tuple[float, float]:
+        x, y = positions[node]
+        return x * node_width + node_width / 2, -y * level_height + 8
+
+    parts = [f'<svg class="tree" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="decision tree">']
+    for node in range(structure.node_count):
+        if structure.is_leaf(node):
+            continue
+        cx, cy = centre(node)
+        for child, label in ((int(structure.children_left[node]), "yes"),
+                             (int(structure.children_right[node]), "no")):
+            kx, ky = centre(child)
+            parts.append(f'<line x1="{cx:.0f}" y1="{cy + box_h:.0f}" x2="{kx:.0f}" y2="{ky:.0f}" '
+                         'stroke="#888" stroke-width="1.2"/>')
+            parts.append(f'<text class="edge" x="{(cx + kx) / 2:.0f}" y="{(cy + box_h + ky) / 2:.0f}" '
+                         f'text-anchor="middle">{label}</text>')
+    for node in range(structure.node_count):
+        cx, cy = centre(node)
+        counts = structure.class_counts[node]
+        total = float(counts.sum()) or 1.0
+        p = float(counts[second] / total) if second is not None else 0.0
+        n = int(structure.n_samples[node])
+        if structure.is_leaf(node):
+            fill, first = _diverging(p), f"P(r2 better) = {p:.2f}"
+            kind, second_line = "leaf", f"leaf {node} · n = {n}"
+            ink = "#ffffff" if abs(p - 0.5) > 0.3 else "#1a1a1a"
+        else:
+            fill, ink = "#f4f4f4", "#1a1a1a"
+            first = f"{names[int(structure.feature[node])]} ≤ {format_number(float(structure.threshold[node]))}"
+            kind, second_line = "split", f"n = {n}"
+        parts.append(
+            f'<g class="tree-node {kind}" data-node="{node}"><title>{escape(first)} (n = {n})</title>'
+            f'<rect x="{cx - box_w / 2:.0f}" y="{cy:.0f}" width="{box_w}" height="{box_h}" rx="6" '
+            f'fill="{fill}" stroke="#555"/>'
+            f'<text x="{cx:.0f}" y="{cy + 19:.0f}" text-anchor="middle" style="fill:{ink}">{escape(first)}</text>'
+            f'<text x="{cx:.0f}" y="{cy + 36:.0f}" text-anchor="middle" class="small" style="fill:{ink}">'
+            f'{second_line}</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def agreement_order(agreement: pd.DataFrame) -> list[str]:
+    """Judges ordered by average-linkage clustering of 1 − agreement (similar judges adjacent)."""
+    names = [str(n) for n in agreement.index]
+    if len(names) < 3:
+        return names
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
+    matrix = agreement.loc[agreement.index, agreement.index].to_numpy(dtype=float)
+    distance = 1.0 - np.nan_to_num((matrix + matrix.T) / 2, nan=0.5)
+    np.fill_diagonal(distance, 0.0)
+    order = leaves_list(linkage(squareform(np.clip(distance, 0, None), checks=False), "average"))
+    return [names[i] for i in order]
+
+
+def heatmap_svg(agreement: pd.DataFrame, counts: pd.DataFrame | None = None, *, cell: int = 30) -> str:
+    """D(A, B) as a heatmap, judges ordered by clustering; each cell's value and n on hover."""
+    order = agreement_order(agreement)
+    label_w = 12 + 7 * max(len(n) for n in order)
+    size = label_w + cell * len(order)
+    parts = [f'<svg class="heatmap" xmlns="http://www.w3.org/2000/svg" width="{size}" '
+             f'height="{size}" viewBox="0 0 {size} {size}" role="img" aria-label="agreement heatmap">']
+    for i, name in enumerate(order):
+        y = label_w + i * cell
+        parts.append(f'<text x="{label_w - 6}" y="{y + cell * 0.65:.0f}" text-anchor="end">{escape(name)}</text>')
+        x = label_w + i * cell + cell * 0.6
+        parts.append(f'<text x="{x:.0f}" y="{label_w - 6}" transform="rotate(-60 {x:.0f} {label_w - 6})">'
+                     f'{escape(name)}</text>')
+    for i, row in enumerate(order):
+        for j, col in enumerate(order):
+            value = float(agreement.loc[row, col]) if col in agreement.columns else float("nan")
+            n = "" if counts is None or col not in counts.columns else f", n = {int(counts.loc[row, col])}"
+            text = "" if not np.isfinite(value) else f"{100 * value:.0f}"
+            x, y = label_w + j * cell, label_w + i * cell
+            parts.append(f'<g class="cell"><title>{escape(row)} vs {escape(col)}: '
+                         f'{"n/a" if not text else text + "%"}{n}</title>'
+                         f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{shade(value)}"/>'
+                         f'<text x="{x + cell / 2:.0f}" y="{y + cell * 0.62:.0f}" text-anchor="middle" '
+                         f'class="small" fill="{_ink(value)}">{text}</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bars_svg(names: Sequence[str], values: Sequence[float], markers: Sequence[float] | None = None,
+             *, width: int = 560, bar: int = 18) -> str:
+    """Horizontal bars in [0, 1] (e.g. swap consistency), with an optional marker per bar
+    (e.g. the share of verdicts for the response shown first; 0.5 = no position bias)."""
+    label_w = 12 + 7 * max(len(n) for n in names)
+    scale = width - label_w - 60
+    height = 24 + (bar + 8) * len(names)
+    parts = [f'<svg class="bars" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="bar chart">']
+    for i, (name, value) in enumerate(zip(names, values)):
+        y = 8 + i * (bar + 8)
+        length = 0 if not np.isfinite(value) else scale * min(max(value, 0.0), 1.0)
+        parts.append(f'<text x="{label_w - 6}" y="{y + bar * 0.75:.0f}" text-anchor="end">{escape(name)}</text>'
+                     f'<rect x="{label_w}" y="{y}" width="{length:.0f}" height="{bar}" fill="#4a7fb5">'
+                     f'<title>{escape(name)}: {100 * value:.1f}%</title></rect>'
+                     f'<text x="{label_w + length + 4:.0f}" y="{y + bar * 0.75:.0f}" class="small">'
+                     f'{100 * value:.0f}%</text>')
+        if markers is not None and np.isfinite(markers[i]):
+            mx = label_w + scale * markers[i]
+            parts.append(f'<line x1="{mx:.0f}" y1="{y - 2}" x2="{mx:.0f}" y2="{y + bar + 2}" '
+                         f'stroke="#d6604d" stroke-width="3"><title>first-shown share '
+                         f'{100 * markers[i]:.0f}%</title></line>')
+    axis_y = height - 10
+    half = label_w + scale / 2
+    parts.append(f'<line x1="{half:.0f}" y1="4" x2="{half:.0f}" y2="{axis_y}" stroke="#bbb" '
+                 'stroke-dasharray="3,3"/></svg>')
+    return "".join(parts)

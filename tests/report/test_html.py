@@ -1,0 +1,81 @@
+"""Golden-structure checks of the HTML/SVG (no pixels), escaping, Markdown, and real data."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from preftree.cli import cli
+from preftree.errors import InputError
+from preftree.report import load_report_data, render_html
+from preftree.report.svg import tree_svg
+
+
+def test_tree_diagram_has_one_node_per_tree_node(evil_explain):
+    data = load_report_data(evil_explain / "explained")
+    for judge in data.judges:
+        svg = tree_svg(judge.tree)
+        structure = judge.tree.structure_
+        assert svg.count('class="tree-node ') == structure.node_count
+        assert svg.count('class="tree-node leaf"') == len(structure.leaves)
+        assert svg.count("<line ") == 2 * (structure.node_count - len(structure.leaves))
+        for leaf in structure.leaves:
+            assert f'data-node="{leaf}"' in svg
+
+
+def test_page_structure_and_escaping(evil_explain):
+    html = (evil_explain / "report.html").read_text()
+    data = load_report_data(evil_explain / "explained")
+    assert html.count('<section class="judge"') == len(data.judges) == 2
+    assert html.count('class="tree-node ') == sum(j.tree.structure_.node_count for j in data.judges)
+    assert html.count('<g class="cell">') == 2 * 2  # the 2 × 2 agreement heatmap
+    assert re.search(r"<script|<img|<b>bold|onerror=\"", html, re.IGNORECASE) is None
+    assert "&lt;script&gt;window.pwned" in html and "&lt;b&gt;bold&lt;/b&gt;-judge" in html
+    assert "&lt;/textarea&gt;" in html
+    outside = html.replace('xmlns="http://www.w3.org/2000/svg"', "")  # a namespace, not a fetch
+    assert "http://" not in outside and "https://" not in outside
+    assert re.search(r"<[a-z][^>]*\s(src|href)=", outside) is None  # no tag loads anything
+
+
+def test_markdown_with_png_figures(evil_explain, tmp_path):
+    result = CliRunner().invoke(cli, ["report", str(evil_explain / "explained"), "--format", "md",
+                                      "--out", str(tmp_path / "report.md")])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "report.md").read_text()
+    figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert len(figures) == 2 + 2  # importances, agreement, one tree per judge
+    for figure in figures:
+        assert (tmp_path / figure).read_bytes()[:4] == b"\x89PNG"
+    assert "\\<b\\>" not in text and "<b>bold</b>-judge" in text  # names kept, table pipes escaped
+
+
+def test_a_folder_that_is_not_explain_output_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="summary.json: missing; is this a `preftree explain` output"):
+        load_report_data(tmp_path)
+
+
+def test_demo_writes_its_report(tmp_path):
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "demo"), "--bootstrap", "5",
+                                      "--quiet"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "demo" / "report.html").read_text()
+    assert html.count('<section class="judge"') == 3 and "agreement with human" in html
+
+
+def test_llmbar_twelve_judges(shared_data, tmp_path):
+    llmbar = shared_data / "llmbar"
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(llmbar / "pairs.jsonl"), "--label-name",
+                                      "gold", "--judge", str(llmbar / "judges"), "--features", "style",
+                                      "--bootstrap", "5", "--out", str(tmp_path / "explained"),
+                                      "--report", str(tmp_path / "report.html"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "report.html").read_text()
+    assert html.count('<section class="judge"') == 12
+    assert html.count('<g class="cell">') == 13 * 13  # 12 judges + gold
+    summary = json.loads((tmp_path / "explained" / "summary.json").read_text())
+    ranked = sorted(summary["judges"], key=lambda j: -j["agreement_with_label"])
+    first_row = re.search(r'<table class="summary">.*?<tbody><tr><td>([^<]+)</td>', html, re.S)
+    assert first_row.group(1) == ranked[0]["judge"]  # judges ranked by agreement with gold
