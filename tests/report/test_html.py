@@ -79,3 +79,22 @@ def test_llmbar_twelve_judges(shared_data, tmp_path):
     ranked = sorted(summary["judges"], key=lambda j: -j["agreement_with_label"])
     first_row = re.search(r'<table class="summary">.*?<tbody><tr><td>([^<]+)</td>', html, re.S)
     assert first_row.group(1) == ranked[0]["judge"]  # judges ranked by agreement with gold
+
+
+def test_one_judge_layout(tmp_path, small_pairs_file):
+    judge = tmp_path / "judge.jsonl"
+    rows = [json.loads(line) for line in small_pairs_file.read_text().splitlines()]
+    judge.write_text("".join(json.dumps({"index": r["id"], "preference": r["label"] or 1}) + "\n"
+                             for r in rows))
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(small_pairs_file), "--judge", str(judge),
+                                      "--features", "columns:helpfulness", "--bootstrap", "5", "--out",
+                                      str(tmp_path / "one"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    report = CliRunner().invoke(cli, ["report", str(tmp_path / "one"), "--out", str(tmp_path / "r.html")])
+    assert report.exit_code == 0, report.output
+    html = (tmp_path / "r.html").read_text()
+    assert html.count('<section class="judge"') == 1
+    import pandas as pd
+
+    agreement = pd.read_csv(tmp_path / "one" / "agreement.csv", index_col=0)  # the judge vs the label
+    assert html.count('<g class="cell">') == len(agreement) ** 2

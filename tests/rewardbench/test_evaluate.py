@@ -160,3 +160,19 @@ def test_bad_rows_name_the_line(tmp_path, tiny_model):
                                       "--data", str(bad), "--out", str(tmp_path / "r.json")])
     assert result.exit_code == 2 and "line 2: unknown subset 'alpaca-easy'" in result.output
     assert not (tmp_path / "r.json").exists()
+
+
+def test_prior_sets_add_the_half_weighted_column(tiny_model, v1_file, tmp_path, demo_pairs):
+    prior = _jsonl(tmp_path / "prior.jsonl", [
+        {"id": f"pr{i}", "subset": ["anthropic_helpful", "shp"][i % 2], "prompt": p.prompt,
+         "chosen": p.response_2, "rejected": p.response_1}
+        for i, p in enumerate(list(demo_pairs)[100:140])])
+    out = tmp_path / "prior.json"
+    result = _invoke("rewardbench", "--model", str(tiny_model("llama", 1)), "--data", str(v1_file),
+                     "--prior-sets", str(prior), "--out", str(out), "--no-cache", "--bootstrap", "0")
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    column = 100 * (data["anthropic_helpful"] + data["shp"]) / 2
+    assert data["Prior Sets (0.5 weight)"] == pytest.approx(column)
+    sections = data["sections"]
+    assert data["score"] == pytest.approx((sum(sections.values()) + 0.5 * column) / (len(sections) + 0.5))
