@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from preftree.cli import cli
 from preftree.errors import InputError
-from preftree.report import load_report_data, render_html
+from preftree.report import load_report_data
 from preftree.report.svg import tree_svg
 
 

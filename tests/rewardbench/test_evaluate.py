@@ -16,7 +16,6 @@ pytest.importorskip("transformers", reason="RewardBench runs need preftree[hf]")
 from preftree.cli import cli  # noqa: E402
 from preftree.rewardbench import best_of_n_credit, ties_score  # noqa: E402
 from preftree.scoring import RewardScorer  # noqa: E402
-from preftree.scoring.chat import conversation  # noqa: E402
 
 
 def _jsonl(path: Path, rows: list[dict]) -> Path:

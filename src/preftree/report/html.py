@@ -172,7 +172,8 @@ def render_html(data: ReportData, *, title: str = "preftree report") -> str:
         body += ["<h2>Position consistency</h2><p class=\"muted\">Bars: share of pairs whose verdict "
                  "survives swapping the order. Red marks: share of per-order verdicts for the response "
                  "shown first (dashed line: no position bias).</p>",
-                 f'<div class="figure">{bars_svg([str(n) for n in c["judge"]], c["consistency"].tolist(), c["prefers_first_shown"].tolist())}</div>']
+                 '<div class="figure">' + bars_svg([str(n) for n in c["judge"]], c["consistency"].tolist(),
+                                                   c["prefers_first_shown"].tolist()) + "</div>"]
     body.append("<h2>Per judge</h2>")
     body += [_judge_section(judge, i) for i, judge in enumerate(data.ranked())]
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
