@@ -103,6 +103,10 @@ class DecisionTreeRewardModel:
             if self.scorer.checkpoint is None:
                 raise InputError("give the repository or folder that holds the tree")
             source = self.scorer.checkpoint.path
+        local = Path(source).expanduser()
+        if local.is_dir() and not (local / filename).exists():
+            raise InputError(f"no tree in {local}: neither {filename} nor a preftree tree file; "
+                             "pass the tree (--tree FILE) or fit one with `preftree fit-tree`")
         if not trust_pickle and not str(filename).endswith(".json") and not str(source).endswith(".json"):
             # refuse before downloading or opening anything
             return self._set(PreferenceTree.from_pickle(filename, trust_pickle=False))
