@@ -96,13 +96,13 @@ def compute_sections(accuracies: Mapping[str, float], *, include_prior: bool = F
 def score_from_sections(sections: Mapping[str, float], prior: float | None = None) -> float:
     """Mean of the sections; with prior sets, ``(Σ sections + 0.5 · prior) / (n + 0.5)``.
 
-    >>> score_from_sections({"Chat": 96.9, "Chat Hard": 91.4, "Safety": 93.9, "Reasoning": 99.2})
+    >>> round(score_from_sections({"Chat": 96.9, "Chat Hard": 91.4, "Safety": 93.9, "Reasoning": 99.2}), 2)
     95.35
     """
     total, weight = float(sum(sections.values())), float(len(sections))
     if prior is not None:
         total, weight = total + 0.5 * prior, weight + 0.5
-    return round(total / weight, 10)
+    return total / weight
 
 
 def section_scores(accuracies: Mapping[str, float]) -> dict[str, float]:
