@@ -8,7 +8,6 @@ RLHFlow's collection script plus what that script loses: raw completions, latenc
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .._io import atomic_path
+from .._registry import load_registered
 from ..data.model import Pair, PairSet
-from ..errors import InputError, MissingDependencyError
+from ..errors import InputError
 from .prompt import JudgePrompt
 from .records import ORDERS, Journal, JudgeRequest, JudgeResult, journal_path
 
@@ -39,14 +39,7 @@ class JudgeBackend(Protocol):
 
 def load_backend(name: str) -> type:
     """A backend class by name, imported only now; an unknown name lists the known ones."""
-    if name not in BACKENDS:
-        raise InputError(f"unknown judge backend {name!r}; available: {', '.join(sorted(BACKENDS))}")
-    module, _, attr = BACKENDS[name].partition(":")
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except ImportError as exc:
-        raise MissingDependencyError(f"the {name!r} judge backend needs more packages ({exc}); "
-                                     "pip install 'preftree[hf]'") from None
+    return load_registered(BACKENDS, name, "judge backend")
 
 
 def _sign(result: JudgeResult | None) -> int | None:

@@ -8,13 +8,12 @@ truncation and caching live in :class:`~preftree.scoring.scorer.RewardScorer`, s
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
-from ...errors import InputError, MissingDependencyError
+from ..._registry import load_registered
 
 __all__ = ["BACKENDS", "ScoringEngine", "load_backend"]
 
@@ -36,12 +35,4 @@ class ScoringEngine(Protocol):
 
 def load_backend(name: str) -> Callable[..., ScoringEngine]:
     """The factory of a registered backend; an unknown name lists the available ones."""
-    if name not in BACKENDS:
-        raise InputError(f"unknown scoring backend {name!r}; available: {', '.join(sorted(BACKENDS))}")
-    module_name, _, attr = BACKENDS[name].partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise MissingDependencyError(f"the {name!r} scoring backend needs preftree[hf] "
-                                     f"(pip install 'preftree[hf]'): {exc}") from None
-    return getattr(module, attr)
+    return load_registered(BACKENDS, name, "scoring backend")
