@@ -94,19 +94,11 @@ class HFBackend:
                                           probability_a=float(p_a)))
 
     def _p_a(self, rows: list[list[int]]) -> np.ndarray:
+        from ..scoring.backends.hf import last_token_states
+
         torch = self._torch
-        width = max(len(r) for r in rows)
-        ids = torch.zeros((len(rows), width), dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, row in enumerate(rows):
-            ids[i, :len(row)] = torch.as_tensor(row)
-            mask[i, :len(row)] = 1
-        last = torch.tensor([len(r) - 1 for r in rows])
         with torch.inference_mode():  # the LM head only at each row's last token, not the whole row
-            hidden = self.model.base_model(input_ids=ids.to(self.device),
-                                           attention_mask=mask.to(self.device),
-                                           use_cache=False).last_hidden_state
-            last_hidden = hidden[torch.arange(len(rows)), last.to(self.device)]
+            last_hidden = last_token_states(self.model.base_model, rows, 0, self.device)
             picked = self.model.get_output_embeddings()(last_hidden)[:, self.choice_ids].float()
             cap = getattr(self.model.config, "final_logit_softcapping", None)
             if cap:  # Gemma-2 caps its logits; do as its forward does

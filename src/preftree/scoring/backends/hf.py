@@ -30,7 +30,8 @@ from ...errors import InputError
 from ..checkpoint import Checkpoint, attribute_names
 from ..options import ScoringOptions
 
-__all__ = ["TransformersEngine", "load_engine", "pick_device", "pick_dtype", "quiet_transformers"]
+__all__ = ["TransformersEngine", "last_token_states", "load_engine", "pick_device", "pick_dtype",
+           "quiet_transformers", "right_padded"]
 
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 _HEAD_KEYS = ("score.weight", "score.bias")
@@ -115,21 +116,13 @@ class TransformersEngine:
 
     def forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
         """Scores of right-padded rows, read at each row's last real token."""
-        lengths = torch.tensor([len(row) for row in batch])
-        width = int(lengths.max())
-        ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for i, row in enumerate(batch):
-            ids[i, :len(row)] = torch.as_tensor(list(row), dtype=torch.long)
-            mask[i, :len(row)] = 1
-        ids, mask = ids.to(self.device), mask.to(self.device)
         with torch.inference_mode():
             if self.backbone is not None:
-                hidden = self.backbone(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state
-                last = hidden[torch.arange(len(batch), device=self.device), lengths.to(self.device) - 1]
+                last = last_token_states(self.backbone, batch, self.pad_id, self.device)
                 scores = self.head(last) if self.head is not None else last
             else:
                 assert self.model is not None
+                ids, mask, _ = right_padded(batch, self.pad_id, self.device)
                 output = self.model(input_ids=ids, attention_mask=mask)
                 scores = getattr(output, "logits", None)
                 if scores is None:  # custom outputs, e.g. ArmoRM's multi-objective rewards
@@ -138,6 +131,30 @@ class TransformersEngine:
                     raise InputError(f"model {self.description['model']!r} returned no logits or "
                                      "rewards; preftree cannot read its scores")
         return scores.float().cpu().numpy().astype(np.float64).reshape(len(batch), -1)
+
+
+def right_padded(batch: Sequence[Sequence[int]], pad_id: int,
+                 device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Token ids and attention mask of right-padded rows, and each row's last real position.
+
+    Right padding keeps every real token at the position it has alone, so causal models give
+    the same states batched as one at a time.
+    """
+    lengths = torch.tensor([len(row) for row in batch])
+    ids = torch.full((len(batch), int(lengths.max())), pad_id, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for i, row in enumerate(batch):
+        ids[i, :len(row)] = torch.as_tensor(list(row), dtype=torch.long)
+        mask[i, :len(row)] = 1
+    return ids.to(device), mask.to(device), (lengths - 1).to(device)
+
+
+def last_token_states(backbone: nn.Module, batch: Sequence[Sequence[int]], pad_id: int,
+                      device: torch.device) -> torch.Tensor:
+    """The backbone's final hidden state at each row's last real token (call in inference mode)."""
+    ids, mask, last = right_padded(batch, pad_id, device)
+    hidden = backbone(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state
+    return hidden[torch.arange(len(batch), device=device), last]
 
 
 def _max_length(options: ScoringOptions, tokenizer: Any, config: Any, checkpoint: Checkpoint) -> int:
