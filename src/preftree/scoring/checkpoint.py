@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..data.hub import HELPSTEER2_ATTRIBUTES
 from ..errors import InputError, MissingDependencyError
 
 __all__ = ["DECISION_TREE_ARCHITECTURES", "HELPSTEER2_ATTRIBUTES", "PREFTREE_HEAD_KEY", "Checkpoint", "attribute_names",
            "resolve_checkpoint"]
-
-HELPSTEER2_ATTRIBUTES = ("helpfulness", "correctness", "coherence", "complexity", "verbosity")
 
 # RLHFlow's Decision-Tree-Reward checkpoints name a remote-code class in their config. Their layout
 # is a standard backbone plus ``score = Linear(hidden, 5, bias=True)`` read at the last token, so
@@ -58,7 +57,7 @@ class Checkpoint:
 
 
 def _local_revision(path: Path) -> str:
-    """A fingerprint of a local folder: file names, sizes and modification times, plus the config."""
+    """A fingerprint of a local folder: the name, size and modification time of every file."""
     digest = hashlib.sha256()
     for file in sorted(p for p in path.iterdir() if p.is_file()):
         stat = file.stat()
