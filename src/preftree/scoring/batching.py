@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["TruncationError", "padding_fraction", "plan_batches", "truncate"]
+__all__ = ["TruncationError", "fed_tokens", "padding_fraction", "plan_batches", "truncate"]
 
 
 class TruncationError(ValueError):
@@ -69,6 +69,15 @@ def plan_batches(lengths: Sequence[int], batch_tokens: int,
     return batches
 
 
+def fed_tokens(lengths: Sequence[int], batches: Sequence[np.ndarray]) -> int:
+    """Tokens fed to the model, padding included: rows × longest row, summed over batches.
+
+    >>> fed_tokens([3, 9, 4, 8], [np.array([1]), np.array([3, 2]), np.array([0])])
+    28
+    """
+    return sum(len(b) * max(int(lengths[i]) for i in b) for b in batches if len(b))
+
+
 def padding_fraction(lengths: Sequence[int], batches: Sequence[np.ndarray]) -> float:
     """Share of the tokens fed to the model that are padding.
 
@@ -76,5 +85,5 @@ def padding_fraction(lengths: Sequence[int], batches: Sequence[np.ndarray]) -> f
     0.143
     """
     real = sum(int(lengths[i]) for b in batches for i in b)
-    fed = sum(len(b) * max(int(lengths[i]) for i in b) for b in batches if len(b))
+    fed = fed_tokens(lengths, batches)
     return 0.0 if fed == 0 else 1.0 - real / fed

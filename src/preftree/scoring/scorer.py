@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from ..data.model import Prompt
 from ..errors import InputError
 from .backends import ScoringEngine, load_backend
-from .batching import TruncationError, plan_batches, truncate
+from .batching import TruncationError, fed_tokens, plan_batches, truncate
 from .cache import ScoreCache, model_key
 from .chat import ChatFormatter, conversation, text_hash
 from .checkpoint import Checkpoint, resolve_checkpoint
@@ -153,11 +153,10 @@ class RewardScorer:
         cut_set = set(cut)
         lengths = [len(e) for e in encoded]
         batches = plan_batches(lengths, self.options.batch_tokens)
-        stats.n_padded_tokens += int(sum(len(b) * max(lengths[i] for i in b) for b in batches))
-        total = sum(lengths)
-        bar = tqdm(total=total, unit="tok", unit_scale=True, desc="scoring",
+        stats.n_padded_tokens += fed_tokens(lengths, batches)
+        bar = tqdm(total=sum(lengths), unit="tok", unit_scale=True, desc="scoring",
                    disable=not self.options.progress, dynamic_ncols=True)
-        started, sequences = time.perf_counter(), 0
+        started = time.perf_counter()
         try:
             for batch in batches:
                 # float32, as stored in the cache: fresh and cached results are then identical
@@ -167,12 +166,12 @@ class RewardScorer:
                     self._cache.put(self.model_key, rows)
                 for digest, row_values, n_tokens, was_cut in rows:
                     done[digest] = (row_values.astype(np.float64), n_tokens, was_cut)
-                sequences += len(batch)
+                batch_tokens = sum(lengths[i] for i in batch)
                 stats.n_computed += len(batch)
-                stats.n_tokens += sum(lengths[i] for i in batch)
+                stats.n_tokens += batch_tokens
                 stats.n_batches += 1
                 elapsed = max(time.perf_counter() - started, 1e-9)
-                bar.set_postfix({"seq/s": f"{sequences / elapsed:.1f}"}, refresh=False)
-                bar.update(sum(lengths[i] for i in batch))
+                bar.set_postfix({"seq/s": f"{stats.n_computed / elapsed:.1f}"}, refresh=False)
+                bar.update(batch_tokens)
         finally:
             bar.close()
