@@ -177,8 +177,9 @@ def fit_tree(model_dir: str | Path, pairs: PairSet, *, max_depth: int | str = 3,
     labels = pairs.labels().reindex(diffs.index)
     known = labels.notna().to_numpy()
     diffs, labels = diffs[known], labels[known].astype(int).to_numpy()
-    split = [p.metadata.get("split") for p in pairs.subset(diffs.index)]
-    held_out = validation_split([p.prompt_text() for p in pairs.subset(diffs.index)],
+    labelled = list(pairs.subset(diffs.index))
+    split = [p.metadata.get("split") for p in labelled]
+    held_out = validation_split([p.prompt_text() for p in labelled],
                                 split if all(s is not None for s in split) else None,
                                 valid_fraction, seed)
     tree = PreferenceTree(max_depth=max_depth, random_state=seed)  # type: ignore[arg-type]
