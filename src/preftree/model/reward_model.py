@@ -184,23 +184,24 @@ class DecisionTreeRewardModel:
             raise InputError("rank needs at least one response")
         return self.rank_rewards(self.scorer.score([prompt] * len(responses), list(responses)))
 
+    def _wins(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """P(first wins) and P(second wins) per row, a tie leaf's share split evenly."""
+        p_first, p_second = self._proba(self._diffs(first, second))
+        tie_half = 0.5 * (1.0 - p_first - p_second)
+        return p_first + tie_half, p_second + tie_half
+
     def rank_rewards(self, rewards: np.ndarray) -> Ranking:
         """:meth:`rank` from already computed attribute rewards ``(n, K)``."""
         n = len(rewards)
         rows, cols = np.where(~np.eye(n, dtype=bool))
         second_wins = np.full((n, n), 0.5)
         if len(rows):
-            p_first, p_second = self._proba(self._diffs(rewards[rows], rewards[cols]))
-            second_wins[rows, cols] = p_second + 0.5 * (1.0 - p_first - p_second)
+            second_wins[rows, cols] = self._wins(rewards[rows], rewards[cols])[1]
         return rank_from_pairwise(symmetric_win_matrix(second_wins))
 
     def win_probability(self, rewards_a: np.ndarray, rewards_b: np.ndarray) -> np.ndarray:
         """P(b beats a) per row, averaged over both presentation orders (a tie leaf counts half)."""
-        a_first = self._proba(self._diffs(rewards_a, rewards_b))
-        b_first = self._proba(self._diffs(rewards_b, rewards_a))
-        b_wins_second = a_first[1] + 0.5 * (1.0 - a_first[0] - a_first[1])
-        b_wins_first = b_first[0] + 0.5 * (1.0 - b_first[0] - b_first[1])
-        return 0.5 * (b_wins_second + b_wins_first)
+        return 0.5 * (self._wins(rewards_a, rewards_b)[1] + self._wins(rewards_b, rewards_a)[0])
 
     def save_pretrained(self, folder: str | Path) -> Path:
         """Write preftree's layout: a standard transformers folder (backbone, biased linear head,
