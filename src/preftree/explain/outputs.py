@@ -11,7 +11,7 @@ import numpy as np
 
 from .._io import atomic_dir
 from ..report.tree_plot import draw_tree
-from ..tree.text import format_number
+from ..tree.text import format_number, format_percent
 from .analysis import ExplainResult, JudgeExplanation
 
 __all__ = ["format_judge", "format_result", "judge_folder_name", "write_outputs"]
@@ -118,10 +118,6 @@ def _headline(explanation: JudgeExplanation) -> dict[str, Any]:
     return headline
 
 
-def _percent(value: float) -> str:
-    return "n/a" if value is None or not np.isfinite(value) else f"{100 * value:.1f}%"
-
-
 def format_judge(explanation: JudgeExplanation) -> str:
     """The tree, the importance table and accuracy vs baselines, for the terminal."""
     cv = explanation.cv
@@ -134,15 +130,15 @@ def format_judge(explanation: JudgeExplanation) -> str:
     for row in explanation.importances.itertuples():
         lines.append(f"{row.feature:<28} {row.mean:>10.3f}   [{row.ci_low:.3f}, {row.ci_high:.3f}]")
     lines += ["",
-              f"cross-validated accuracy ({cv.folds}-fold): {_percent(cv.accuracy)} "
-              f"[{_percent(low)}, {_percent(high)}]",
-              f"majority baseline:              {_percent(cv.majority_baseline)}",
-              f"best single feature:            {_percent(best['accuracy'])} "
+              f"cross-validated accuracy ({cv.folds}-fold): {format_percent(cv.accuracy)} "
+              f"[{format_percent(low)}, {format_percent(high)}]",
+              f"majority baseline:              {format_percent(cv.majority_baseline)}",
+              f"best single feature:            {format_percent(best['accuracy'])} "
               f"({best['feature']}, {best['direction']})"]
     for key, label in (("agreement_with_label", "agreement with label"),
                        ("consistency", "consistency under swap")):
         if key in explanation.extra:
-            lines.append(f"{label + ':':<31} {_percent(explanation.extra[key])}")
+            lines.append(f"{label + ':':<31} {format_percent(explanation.extra[key])}")
     return "\n".join(lines)
 
 
@@ -158,8 +154,8 @@ def format_result(result: ExplainResult) -> str:
     for e in ranked:
         top = e.importances.iloc[0]
         lines.append(
-            f"{e.judge[:24]:<24} {e.tree.n_pairs_:>6} {_percent(e.cv.accuracy):>9} "
-            f"{_percent(e.cv.majority_baseline):>9} {_percent(e.cv.best_single_feature['accuracy']):>11} "
-            f"{_percent(e.extra.get('agreement_with_label', np.nan)):>9} "
-            f"{_percent(e.extra.get('consistency', np.nan)):>9}  {top['feature']} ({format_number(float(top['mean']))})")
+            f"{e.judge[:24]:<24} {e.tree.n_pairs_:>6} {format_percent(e.cv.accuracy):>9} "
+            f"{format_percent(e.cv.majority_baseline):>9} {format_percent(e.cv.best_single_feature['accuracy']):>11} "
+            f"{format_percent(e.extra.get('agreement_with_label', np.nan)):>9} "
+            f"{format_percent(e.extra.get('consistency', np.nan)):>9}  {top['feature']} ({format_number(float(top['mean']))})")
     return "\n".join(lines)

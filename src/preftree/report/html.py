@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..tree.text import format_percent as _pct
 from .data import JudgeReport, ReportData
 from .svg import bars_svg, heatmap_svg, shade, tree_svg
 
@@ -40,12 +41,6 @@ def _e(value: Any) -> str:
     return escape(str(value), quote=True)
 
 
-def _pct(value: Any) -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "n/a"
-    return "n/a" if not np.isfinite(number) else f"{100 * number:.1f}%"
 
 
 def importance_matrix(data: ReportData) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_dir, atomic_write_text
+from ..tree.text import format_percent as _pct
 from .data import ReportData
 from .html import importance_matrix
 from .svg import agreement_order
@@ -15,12 +16,6 @@ from .tree_plot import draw_tree
 __all__ = ["render_markdown"]
 
 
-def _pct(value: object) -> str:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "n/a"
-    return "n/a" if not np.isfinite(number) else f"{100 * number:.1f}%"
 
 
 def _cell(text: object) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 if TYPE_CHECKING:
     from .estimator import PreferenceTree
 
-__all__ = ["explain_row", "format_number", "leaf_summary", "tree_text"]
+__all__ = ["explain_row", "format_number", "format_percent", "leaf_summary", "tree_text"]
 
 
 def format_number(value: float) -> str:
@@ -24,6 +24,19 @@ def format_number(value: float) -> str:
         return f"{value:,.0f}"
     text = f"{value:.3g}"
     return "0" if text == "-0" else text
+
+
+def format_percent(value: object) -> str:
+    """A share in [0, 1] as a percentage with one decimal; ``n/a`` for missing or non-finite values.
+
+    >>> format_percent(0.1234), format_percent(None), format_percent(float("nan"))
+    ('12.3%', 'n/a', 'n/a')
+    """
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "n/a"
+    return "n/a" if not np.isfinite(number) else f"{100 * number:.1f}%"
 
 
 def leaf_summary(tree: PreferenceTree, leaf: int) -> str:
