@@ -59,13 +59,10 @@ def rewardbench(model: str, version: str, data: str | None, prior_sets: str | No
     write_results(result, out)
     if quiet:
         return
-    for name, value in sections.items():
+    for name, value in [*sections.items(), ("Score", result["score"])]:
         interval = result["intervals"].get(name)
         band = f"  [{interval[0]:.1f}, {interval[1]:.1f}]" if interval else ""
         click.echo(f"{name:<12}{value:6.1f}{band}")
-    interval = result["intervals"].get("Score")
-    band = f"  [{interval[0]:.1f}, {interval[1]:.1f}]" if interval else ""
-    click.echo(f"{'Score':<12}{result['score']:6.1f}{band}")
     if result["partial"] or result["absent"]:
         click.echo(f"partial: {result['partial'] or {}}; absent: {result['absent']}")
     click.echo(f"ties: {result['n_ties']}; wrote {out}")

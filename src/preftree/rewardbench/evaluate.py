@@ -20,6 +20,11 @@ from .v2 import V2_SUBSETS, best_of_n_credit, ties_score, v2_score
 __all__ = ["bootstrap_v1", "evaluate_v1", "evaluate_v2", "write_results"]
 
 
+def _interval(draws: Sequence[float]) -> list[float]:
+    """The 95% percentile interval of bootstrap draws."""
+    return [float(np.percentile(draws, 2.5)), float(np.percentile(draws, 97.5))]
+
+
 def bootstrap_v1(correct: dict[str, np.ndarray], *, n: int = 1000, seed: int = 0,
                  include_prior: bool = False) -> dict[str, list[float]]:
     """95% percentile intervals of every section and the score, resampling pairs within subsets.
@@ -35,10 +40,10 @@ def bootstrap_v1(correct: dict[str, np.ndarray], *, n: int = 1000, seed: int = 0
     for section in SECTIONS:
         values = [r.sections[section] for r in per_draw if section in r.sections]
         if values:
-            intervals[section] = [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))]
+            intervals[section] = _interval(values)
     scores = [r.score for r in per_draw if r.score is not None]
     if scores:
-        intervals["Score"] = [float(np.percentile(scores, 2.5)), float(np.percentile(scores, 97.5))]
+        intervals["Score"] = _interval(scores)
     return intervals
 
 
@@ -130,9 +135,9 @@ def evaluate_v2(judge: BenchJudge, examples: Sequence[V2Example], *, bootstrap: 
         draws = [_v2_subset_scores(_resample_v2(rows, rng)) for _ in range(bootstrap)]
         for subset in subset_scores:
             values = [100.0 * d[subset] for d in draws]
-            intervals[subset] = [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))]
+            intervals[subset] = _interval(values)
         totals = [v2_score(d) for d in draws]
-        intervals["Score"] = [float(np.percentile(totals, 2.5)), float(np.percentile(totals, 97.5))]
+        intervals["Score"] = _interval(totals)
     result.update({"score": v2_score(subset_scores), "intervals": intervals,
                    "n_examples": {s: len(v) for s, v in rows.items()},
                    "n_ties": n_ties, "absent": [s for s in V2_SUBSETS if s not in subset_scores]})
