@@ -32,6 +32,7 @@ def synthetic_xy() -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path
 

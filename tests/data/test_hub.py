@@ -18,12 +18,9 @@ from preftree.cli import cli  # noqa: E402
 from preftree.data.hub import load_preset  # noqa: E402
 from preftree.errors import InputError  # noqa: E402
 
+from ..conftest import write_jsonl  # noqa: E402
+
 ATTRS = ("helpfulness", "correctness", "coherence", "complexity", "verbosity")
-
-
-def _jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
 def _hub(root: Path) -> None:
@@ -44,11 +41,11 @@ def _hub(root: Path) -> None:
                        "prompt": prompt, "response_A": r1, "response_B": r2,
                        "GPT-4o": (h2 > h1) - (h2 < h1), "Llama-3.1-8B": 1 if i % 4 else -1})
     ratings.append({"prompt": "orphan", "response": "x", **{a: 1 for a in ATTRS}})
-    _jsonl(root / "nvidia/HelpSteer2/train.jsonl", ratings[:36])
-    _jsonl(root / "nvidia/HelpSteer2/validation.jsonl", ratings[36:])
-    _jsonl(root / "nvidia/HelpSteer2/preference/preference.jsonl", preference)
-    _jsonl(root / "RLHFlow/LLM-Preferences-HelpSteer2/train.jsonl", judged[:16])
-    _jsonl(root / "RLHFlow/LLM-Preferences-HelpSteer2/validation.jsonl", judged[16:])
+    write_jsonl(root / "nvidia/HelpSteer2/train.jsonl", ratings[:36])
+    write_jsonl(root / "nvidia/HelpSteer2/validation.jsonl", ratings[36:])
+    write_jsonl(root / "nvidia/HelpSteer2/preference/preference.jsonl", preference)
+    write_jsonl(root / "RLHFlow/LLM-Preferences-HelpSteer2/train.jsonl", judged[:16])
+    write_jsonl(root / "RLHFlow/LLM-Preferences-HelpSteer2/validation.jsonl", judged[16:])
 
 
 def test_preset_joins_ratings_labels_and_judges(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ R² ≥ 0.9) and the tree the second.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,12 +18,9 @@ from preftree.cli import cli
 from preftree.model.training import load_ratings, train_head
 from preftree.scoring import RewardScorer
 
+from ..conftest import write_jsonl
+
 ATTRS = ["helpfulness", "correctness", "coherence", "complexity", "verbosity"]
-
-
-def _jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +46,8 @@ def hub(tmp_path_factory, tiny_model, demo_pairs):
         if i % 17 == 0:
             record["verbosity"] = None  # a missing rating: masked, not imputed
         rows[split].append(record)
-    _jsonl(root / "nvidia/HelpSteer2/train.jsonl", rows["train"])
-    _jsonl(root / "nvidia/HelpSteer2/validation.jsonl", rows["validation"])
+    write_jsonl(root / "nvidia/HelpSteer2/train.jsonl", rows["train"])
+    write_jsonl(root / "nvidia/HelpSteer2/validation.jsonl", rows["validation"])
     delta = true[n:] - true[:n]
     # known rule: a clear helpfulness gap decides; otherwise the less verbose response wins
     rule = np.where(np.abs(delta[:, 0]) > 0.5, np.sign(delta[:, 0]), -np.sign(delta[:, 4]))
@@ -59,7 +55,7 @@ def hub(tmp_path_factory, tiny_model, demo_pairs):
                    "response_1": pairs[i].response_1, "response_2": pairs[i].response_2,
                    "preference_strength": int(2 * rule[i]), "preference_statement": "",
                    "preference_elaboration": ""} for i in range(n)]
-    _jsonl(root / "nvidia/HelpSteer2/preference/preference.jsonl", preference)
+    write_jsonl(root / "nvidia/HelpSteer2/preference/preference.jsonl", preference)
     return root, backbone
 
 
@@ -108,7 +104,7 @@ def test_a_rerun_reads_hidden_states_from_the_cache(hub, tmp_path):
 
 def test_ratings_file_errors_name_the_row(tmp_path, tiny_model):
     bad = tmp_path / "ratings.jsonl"
-    _jsonl(bad, [{"prompt": "p", "response": "r", "helpfulness": "high"}])
+    write_jsonl(bad, [{"prompt": "p", "response": "r", "helpfulness": "high"}])
     ratings = load_ratings(bad)
     from preftree.errors import InputError
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -13,14 +12,11 @@ from click.testing import CliRunner
 
 from preftree.cli import cli
 
+from ..conftest import write_jsonl
+
 EVIL_PROMPT = "Say hi </textarea><script>window.pwned = 'prompt'; document.title = 'pwned';</script>"
 EVIL_RESPONSE = ("<script>window.pwned = 'response'; document.title = 'pwned';</script>"
                  "<img src=x onerror=\"window.pwned='img'; document.title='pwned'\">")
-
-
-def _write(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -38,10 +34,10 @@ def evil_explain(tmp_path_factory) -> Path:
         judge_a.append({"index": f"p{i}", "model": "<b>bold</b>-judge",
                         "preference": 1 if h2 > h1 else -1})
         judge_b.append({"index": f"p{i}", "model": "length-judge", "preference": 1 if i % 7 > 2 else -1})
-    pairs_file = _write(root / "pairs.jsonl", pairs)
+    pairs_file = write_jsonl(root / "pairs.jsonl", pairs)
     (root / "judges").mkdir()
-    _write(root / "judges" / "a.jsonl", judge_a)
-    _write(root / "judges" / "b.jsonl", judge_b)
+    write_jsonl(root / "judges" / "a.jsonl", judge_a)
+    write_jsonl(root / "judges" / "b.jsonl", judge_b)
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs_file), "--judge", str(root / "judges"),
                                       "--features", "columns:helpfulness", "--features", "style",
                                       "--bootstrap", "10", "--out", str(root / "explained"),

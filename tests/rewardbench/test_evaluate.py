@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,10 +16,7 @@ from preftree.cli import cli  # noqa: E402
 from preftree.rewardbench import best_of_n_credit, ties_score  # noqa: E402
 from preftree.scoring import RewardScorer  # noqa: E402
 
-
-def _jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
+from ..conftest import write_jsonl  # noqa: E402
 
 
 def _invoke(*args: str):
@@ -40,7 +36,7 @@ def v1_file(tmp_path_factory, demo_pairs):
     for i in range(3):
         rows.append({"id": f"tie{i}", "subset": "donotanswer", "prompt": "Same?", "chosen": "Same.",
                      "rejected": "Same.", "chosen_model": "a", "rejected_model": "a"})
-    return _jsonl(tmp_path_factory.mktemp("rb") / "rb.jsonl", rows)
+    return write_jsonl(tmp_path_factory.mktemp("rb") / "rb.jsonl", rows)
 
 
 def test_v1_scalar_model_accuracies_match_the_models_scores(tiny_model, v1_file, tmp_path):
@@ -107,7 +103,7 @@ def test_v2_scores_by_hand_from_the_models_scores(tiny_model, demo_pairs, tmp_pa
             texts = [pairs[20 + p * 5 + k].response_1 for k in range(4)]
             rows.append({"id": f"{kind}:{p}", "subset": "Ties", "prompt": pairs[20 + p].prompt,
                          "chosen": texts[:correct], "rejected": texts[correct:], "num_correct": correct})
-    data_file = _jsonl(tmp_path / "rb2.jsonl", rows)
+    data_file = write_jsonl(tmp_path / "rb2.jsonl", rows)
     model = tiny_model("llama", 1)
     out = tmp_path / "rb2.json"
     result = _invoke("rewardbench", "--version", "2", "--model", str(model), "--data", str(data_file),
@@ -151,7 +147,7 @@ def test_llmbar_file_end_to_end(shared_data, tiny_model, tmp_path):
 
 
 def test_bad_rows_name_the_line(tmp_path, tiny_model):
-    bad = _jsonl(tmp_path / "bad.jsonl", [{"id": "1", "subset": "alpacaeval-easy", "prompt": "p",
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"id": "1", "subset": "alpacaeval-easy", "prompt": "p",
                                           "chosen": "a", "rejected": "b"},
                                          {"id": "2", "subset": "alpaca-easy", "prompt": "p",
                                           "chosen": "a", "rejected": "b"}])
@@ -162,7 +158,7 @@ def test_bad_rows_name_the_line(tmp_path, tiny_model):
 
 
 def test_prior_sets_add_the_half_weighted_column(tiny_model, v1_file, tmp_path, demo_pairs):
-    prior = _jsonl(tmp_path / "prior.jsonl", [
+    prior = write_jsonl(tmp_path / "prior.jsonl", [
         {"id": f"pr{i}", "subset": ["anthropic_helpful", "shp"][i % 2], "prompt": p.prompt,
          "chosen": p.response_2, "rejected": p.response_1}
         for i, p in enumerate(list(demo_pairs)[100:140])])
