@@ -157,3 +157,26 @@ def test_changed_settings_do_not_mix_in_one_journal(pairs, tmp_path):
         with pytest.raises(InputError, match="other settings.*temperature"):
             collect_judgments(pairs, _backend(server, temperature=0.7), tmp_path / "j.csv",
                               judge="j", progress=False)
+
+
+def test_rate_limit_spacing_survives_a_stalled_event_loop():
+    """A blocked loop (a long GC pause, a slow callback) must not let the next requests bunch up:
+    starts stay 60 / rpm apart measured from when each request really started."""
+    import asyncio
+
+    from preftree.judges.openai_backend import RateLimiter
+
+    async def main() -> list[float]:
+        limiter, starts = RateLimiter(rpm=600), []  # 0.1 s apart
+
+        async def request(stall: bool) -> None:
+            await limiter.wait()
+            starts.append(time.monotonic())
+            if stall:
+                time.sleep(0.25)  # blocks the whole event loop
+
+        await asyncio.gather(request(True), request(False), request(False))
+        return starts
+
+    starts = asyncio.run(main())
+    assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.095

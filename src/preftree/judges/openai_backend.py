@@ -66,21 +66,26 @@ def retry_delay(attempt: int, retry_after: str | None, base: float, cap: float,
 
 
 class RateLimiter:
-    """Spaces request starts at least ``60 / rpm`` seconds apart."""
+    """Spaces request starts at least ``60 / rpm`` seconds apart.
+
+    The gap is measured from when the previous request really started, not from a precomputed
+    schedule, so a stalled event loop (a long GC pause, a slow callback) cannot release several
+    waiting requests at once. Waiters queue on a fair lock and start one at a time.
+    """
 
     def __init__(self, rpm: float | None) -> None:
         self.interval = 0.0 if not rpm else 60.0 / rpm
-        self._next = 0.0
+        self._last = -float("inf")
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
         if self.interval == 0.0:
             return
         async with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        await asyncio.sleep(max(0.0, start - now))
+            delay = self._last + self.interval - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._last = time.monotonic()
 
 
 class OpenAIBackend:
