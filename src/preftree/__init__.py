@@ -2,19 +2,37 @@
 
 Pipeline: pairs (:mod:`preftree.data`) → per-response features (:mod:`preftree.features`) →
 differences → :class:`PreferenceTree` (:mod:`preftree.tree`) → explanation and report
-(:mod:`preftree.explain`, :mod:`preftree.report`). Importing preftree never imports torch.
+(:mod:`preftree.explanation`, :mod:`preftree.report`). Importing preftree imports none of torch,
+pandas, scikit-learn, scipy or matplotlib: public names are resolved on first use.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
+from .errors import InputError, PreftreeError, UntrustedPickleError
+
 __version__ = "0.1.0"
 
-from .data import Judgment, JudgmentSet, Pair, PairSet, load_judges, load_judgments, load_pairs
-from .errors import InputError, PreftreeError, UntrustedPickleError
-from .explain import ExplainConfig, ExplainResult, explain, explain_judge
-from .features import FeatureTable, build_features, style_of
-from .model import DecisionTreeRewardModel
-from .tree import PreferenceTree
+_EXPORTS = {
+    "DecisionTreeRewardModel": ".model",
+    "ExplainConfig": ".explanation",
+    "ExplainResult": ".explanation",
+    "FeatureTable": ".features",
+    "Judgment": ".data",
+    "JudgmentSet": ".data",
+    "Pair": ".data",
+    "PairSet": ".data",
+    "PreferenceTree": ".tree",
+    "build_features": ".features",
+    "explain": ".explanation",
+    "explain_judge": ".explanation",
+    "load_judges": ".data",
+    "load_judgments": ".data",
+    "load_pairs": ".data",
+    "style_of": ".features",
+}
 
 __all__ = [
     "DecisionTreeRewardModel",
@@ -38,3 +56,12 @@ __all__ = [
     "load_pairs",
     "style_of",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
+    from .data import Judgment, JudgmentSet, Pair, PairSet, load_judges, load_judgments, load_pairs
+    from .explanation import ExplainConfig, ExplainResult, explain, explain_judge
+    from .features import FeatureTable, build_features, style_of
+    from .model import DecisionTreeRewardModel
+    from .tree import PreferenceTree

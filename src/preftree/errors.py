@@ -1,10 +1,14 @@
 """The exception hierarchy of preftree.
 
 Every error preftree raises on purpose derives from :class:`PreftreeError`, so callers can catch
-one root. The CLI maps :class:`InputError` (bad files, columns, labels) to exit code 2.
+one root. The CLI maps :class:`InputError`, :class:`ConfigError`, :class:`FormatError` and
+:class:`UntrustedPickleError` (the user can fix them) to exit code 2 and every other error (a
+missing package, a model that does not load, an unreachable server) to exit code 1. Locations are
+written ``FILE:LINE: message`` everywhere.
 
     PreftreeError
     ├── InputError            bad input data: names the file, line/row and what was expected
+    ├── ConfigError           an option or parameter out of its range (a ValueError too)
     ├── UntrustedPickleError  refusing to unpickle a file the user did not trust
     ├── MissingDependencyError an optional extra (e.g. ``preftree[hf]``) is not installed
     └── FormatError           a preftree JSON file of an unknown or newer format
@@ -15,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "ConfigError",
     "FormatError",
     "InputError",
     "MissingDependencyError",
@@ -38,6 +43,10 @@ class InputError(PreftreeError, ValueError):
         elif self.path is not None:
             message = f"{self.path}: {message}"
         super().__init__(message)
+
+
+class ConfigError(PreftreeError, ValueError):
+    """An option or estimator parameter has a value it cannot take; the message quotes it."""
 
 
 class UntrustedPickleError(PreftreeError):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from preftree.data.labels import LABEL_FORMATS, detect_label_format, parse_label, parse_labels
-from preftree.errors import InputError
+from preftree.errors import ConfigError, InputError
 
 
 @pytest.mark.parametrize(("values", "fmt", "expected"), [
@@ -36,8 +36,9 @@ def test_ambiguous_or_unknown_values_ask_for_the_format(values: list) -> None:
 def test_unknown_values_are_listed_with_rows() -> None:
     with pytest.raises(InputError) as info:
         parse_labels([1, 2, 5, 2], "index", source="pairs.csv", column="label",
-                     locations=[f"line {i}" for i in range(2, 6)])
-    assert "line 4: 5" in str(info.value) and "pairs.csv" in str(info.value)
+                     lines=list(range(2, 6)))
+    assert str(info.value).startswith("pairs.csv:4: ")
+    assert "line 4: 5" in str(info.value)
 
 
 def test_missing_labels_stay_missing() -> None:
@@ -46,5 +47,5 @@ def test_missing_labels_stay_missing() -> None:
 
 def test_formats_are_documented() -> None:
     assert set(LABEL_FORMATS) == {"signed", "index", "ab", "alpacaeval", "strength", "binary"}
-    with pytest.raises(KeyError):
+    with pytest.raises(ConfigError, match="unknown label format 'nope'"):
         parse_label(1, "nope")

@@ -64,14 +64,14 @@ def test_unknown_label_values(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "p.jsonl", [{**PAIR, "label": 7}, {**PAIR, "id": "b", "label": 9}])
     with pytest.raises(InputError, match="cannot tell the label format"):
         load_pairs(path)
-    with pytest.raises(InputError, match=r"line 1: 7"):
+    with pytest.raises(InputError, match=r"p\.jsonl:1: .*line 1: 7"):
         load_pairs(path, label_format="index")
 
 
 def test_duplicate_ids_and_non_string_response(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="line 2: duplicate id 'a'"):
+    with pytest.raises(InputError, match=r"d\.jsonl:2: duplicate id 'a' \(first at line 1\)"):
         load_pairs(write_jsonl(tmp_path / "d.jsonl", [PAIR, PAIR]))
-    with pytest.raises(InputError, match="line 1: 'response_2'"):
+    with pytest.raises(InputError, match=r"n\.jsonl:1: 'response_2'"):
         load_pairs(write_jsonl(tmp_path / "n.jsonl", [{**PAIR, "response_2": None}]))
 
 
@@ -101,7 +101,7 @@ def test_judge_ids_that_match_no_pair(tmp_path: Path, small_pairs_file: Path) ->
 
 def test_bad_verdict_and_empty_folder(tmp_path: Path) -> None:
     pd.DataFrame({"index": ["a"], "preference": [3]}).to_csv(tmp_path / "j.csv", index=False)
-    with pytest.raises(InputError, match=r"j\.csv: line 2: verdict 3"):
+    with pytest.raises(InputError, match=r"j\.csv:2: verdict 3"):
         load_judgments(tmp_path / "j.csv")
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no judge files"):

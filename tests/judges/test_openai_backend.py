@@ -26,7 +26,7 @@ def pairs(demo_pairs) -> PairSet:
 
 def _backend(server: LocalJudgeServer, **options) -> OpenAIBackend:
     defaults = {"model": "local-judge", "base_url": server.url, "concurrency": 8,
-                "backoff_s": 0.05, "max_backoff_s": 0.2}
+                "backoff_s": 0.05, "max_wait_s": 1.0}
     return OpenAIBackend(OpenAIOptions(**{**defaults, **options}))
 
 

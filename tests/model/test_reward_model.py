@@ -161,7 +161,7 @@ def test_compare_pairs_writes_a_judge_file(seed_folder, tmp_path):
     (judged,) = load_judgments(tmp_path / "v.csv", name="dtr")
     assert judged.judge == "dtr" and len(judged) == 300
     single = CliRunner().invoke(cli, ["compare", "--model", str(seed_folder), "--prompt", "Hi",
-                                      "--response1", "Hello! How can I help?", "--response2", "no",
+                                      "--response-1", "Hello! How can I help?", "--response-2", "no",
                                       "--no-cache"])
     assert single.exit_code == 2 and "refusing to unpickle" in single.output
 

@@ -62,7 +62,7 @@ def hub(tmp_path_factory, tiny_model, demo_pairs):
 def test_train_head_then_fit_tree_from_the_cli(hub, tmp_path):
     root, backbone = hub
     out, cache = tmp_path / "dtr-model", tmp_path / "cache.sqlite"
-    result = CliRunner().invoke(cli, ["train-head", "--backbone", str(backbone), "--data",
+    result = CliRunner().invoke(cli, ["train-head", "--model", str(backbone), "--data",
                                       "nvidia/HelpSteer2", "--hub-root", str(root), "--out", str(out),
                                       "--cache", str(cache)])
     assert result.exit_code == 0, result.output

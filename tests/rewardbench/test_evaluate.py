@@ -106,7 +106,7 @@ def test_v2_scores_by_hand_from_the_models_scores(tiny_model, demo_pairs, tmp_pa
     data_file = write_jsonl(tmp_path / "rb2.jsonl", rows)
     model = tiny_model("llama", 1)
     out = tmp_path / "rb2.json"
-    result = _invoke("rewardbench", "--version", "2", "--model", str(model), "--data", str(data_file),
+    result = _invoke("rewardbench", "--benchmark-version", "2", "--model", str(model), "--data", str(data_file),
                      "--out", str(out), "--no-cache", "--bootstrap", "100")
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
@@ -153,7 +153,7 @@ def test_bad_rows_name_the_line(tmp_path, tiny_model):
                                           "chosen": "a", "rejected": "b"}])
     result = CliRunner().invoke(cli, ["rewardbench", "--model", str(tiny_model("llama", 1)),
                                       "--data", str(bad), "--out", str(tmp_path / "r.json")])
-    assert result.exit_code == 2 and "line 2: unknown subset 'alpaca-easy'" in result.output
+    assert result.exit_code == 2 and ":2: unknown subset 'alpaca-easy'" in result.output
     assert not (tmp_path / "r.json").exists()
 
 

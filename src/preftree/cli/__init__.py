@@ -1,16 +1,24 @@
-"""The ``preftree`` command line: a thin shell over the Python API, one module per subcommand."""
+"""The ``preftree`` command line: a thin shell over the Python API, one module per subcommand.
+
+Errors reach the user as one line, never a traceback: preftree's own errors as they are (exit 2
+for input the user can fix, 1 for the environment), anything else as a one-line summary with exit
+1. ``PREFTREE_DEBUG=1`` re-raises, so the traceback shows. Subcommand modules import only click at
+module level, so ``preftree --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
 
-from ..errors import FormatError, InputError, PreftreeError, UntrustedPickleError
+from ..errors import ConfigError, FormatError, InputError, PreftreeError, UntrustedPickleError
 
 __all__ = ["cli", "main"]
 
-INPUT_ERRORS = (InputError, UntrustedPickleError, FormatError)
+INPUT_ERRORS = (InputError, ConfigError, UntrustedPickleError, FormatError)
+DEBUG_VARIABLE = "PREFTREE_DEBUG"
 
 
 class PreftreeCLIError(click.ClickException):
@@ -21,20 +29,48 @@ class PreftreeCLIError(click.ClickException):
         self.exit_code = exit_code
 
 
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 500 else text[:500] + " …"
+
+
+def _os_error(exc: OSError) -> str:
+    where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+    return f"{where}{exc.strerror or _one_line(exc)}"
+
+
 class PreftreeGroup(click.Group):
-    """Turns preftree's own exceptions into clean CLI errors at the edge, and nowhere else."""
+    """Turns every exception into a clean CLI error at the edge, and nowhere else."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
+            return super().invoke(ctx)
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except INPUT_ERRORS as exc:
-            raise PreftreeCLIError(str(exc), 2) from exc
+            raise PreftreeCLIError(_one_line(exc), 2) from exc
         except PreftreeError as exc:
-            raise PreftreeCLIError(str(exc), 1) from exc
+            raise PreftreeCLIError(_one_line(exc), 1) from exc
+        except KeyboardInterrupt:
+            raise PreftreeCLIError("interrupted; finished work is kept (rerun to resume where "
+                                   "the command supports it)", 130) from None
+        except MemoryError:
+            raise PreftreeCLIError("out of memory; try a smaller --batch-tokens or fewer "
+                                   "--jobs", 1) from None
+        except OSError as exc:
+            raise PreftreeCLIError(f"{_os_error(exc)} (set {DEBUG_VARIABLE}=1 for the "
+                                   "traceback)", 1) from exc
+        except Exception as exc:  # the last line of defence: report, do not dump a traceback
+            raise PreftreeCLIError(f"unexpected {type(exc).__name__}: {_one_line(exc)} (this is "
+                                   f"a preftree bug; set {DEBUG_VARIABLE}=1 for the traceback and "
+                                   "report it)", 1) from exc
 
 
 @click.group(cls=PreftreeGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="preftree")
+@click.version_option(package_name="preftree", message="%(prog)s %(version)s",
+                      help="Show the preftree version and exit.")
 def cli() -> None:
     """Explain and predict preferences between two LLM responses with small decision trees.
 
@@ -47,21 +83,14 @@ def _register() -> None:
     from .demo import demo
     from .explain import explain
     from .judge import judge
-    from .rewardbench import leaderboard, rewardbench
     from .report import report
+    from .rewardbench import leaderboard, rewardbench
     from .score import score
     from .train import fit_tree, train_head
 
-    cli.add_command(explain)
-    cli.add_command(demo)
-    cli.add_command(score)
-    cli.add_command(compare)
-    cli.add_command(train_head)
-    cli.add_command(fit_tree)
-    cli.add_command(rewardbench)
-    cli.add_command(leaderboard)
-    cli.add_command(judge)
-    cli.add_command(report)
+    for command in (explain, demo, score, compare, train_head, fit_tree, rewardbench, leaderboard,
+                    judge, report):
+        cli.add_command(command)
 
 
 _register()

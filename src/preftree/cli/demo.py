@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..data import load_judges, load_pairs
-from ..explain import ExplainConfig
+from ._options import force_option, quiet_option
 from .explain import run_and_write
 
 __all__ = ["demo", "example_path"]
@@ -24,19 +23,25 @@ def example_path(name: str) -> Path:
 @click.command()
 @click.option("--out", default="preftree-demo", show_default=True, type=click.Path(path_type=Path),
               help="Output folder.")
-@click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=1))
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--quiet", is_flag=True)
-def demo(out: Path, bootstrap: int, seed: int, quiet: bool) -> None:
+@force_option
+@click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Bootstrap refits for importance intervals.")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Random seed (folds, bootstrap resamples).")
+@quiet_option
+def demo(out: Path, force: bool, bootstrap: int, seed: int, quiet: bool) -> None:
     """Run explain on shipped, illustrative example data: two LLM judges and a human label.
 
     The data is synthetic (written for this package, not real judgments): 300 pairs rated on the
     five HelpSteer2 attributes, with a verbosity-loving judge and a correctness-first judge.
     Writes explain's files and ``report.html`` into ``--out``.
     """
+    from ..data import load_judges, load_pairs
+    from ..explanation import ExplainConfig
+
     pairs = load_pairs(example_path("demo_pairs.jsonl"), label_name="human")
     judges = load_judges([example_path("demo_judges")], pairs=pairs)
     if not quiet:
         click.echo(f"demo data: {example_path('')} (synthetic, illustrative)\n")
     run_and_write(pairs, judges, DEMO_FEATURES, ExplainConfig(bootstrap=bootstrap, seed=seed), out,
-                  quiet, include_label=True, report=out / "report.html")
+                  quiet, include_label=True, report=out / "report.html", force=force)

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..data import JudgmentSet, PairSet, load_judges, load_pairs, parse_mapping
-from ..data.labels import LABEL_FORMATS
-from ..explain import ExplainConfig, explain as run_explain, format_result, write_outputs
+from ._options import force_option, pairs_options, quiet_option
+
+if TYPE_CHECKING:
+    from ..data import JudgmentSet, PairSet
+    from ..explanation import ExplainConfig
 
 __all__ = ["depth_option", "explain", "run_and_write"]
 
+# = preftree.data.labels.LABEL_FORMATS (tested); listed here so --help does not import pandas
+LABEL_FORMAT_NAMES = ("signed", "index", "ab", "alpacaeval", "strength", "binary")
 
-def depth_option(value: str) -> int | str:
+
+def parse_depth(value: str) -> int | str:
     """Parse ``--max-depth``: a positive integer or ``auto``."""
     if value == "auto":
         return "auto"
@@ -26,16 +32,35 @@ def depth_option(value: str) -> int | str:
     return depth
 
 
+depth_option = click.option("--max-depth", default="3", show_default=True,
+                            callback=lambda c, p, v: parse_depth(v),
+                            help="Tree depth, or 'auto' to choose 1-6 by cross-validation.")
+
+
 def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str],
                   config: ExplainConfig, out: Path, quiet: bool, include_label: bool,
-                  report: Path | None = None) -> None:
-    """Run explain, write its files (and the report), print the summary (``explain`` and ``demo``)."""
+                  report: Path | None = None, force: bool = False) -> None:
+    """Run explain, write its files (and the report), print the summary (``explain`` and ``demo``).
+
+    The output folder is checked before any work; a report inside it is written with the rest, all
+    or nothing; one elsewhere is written after.
+    """
+    from .._io import check_output_dir, check_output_file
+    from ..explanation import explain as run_explain, format_result, write_outputs
+    from ..explanation.outputs import output_inputs
+
+    sources = [pairs.source, *(j.source for j in judges)]
+    check_output_dir(out, sources, force=force)
+    inside = report is not None and report.absolute().parent == out.absolute()
+    if report is not None and not inside:
+        check_output_file(report, sources)
     result = run_explain(pairs, judges, features, config, include_label=include_label,
                          progress=None if not quiet else False)
-    write_outputs(result, out)
-    if report is not None:
+    write_outputs(result, out, force=force, report=report.name if inside and report else None)
+    if report is not None and not inside:
         from ..report import write_report
 
+        check_output_file(report, output_inputs(result))
         write_report(str(out), str(report), "md" if report.suffix.lower() == ".md" else "html")
     if not quiet:
         click.echo(format_result(result))
@@ -43,53 +68,61 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
 
 
 @click.command()
-@click.option("--pairs", "pairs_path", type=click.Path(path_type=Path),
-              help="Pairs file (JSONL, JSON, CSV, Parquet): id, prompt, response_1, response_2, ...")
+@pairs_options
 @click.option("--preset", type=click.Choice(["helpsteer2-llm-judges"]),
               help="Load pairs, ratings and judges from the Hub instead of --pairs/--judge.")
 @click.option("--preset-split", default="validation", show_default=True,
-              type=click.Choice(["train", "validation", "all"]))
+              type=click.Choice(["train", "validation", "all"]), help="Split of the --preset.")
 @click.option("--hub-root", type=click.Path(path_type=Path),
               help="Read preset repositories from this local folder instead of the Hub.")
 @click.option("--judge", "judge_paths", multiple=True, type=click.Path(path_type=Path),
               help="Judge file or folder of judge files (RLHFlow layout); repeatable.")
 @click.option("--label-column", help="Column holding the gold/human preference (default: 'label').")
 @click.option("--label-format", default="auto", show_default=True,
-              type=click.Choice(["auto", *LABEL_FORMATS]), help="Format of the label column.")
+              type=click.Choice(["auto", *LABEL_FORMAT_NAMES]), help="Format of the label column.")
 @click.option("--label-name", default="label", show_default=True,
               help="Name the label goes by in tables (e.g. human, gold).")
-@click.option("--map", "mapping", help="Column mapping, e.g. prompt=question,response_1=response_A")
 @click.option("--features", "feature_specs", multiple=True,
               help="Feature spec: style | columns:NAME[,NAME] | scores:FILE | model:PATH; repeatable. "
                    "Default: style (or the preset's ratings).")
-@click.option("--max-depth", default="3", show_default=True, callback=lambda c, p, v: depth_option(v),
-              help="Tree depth, or 'auto' to choose 1-6 by cross-validation.")
+@depth_option
 @click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=1),
               help="Bootstrap refits for importance intervals.")
 @click.option("--cv", default=5, show_default=True, type=click.IntRange(min=2), help="CV folds.")
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--ties", default="drop", show_default=True, type=click.Choice(["drop", "class"]))
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Random seed (folds, bootstrap resamples).")
+@click.option("--ties", default="drop", show_default=True, type=click.Choice(["drop", "class"]),
+              help="drop: leave 'no preference' verdicts out; class: model them as a third class.")
 @click.option("--symmetric/--no-symmetric", default=False, show_default=True,
               help="Also fit every pair mirrored, making the tree order-free.")
 @click.option("--explain-label/--no-explain-label", default=False, show_default=True,
               help="Also fit a tree for the pairs' own label (human/gold) next to the judges.")
-@click.option("--jobs", default=-1, show_default=True, type=int, help="Threads (-1 = all cores).")
+@click.option("--jobs", default=-1, show_default=True, type=int,
+              callback=lambda c, p, v: _jobs(v), help="Threads (-1 = all cores).")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@force_option
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also render the report here (.html, or .md with PNG figures).")
-@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-def explain(pairs_path: Path | None, preset: str | None, preset_split: str, hub_root: Path | None,
-            judge_paths: tuple[Path, ...], label_column: str | None, label_format: str,
-            label_name: str, mapping: str | None, feature_specs: tuple[str, ...],
+@quiet_option
+def explain(pairs_path: Path | None, mapping: str | None, preset: str | None, preset_split: str,
+            hub_root: Path | None, judge_paths: tuple[Path, ...], label_column: str | None,
+            label_format: str, label_name: str, feature_specs: tuple[str, ...],
             max_depth: int | str, bootstrap: int, cv: int, seed: int, ties: str, symmetric: bool,
-            explain_label: bool, jobs: int, out: Path, report_path: Path | None, quiet: bool) -> None:
+            explain_label: bool, jobs: int, out: Path, force: bool, report_path: Path | None,
+            quiet: bool) -> None:
     """Explain judges' preferences with one decision tree each.
 
     Writes summary.json, tree.json, importances.csv, leaves.csv and tree.png (one sub-folder per
     judge when there are several, plus agreement.csv and consistency.csv).
     """
+    from ..data import load_judges, load_pairs, parse_mapping
+    from ..explanation import ExplainConfig
+
     features = list(feature_specs)
     if preset:
+        if pairs_path is not None or judge_paths or mapping:
+            raise click.UsageError("--preset loads pairs and judges itself: drop --pairs, --judge "
+                                   "and --map")
         from ..data.hub import PRESET_FEATURES, load_preset
 
         pairs, judges = load_preset(preset, split=preset_split, hub_root=hub_root)
@@ -103,4 +136,11 @@ def explain(pairs_path: Path | None, preset: str | None, preset_split: str, hub_
     config = ExplainConfig(max_depth=max_depth, bootstrap=bootstrap, seed=seed, cv=cv,  # type: ignore[arg-type]
                            ties=ties, symmetric=symmetric, n_jobs=jobs)  # type: ignore[arg-type]
     run_and_write(pairs, judges, features or ["style"], config, out, quiet,
-                  explain_label, report_path)
+                  explain_label, report_path, force)
+
+
+def _jobs(value: Any) -> int:
+    if value == 0 or value < -1:
+        raise click.BadParameter(f"{value} is not a thread count: use a positive number, or -1 "
+                                 "for all cores")
+    return int(value)

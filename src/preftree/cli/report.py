@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ._options import quiet_option
+
 __all__ = ["report"]
 
 
@@ -13,10 +15,21 @@ __all__ = ["report"]
 @click.argument("explain_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="report.html (or report.md with --format md; figures go beside it).")
-@click.option("--format", "fmt", default="html", show_default=True, type=click.Choice(["html", "md"]))
-def report(explain_dir: Path, out: Path, fmt: str) -> None:
+@click.option("--format", "fmt", type=click.Choice(["html", "md"]),
+              help="Report format (default: from the --out suffix, .md → md, else html).")
+@quiet_option
+def report(explain_dir: Path, out: Path, fmt: str | None, quiet: bool) -> None:
     """Render the output folder of `preftree explain` as a report."""
+    from .._io import check_output_dir, check_output_file
     from ..report import write_report
 
+    fmt = fmt or ("md" if out.suffix.lower() == ".md" else "html")
+    if not explain_dir.is_dir():
+        raise click.UsageError(f"{explain_dir} is not a folder (give explain's --out folder)")
+    inputs = [p for p in explain_dir.rglob("*") if p.is_file()]
+    check_output_file(out, inputs)
+    if fmt == "md":
+        check_output_dir(out.with_name(f"{out.stem}_figures"), inputs)
     write_report(str(explain_dir), str(out), fmt)
-    click.echo(f"wrote {out}")
+    if not quiet:
+        click.echo(f"wrote {out}")

@@ -6,37 +6,46 @@ from pathlib import Path
 
 import click
 
-from .score import build_scorer_options, model_option, scoring_options
+from ._options import (build_scorer_options, model_option, quiet_option, revision_option,
+                       scoring_options)
+from .compare import tree_options
 
 __all__ = ["leaderboard", "rewardbench"]
+
+benchmark_version_option = click.option(
+    "--benchmark-version", "benchmark_version", default="1", show_default=True,
+    type=click.Choice(["1", "2"]), help="RewardBench (1) or RewardBench 2.")
 
 
 @click.command()
 @model_option
+@revision_option
 @scoring_options
-@click.option("--version", "version", default="1", show_default=True, type=click.Choice(["1", "2"]),
-              help="RewardBench (1) or RewardBench 2.")
+@benchmark_version_option
 @click.option("--data", help="Local file in the Hub schema (default: allenai/reward-bench, split "
                              "filtered; allenai/reward-bench-2, split test).")
 @click.option("--prior-sets", help="Also score the prior sets: allenai/preference-test-sets or a file.")
-@click.option("--tree", "tree_path", help="Let a decision tree decide (preftree JSON, or a pickle "
-                                          "with --trust-pickle, or a Hub repo with decision_tree.pkl).")
-@click.option("--tree-filename", default="decision_tree.pkl", show_default=True)
-@click.option("--trust-pickle", is_flag=True, help="Allow unpickling the tree (runs code from it).")
+@tree_options
 @click.option("--attribute", help="For a multi-output model without a tree: the output to rank by.")
 @click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(min=0),
               help="Bootstrap resamples for the 95% intervals (0 = none).")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Random seed of the bootstrap resamples.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Results JSON.")
-@click.option("--quiet", is_flag=True)
-def rewardbench(model: str, version: str, data: str | None, prior_sets: str | None,
+@quiet_option
+def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets: str | None,
                 tree_path: str | None, tree_filename: str, trust_pickle: bool, attribute: str | None,
                 bootstrap: int, seed: int, out: Path, quiet: bool, **options: object) -> None:
     """Score a reward model (or decision-tree reward model) on RewardBench."""
+    from .._io import check_output_file
     from ..rewardbench import evaluate_v1, evaluate_v2, load_v1, load_v2, write_results
     from ..rewardbench.judges import ScalarJudge, TreeJudge
 
+    check_output_file(out, [data, prior_sets, model, tree_path, options.get("cache_path")])
+    version = benchmark_version
+    if version == "2" and prior_sets is not None:
+        raise click.UsageError("--prior-sets belongs to RewardBench 1 (--benchmark-version 1)")
     examples = load_v1(data, prior_sets=prior_sets) if version == "1" else load_v2(data)
     scoring = build_scorer_options(quiet=quiet, **options)  # type: ignore[arg-type]
     if tree_path is not None:
@@ -73,16 +82,19 @@ def rewardbench(model: str, version: str, data: str | None, prior_sets: str | No
               help="Results file or folder (repeatable).")
 @click.option("--published", default="seed", show_default=True,
               help="'seed' (shipped: the January 2025 top 12), a CSV of published figures, or 'none'.")
-@click.option("--version", "version", default="1", show_default=True, type=click.Choice(["1", "2"]))
-@click.option("--format", "fmt", default="md", show_default=True, type=click.Choice(["md", "csv", "html"]))
+@benchmark_version_option
+@click.option("--format", "fmt", default="md", show_default=True,
+              type=click.Choice(["md", "csv", "html"]), help="Output format.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (else stdout).")
-def leaderboard(results: tuple[Path, ...], published: str, version: str, fmt: str,
+def leaderboard(results: tuple[Path, ...], published: str, benchmark_version: str, fmt: str,
                 out: Path | None) -> None:
     """Rank local results with published figures by Score."""
-    from .._io import atomic_write_text
+    from .._io import atomic_write_text, check_output_file
     from ..rewardbench import build_leaderboard, load_published, load_results, render
 
-    number = int(version)
+    if out is not None:
+        check_output_file(out, [*results, published])
+    number = int(benchmark_version)
     local = load_results(results, number)
     extra = [] if published == "none" else [load_published(published, number)]
     text = render(build_leaderboard(local, extra, number), fmt)

@@ -6,37 +6,47 @@ from pathlib import Path
 
 import click
 
+from ._options import (build_scorer_options, force_option, model_option, quiet_option,
+                       revision_option, scoring_options)
 from .explain import depth_option
-from .score import build_scorer_options, scoring_options
 
 __all__ = ["fit_tree", "train_head"]
 
+seed_option = click.option("--seed", default=0, show_default=True, type=int,
+                           help="Random seed of the train/validation split.")
+hub_root_option = click.option("--hub-root", type=click.Path(path_type=Path),
+                               help="Read Hub datasets from this local folder instead of the Hub.")
+
 
 @click.command("train-head")
-@click.option("--backbone", required=True, help="Hub id or folder of the backbone model.")
+@model_option
+@revision_option
 @scoring_options
 @click.option("--data", "data", required=True,
               help="nvidia/HelpSteer2, or a file with prompt, response, one column per attribute "
                    "and optionally split (train / validation).")
 @click.option("--attributes", default="helpfulness,correctness,coherence,complexity,verbosity",
               show_default=True, help="Rating columns to fit, comma-separated.")
-@click.option("--hub-root", type=click.Path(path_type=Path),
-              help="Read Hub datasets from this local folder instead of the Hub.")
+@hub_root_option
 @click.option("--valid-fraction", default=0.1, show_default=True, type=click.FloatRange(0.01, 0.9),
               help="Held-out share of prompts when the data has no split column.")
-@click.option("--seed", default=0, show_default=True, type=int)
+@seed_option
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Model folder to write.")
-@click.option("--quiet", is_flag=True)
-def train_head(backbone: str, data: str, attributes: str, hub_root: Path | None,
-               valid_fraction: float, seed: int, out: Path, quiet: bool, **options: object) -> None:
-    """Fit a linear attribute head on a backbone's last-token hidden states (ridge regression)."""
+@force_option
+@quiet_option
+def train_head(model: str, data: str, attributes: str, hub_root: Path | None,
+               valid_fraction: float, seed: int, out: Path, force: bool, quiet: bool,
+               **options: object) -> None:
+    """Fit a linear attribute head on a backbone's (--model) last-token hidden states."""
+    from .._io import check_output_dir
     from ..model.training import load_ratings, train_head as run
 
+    check_output_dir(out, [model, data], force=force)
     names = [a.strip() for a in attributes.split(",") if a.strip()]
     ratings = load_ratings(data, hub_root=hub_root)
-    report = run(backbone, ratings, out, attributes=names, valid_fraction=valid_fraction, seed=seed,
-                 origin=data, **build_scorer_options(quiet=quiet, **options))  # type: ignore[arg-type]
+    report = run(model, ratings, out, attributes=names, valid_fraction=valid_fraction, seed=seed,
+                 origin=data, force=force, **build_scorer_options(quiet=quiet, **options))  # type: ignore[arg-type]
     if not quiet:
         click.echo(f"{report.n_train} training and {report.n_valid} held-out responses, "
                    f"hidden size {report.hidden_size}")
@@ -47,15 +57,16 @@ def train_head(backbone: str, data: str, attributes: str, hub_root: Path | None,
 
 @click.command("fit-tree")
 @click.option("--model", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="A preftree model folder (from train-head).")
+              help="A preftree model folder (from train-head); the tree is saved into it.")
 @scoring_options
 @click.option("--pairs", "pairs_source", required=True,
               help="nvidia/HelpSteer2:preference, or a pairs file with a label.")
-@click.option("--hub-root", type=click.Path(path_type=Path))
-@click.option("--max-depth", default="3", show_default=True, callback=lambda c, p, v: depth_option(v))
-@click.option("--valid-fraction", default=0.2, show_default=True, type=click.FloatRange(0.01, 0.9))
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--quiet", is_flag=True)
+@hub_root_option
+@depth_option
+@click.option("--valid-fraction", default=0.2, show_default=True, type=click.FloatRange(0.01, 0.9),
+              help="Held-out share of the pairs.")
+@seed_option
+@quiet_option
 def fit_tree(model: Path, pairs_source: str, hub_root: Path | None, max_depth: int | str,
              valid_fraction: float, seed: int, quiet: bool, **options: object) -> None:
     """Fit the model's preference tree on attribute differences and save it in the folder."""

@@ -1,26 +1,36 @@
 """Pairs and judgments: the data model, file loaders, label formats and Hub presets."""
 
-from .files import Table, parse_mapping, read_table
-from .labels import LABEL_FORMATS, detect_label_format, parse_label, parse_labels
-from .loaders import load_judges, load_judgments, load_pairs, pairs_from_table
-from .model import Judgment, JudgmentSet, Message, Pair, PairSet, Prompt
+from __future__ import annotations
 
-__all__ = [
-    "LABEL_FORMATS",
-    "Judgment",
-    "JudgmentSet",
-    "Message",
-    "Pair",
-    "PairSet",
-    "Prompt",
-    "Table",
-    "detect_label_format",
-    "load_judges",
-    "load_judgments",
-    "load_pairs",
-    "pairs_from_table",
-    "parse_label",
-    "parse_labels",
-    "parse_mapping",
-    "read_table",
-]
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+_EXPORTS = {
+    "Judgment": ".model",
+    "JudgmentSet": ".model",
+    "LABEL_FORMATS": ".labels",
+    "Message": ".model",
+    "Pair": ".model",
+    "PairSet": ".model",
+    "Prompt": ".model",
+    "Table": ".files",
+    "detect_label_format": ".labels",
+    "load_judges": ".loaders",
+    "load_judgments": ".loaders",
+    "load_pairs": ".loaders",
+    "pairs_from_table": ".loaders",
+    "parse_label": ".labels",
+    "parse_labels": ".labels",
+    "parse_mapping": ".files",
+    "read_table": ".files",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
+    from .files import Table, parse_mapping, read_table
+    from .labels import LABEL_FORMATS, detect_label_format, parse_label, parse_labels
+    from .loaders import load_judges, load_judgments, load_pairs, pairs_from_table
+    from .model import Judgment, JudgmentSet, Message, Pair, PairSet, Prompt

@@ -20,7 +20,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 
 __all__ = ["LABEL_FORMATS", "detect_label_format", "parse_label", "parse_labels"]
 
@@ -88,7 +88,7 @@ def detect_label_format(values: Iterable[Any]) -> str | None:
 
 
 def parse_label(value: Any, fmt: str) -> int | None:
-    """One label in format ``fmt`` as -1/0/+1 (``None`` if missing); ``ValueError`` if invalid.
+    """One label in format ``fmt`` as -1/0/+1 (``None`` if missing); ``InputError`` (a ``ValueError``) if invalid.
 
     >>> parse_label("B>A", "ab"), parse_label(2, "index"), parse_label(-2, "strength")
     (1, 1, -1)
@@ -101,32 +101,32 @@ def parse_label(value: Any, fmt: str) -> int | None:
         key = str(value).strip().lower().replace(" ", "")
         if key in _AB:
             return _AB[key]
-        raise ValueError(value)
+        raise InputError(f"{value!r} is not a valid {fmt!r} label")
     number = _as_number(value)
     if number is None:
-        raise ValueError(value)
+        raise InputError(f"{value!r} is not a valid {fmt!r} label")
     if fmt == "alpacaeval":
         if not 1.0 <= number <= 2.0:
-            raise ValueError(value)
+            raise InputError(f"{value!r} is not a valid {fmt!r} label")
         return 0 if number == 1.5 else (-1 if number < 1.5 else 1)
     if not number.is_integer():
-        raise ValueError(value)
+        raise InputError(f"{value!r} is not a valid {fmt!r} label")
     n = int(number)
     allowed = {"signed": {-1: -1, 0: 0, 1: 1}, "index": {1: -1, 2: 1}, "binary": {0: -1, 1: 1},
                "strength": {k: (k > 0) - (k < 0) for k in range(-3, 4)}}
     if fmt not in allowed:
-        raise KeyError(fmt)
+        raise ConfigError(f"unknown label format {fmt!r}; accepted: {', '.join(LABEL_FORMATS)}")
     if n not in allowed[fmt]:
-        raise ValueError(value)
+        raise InputError(f"{value!r} is not a valid {fmt!r} label")
     return allowed[fmt][n]
 
 
 def parse_labels(values: Sequence[Any], fmt: str = "auto", *, source: str = "labels",
                  column: str = "label",
-                 locations: Sequence[str] | None = None) -> tuple[list[int | None], str]:
+                 lines: Sequence[int] | None = None) -> tuple[list[int | None], str]:
     """Parse a column of labels; returns the preferences and the format used.
 
-    ``locations[i]`` says where ``values[i]`` is (e.g. ``"line 3"``), so errors point at the row;
+    ``lines[i]`` is the file line of ``values[i]``, so errors point at it (``FILE:LINE: ...``);
     by default the 1-based row number.
     """
     accepted = "; ".join(f"{k}: {v}" for k, v in LABEL_FORMATS.items())
@@ -148,11 +148,11 @@ def parse_labels(values: Sequence[Any], fmt: str = "auto", *, source: str = "lab
         try:
             parsed.append(parse_label(value, fmt))
         except ValueError:
-            bad.append((locations[offset] if locations else f"row {offset + 1}", value))
+            bad.append((lines[offset] if lines else offset + 1, value))
             parsed.append(None)
     if bad:
-        examples = ", ".join(f"{where}: {value!r}" for where, value in bad[:5])
+        examples = ", ".join(f"line {where}: {value!r}" for where, value in bad[:5])
         raise InputError(
             f"{len(bad)} value(s) of column {column!r} are not valid {fmt!r} labels "
-            f"({LABEL_FORMATS[fmt]}): {examples}", path=source)
+            f"({LABEL_FORMATS[fmt]}): {examples}", path=source, line=bad[0][0])
     return parsed, fmt

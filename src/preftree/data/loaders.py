@@ -61,8 +61,8 @@ def _check_prompt(value: Any, table: Table, position: int) -> Any:
             isinstance(m, Mapping) and isinstance(m.get("role"), str)
             and isinstance(m.get("content"), str) for m in value):
         return [{"role": m["role"], "content": m["content"]} for m in value]
-    raise InputError(f"{table.where(position)}: 'prompt' must be a string or a list of "
-                     f"{{role, content}} messages, found {type(value).__name__}", path=table.path)
+    raise table.error(position, "'prompt' must be a string or a list of {role, content} "
+                      f"messages, found {type(value).__name__}")
 
 
 def _clean_metadata(value: Any) -> Any:
@@ -73,7 +73,8 @@ def _clean_metadata(value: Any) -> Any:
 
 def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
                      label_column: str | None = None, label_format: str = "auto",
-                     label_name: str = "label", name: str | None = None) -> PairSet:
+                     label_name: str = "label", name: str | None = None,
+                     use_labels: bool = True) -> PairSet:
     """Build a :class:`PairSet` from a read table (see :func:`load_pairs`)."""
     mapping = dict(mapping or {})
     frame = table.frame
@@ -81,8 +82,10 @@ def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
     if label_column is None and "label" in mapping:
         label_column = mapping["label"]
     resolved = _resolve_columns(columns, mapping, PAIR_COLUMNS, PAIR_ALIASES, table.path)
-    if label_column is None and "label" in columns:
+    if label_column is None and "label" in columns and use_labels:
         label_column = "label"
+    if not use_labels:
+        label_column = None  # a command that uses no label keeps the column as metadata
     if label_column is not None and label_column not in columns:
         raise InputError(f"label column {label_column!r} not found; found "
                          f"{', '.join(map(repr, columns))}", path=table.path)
@@ -90,7 +93,7 @@ def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
     if label_column is not None:
         labels, _ = parse_labels(frame[label_column].tolist(), label_format, source=str(table.path),
                                  column=label_column,
-                                 locations=[table.where(i) for i in range(len(frame))])
+                                 lines=table.lines)
     used = set(resolved.values()) | ({label_column} if label_column else set())
     extra = [c for c in columns if c not in used]
     pairs: list[Pair] = []
@@ -99,19 +102,19 @@ def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
     for position, record in enumerate(records):
         raw_id = record[resolved["id"]]
         if raw_id is None or (isinstance(raw_id, float) and math.isnan(raw_id)):
-            raise InputError(f"{table.where(position)}: empty 'id'", path=table.path)
+            raise table.error(position, "empty 'id'")
         pair_id = str(raw_id.item() if isinstance(raw_id, np.generic) else raw_id)
         if pair_id in seen:
-            raise InputError(f"{table.where(position)}: duplicate id {pair_id!r} (first at "
-                             f"{table.where(seen[pair_id])})", path=table.path)
+            raise table.error(position, f"duplicate id {pair_id!r} (first at "
+                                        f"{table.row_word} {table.lines[seen[pair_id]]})")
         seen[pair_id] = position
         prompt = _check_prompt(record[resolved["prompt"]], table, position)
         responses = []
         for key in ("response_1", "response_2"):
             text = record[resolved[key]]
             if not isinstance(text, str):
-                raise InputError(f"{table.where(position)}: {key!r} (column {resolved[key]!r}) must "
-                                 f"be a string, found {text!r:.60}", path=table.path)
+                raise table.error(position, f"{key!r} (column {resolved[key]!r}) must be a "
+                                            f"string, found {text!r:.60}")
             responses.append(text)
         metadata = {c: _clean_metadata(record[c]) for c in extra}
         pairs.append(Pair(pair_id, prompt, responses[0], responses[1], labels[position], metadata))
@@ -123,15 +126,22 @@ def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
 
 def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
                label_column: str | None = None, label_format: str = "auto",
-               label_name: str = "label") -> PairSet:
+               label_name: str = "label", use_labels: bool = True) -> PairSet:
     """Load pairs from JSONL / JSON / CSV / Parquet.
 
     Columns ``id, prompt, response_1, response_2`` (or aliases, or ``mapping``); a ``label`` column
     (or ``label_column``) becomes the gold/human preference, its format auto-detected unless named.
     Every other column is kept as metadata (e.g. rating columns ``helpfulness_1``).
+    ``use_labels=False`` (commands that use no label: score, judge, compare) reads no label at all.
     """
-    return pairs_from_table(read_table(path), mapping=mapping, label_column=label_column,
-                            label_format=label_format, label_name=label_name)
+    return pairs_from_table(read_table(path, text_columns=mapping_values(mapping)), mapping=mapping,
+                            label_column=label_column, label_format=label_format,
+                            label_name=label_name, use_labels=use_labels)
+
+
+def mapping_values(mapping: Mapping[str, str] | None) -> tuple[str, ...]:
+    """Columns named by ``--map`` for id/prompt/responses: read as text, never as numbers."""
+    return tuple(v for k, v in (mapping or {}).items() if k in PAIR_COLUMNS)
 
 
 _LETTER_ERRORS = {"API-ERROR", "FORMAT-ERROR"}
@@ -152,13 +162,12 @@ def _order_verdict(value: Any, swapped: bool) -> int | None:
             return -first if swapped else first
         if letter in _LETTER_ERRORS or letter == "":
             return None
-        try:
-            value = float(letter)
-        except ValueError:
-            raise ValueError(value) from None
-    number = float(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(value) from None
     if number not in (-1.0, 0.0, 1.0):
-        raise ValueError(value)
+        raise InputError(value)
     return int(number)
 
 
@@ -187,6 +196,8 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
     records = frame.to_dict("records")
     for position, record in enumerate(records):
         raw_id = record[id_column]
+        if raw_id is None or (isinstance(raw_id, float) and math.isnan(raw_id)) or raw_id == "":
+            raise table.error(position, f"empty {id_column!r} (the pair id)")
         pair_id = str(raw_id.item() if isinstance(raw_id, np.generic) else raw_id)
         judge = str(record["model"]) if "model" in record and isinstance(record["model"], str) \
             else default_judge
@@ -194,14 +205,14 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
             preference = _order_verdict(record["preference"], swapped=False)
             orig = _order_verdict(record.get("preference_orig_order"), swapped=False)
             swapped = _order_verdict(record.get("preference_swapped_order"), swapped=True)
-        except ValueError as exc:
-            raise InputError(f"{table.where(position)}: verdict {exc.args[0]!r} is not -1, 0, +1 "
-                             "(or 'A'/'B' in the per-order columns)", path=table.path) from None
+        except InputError as exc:
+            raise table.error(position, f"verdict {exc.args[0]!r} is not -1, 0, +1 (or 'A'/'B' "
+                                        "in the per-order columns)") from None
         if preference is None:
             if str(record.get("error") or "").strip() and str(record.get("error")) != "nan":
                 skipped += 1
                 continue  # no verdict, and the file says why (API error, unparsable): not a tie
-            raise InputError(f"{table.where(position)}: empty 'preference'", path=table.path)
+            raise table.error(position, "empty 'preference'")
         extra = {k: _clean_metadata(v) for k, v in record.items() if k not in
                  (id_column, "model", "preference", "preference_orig_order",
                   "preference_swapped_order")}
@@ -214,7 +225,7 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
     for judge, judgments in by_judge.items():
         try:
             judgment_set = JudgmentSet(judge, judgments, source=str(table.path))
-        except ValueError as exc:
+        except InputError as exc:
             raise InputError(str(exc), path=table.path) from None
         if pairs is not None:
             _check_ids(judgment_set, pairs, table.path)

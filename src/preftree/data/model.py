@@ -12,6 +12,7 @@ from typing import Any, Union
 
 import numpy as np
 import pandas as pd
+from ..errors import InputError
 
 __all__ = ["Judgment", "JudgmentSet", "Message", "Pair", "PairSet", "Prompt"]
 
@@ -80,7 +81,7 @@ class PairSet:
         self._index: dict[str, int] = {}
         for position, pair in enumerate(self._pairs):
             if pair.id in self._index:
-                raise ValueError(f"duplicate pair id {pair.id!r}")
+                raise InputError(f"duplicate pair id {pair.id!r}")
             self._index[pair.id] = position
         self.name = name
         self.label_name = label_name
@@ -119,7 +120,7 @@ class PairSet:
         values = []
         for pair in self._pairs:
             if name not in pair.metadata:
-                raise KeyError(f"pair {pair.id!r} has no column {name!r}")
+                raise InputError(f"pair {pair.id!r} has no column {name!r}")
             values.append(pair.metadata[name])
         return np.asarray(values, dtype=object)
 
@@ -159,7 +160,7 @@ class JudgmentSet:
         self._by_id: dict[str, Judgment] = {}
         for judgment in judgments:
             if judgment.pair_id in self._by_id:
-                raise ValueError(f"judge {judge!r} has two verdicts for pair {judgment.pair_id!r}")
+                raise InputError(f"judge {judge!r} has two verdicts for pair {judgment.pair_id!r}")
             self._by_id[judgment.pair_id] = judgment
 
     def __len__(self) -> int:

@@ -8,7 +8,6 @@ RLHFlow's collection script plus what that script loses: raw completions, latenc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,12 +15,12 @@ from typing import Any, Protocol
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .._io import atomic_path
 from .._registry import load_registered
+from ..data.files import check_table_output, write_table
 from ..data.model import Pair, PairSet
 from ..errors import InputError
 from .prompt import JudgePrompt
-from .records import ORDERS, Journal, JudgeRequest, JudgeResult, journal_path
+from .records import ORDERS, Journal, JudgeRequest, JudgeResult, journal_path, request_key
 
 __all__ = ["BACKENDS", "JudgeBackend", "JudgeSummary", "collect_judgments", "combine", "load_backend"]
 
@@ -29,12 +28,23 @@ BACKENDS = {"openai": "preftree.judges.openai_backend:OpenAIBackend",
             "hf": "preftree.judges.hf_backend:HFBackend"}
 
 
+COMPLETION_CHARS = 4000
+"""Longest completion kept in the judge file (cut with a marker); the journal keeps it whole."""
+
+
 class JudgeBackend(Protocol):
+    """What :func:`collect_judgments` needs of a backend.
+
+    ``run`` answers every request, calling ``on_result`` as each finishes and ``on_wait(seconds,
+    reason)`` before any pause it takes (a retry's backoff, a server's ``Retry-After``), so the
+    progress bar can say why nothing moves.
+    """
+
     name: str
 
     def describe(self) -> dict[str, Any]: ...
 
-    def run(self, requests: Any, on_result: Any) -> None: ...
+    def run(self, requests: Any, on_result: Any, on_wait: Any = None) -> None: ...
 
 
 def load_backend(name: str) -> type:
@@ -65,6 +75,12 @@ def _error(orig: JudgeResult | None, swapped: JudgeResult | None) -> str:
     return "" if _sign(orig) == _sign(swapped) else "inconsistent"
 
 
+def _clip(text: str | None) -> str | None:
+    if text is None or len(text) <= COMPLETION_CHARS:
+        return text
+    return text[:COMPLETION_CHARS] + f" […cut: {len(text) - COMPLETION_CHARS} more characters in the journal]"
+
+
 def combine(pairs: PairSet, results: dict[tuple[str, str], JudgeResult], judge: str) -> pd.DataFrame:
     """One row per pair. ``preference`` is kept only when both orders agree, else 0; it is empty
     (with the reason in ``error``) when an order has no verdict."""
@@ -78,8 +94,8 @@ def combine(pairs: PairSet, results: dict[tuple[str, str], JudgeResult], judge: 
             "split": pair.metadata.get("split", ""), "index": pair.id, "model": judge,
             "preference_orig_order": first, "preference_swapped_order": second,
             "preference": preference, "error": error,
-            "completion_orig": orig.completion if orig else None,
-            "completion_swapped": swapped.completion if swapped else None,
+            "completion_orig": _clip(orig.completion) if orig else None,
+            "completion_swapped": _clip(swapped.completion) if swapped else None,
             "latency_orig_s": orig.latency_s if orig else None,
             "latency_swapped_s": swapped.latency_s if swapped else None,
             "prompt_tokens": sum(r.prompt_tokens or 0 for r in (orig, swapped) if r) or None,
@@ -113,11 +129,14 @@ class JudgeSummary:
         return None if both == 0 else self.n_decided / both
 
 
-def _requests(pairs: PairSet, prompt: JudgePrompt, done: set[tuple[str, str]]) -> Iterator[JudgeRequest]:
+def _requests(pairs: PairSet, prompt: JudgePrompt, settings: dict[str, Any]) -> list[JudgeRequest]:
+    """Every pair in both orders, each with its content key."""
+    requests = []
     for pair in pairs:
         for order in ORDERS:
-            if (pair.id, order) not in done:
-                yield JudgeRequest(pair.id, order, _messages(pair, order, prompt))
+            messages = _messages(pair, order, prompt)
+            requests.append(JudgeRequest(pair.id, order, messages, request_key(settings, messages)))
+    return requests
 
 
 def _messages(pair: Pair, order: str, prompt: JudgePrompt) -> list[dict[str, str]]:
@@ -128,34 +147,45 @@ def _messages(pair: Pair, order: str, prompt: JudgePrompt) -> list[dict[str, str
 
 def collect_judgments(pairs: PairSet, backend: JudgeBackend, out: str | Path, *, judge: str,
                       prompt: JudgePrompt | None = None, progress: bool = True) -> JudgeSummary:
-    """Ask ``backend`` about every pair in both orders, resuming from the journal beside ``out``."""
+    """Ask ``backend`` about every pair in both orders, resuming from the journal beside ``out``.
+
+    The output's suffix chooses its format (.csv, .jsonl, .parquet). Answers are reused by content
+    (:func:`~preftree.judges.records.request_key`), so an edited pair is asked again.
+    """
     prompt = prompt or JudgePrompt()
-    out = Path(out)
+    out = check_table_output(out)
     journal = Journal(journal_path(out))
-    header, results = journal.read()
+    header, stored = journal.read()
     settings = {"judge": judge, **backend.describe(), "template_sha256": prompt.sha256}
     if header is not None and header != settings:
         changed = sorted(k for k in set(header) | set(settings) if header.get(k) != settings.get(k))
         raise InputError(f"the journal {journal.path} was written with other settings ({', '.join(changed)}); "
                          "use another --out, or delete the journal to start over")
     journal.start(settings)
-    known = {pair.id for pair in pairs}
-    done = {key for key, r in results.items() if r.error is None and key[0] in known}
-    total = 2 * len(pairs) - len(done)
-    with journal.open() as writer, tqdm(total=total, unit="req", desc=judge, disable=not progress,
-                                        dynamic_ncols=True) as bar:
+    requests = _requests(pairs, prompt, settings)
+    by_slot = {(r.pair_id, r.order): r for r in requests}
+    done = {r.key for r in requests if r.key in stored and stored[r.key].error is None}
+    pending = [r for r in requests if r.key not in done]
+    n_reused = len(requests) - len(pending)
+    with journal.open() as writer, tqdm(total=len(pending), unit="req", desc=judge,
+                                        disable=not progress, dynamic_ncols=True) as bar:
         def on_result(result: JudgeResult) -> None:
+            result.request_key = by_slot[(result.pair_id, result.order)].key
             writer.write(result)
-            results[result.key] = result
+            stored[result.request_key] = result
+            bar.set_postfix_str("", refresh=False)
             bar.update(1)
 
-        backend.run(_requests(pairs, prompt, done), on_result)
+        def on_wait(seconds: float, reason: str) -> None:
+            bar.set_postfix_str(f"waiting {seconds:.0f} s ({reason})")
+
+        backend.run(iter(pending), on_result, on_wait)
+    results = {slot: stored[r.key] for slot, r in by_slot.items() if r.key in stored}
     frame = combine(pairs, results, judge)
-    with atomic_path(out) as tmp:
-        frame.to_csv(tmp, index=False)
-    answered = [r for key, r in results.items() if key[0] in known and r.error is None and r.verdict]
+    write_table(frame, out)
+    answered = [r for r in results.values() if r.error is None and r.verdict]
     return JudgeSummary(
-        judge, out, len(pairs), total, len(done),
+        judge, out, len(pairs), len(pending), n_reused,
         n_decided=int((frame["error"] == "").sum()),
         n_api_errors=int(frame["error"].str.contains("api:", regex=False).sum()),
         n_unparsable=int(frame["error"].str.contains("unparsable", regex=False).sum()),

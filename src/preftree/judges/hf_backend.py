@@ -78,7 +78,8 @@ class HFBackend:
         limit = self.options.max_length
         return ids[-limit:] if limit else ids  # keep the end: the question and the answer slot
 
-    def run(self, requests: Iterable[JudgeRequest], on_result: Callable[[JudgeResult], None]) -> None:
+    def run(self, requests: Iterable[JudgeRequest], on_result: Callable[[JudgeResult], None],
+            on_wait: Callable[[float, str], None] | None = None) -> None:
         iterator = iter(requests)
         while chunk := list(islice(iterator, self.options.chunk)):
             encoded = [self._encode(r.messages) for r in chunk]

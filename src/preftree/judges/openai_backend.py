@@ -8,7 +8,9 @@ in the ``Authorization`` header; every error text recorded is scrubbed of it.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import email.utils
+import math
 import os
 import random
 import time
@@ -18,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from .parse import parse_verdict
 from .records import JudgeRequest, JudgeResult
 
@@ -42,27 +44,51 @@ class OpenAIOptions:
     timeout_s: float = 60.0
     max_retries: int = 6
     backoff_s: float = 1.0
-    max_backoff_s: float = 60.0
+    max_wait_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        if not self.timeout_s > 0 or not math.isfinite(self.timeout_s):
+            raise ConfigError(f"timeout must be a positive number of seconds, got {self.timeout_s!r}")
+        if not self.max_wait_s >= 0 or not math.isfinite(self.max_wait_s):
+            raise ConfigError(f"max_wait must be a finite number of seconds >= 0, got {self.max_wait_s!r}")
+        if self.concurrency < 1:
+            raise ConfigError(f"concurrency must be at least 1, got {self.concurrency!r}")
+
+
+def _retry_after_seconds(value: str) -> float | None:
+    """``Retry-After`` as seconds (a number, or an HTTP date); ``None`` when it is neither."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if parsed is None:
+            return None
+        if parsed.tzinfo is None:  # an HTTP date is GMT; a naive one would compare as local time
+            parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+        seconds = parsed.timestamp() - time.time()
+    return None if math.isnan(seconds) else max(0.0, seconds)
 
 
 def retry_delay(attempt: int, retry_after: str | None, base: float, cap: float,
                 rng: random.Random) -> float:
-    """Seconds to wait before retry ``attempt`` (1-based): the server's ``Retry-After`` when given
-    (seconds or an HTTP date), else exponential backoff with full jitter.
+    """Seconds to wait before retry ``attempt`` (1-based), never more than ``cap``: the server's
+    ``Retry-After`` when it is seconds or an HTTP date, else exponential backoff with full jitter
+    (an unparsable ``Retry-After`` falls back to backoff).
 
     >>> retry_delay(3, "7", 1.0, 60.0, random.Random(0))
     7.0
-    >>> 0.0 <= retry_delay(3, None, 1.0, 60.0, random.Random(0)) <= 4.0
+    >>> retry_delay(3, "100000", 1.0, 60.0, random.Random(0)), retry_delay(3, "inf", 1.0, 5.0, random.Random(0))
+    (60.0, 5.0)
+    >>> 0.0 <= retry_delay(3, "soon", 1.0, 60.0, random.Random(0)) <= 4.0
     True
     """
-    if retry_after:
-        try:
-            return max(0.0, float(retry_after))
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(retry_after)
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - time.time())
-    return rng.uniform(0.0, min(cap, base * 2 ** (attempt - 1)))
+    seconds = _retry_after_seconds(retry_after.strip()) if retry_after else None
+    if seconds is None:
+        seconds = rng.uniform(0.0, base * 2 ** min(attempt - 1, 30))
+    return min(cap, seconds)
 
 
 class RateLimiter:
@@ -103,6 +129,7 @@ class OpenAIBackend:
         self._key = key or None
         self._transport = transport
         self._rng = random.Random(seed)
+        self._on_wait: Callable[[float, str], None] | None = None
 
     def describe(self) -> dict[str, Any]:
         """What makes a verdict this judge's (the endpoint URL may change between runs)."""
@@ -113,8 +140,11 @@ class OpenAIBackend:
     def _scrub(self, text: str) -> str:
         return text.replace(self._key, "***") if self._key else text
 
-    def run(self, requests: Iterable[JudgeRequest], on_result: Callable[[JudgeResult], None]) -> None:
-        """Answer every request with at most ``concurrency`` in flight; results arrive as they finish."""
+    def run(self, requests: Iterable[JudgeRequest], on_result: Callable[[JudgeResult], None],
+            on_wait: Callable[[float, str], None] | None = None) -> None:
+        """Answer every request with at most ``concurrency`` in flight; results arrive as they
+        finish; ``on_wait(seconds, reason)`` hears of every retry pause before it starts."""
+        self._on_wait = on_wait
         asyncio.run(self._run(requests, on_result))
 
     async def _run(self, requests: Iterable[JudgeRequest], on_result: Callable[[JudgeResult], None]) -> None:
@@ -161,8 +191,10 @@ class OpenAIBackend:
                     break
                 retry_after = response.headers.get("retry-after")
             if attempt <= o.max_retries:
-                await asyncio.sleep(retry_delay(attempt, retry_after, o.backoff_s, o.max_backoff_s,
-                                                self._rng))
+                delay = retry_delay(attempt, retry_after, o.backoff_s, o.max_wait_s, self._rng)
+                if self._on_wait is not None and delay >= 1.0:
+                    self._on_wait(delay, error.removeprefix("api: ")[:40])
+                await asyncio.sleep(delay)
         return JudgeResult(request.pair_id, request.order, None, None, error,
                            time.perf_counter() - started, attempts=attempt)
 
@@ -175,7 +207,12 @@ class OpenAIBackend:
             return JudgeResult(request.pair_id, request.order, None, None,
                                f"api: malformed response: {self._scrub(response.text[:300])}",
                                time.perf_counter() - started, attempts=attempt)
-        usage = data.get("usage") or {}
+        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        if not isinstance(text, str):
+            return JudgeResult(request.pair_id, request.order, None, None,
+                               f"api: malformed response: content is {type(text).__name__}",
+                               time.perf_counter() - started, attempts=attempt)
+        text = self._scrub(text)  # a key echoed back by a misbehaving server is never written
         return JudgeResult(request.pair_id, request.order, text, parse_verdict(text), None,
                            time.perf_counter() - started, usage.get("prompt_tokens"),
                            usage.get("completion_tokens"), attempts=attempt)

@@ -3,8 +3,21 @@ training recipe (a ridge head over backbone hidden states, then a tree on prefer
 
 from __future__ import annotations
 
-from .ranking import Ranking, rank_from_pairwise, symmetric_win_matrix
-from .reward_model import TREE_FILE, DecisionTreeRewardModel
+from typing import TYPE_CHECKING
 
-__all__ = ["TREE_FILE", "DecisionTreeRewardModel", "Ranking", "rank_from_pairwise",
-           "symmetric_win_matrix"]
+from .._lazy import lazy_exports
+
+_EXPORTS = {
+    "DecisionTreeRewardModel": ".reward_model",
+    "Ranking": ".ranking",
+    "TREE_FILE": ".reward_model",
+    "rank_from_pairwise": ".ranking",
+    "symmetric_win_matrix": ".ranking",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
+    from .ranking import Ranking, rank_from_pairwise, symmetric_win_matrix
+    from .reward_model import DecisionTreeRewardModel, TREE_FILE

@@ -69,7 +69,7 @@ def fit_ridge_head(x_train: np.ndarray, y_train: np.ndarray, x_valid: np.ndarray
     """Fit one ridge regression per attribute (rows with a missing rating left out of that one)."""
     k = len(attributes)
     if y_train.shape[1] != k or y_valid.shape[1] != k:
-        raise ValueError(f"{k} attributes but ratings with {y_train.shape[1]} columns")
+        raise InputError(f"{k} attributes but ratings with {y_train.shape[1]} columns")
     weight = np.zeros((k, x_train.shape[1]))
     bias = np.zeros(k)
     rows = []

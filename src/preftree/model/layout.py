@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_dir
+from .._io import output_dir
 from ..errors import InputError
 from ..scoring.checkpoint import PREFTREE_HEAD_KEY
 from ..scoring.scorer import RewardScorer
@@ -49,8 +49,10 @@ def write_checkpoint(folder: Path, *, backbone: Any, head: Any, source_config: P
         tokenizer.save_pretrained(folder)
 
 
-def save_model_folder(scorer: RewardScorer, tree: PreferenceTree | None, folder: Path) -> Path:
-    """Write a loaded scorer (and its tree) in preftree's layout, atomically."""
+def save_model_folder(scorer: RewardScorer, tree: PreferenceTree | None, folder: Path, *,
+                      force: bool = False) -> Path:
+    """Write a loaded scorer (and its tree) in preftree's layout, atomically; the model's own
+    folder and a folder preftree did not write are refused (see :func:`preftree._io.output_dir`)."""
     engine = scorer.engine
     backbone, head = getattr(engine, "backbone", None), getattr(engine, "head", None)
     if backbone is None or head is None or scorer.checkpoint is None:
@@ -62,7 +64,8 @@ def save_model_folder(scorer: RewardScorer, tree: PreferenceTree | None, folder:
         head = torch.nn.Linear(head.in_features, head.out_features, bias=True).to(head.weight)
         head.weight.data.copy_(engine.head.weight.data)
         head.bias.data.zero_()
-    with atomic_dir(folder) as tmp:
+    source = scorer.checkpoint.path
+    with output_dir(folder, [source], force=force) as tmp:
         write_checkpoint(tmp, backbone=backbone, head=head, source_config=scorer.checkpoint.path,
                          attributes=scorer.attributes, tokenizer=engine.tokenizer,
                          chat_template=scorer.formatter.template)

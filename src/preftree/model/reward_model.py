@@ -203,12 +203,13 @@ class DecisionTreeRewardModel:
         """P(b beats a) per row, averaged over both presentation orders (a tie leaf counts half)."""
         return 0.5 * (self._wins(rewards_a, rewards_b)[1] + self._wins(rewards_b, rewards_a)[0])
 
-    def save_pretrained(self, folder: str | Path) -> Path:
+    def save_pretrained(self, folder: str | Path, *, force: bool = False) -> Path:
         """Write preftree's layout: a standard transformers folder (backbone, biased linear head,
-        ``id2label``, tokenizer with its chat template) plus ``preftree_tree.json``."""
+        ``id2label``, tokenizer with its chat template) plus ``preftree_tree.json``. A non-empty
+        folder preftree did not write is refused unless ``force`` (nothing in it is overwritten)."""
         from .layout import save_model_folder
 
-        return save_model_folder(self.scorer, self.tree, Path(folder))
+        return save_model_folder(self.scorer, self.tree, Path(folder), force=force)
 
     def push_to_hub(self, repo_id: str, *, private: bool | None = None, api: Any = None,
                     commit_message: str = "Upload preftree decision-tree reward model") -> Any:

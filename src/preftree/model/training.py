@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._io import atomic_dir, atomic_write_text
+from .._io import atomic_write_text, output_dir
 from ..data.files import read_table
 from ..data.hub import HELPSTEER2, HELPSTEER2_ATTRIBUTES, load_helpsteer2_preferences, load_helpsteer2_ratings
 from ..data.loaders import load_pairs
@@ -107,9 +107,15 @@ class HeadReport:
 
 def train_head(backbone: str | Path, ratings: pd.DataFrame, out: str | Path, *,
                attributes: Sequence[str] = HELPSTEER2_ATTRIBUTES, valid_fraction: float = 0.1,
-               seed: int = 0, origin: str = "ratings", **scoring: Any) -> HeadReport:
-    """Fit a biased linear head on ``backbone``'s last-token states and write a model folder."""
+               seed: int = 0, origin: str = "ratings", force: bool = False,
+               **scoring: Any) -> HeadReport:
+    """Fit a biased linear head on ``backbone``'s last-token states and write a model folder
+    (checked before any work: see :func:`preftree._io.output_dir`)."""
     import torch
+
+    from .._io import check_output_dir
+
+    check_output_dir(out, [backbone, origin], force=force)
 
     from .layout import write_checkpoint
 
@@ -137,7 +143,7 @@ def train_head(backbone: str | Path, ratings: pd.DataFrame, out: str | Path, *,
     report = HeadReport(Path(out), fit.metrics, int((~held_out).sum()), int(held_out.sum()),
                         int(hidden.shape[1]))
     assert scorer.checkpoint is not None
-    with atomic_dir(out) as tmp:
+    with output_dir(out, [backbone, origin], force=force) as tmp:
         write_checkpoint(tmp, backbone=engine.backbone, head=head,  # type: ignore[attr-defined]
                          source_config=scorer.checkpoint.path, attributes=list(attributes),
                          tokenizer=engine.tokenizer, chat_template=scorer.formatter.template)

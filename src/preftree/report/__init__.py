@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from .data import JudgeReport, ReportData, load_report_data
-from .html import render_html
-from .markdown import render_markdown
+from typing import TYPE_CHECKING
 
-__all__ = ["JudgeReport", "ReportData", "load_report_data", "render_html", "render_markdown",
-           "write_report"]
+from .._lazy import lazy_exports
 
+_EXPORTS = {
+    "JudgeReport": ".data",
+    "ReportData": ".data",
+    "load_report_data": ".data",
+    "render_html": ".html",
+    "render_markdown": ".markdown",
+    "write_report": ".write",
+}
 
-def write_report(explain_dir: str, out: str, fmt: str = "html") -> str:
-    """Render ``preftree explain``'s output folder to ``out`` (HTML, or Markdown + PNGs)."""
-    from .._io import atomic_write_text
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
-    data = load_report_data(explain_dir)
-    if fmt == "md":
-        return str(render_markdown(data, out))
-    atomic_write_text(out, render_html(data))
-    return out
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
+    from .data import JudgeReport, ReportData, load_report_data
+    from .html import render_html
+    from .markdown import render_markdown
+    from .write import write_report

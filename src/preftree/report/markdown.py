@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_dir, atomic_write_text
+from .._io import atomic_write_text, output_dir
 from ..tree.text import format_percent as _pct
 from .data import ReportData
 from .html import importance_matrix
@@ -62,7 +62,7 @@ def render_markdown(data: ReportData, out: str | Path) -> Path:
     """Write ``out`` (Markdown) and its figures in ``<stem>_figures/`` beside it."""
     out = Path(out)
     figures_dir = out.with_name(f"{out.stem}_figures")
-    with atomic_dir(figures_dir) as tmp:
+    with output_dir(figures_dir) as tmp:
         figures = _figures(data, tmp)
     rel = figures_dir.name
     label = data.label

@@ -52,14 +52,13 @@ def _hub_rows(repo: str, split: str, **kwargs: Any) -> tuple[list[dict], str]:
     return [dict(r) for r in load_dataset(repo, split=split, **kwargs)], repo
 
 
-def _rows(source: str | Path | None, default: tuple[str, str]) -> tuple[list[dict], list[str], str]:
-    """Rows, a 'line N' / 'row N' location per row, and the origin name."""
+def _rows(source: str | Path | None, default: tuple[str, str]) -> tuple[list[dict], list[int], str]:
+    """Rows, the file line (or 1-based row) of each, and the origin name."""
     if source is None or str(source) == default[0]:
         rows, origin = _hub_rows(*default)
-        return rows, [f"row {i + 1}" for i in range(len(rows))], origin
+        return rows, list(range(1, len(rows) + 1)), origin
     table = read_table(source)
-    rows = table.frame.to_dict("records")
-    return rows, [table.where(i) for i in range(len(rows))], str(source)
+    return table.frame.to_dict("records"), table.lines, str(source)
 
 
 def _text_list(value: Any) -> list[str]:
@@ -85,30 +84,30 @@ def load_v1(source: str | Path | None = None, *, prior_sets: str | Path | None =
             for name in PRIOR_SETS:
                 part, _ = _hub_rows(PRIOR_DATASET, name)
                 prior += [{**r, "subset": name, "id": f"{name}-{i}"} for i, r in enumerate(part)]
-            examples += _v1_examples(prior, [f"row {i + 1}" for i in range(len(prior))],
+            examples += _v1_examples(prior, list(range(1, len(prior) + 1)),
                                      PRIOR_DATASET, set(PRIOR_SETS))
         else:
             table = read_table(prior_sets)
             prior = table.frame.to_dict("records")
-            examples += _v1_examples(prior, [table.where(i) for i in range(len(prior))],
+            examples += _v1_examples(prior, table.lines,
                                      str(prior_sets), set(PRIOR_SETS))
     return examples
 
 
-def _v1_examples(rows: list[dict], where: list[str], origin: str, known: set[str]) -> list[V1Example]:
+def _v1_examples(rows: list[dict], where: list[int], origin: str, known: set[str]) -> list[V1Example]:
     examples = []
     seen: set[str] = set()
     for row, location in zip(rows, where):
         missing = [c for c in V1_COLUMNS if c not in row or row[c] is None]
         if missing:
-            raise InputError(f"{location}: missing {missing}; RewardBench rows have "
-                             f"{', '.join(V1_COLUMNS)}", path=origin)
+            raise InputError(f"missing {missing}; RewardBench rows have "
+                             f"{', '.join(V1_COLUMNS)}", path=origin, line=location)
         subset, row_id = str(row["subset"]), str(row["id"])
         if subset not in known:
-            raise InputError(f"{location}: unknown subset {subset!r}; expected one of "
-                             f"{sorted(known)}", path=origin)
+            raise InputError(f"unknown subset {subset!r}; expected one of "
+                             f"{sorted(known)}", path=origin, line=location)
         if row_id in seen:
-            raise InputError(f"{location}: duplicate id {row_id!r}", path=origin)
+            raise InputError(f"duplicate id {row_id!r}", path=origin, line=location)
         seen.add(row_id)
         examples.append(V1Example(row_id, subset, row["prompt"], str(row["chosen"]), str(row["rejected"])))
     if not examples:
@@ -124,16 +123,16 @@ def load_v2(source: str | Path | None = None) -> list[V2Example]:
     for row, location in zip(rows, where):
         missing = [c for c in ("id", "subset", "prompt", "chosen", "rejected") if c not in row]
         if missing:
-            raise InputError(f"{location}: missing {missing}", path=origin)
+            raise InputError(f"missing {missing}", path=origin, line=location)
         chosen, rejected = _text_list(row["chosen"]), _text_list(row["rejected"])
         subset = str(row["subset"])
         if subset not in V2_SUBSETS:
-            raise InputError(f"{location}: unknown subset {subset!r}; expected one of {V2_SUBSETS}",
-                             path=origin)
+            raise InputError(f"unknown subset {subset!r}; expected one of {V2_SUBSETS}",
+                             path=origin, line=location)
         num_correct = int(row.get("num_correct") or len(chosen))
         if not chosen or not rejected or num_correct != len(chosen):
-            raise InputError(f"{location}: expected lists of chosen ({num_correct}) and rejected "
-                             f"answers, found {len(chosen)} and {len(rejected)}", path=origin)
+            raise InputError(f"expected lists of chosen ({num_correct}) and rejected "
+                             f"answers, found {len(chosen)} and {len(rejected)}", path=origin, line=location)
         examples.append(V2Example(str(row["id"]), subset, row["prompt"], tuple(chosen + rejected),
                                   num_correct))
     if not examples:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ..errors import InputError
 
 __all__ = ["EXAMPLE_COUNTS", "PRIOR_SETS", "SECTIONS", "SectionScores", "compute_sections",
            "score_from_sections", "section_scores"]
@@ -72,10 +73,10 @@ def compute_sections(accuracies: Mapping[str, float], *, include_prior: bool = F
     known = set(EXAMPLE_COUNTS) | set(PRIOR_SETS)
     unknown = sorted(set(accuracies) - known)
     if unknown:
-        raise ValueError(f"unknown RewardBench subsets {unknown}; known: {sorted(known)}")
+        raise InputError(f"unknown RewardBench subsets {unknown}; known: {sorted(known)}")
     for name, value in accuracies.items():
         if not 0.0 <= float(value) <= 1.0:
-            raise ValueError(f"accuracy of {name!r} must be in [0, 1], got {value!r}")
+            raise InputError(f"accuracy of {name!r} must be in [0, 1], got {value!r}")
     sections: dict[str, float] = {}
     missing: dict[str, list[str]] = {}
     for section, subsets in SECTIONS.items():

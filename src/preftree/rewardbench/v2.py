@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from ..errors import InputError
 
 __all__ = ["V2_SUBSETS", "TiesPrompt", "best_of_n_credit", "ties_components", "ties_score", "v2_score"]
 
@@ -51,7 +52,7 @@ class TiesPrompt:
 def _prompt_stats(scores: Sequence[float], num_correct: int) -> TiesPrompt:
     correct, incorrect = list(scores[:num_correct]), list(scores[num_correct:])
     if not correct or not incorrect:
-        raise ValueError("a Ties prompt needs correct and incorrect answers")
+        raise InputError("a Ties prompt needs correct and incorrect answers")
     margin = min(correct) - max(incorrect)
     spread = max(correct) - min(correct) if len(correct) > 1 else None
     return TiesPrompt(margin > 0, spread, margin)
@@ -64,7 +65,7 @@ def ties_components(rows: Sequence[tuple[str, Sequence[float], int]]) -> dict[st
     for row_id, scores, num_correct in rows:
         kind, _, prompt = str(row_id).partition(":")
         if kind not in ("ref", "tied") or not prompt:
-            raise ValueError(f"Ties ids look like 'ref:<n>' or 'tied:<n>', got {row_id!r}")
+            raise InputError(f"Ties ids look like 'ref:<n>' or 'tied:<n>', got {row_id!r}")
         (ref if kind == "ref" else tied)[prompt] = _prompt_stats(scores, num_correct)
     ref_accuracy = float(np.mean([p.accurate for p in ref.values()])) if ref else 0.0
     tied_accuracy = float(np.mean([p.accurate for p in tied.values()])) if tied else 0.0
@@ -94,5 +95,5 @@ def v2_score(subset_scores: dict[str, float]) -> float:
     """Mean of the subsets present (each in [0, 1]), in percent."""
     present = [subset_scores[s] for s in V2_SUBSETS if s in subset_scores]
     if not present:
-        raise ValueError(f"no RewardBench 2 subset among {sorted(subset_scores)}")
+        raise InputError(f"no RewardBench 2 subset among {sorted(subset_scores)}")
     return 100.0 * float(np.mean(present))

@@ -2,15 +2,31 @@
 
 :class:`RewardScorer` loads a model through a backend (transformers now), scores every distinct
 conversation once in token-budget batches, and caches scores in SQLite so reruns and killed runs
-resume. Importing this package does not import torch; building a scorer does.
-"""
+resume. Importing this package does not import torch; building a scorer does."""
 
 from __future__ import annotations
 
-from .cache import ScoreCache, default_cache_path
-from .options import ScoringOptions
-from .pairs import read_scores_metadata, score_pairs, write_scores
-from .scorer import RewardScorer, ScoreRun, ScoreStats
+from typing import TYPE_CHECKING
 
-__all__ = ["RewardScorer", "ScoreCache", "ScoreRun", "ScoreStats", "ScoringOptions",
-           "default_cache_path", "read_scores_metadata", "score_pairs", "write_scores"]
+from .._lazy import lazy_exports
+
+_EXPORTS = {
+    "RewardScorer": ".scorer",
+    "ScoreCache": ".cache",
+    "ScoreRun": ".scorer",
+    "ScoreStats": ".scorer",
+    "ScoringOptions": ".options",
+    "default_cache_path": ".cache",
+    "read_scores_metadata": ".pairs",
+    "score_pairs": ".pairs",
+    "write_scores": ".pairs",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
+    from .cache import ScoreCache, default_cache_path
+    from .options import ScoringOptions
+    from .pairs import read_scores_metadata, score_pairs, write_scores
+    from .scorer import RewardScorer, ScoreRun, ScoreStats

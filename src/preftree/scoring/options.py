@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from ..errors import ConfigError
 
 __all__ = ["DTYPES", "DEVICES", "TRUNCATIONS", "ScoringOptions"]
 
@@ -43,14 +44,14 @@ class ScoringOptions:
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
+            raise ConfigError(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
         if self.device not in DEVICES and not self.device.startswith(("cuda:", "mps:")):
-            raise ValueError(f"device must be one of {DEVICES} (or cuda:N), got {self.device!r}")
+            raise ConfigError(f"device must be one of {DEVICES} (or cuda:N), got {self.device!r}")
         if self.truncation not in TRUNCATIONS:
-            raise ValueError(f"truncation must be one of {TRUNCATIONS}, got {self.truncation!r}")
+            raise ConfigError(f"truncation must be one of {TRUNCATIONS}, got {self.truncation!r}")
         if self.output not in ("scores", "hidden"):
-            raise ValueError(f"output must be 'scores' or 'hidden', got {self.output!r}")
+            raise ConfigError(f"output must be 'scores' or 'hidden', got {self.output!r}")
         if self.batch_tokens < 1:
-            raise ValueError(f"batch_tokens must be positive, got {self.batch_tokens}")
+            raise ConfigError(f"batch_tokens must be positive, got {self.batch_tokens}")
         if self.max_length is not None and self.max_length < 2:
-            raise ValueError(f"max_length must be at least 2, got {self.max_length}")
+            raise ConfigError(f"max_length must be at least 2, got {self.max_length}")

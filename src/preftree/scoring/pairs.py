@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from .. import __version__
-from .._io import atomic_path
+from .._io import atomic_write_text, check_output_file
+from ..data.files import check_table_output, write_table
 from ..data.model import PairSet
-from ..errors import InputError
 from .chat import conversation
 from .scorer import RewardScorer
 
-__all__ = ["METADATA_KEY", "read_scores_metadata", "score_pairs", "write_scores"]
+__all__ = ["METADATA_KEY", "check_scores_output", "read_scores_metadata", "score_pairs", "scores_sidecar",
+           "write_scores"]
 
 METADATA_KEY = "preftree"
 """Key of the JSON metadata record in a Parquet file's schema (or the ``.meta.json`` sidecar)."""
@@ -51,38 +53,28 @@ def score_pairs(scorer: RewardScorer, pairs: PairSet) -> pd.DataFrame:
     return frame
 
 
-def _sidecar(path: Path) -> Path:
+def scores_sidecar(path: str | Path) -> Path:
+    """The metadata sidecar of a CSV/JSONL scores file (``scores.csv.meta.json``)."""
+    path = Path(path)
     return path.with_name(path.name + ".meta.json")
+
+
+def check_scores_output(path: str | Path, inputs: Sequence[Any] = ()) -> Path:
+    """Check a scores output (and its sidecar) before any scoring is done."""
+    path = check_table_output(path, inputs)
+    if path.suffix.lower() != ".parquet":
+        check_output_file(scores_sidecar(path), inputs)
+    return path
 
 
 def write_scores(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write scores atomically: Parquet with the metadata in its schema, or CSV/JSONL + a sidecar."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    path = Path(path)
+    path = check_scores_output(path)
     metadata = json.dumps(frame.attrs.get(METADATA_KEY, {}), sort_keys=True)
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                               METADATA_KEY.encode(): metadata.encode()})
-        with atomic_path(path) as tmp:
-            pq.write_table(table, tmp)
-        return path
-    if suffix not in (".csv", ".jsonl"):
-        raise InputError(f"cannot write scores as {suffix or 'a file without suffix'!r}; use "
-                         ".parquet, .csv or .jsonl", path=path)
-    with atomic_path(_sidecar(path)) as tmp:
-        tmp.write_text(metadata + "\n", encoding="utf-8")
-    with atomic_path(path) as tmp:
-        plain = frame.copy()
-        plain.attrs = {}
-        if suffix == ".csv":
-            plain.to_csv(tmp, index=False)
-        else:
-            plain.to_json(tmp, orient="records", lines=True, force_ascii=False)
-    return path
+    if path.suffix.lower() == ".parquet":
+        return write_table(frame, path, {METADATA_KEY.encode(): metadata.encode()})
+    atomic_write_text(scores_sidecar(path), metadata + "\n")
+    return write_table(frame, path)
 
 
 def read_scores_metadata(path: str | Path) -> dict[str, Any]:
@@ -93,5 +85,5 @@ def read_scores_metadata(path: str | Path) -> dict[str, Any]:
 
         raw = (pq.read_schema(path).metadata or {}).get(METADATA_KEY.encode())
         return json.loads(raw) if raw else {}
-    sidecar = _sidecar(path)
+    sidecar = scores_sidecar(path)
     return json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}

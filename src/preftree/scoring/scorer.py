@@ -102,7 +102,7 @@ class RewardScorer:
     def score(self, prompts: Sequence[Prompt], responses: Sequence[str]) -> np.ndarray:
         """Scores ``(n, K)`` of each response to its prompt."""
         if len(prompts) != len(responses):
-            raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses")
+            raise InputError(f"{len(prompts)} prompts but {len(responses)} responses")
         conversations = [conversation(p, r) for p, r in zip(prompts, responses)]
         return self.score_conversations(conversations).scores
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .checkpoint import HELPSTEER2_ATTRIBUTES
+from ..errors import ConfigError
 
 __all__ = ["CHAT_TEMPLATE", "save_tiny_reward_model", "train_tokenizer"]
 
@@ -58,7 +59,7 @@ def _config(architecture: str, vocab_size: int, num_labels: int, hidden_size: in
         return LlamaConfig(**common)
     if architecture == "gemma2":
         return Gemma2Config(**common, head_dim=hidden_size // heads, sliding_window=max_positions)
-    raise ValueError(f"architecture must be 'llama' or 'gemma2', got {architecture!r}")
+    raise ConfigError(f"architecture must be 'llama' or 'gemma2', got {architecture!r}")
 
 
 def save_tiny_reward_model(

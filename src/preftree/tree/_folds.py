@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
+from ..errors import InputError
 
 __all__ = ["fold_indices", "parallel_map"]
 
@@ -25,7 +26,7 @@ def fold_indices(X: np.ndarray, y: np.ndarray, cv: Any,
         return [(np.asarray(a), np.asarray(b)) for a, b in check_cv(cv, y, classifier=True).split(X, y)]
     n = len(y)
     if n < 2:
-        raise ValueError(f"cross-validation needs at least 2 samples, got {n}")
+        raise InputError(f"cross-validation needs at least 2 samples, got {n}")
     _, counts = np.unique(y, return_counts=True)
     splits = min(cv, n)
     if counts.min() >= splits:

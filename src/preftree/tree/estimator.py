@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._folds import fold_indices, parallel_map
 from .structure import TreeStructure
+from ..errors import ConfigError, InputError
 
 __all__ = ["PREFERENCES", "PreferenceTree", "check_preferences"]
 
@@ -23,18 +24,18 @@ def check_preferences(y: Any) -> np.ndarray:
     """Validate preference labels: -1 = response_1 better, 0 = no preference, +1 = response_2 better."""
     array = np.asarray(y)
     if array.ndim != 1:
-        raise ValueError(f"preferences must be one-dimensional, got shape {array.shape}")
+        raise InputError(f"preferences must be one-dimensional, got shape {array.shape}")
     try:
         numeric = array.astype(np.float64)
     except (TypeError, ValueError):
         bad = sorted({repr(v) for v in array.tolist()})[:5]
-        raise ValueError(f"Unknown label type: preferences must be -1, 0 or +1; got "
+        raise InputError(f"Unknown label type: preferences must be -1, 0 or +1; got "
                          f"{', '.join(bad)} (convert other label formats with "
                          "preftree.data.parse_labels)") from None
     invalid = ~np.isin(numeric, PREFERENCES)
     if invalid.any():
         bad = sorted({repr(v) for v in array[invalid].tolist()})[:5]
-        raise ValueError(f"Unknown label type: preferences must be -1, 0 or +1; got "
+        raise InputError(f"Unknown label type: preferences must be -1, 0 or +1; got "
                          f"{', '.join(bad)} (convert other label formats with "
                          "preftree.data.parse_labels)")
     return numeric.astype(np.int64)
@@ -88,11 +89,11 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
     def _check_params(self) -> None:
         if self.max_depth != "auto" and not (isinstance(self.max_depth, numbers.Integral)
                                              and self.max_depth >= 1):
-            raise ValueError(f"max_depth must be a positive integer or 'auto', got {self.max_depth!r}")
+            raise ConfigError(f"max_depth must be a positive integer or 'auto', got {self.max_depth!r}")
         if self.ties not in ("drop", "class"):
-            raise ValueError(f"ties must be 'drop' or 'class', got {self.ties!r}")
+            raise ConfigError(f"ties must be 'drop' or 'class', got {self.ties!r}")
         if isinstance(self.cv, numbers.Integral) and self.cv < 2:
-            raise ValueError(f"cv must be an integer >= 2 or a CV splitter, got {self.cv!r}")
+            raise ConfigError(f"cv must be an integer >= 2 or a CV splitter, got {self.cv!r}")
 
     def _prepare(self, X: np.ndarray, y: np.ndarray,
                  weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -145,7 +146,7 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
         X, y = X[keep], y[keep]
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)[keep]
         if len(y) == 0:
-            raise ValueError(f"no pairs left to fit: all {self.n_ties_dropped_} preferences are ties "
+            raise InputError(f"no pairs left to fit: all {self.n_ties_dropped_} preferences are ties "
                              "(0); use ties='class' to model them")
         self.n_pairs_ = int(len(y))
         if self.max_depth == "auto":

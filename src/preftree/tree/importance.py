@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._folds import parallel_map
 from .estimator import check_preferences
 from .histogram import bin_features, histogram_importances
+from ..errors import ConfigError, InputError
 
 if TYPE_CHECKING:
     from .estimator import PreferenceTree
@@ -25,7 +26,7 @@ def prepared_training_data(tree: PreferenceTree, X: Any, y: Any) -> tuple[np.nda
     if frame is not None and hasattr(tree, "feature_names_in_"):
         missing = [c for c in tree.feature_names_in_ if c not in frame.columns]
         if missing:
-            raise ValueError(f"X lacks the tree's features {missing}")
+            raise InputError(f"X lacks the tree's features {missing}")
         frame = frame[list(tree.feature_names_in_)]
     matrix = np.ascontiguousarray((frame if frame is not None else X), dtype=np.float32)
     labels = check_preferences(y)
@@ -49,7 +50,7 @@ def bootstrap_importances(tree: PreferenceTree, X: Any, y: Any, n: int = 100, *,
     percentiles) and the fitted tree's own importance, most important first.
     """
     if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+        raise ConfigError(f"n must be >= 1, got {n}")
     matrix, labels = prepared_training_data(tree, X, y)
     rng = np.random.default_rng(random_state if random_state is not None else tree.random_state)
     size = len(labels)

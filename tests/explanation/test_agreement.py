@@ -3,7 +3,7 @@ from __future__ import annotations
 import math
 
 from preftree.data import Judgment, JudgmentSet
-from preftree.explain import agreement_matrix, consistency_table
+from preftree.explanation import agreement_matrix, consistency_table
 
 
 def test_agreement_and_consistency_by_hand() -> None:

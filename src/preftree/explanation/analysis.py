@@ -89,6 +89,7 @@ class ExplainResult:
     consistency: pd.DataFrame
     config: ExplainConfig
     label_judge: str | None = None
+    judge_sources: list[str] = field(default_factory=list)  # files the verdicts came from
 
 
 def explain_judge(features: FeatureTable | pd.DataFrame, verdicts: JudgmentSet | pd.Series,
@@ -158,4 +159,5 @@ def explain(pairs: PairSet, judges: Sequence[JudgmentSet], features: Sequence[st
             explanation.extra["consistency"] = row["consistency"]
             explanation.extra["prefers_first_shown"] = row["prefers_first_shown"]
     return ExplainResult(pairs, table, explanations, shares, counts, consistency, config,
-                         label_judge=label_set.judge if label_set is not None else None)
+                         label_judge=label_set.judge if label_set is not None else None,
+                         judge_sources=sorted({j.source for j in judges if j.source}))

@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from .._io import atomic_dir
+from .._io import output_dir
 from ..report.tree_plot import draw_tree
 from ..tree.text import format_number, format_percent
 from .analysis import ExplainResult, JudgeExplanation
 
-__all__ = ["format_judge", "format_result", "judge_folder_name", "write_outputs"]
+__all__ = ["format_judge", "format_result", "judge_folder_name", "output_inputs", "write_outputs"]
 
 
 def judge_folder_name(judge: str) -> str:
@@ -75,14 +75,26 @@ def _write_examples(explanation: JudgeExplanation, path: Path, result: ExplainRe
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
-def write_outputs(result: ExplainResult, out_dir: str | Path) -> Path:
-    """Write all outputs into ``out_dir`` atomically (a crash leaves no partial folder).
+def output_inputs(result: ExplainResult) -> list[str]:
+    """The files an explain run read (pairs, scores features, judge files): never outputs."""
+    sources = [result.pairs.source, *result.judge_sources]
+    sources += [spec.split(":", 1)[1] for spec in result.features.specs if spec.startswith("scores:")]
+    return [str(s) for s in sources if s]
+
+
+def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = False,
+                  report: str | None = None) -> Path:
+    """Write all outputs into ``out_dir``, all or nothing (see :func:`preftree._io.output_dir`:
+    only files an earlier preftree run wrote there are replaced; ``force`` allows a folder that
+    holds other files, which are left untouched).
 
     One judge: the files sit in ``out_dir``. Several: one sub-folder per judge, plus
     ``agreement.csv``, ``agreement_counts.csv``, ``consistency.csv`` and an overall ``summary.json``.
+    ``report`` (a file name such as ``report.html`` or ``report.md``) is rendered into the folder in
+    the same transaction.
     """
     out_dir = Path(out_dir)
-    with atomic_dir(out_dir) as tmp:
+    with output_dir(out_dir, output_inputs(result), force=force) as tmp:
         if len(result.judges) == 1:
             _write_judge(result.judges[0], tmp, result)
         else:
@@ -106,6 +118,10 @@ def write_outputs(result: ExplainResult, out_dir: str | Path) -> Path:
         result.agreement_counts.to_csv(tmp / "agreement_counts.csv", index_label="judge")
         if len(result.consistency):
             result.consistency.to_csv(tmp / "consistency.csv", index=False)
+        if report is not None:
+            from ..report.write import write_report
+
+            write_report(str(tmp), str(tmp / report), "md" if report.lower().endswith(".md") else "html")
     return out_dir
 
 

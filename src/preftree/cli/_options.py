@@ -1,0 +1,90 @@
+"""Options shared by several subcommands, so one name means one thing everywhere.
+
+Only click is imported here: ``preftree --help`` must not pay for pandas, scikit-learn or torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+__all__ = ["DTYPE_CHOICE", "build_scorer_options", "dtype_option", "force_option", "model_option",
+           "pairs_options", "quiet_option", "revision_option", "scoring_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")  # = preftree.scoring.options.DTYPES (tested)
+TRUNCATIONS = ("error", "left", "right")  # = preftree.scoring.options.TRUNCATIONS (tested)
+DTYPE_CHOICE = click.Choice(DTYPES)
+
+
+def _stack(function: F, options: list[Callable[[F], F]]) -> F:
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+model_option = click.option("--model", required=True,
+                            help="Hub id or local checkpoint folder of the model.")
+revision_option = click.option("--revision", help="Hub revision (branch, tag or commit) of --model.")
+quiet_option = click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+force_option = click.option(
+    "--force", is_flag=True,
+    help="Write into a non-empty folder that preftree did not write (its files are left untouched).")
+dtype_option = click.option("--dtype", default="auto", show_default=True, type=DTYPE_CHOICE,
+                            help="auto: float32 on CPU, the checkpoint's half precision on GPU.")
+
+
+def pairs_options(function: F) -> F:
+    """``--pairs FILE`` and ``--map``: the pairs every command reads."""
+    return _stack(function, [
+        click.option("--pairs", "pairs_path", type=click.Path(path_type=Path),
+                     help="Pairs file (JSONL, JSON, CSV/TSV, Parquet; .gz/.bz2/.xz too): "
+                          "id, prompt, response_1, response_2, ..."),
+        click.option("--map", "mapping",
+                     help="Column mapping, e.g. prompt=question,response_1=response_A"),
+    ])
+
+
+def scoring_options(function: F) -> F:
+    """The model-loading options of every command that runs a reward model (``--model`` apart)."""
+    return _stack(function, [
+        dtype_option,
+        click.option("--device", default="auto", show_default=True,
+                     help="auto | cpu | cuda | cuda:N | mps"),
+        click.option("--attn-implementation", help="e.g. eager, sdpa, flash_attention_2."),
+        click.option("--max-length", type=click.IntRange(min=2),
+                     help="Token limit per conversation (default: the model's)."),
+        click.option("--truncation", default="error", show_default=True,
+                     type=click.Choice(TRUNCATIONS),
+                     help="Longer conversations: error (list them), left (cut the start), right."),
+        click.option("--batch-tokens", default=8192, show_default=True, type=click.IntRange(min=1),
+                     help="Padded tokens per forward pass."),
+        click.option("--chat-template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Jinja chat template file, for tokenizers without one."),
+        click.option("--trust-remote-code", is_flag=True,
+                     help="Run the checkpoint's own Python code (only for models you trust)."),
+        click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Score cache (SQLite). Default: $PREFTREE_CACHE_DIR/scores.sqlite or "
+                          "~/.cache/preftree/scores.sqlite."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the score cache."),
+    ])
+
+
+def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | None,
+                         max_length: int | None, truncation: str, batch_tokens: int,
+                         chat_template: Path | None, trust_remote_code: bool,
+                         cache_path: Path | None, no_cache: bool, quiet: bool,
+                         revision: str | None = None) -> dict[str, object]:
+    """Keyword arguments for :meth:`RewardScorer.from_pretrained` from the shared CLI options."""
+    from ..scoring.cache import default_cache_path
+
+    return {"revision": revision, "dtype": dtype, "device": device,
+            "attn_implementation": attn_implementation, "max_length": max_length,
+            "truncation": truncation, "batch_tokens": batch_tokens,
+            "chat_template": None if chat_template is None else str(chat_template),
+            "trust_remote_code": trust_remote_code, "progress": not quiet,
+            "cache": None if no_cache else (cache_path or default_cache_path())}

@@ -1,0 +1,19 @@
+"""Writing a report file from explain's output folder."""
+
+from __future__ import annotations
+
+from .._io import atomic_write_text
+from .data import load_report_data
+from .html import render_html
+from .markdown import render_markdown
+
+__all__ = ["write_report"]
+
+
+def write_report(explain_dir: str, out: str, fmt: str = "html") -> str:
+    """Render ``preftree explain``'s output folder to ``out`` (HTML, or Markdown + PNGs)."""
+    data = load_report_data(explain_dir)
+    if fmt == "md":
+        return str(render_markdown(data, out))
+    atomic_write_text(out, render_html(data))
+    return out
