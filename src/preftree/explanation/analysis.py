@@ -107,6 +107,16 @@ def explain_judge(features: FeatureTable | pd.DataFrame, verdicts: JudgmentSet |
     if config.ties == "drop" and not (y != 0).any():
         raise InputError(f"judge {name!r}: nothing left after dropping ties — all {len(y)} verdicts "
                          "are 0 (no preference); use --ties class to model them")
+    fitted = y[y != 0] if config.ties == "drop" else y
+    classes = sorted({int(v) for v in fitted})
+    if len(classes) < 2:
+        side = {-1: "response_1", 0: "neither", 1: "response_2"}[classes[0]]
+        raise InputError(f"judge {name!r}: every one of its {len(fitted)} verdicts prefers {side}; "
+                         "a tree cannot explain a preference that never varies (check the label "
+                         "format, or the orientation of the pairs)")
+    if len(fitted) < max(config.cv, 2) * 2:
+        raise InputError(f"judge {name!r}: only {len(fitted)} pairs with a verdict; a tree with "
+                         f"{config.cv}-fold cross-validation needs at least {max(config.cv, 2) * 2}")
     tree = config.tree().fit(X, y)
     tree.metadata_ = {"judge": name, "data_sha256": data_fingerprint(X, y)}
     report = tree.cross_validate(X, y)

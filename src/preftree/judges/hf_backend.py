@@ -40,12 +40,12 @@ class HFBackend:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from ..scoring.backends.hf import pick_device, pick_dtype, quiet_transformers
+        from ..scoring.backends.hf import checkpoint_errors, pick_device, pick_dtype, quiet_transformers
         from ..scoring.checkpoint import resolve_checkpoint
 
         self.options = options
         checkpoint = resolve_checkpoint(options.model)
-        with quiet_transformers():
+        with quiet_transformers(), checkpoint_errors(checkpoint.name, checkpoint.path):
             self.tokenizer = AutoTokenizer.from_pretrained(checkpoint.path)
             self.device = pick_device(options.device)
             self.model = AutoModelForCausalLM.from_pretrained(checkpoint.path)

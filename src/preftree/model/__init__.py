@@ -10,7 +10,7 @@ from .._lazy import lazy_exports
 _EXPORTS = {
     "DecisionTreeRewardModel": ".reward_model",
     "Ranking": ".ranking",
-    "TREE_FILE": ".reward_model",
+    "TREE_FILE": ".layout",
     "rank_from_pairwise": ".ranking",
     "symmetric_win_matrix": ".ranking",
 }
@@ -20,4 +20,5 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
     from .ranking import Ranking, rank_from_pairwise, symmetric_win_matrix
-    from .reward_model import DecisionTreeRewardModel, TREE_FILE
+    from .layout import TREE_FILE
+    from .reward_model import DecisionTreeRewardModel

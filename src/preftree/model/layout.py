@@ -18,7 +18,10 @@ from ..scoring.checkpoint import PREFTREE_HEAD_KEY
 from ..scoring.scorer import RewardScorer
 from ..tree import PreferenceTree
 
-__all__ = ["save_model_folder", "write_checkpoint"]
+__all__ = ["TREE_FILE", "save_model_folder", "write_checkpoint"]
+
+TREE_FILE = "preftree_tree.json"
+"""The tree of a preftree model folder, in preftree's JSON format."""
 
 
 def write_checkpoint(folder: Path, *, backbone: Any, head: Any, source_config: Path,
@@ -70,8 +73,6 @@ def save_model_folder(scorer: RewardScorer, tree: PreferenceTree | None, folder:
                          attributes=scorer.attributes, tokenizer=engine.tokenizer,
                          chat_template=scorer.formatter.template)
         if tree is not None:
-            from .reward_model import TREE_FILE
-
             tree.save(tmp / TREE_FILE, metadata={"attributes": scorer.attributes,
                                                  "model": scorer.description.get("model")})
     return folder

@@ -16,11 +16,10 @@ from ..errors import InputError, MissingDependencyError
 from ..features.differences import diff_name
 from ..scoring.scorer import RewardScorer
 from ..tree import PreferenceTree
+from .layout import TREE_FILE, save_model_folder
 from .ranking import Ranking, rank_from_pairwise, symmetric_win_matrix
 
 __all__ = ["TREE_FILE", "DecisionTreeRewardModel"]
-
-TREE_FILE = "preftree_tree.json"
 """The tree inside a preftree model folder, in preftree's JSON tree format (never a pickle)."""
 
 
@@ -113,10 +112,8 @@ class DecisionTreeRewardModel:
         path = _locate(source, filename, revision)
         if path.suffix == ".json":
             return self._set(PreferenceTree.load(path))
-        from ..tree.serialize import load_pickled_tree
-
-        return self._set(load_pickled_tree(path, trust_pickle=trust_pickle,
-                                           default_feature_names=self.feature_names))
+        return self._set(PreferenceTree.from_pickle(path, trust_pickle=trust_pickle,
+                                                    default_feature_names=self.feature_names))
 
     def _set(self, tree: PreferenceTree) -> PreferenceTree:
         self.set_tree(tree)
@@ -207,8 +204,6 @@ class DecisionTreeRewardModel:
         """Write preftree's layout: a standard transformers folder (backbone, biased linear head,
         ``id2label``, tokenizer with its chat template) plus ``preftree_tree.json``. A non-empty
         folder preftree did not write is refused unless ``force`` (nothing in it is overwritten)."""
-        from .layout import save_model_folder
-
         return save_model_folder(self.scorer, self.tree, Path(folder), force=force)
 
     def push_to_hub(self, repo_id: str, *, private: bool | None = None, api: Any = None,

@@ -174,7 +174,8 @@ def fit_tree(model_dir: str | Path, pairs: PairSet, *, max_depth: int | str = 3,
              valid_fraction: float = 0.2, seed: int = 0, **scoring: Any) -> TreeReport:
     """Fit the preference tree of a preftree model folder on labelled pairs and save it there."""
     from ..scoring.pairs import score_pairs
-    from .reward_model import TREE_FILE, DecisionTreeRewardModel
+    from .layout import TREE_FILE
+    from .reward_model import DecisionTreeRewardModel
 
     model = DecisionTreeRewardModel.from_pretrained(model_dir, **scoring)
     frame = score_pairs(model.scorer, pairs).set_index("id")

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
+
 __all__ = ["ScoreCache", "default_cache_path", "model_key"]
 
 _SCHEMA = """
@@ -62,11 +64,18 @@ class ScoreCache:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        if self.path.is_dir():
+            raise InputError("is a folder; the score cache is a file (--cache FILE)", path=self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:  # not a database, a damaged one, a read-only folder
+            raise InputError(f"cannot use as the score cache ({exc}); give another --cache FILE, "
+                             "or --no-cache (a damaged cache may be deleted: it is rebuilt)",
+                             path=self.path) from None
 
     def close(self) -> None:
         self._db.close()

@@ -16,8 +16,6 @@ _EXPORTS = {
     "data_fingerprint": ".serialize",
     "explain_row": ".text",
     "format_number": ".text",
-    "load_pickled_tree": ".serialize",
-    "load_tree": ".serialize",
     "save_tree": ".serialize",
     "tree_text": ".text",
     "wilson_interval": ".validation",
@@ -29,7 +27,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
     from .estimator import PreferenceTree, check_preferences
     from .importance import bootstrap_importances
-    from .serialize import data_fingerprint, load_pickled_tree, load_tree, save_tree
+    from .serialize import data_fingerprint, save_tree
     from .structure import TreeStructure
     from .text import explain_row, format_number, tree_text
     from .validation import CVReport, cross_validate, wilson_interval

@@ -11,34 +11,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..errors import ConfigError, InputError
+from . import importance, serialize, text, validation
+from ._fitting import PREFERENCES, check_preferences, fit_sklearn_tree
 from ._folds import fold_indices, parallel_map
 from .structure import TreeStructure
-from ..errors import ConfigError, InputError
 
 __all__ = ["PREFERENCES", "PreferenceTree", "check_preferences"]
-
-PREFERENCES = (-1, 0, 1)
-
-
-def check_preferences(y: Any) -> np.ndarray:
-    """Validate preference labels: -1 = response_1 better, 0 = no preference, +1 = response_2 better."""
-    array = np.asarray(y)
-    if array.ndim != 1:
-        raise InputError(f"preferences must be one-dimensional, got shape {array.shape}")
-    try:
-        numeric = array.astype(np.float64)
-    except (TypeError, ValueError):
-        bad = sorted({repr(v) for v in array.tolist()})[:5]
-        raise InputError(f"Unknown label type: preferences must be -1, 0 or +1; got "
-                         f"{', '.join(bad)} (convert other label formats with "
-                         "preftree.data.parse_labels)") from None
-    invalid = ~np.isin(numeric, PREFERENCES)
-    if invalid.any():
-        bad = sorted({repr(v) for v in array[invalid].tolist()})[:5]
-        raise InputError(f"Unknown label type: preferences must be -1, 0 or +1; got "
-                         f"{', '.join(bad)} (convert other label formats with "
-                         "preftree.data.parse_labels)")
-    return numeric.astype(np.int64)
 
 
 class PreferenceTree(ClassifierMixin, BaseEstimator):
@@ -95,23 +74,9 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
         if isinstance(self.cv, numbers.Integral) and self.cv < 2:
             raise ConfigError(f"cv must be an integer >= 2 or a CV splitter, got {self.cv!r}")
 
-    def _prepare(self, X: np.ndarray, y: np.ndarray,
-                 weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Mirror the pairs when ``symmetric`` (ties were already handled)."""
-        if not self.symmetric:
-            return X, y, weights
-        mirrored_weights = None if weights is None else np.concatenate([weights, weights])
-        return np.vstack([X, -X]), np.concatenate([y, -y]), mirrored_weights
-
-    def _new_tree(self, depth: int) -> DecisionTreeClassifier:
-        return DecisionTreeClassifier(criterion=self.criterion, max_depth=depth,
-                                      min_samples_leaf=self.min_samples_leaf,
-                                      random_state=self.random_state)
-
     def _fit_tree(self, X: np.ndarray, y: np.ndarray, depth: int,
                   weights: np.ndarray | None = None) -> DecisionTreeClassifier:
-        X_fit, y_fit, w_fit = self._prepare(X, y, weights)
-        return self._new_tree(depth).fit(X_fit, y_fit, sample_weight=w_fit)
+        return fit_sklearn_tree(self, X, y, depth, weights)
 
     def _select_depth(self, X: np.ndarray, y: np.ndarray) -> tuple[int, dict[int, float]]:
         depths = list(range(1, int(self.max_auto_depth) + 1))
@@ -199,64 +164,49 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
     # -- explanation -------------------------------------------------------------------------
     def explain(self, X: Any) -> list[str]:
         """The decision path of each pair in words, ending with the leaf's P(response_2 better)."""
-        from .text import explain_row
-
-        rows = self._validated(X)
-        return [explain_row(self, row) for row in rows]
+        return [text.explain_row(self, row) for row in self._validated(X)]
 
     def export_text(self) -> str:
         """The whole tree as indented text."""
-        from .text import tree_text
-
-        return tree_text(self)
+        return text.tree_text(self)
 
     def bootstrap_importances(self, X: Any, y: Any, n: int = 100, *, random_state: int | None = None,
                               n_jobs: int | None = None,
                               method: Literal["auto", "exact", "histogram"] = "auto") -> pd.DataFrame:
         """Refit on ``n`` bootstrap resamples at the fitted depth; mean and 95% interval per feature."""
-        from .importance import bootstrap_importances
-
-        return bootstrap_importances(self, X, y, n=n, random_state=random_state, n_jobs=n_jobs,
+        return importance.bootstrap_importances(self, X, y, n=n, random_state=random_state, n_jobs=n_jobs,
                                      method=method)
 
     def cross_validate(self, X: Any, y: Any, *, cv: int | None = None,
                        random_state: int | None = None) -> Any:
         """Out-of-fold accuracy with a 95% interval, next to the majority and single-feature baselines."""
-        from .validation import cross_validate
-
-        return cross_validate(self, X, y, cv=cv, random_state=random_state)
+        return validation.cross_validate(self, X, y, cv=cv, random_state=random_state)
 
     # -- persistence -------------------------------------------------------------------------
     def to_dict(self, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-        from .serialize import tree_to_dict
-
-        return tree_to_dict(self, metadata)
+        return serialize.tree_to_dict(self, metadata)
 
     def save(self, path: Any, metadata: dict[str, Any] | None = None) -> None:
         """Write the documented JSON format (see :mod:`preftree.tree.serialize`)."""
-        from .serialize import save_tree
-
-        save_tree(self, path, metadata)
+        serialize.save_tree(self, path, metadata)
 
     @classmethod
     def load(cls, path: Any) -> PreferenceTree:
-        from .serialize import load_tree
-
-        return load_tree(path)
+        return serialize.load_tree(cls, path)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PreferenceTree:
-        from .serialize import tree_from_dict
-
-        return tree_from_dict(data)
+        return serialize.tree_from_dict(cls, data)
 
     @classmethod
     def from_pickle(cls, path: Any, *, trust_pickle: bool = False,
-                    feature_names: list[str] | None = None) -> PreferenceTree:
+                    feature_names: list[str] | None = None,
+                    default_feature_names: list[str] | None = None) -> PreferenceTree:
         """Import a pickled scikit-learn tree (e.g. RLHFlow's ``decision_tree.pkl``).
 
         Unpickling runs arbitrary code, so this refuses unless ``trust_pickle=True``.
+        ``default_feature_names`` apply only when the pickle stores none.
         """
-        from .serialize import load_pickled_tree
-
-        return load_pickled_tree(path, trust_pickle=trust_pickle, feature_names=feature_names)
+        return serialize.load_pickled_tree(cls, path, trust_pickle=trust_pickle,
+                                           feature_names=feature_names,
+                                           default_feature_names=default_feature_names)

@@ -55,11 +55,13 @@ def _entropy(counts: np.ndarray) -> np.ndarray:
 
 
 def histogram_importances(binned: BinnedFeatures, y_index: np.ndarray, weights: np.ndarray,
-                          max_depth: int, n_classes: int) -> np.ndarray:
+                          max_depth: int, n_classes: int, *, min_samples_leaf: int = 1) -> np.ndarray:
     """Normalised impurity-decrease importances of a depth-``max_depth`` entropy tree.
 
     ``y_index`` holds class indices 0..n_classes-1; ``weights`` are sample weights (bootstrap
-    draw counts). Only samples in nodes that still split are carried to the next level.
+    draw counts). Only samples in nodes that still split are carried to the next level. As in
+    scikit-learn, a split must leave at least ``min_samples_leaf`` samples on each side, counting
+    each sample with a non-zero weight once (not by its weight).
     """
     keep = weights > 0
     codes = binned.codes[keep]
@@ -77,11 +79,18 @@ def histogram_importances(binned: BinnedFeatures, y_index: np.ndarray, weights: 
         keys = keys_base + (node * per_node)[:, None]
         hist = np.bincount(keys.ravel(), weights=w_repeated, minlength=n_nodes * per_node)
         left = np.cumsum(hist.reshape(n_nodes, k, bins, n_classes), axis=2)
+        if min_samples_leaf > 1:
+            counts = np.bincount(keys.ravel(), minlength=n_nodes * per_node)
+            n_left = np.cumsum(counts.reshape(n_nodes, k, bins, n_classes).sum(-1), axis=2)
+            n_right = n_left[:, :, -1:] - n_left
+            big_enough = (n_left >= min_samples_leaf) & (n_right >= min_samples_leaf)
+        else:
+            big_enough = True
         total = left[:, :1, -1:, :]
         right = total - left
         w_left, w_right, w_total = left.sum(-1), right.sum(-1), total.sum(-1)
         gain = w_total * _entropy(total) - w_left * _entropy(left) - w_right * _entropy(right)
-        flat = np.where((w_left > 0) & (w_right > 0), gain, -np.inf).reshape(n_nodes, -1)
+        flat = np.where((w_left > 0) & (w_right > 0) & big_enough, gain, -np.inf).reshape(n_nodes, -1)
         best = np.argmax(flat, axis=1)
         best_gain = flat[np.arange(n_nodes), best]
         splits = best_gain > 1e-12

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from ._fitting import check_preferences, fit_sklearn_tree, mirror_pairs
 from ._folds import parallel_map
-from .estimator import check_preferences
 from .histogram import bin_features, histogram_importances
 from ..errors import ConfigError, InputError
 
@@ -57,7 +57,7 @@ def bootstrap_importances(tree: PreferenceTree, X: Any, y: Any, n: int = 100, *,
     draws = [np.bincount(rng.integers(0, size, size), minlength=size).astype(np.float64)
              for _ in range(n)]
 
-    X_fit, y_fit, _ = tree._prepare(matrix, labels)
+    X_fit, y_fit, _ = mirror_pairs(matrix, labels, None, tree.symmetric)
     mirrored = len(y_fit) // size
     binned = bin_features(X_fit) if method != "exact" else None
     use_histogram = method == "histogram" or (
@@ -70,8 +70,9 @@ def bootstrap_importances(tree: PreferenceTree, X: Any, y: Any, n: int = 100, *,
         if use_histogram:
             assert binned is not None
             return histogram_importances(binned, class_index, np.tile(weights, mirrored),
-                                         tree.depth_, len(classes))
-        fitted = tree._fit_tree(matrix, labels, tree.depth_, weights)
+                                         tree.depth_, len(classes),
+                                         min_samples_leaf=tree.min_samples_leaf)
+        fitted = fit_sklearn_tree(tree, matrix, labels, tree.depth_, weights)
         return fitted.feature_importances_
 
     jobs = n_jobs if n_jobs is not None else tree.n_jobs

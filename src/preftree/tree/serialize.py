@@ -106,10 +106,9 @@ def tree_to_dict(tree: PreferenceTree, metadata: dict[str, Any] | None = None) -
     }
 
 
-def tree_from_dict(data: dict[str, Any], *, source: str = "tree") -> PreferenceTree:
-    """Rebuild a fitted :class:`PreferenceTree` from :func:`tree_to_dict` output."""
-    from .estimator import PreferenceTree
-
+def tree_from_dict(cls: type[PreferenceTree], data: dict[str, Any], *,
+                   source: str = "tree") -> PreferenceTree:
+    """Rebuild a fitted ``cls`` (a :class:`PreferenceTree`) from :func:`tree_to_dict` output."""
     if data.get("format") != FORMAT:
         raise FormatError(f"{source}: not a preftree tree (format {data.get('format')!r}, "
                           f"expected {FORMAT!r})")
@@ -135,7 +134,7 @@ def tree_from_dict(data: dict[str, Any], *, source: str = "tree") -> PreferenceT
     except KeyError as exc:
         raise FormatError(f"{source}: a node names feature {exc.args[0]!r}, which is not in "
                           f"feature_names {names}") from None
-    tree = PreferenceTree(**data.get("params", {}))
+    tree = cls(**data.get("params", {}))
     tree.structure_ = structure
     tree.classes_ = np.array(data["classes"], dtype=np.int64)
     tree.n_features_in_ = len(names)
@@ -154,8 +153,9 @@ def save_tree(tree: PreferenceTree, path: str | Path, metadata: dict[str, Any] |
     atomic_write_text(path, json.dumps(tree_to_dict(tree, metadata), indent=2) + "\n")
 
 
-def load_tree(path: str | Path) -> PreferenceTree:
-    """Read a tree written by :func:`save_tree`."""
+def load_tree(cls: type[PreferenceTree], path: str | Path) -> PreferenceTree:
+    """Read a tree written by :func:`save_tree` as a ``cls``; a damaged file is a
+    :class:`FormatError` naming it."""
     path = Path(path)
     if not path.exists():
         raise InputError("no such tree file", path=path)
@@ -169,7 +169,14 @@ def load_tree(path: str | Path) -> PreferenceTree:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", None)
         raise InputError(f"not valid JSON: {getattr(exc, 'msg', exc)}", path=path, line=line) from None
-    return tree_from_dict(data, source=str(path))
+    if not isinstance(data, dict):
+        raise FormatError(f"{path}: not a preftree tree (a JSON {type(data).__name__})")
+    try:
+        return tree_from_dict(cls, data, source=str(path))
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        if isinstance(exc, FormatError):
+            raise
+        raise FormatError(f"{path}: damaged preftree tree ({type(exc).__name__}: {exc})") from None
 
 
 def _classes_as_preferences(classes: np.ndarray, path: Path) -> np.ndarray:
@@ -182,7 +189,7 @@ def _classes_as_preferences(classes: np.ndarray, path: Path) -> np.ndarray:
                      "({0, 1} or {-1, 0, +1})", path=path)
 
 
-def load_pickled_tree(path: str | Path, *, trust_pickle: bool = False,
+def load_pickled_tree(cls: type[PreferenceTree], path: str | Path, *, trust_pickle: bool = False,
                       feature_names: list[str] | None = None,
                       default_feature_names: list[str] | None = None) -> PreferenceTree:
     """Import a pickled ``DecisionTreeClassifier`` and convert it to a :class:`PreferenceTree`.
@@ -194,8 +201,6 @@ def load_pickled_tree(path: str | Path, *, trust_pickle: bool = False,
     only when it stores none.
     """
     from sklearn.tree import DecisionTreeClassifier
-
-    from .estimator import PreferenceTree
 
     path = Path(path)
     if not trust_pickle:
@@ -215,7 +220,7 @@ def load_pickled_tree(path: str | Path, *, trust_pickle: bool = False,
                 obj = joblib.load(path)  # noqa: S301 - trusted, as above
             except Exception:
                 raise InputError(f"cannot unpickle: {exc}", path=path) from None
-    if isinstance(obj, PreferenceTree):
+    if isinstance(obj, cls):
         return obj
     if not isinstance(obj, DecisionTreeClassifier) or not hasattr(obj, "tree_"):
         raise InputError(f"expected a fitted sklearn DecisionTreeClassifier, found "
@@ -231,7 +236,7 @@ def load_pickled_tree(path: str | Path, *, trust_pickle: bool = False,
     if len(names) != obj.n_features_in_:
         raise InputError(f"{len(names)} feature names given for a tree of {obj.n_features_in_} "
                          "features", path=path)
-    tree = PreferenceTree(max_depth=int(obj.get_depth()) or 1, criterion=obj.criterion,
+    tree = cls(max_depth=int(obj.get_depth()) or 1, criterion=obj.criterion,
                           min_samples_leaf=obj.min_samples_leaf)
     tree.structure_ = TreeStructure.from_sklearn(obj.tree_)
     tree.classes_ = _classes_as_preferences(obj.classes_, path)

@@ -26,7 +26,7 @@ import transformers
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
-from ...errors import InputError
+from ...errors import InputError, PreftreeError
 from ..checkpoint import Checkpoint, attribute_names
 from ..options import ScoringOptions
 
@@ -186,9 +186,25 @@ def quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
+@contextlib.contextmanager
+def checkpoint_errors(name: str, folder: str | Path) -> Iterator[None]:
+    """Turn a library's failure to read a checkpoint (a truncated ``model.safetensors``, a missing
+    tokenizer, a broken config) into one :class:`InputError` that names the folder."""
+    try:
+        yield
+    except (PreftreeError, MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        detail = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise InputError(f"cannot load model {name!r}: {type(exc).__name__}: {detail}; check that "
+                         "the folder holds a complete checkpoint (config.json, the weights, the "
+                         "tokenizer files): an interrupted download is the usual cause",
+                         path=folder) from exc
+
+
 def load_engine(checkpoint: Checkpoint, options: ScoringOptions) -> TransformersEngine:
     """Load tokenizer and model from a resolved checkpoint folder, in eval mode on the device."""
-    with quiet_transformers():
+    with quiet_transformers(), checkpoint_errors(checkpoint.name, checkpoint.path):
         return _load(checkpoint, options)
 
 
