@@ -39,17 +39,19 @@ depth_option = click.option("--max-depth", default="3", show_default=True,
 
 def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str],
                   config: ExplainConfig, out: Path, quiet: bool, include_label: bool,
-                  report: Path | None = None, force: bool = False) -> None:
+                  report: Path | None = None, force: bool = False,
+                  inputs: tuple[Path, ...] = ()) -> None:
     """Run explain, write its files (and the report), print the summary (``explain`` and ``demo``).
 
     The output folder is checked before any work; a report inside it is written with the rest, all
-    or nothing; one elsewhere is written after.
+    or nothing; one elsewhere is written after. ``inputs`` are further paths the command read
+    (judge folders), which no output may be.
     """
     from .._io import check_output_dir, check_output_file
     from ..explanation import explain as run_explain, format_result, write_outputs
     from ..explanation.outputs import output_inputs
 
-    sources = [pairs.source, *(j.source for j in judges)]
+    sources = [pairs.source, *(j.source for j in judges), *inputs]
     check_output_dir(out, sources, force=force)
     inside = report is not None and report.absolute().parent == out.absolute()
     if report is not None and not inside:
@@ -136,7 +138,7 @@ def explain(pairs_path: Path | None, mapping: str | None, preset: str | None, pr
     config = ExplainConfig(max_depth=max_depth, bootstrap=bootstrap, seed=seed, cv=cv,  # type: ignore[arg-type]
                            ties=ties, symmetric=symmetric, n_jobs=jobs)  # type: ignore[arg-type]
     run_and_write(pairs, judges, features or ["style"], config, out, quiet,
-                  explain_label, report_path, force)
+                  explain_label, report_path, force, judge_paths)
 
 
 def _jobs(value: Any) -> int:

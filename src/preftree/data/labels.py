@@ -67,9 +67,10 @@ def detect_label_format(values: Iterable[Any]) -> str | None:
     >>> detect_label_format([0, 1]) is None  # signed or binary: ambiguous
     True
     """
-    distinct = {v for v in values if not _is_missing(v)}
-    if not distinct:
-        return None
+    present = [v for v in values if not _is_missing(v)]
+    if not present or any(not isinstance(v, (str, int, float)) for v in present):
+        return None  # nothing to go by, or lists/objects that are no label in any format
+    distinct = set(present)
     if all(isinstance(v, str) and _as_number(v) is None for v in distinct):
         return "ab" if all(v.strip().lower() in _AB for v in distinct) else None
     numbers = {_as_number(v) for v in distinct}

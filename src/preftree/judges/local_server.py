@@ -30,6 +30,7 @@ class Faults:
     stall_s: float = 0.0           # sleep this long before answering the first ``stall_times``
     stall_times: int = 0
     echo_auth: bool = False        # put the Authorization header in the error body (leak probe)
+    echo_auth_in_answer: bool = False  # ...or in the completion itself (a server that lies)
 
 
 @dataclass
@@ -57,8 +58,9 @@ class LocalJudgeServer:
     """Runs the server in a background thread; ``url`` is the base URL to give the client."""
 
     def __init__(self, *, latency: float = 0.0, mode: str = "longer", faults: Faults | None = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 padding: int = 0, host: str = "127.0.0.1", port: int = 0) -> None:
         self.latency, self.mode, self.faults = latency, mode, faults or Faults()
+        self.padding = padding  # characters of rambling appended to every answer
         self.log = ServerLog()
         self._server = _Server((host, port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -126,7 +128,9 @@ class LocalJudgeServer:
                         headers = {"Retry-After": faults.retry_after} if faults.retry_after else {}
                         self._send(faults.status, {"error": {"message": message}}, headers)
                         return
-                    content = server.answer(body)
+                    content = server.answer(body) + " " * bool(server.padding) + "x" * server.padding
+                    if faults.echo_auth_in_answer:
+                        content += f" (you sent {self.headers.get('Authorization')})"
                     self._send(200, {"id": "local", "object": "chat.completion",
                                      "model": body.get("model"),
                                      "choices": [{"index": 0, "finish_reason": "stop",

@@ -48,11 +48,13 @@ class OpenAIOptions:
 
     def __post_init__(self) -> None:
         if not self.timeout_s > 0 or not math.isfinite(self.timeout_s):
-            raise ConfigError(f"timeout must be a positive number of seconds, got {self.timeout_s!r}")
+            raise ConfigError(f"timeout_s (--timeout) must be a positive number of seconds, got "
+                              f"{self.timeout_s!r}")
         if not self.max_wait_s >= 0 or not math.isfinite(self.max_wait_s):
-            raise ConfigError(f"max_wait must be a finite number of seconds >= 0, got {self.max_wait_s!r}")
+            raise ConfigError(f"max_wait_s (--max-wait) must be a finite number of seconds >= 0, "
+                              f"got {self.max_wait_s!r}")
         if self.concurrency < 1:
-            raise ConfigError(f"concurrency must be at least 1, got {self.concurrency!r}")
+            raise ConfigError(f"concurrency (--concurrency) must be at least 1, got {self.concurrency!r}")
 
 
 def _retry_after_seconds(value: str) -> float | None:

@@ -196,9 +196,9 @@ def checkpoint_errors(name: str, folder: str | Path) -> Iterator[None]:
         raise
     except Exception as exc:
         detail = " ".join(str(exc).split())[:300] or type(exc).__name__
-        raise InputError(f"cannot load model {name!r}: {type(exc).__name__}: {detail}; check that "
-                         "the folder holds a complete checkpoint (config.json, the weights, the "
-                         "tokenizer files): an interrupted download is the usual cause",
+        raise InputError(f"cannot load model {Path(name).name!r}; check that the folder holds a "
+                         "complete checkpoint (config.json, the weights, the tokenizer files; an "
+                         f"interrupted download is the usual cause): {type(exc).__name__}: {detail}",
                          path=folder) from exc
 
 
