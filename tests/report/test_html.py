@@ -49,7 +49,9 @@ def test_markdown_with_png_figures(evil_explain, tmp_path):
     assert len(figures) == 2 + 2  # importances, agreement, one tree per judge
     for figure in figures:
         assert (tmp_path / figure).read_bytes()[:4] == b"\x89PNG"
-    assert "\\<b\\>" not in text and "<b>bold</b>-judge" in text  # names kept, table pipes escaped
+    # names from the data are inert: HTML as entities, Markdown punctuation escaped
+    assert "<b>" not in text and "<script" not in text.lower()
+    assert "&lt;b&gt;bold&lt;/b&gt;\\-judge" in text
 
 
 def test_a_folder_that_is_not_explain_output_is_a_clear_error(tmp_path):

@@ -34,6 +34,25 @@ def test_bootstrap_methods_agree_on_discrete_features() -> None:
     np.testing.assert_allclose(fast["mean"], exact["mean"], atol=1e-9)
 
 
+@pytest.mark.parametrize("min_samples_leaf", [5, 40, 150])
+def test_histogram_honours_min_samples_leaf(min_samples_leaf: int) -> None:
+    """Before the fix the histogram refits ignored the leaf size (0.823 vs 0.889 exact here)."""
+    rng = np.random.default_rng(3)
+    X = rng.integers(-4, 5, size=(1500, 4)).astype(float)
+    y = np.where(X[:, 0] + 0.7 * X[:, 1] + rng.normal(size=1500) > 3, 1, -1)
+    weights = np.bincount(rng.integers(0, 1500, 1500), minlength=1500).astype(float)
+    expected = DecisionTreeClassifier(criterion="log_loss", max_depth=4, random_state=0,
+                                      min_samples_leaf=min_samples_leaf).fit(
+        X, y, sample_weight=weights).feature_importances_
+    got = histogram_importances(bin_features(X), (y > 0).astype(np.int64), weights, 4, 2,
+                                min_samples_leaf=min_samples_leaf)
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+    tree = PreferenceTree(random_state=0, min_samples_leaf=min_samples_leaf).fit(X, y)
+    exact = tree.bootstrap_importances(X, y, n=10, random_state=0, method="exact")
+    fast = tree.bootstrap_importances(X, y, n=10, random_state=0, method="histogram")
+    np.testing.assert_allclose(fast["mean"], exact["mean"], atol=1e-9)
+
+
 def test_truncated_tree_predicts_like_a_shallower_fit() -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(2000, 4)).astype(np.float32)

@@ -69,7 +69,7 @@ class PreftreeGroup(click.Group):
 
 
 @click.group(cls=PreftreeGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="preftree", message="%(prog)s %(version)s",
+@click.version_option(package_name="preftree", message="preftree %(version)s",
                       help="Show the preftree version and exit.")
 def cli() -> None:
     """Explain and predict preferences between two LLM responses with small decision trees.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
@@ -13,13 +14,25 @@ from .html import importance_matrix
 from .svg import agreement_order
 from .tree_plot import draw_tree
 
-__all__ = ["render_markdown"]
+__all__ = ["md_escape", "render_markdown"]
 
 
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+_MARKDOWN_PUNCTUATION = set("\\`*_{}[]()#+-.!|~>")
+
+
+def md_escape(text: object) -> str:
+    """Text from the data as inert Markdown: HTML special characters become entities (renderers
+    pass raw HTML through) and Markdown punctuation is backslash-escaped; one line.
+
+    >>> print(md_escape("<script>alert(1)</script> *bold* [x](y) a|b"))
+    &lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*bold\\* \\[x\\]\\(y\\) a\\|b
+    """
+    plain = " ".join(str(text).split())
+    plain = plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join("\\" + c if c in _MARKDOWN_PUNCTUATION else c for c in plain)
+
 
 
 def _figures(data: ReportData, folder: Path) -> dict[str, str]:
@@ -64,10 +77,10 @@ def render_markdown(data: ReportData, out: str | Path) -> Path:
     figures_dir = out.with_name(f"{out.stem}_figures")
     with output_dir(figures_dir) as tmp:
         figures = _figures(data, tmp)
-    rel = figures_dir.name
+    rel = quote(figures_dir.name)
     label = data.label
     head = ["judge", "pairs", "tree accuracy (CV)", "majority", "best single feature"]
-    head += [f"agreement with {label}"] if label else []
+    head += [f"agreement with {md_escape(label)}"] if label else []
     head += ["consistency", "top feature"]
     lines = ["# preftree report", "",
              f"{data.overview.get('n_pairs') or data.judges[0].summary.get('n_pairs')} pairs, "
@@ -76,17 +89,20 @@ def render_markdown(data: ReportData, out: str | Path) -> Path:
     for judge in data.ranked():
         s = judge.summary
         best = s.get("best_single_feature") or {}
-        cells = [judge.name, s.get("n_pairs", ""), _pct(s.get("cv_accuracy")),
-                 _pct(s.get("majority_baseline")), f"{_pct(best.get('accuracy'))} ({best.get('feature', '')})"]
+        cells = [md_escape(judge.name), str(s.get("n_pairs", "")), _pct(s.get("cv_accuracy")),
+                 _pct(s.get("majority_baseline")),
+                 f"{_pct(best.get('accuracy'))} ({md_escape(best.get('feature', ''))})"]
         cells += [_pct(s.get("agreement_with_label"))] if label else []
-        cells += [_pct(s.get("consistency")), (s.get("importances") or [{}])[0].get("feature", "")]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        cells += [_pct(s.get("consistency")),
+                  md_escape((s.get("importances") or [{}])[0].get("feature", ""))]
+        lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Feature importances", "", f"![importances]({rel}/{figures['importances']})", ""]
     if "agreement" in figures:
         lines += ["## Agreement between judges", "", f"![agreement]({rel}/{figures['agreement']})", ""]
     lines += ["## Trees", ""]
     for i, judge in enumerate(data.ranked()):
-        lines += [f"### {_cell(judge.name)}", "", f"![tree of {_cell(judge.name)}]({rel}/{figures[f'tree_{i}']})", ""]
+        name = md_escape(judge.name)
+        lines += [f"### {name}", "", f"![tree of {name}]({rel}/{figures[f'tree_{i}']})", ""]
     atomic_write_text(out, "\n".join(lines))
     return out
 
