@@ -33,12 +33,46 @@ def _default_mode(base: int) -> int:
     return base & ~mask
 
 
+def _scratch_prefix(target: Path) -> str:
+    """Prefix of the temporary entries made beside ``target``; it carries this process's id."""
+    return f".{target.name}.preftree-{os.getpid()}-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sweep(target: Path) -> None:
+    """Remove temporary entries beside ``target`` left by a preftree process that was killed
+    (SIGKILL, power loss) before it could clean up; a live process's entries are left alone."""
+    prefix = f".{target.name}.preftree-"
+    try:
+        entries = [e for e in target.parent.iterdir() if e.name.startswith(prefix)]
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` only if the block succeeds."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    _sweep(target)
+    fd, tmp_name = tempfile.mkstemp(prefix=_scratch_prefix(target), suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -160,7 +194,8 @@ def output_dir(target: str | Path, inputs: Iterable[str | Path | None] = (), *,
     inputs = list(inputs)
     target = check_output_dir(target, inputs, force=force)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    _sweep(target)
+    tmp = Path(tempfile.mkdtemp(prefix=_scratch_prefix(target), suffix=".tmp", dir=target.parent))
     try:
         yield tmp
         new = {entry.name for entry in tmp.iterdir()}
@@ -178,7 +213,8 @@ def output_dir(target: str | Path, inputs: Iterable[str | Path | None] = (), *,
             raise InputError(f"would overwrite {', '.join(clash)}, which preftree did not write; "
                              "nothing was changed", path=target)
         _write_manifest(target, owned | new)  # a crash below leaves every entry accounted for
-        trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        trash = Path(tempfile.mkdtemp(prefix=_scratch_prefix(target), suffix=".old",
+                                      dir=target.parent))
         for name in sorted(owned | new):
             if (target / name).exists() or (target / name).is_symlink():
                 os.replace(target / name, trash / name)

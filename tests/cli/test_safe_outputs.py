@@ -151,3 +151,26 @@ def test_demo_twice_into_the_same_folder(tmp_path: Path) -> None:
     for _ in range(2):
         code, output = invoke("demo", "--out", str(tmp_path / "demo"), "--bootstrap", "2", "--quiet")
         assert code == 0, output
+
+
+def test_sigkill_mid_write_keeps_the_old_output_and_the_next_run_sweeps(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "demo"
+    assert invoke("demo", "--out", str(out), "--bootstrap", "2", "--quiet")[0] == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    process = subprocess.Popen([sys.executable, "-m", "preftree", "demo", "--out", str(out),
+                                "--bootstrap", "400", "--quiet"])
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".demo.preftree-*")) and time.monotonic() < deadline:
+        time.sleep(0.01)  # the run has started writing beside the output
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before  # all or nothing: the old output is whole
+    assert list(tmp_path.glob(".demo.preftree-*"))  # the killed run's scratch folder is left...
+    assert invoke("demo", "--out", str(out), "--bootstrap", "2", "--quiet")[0] == 0
+    assert not list(tmp_path.glob(".demo.preftree-*"))  # ...and swept by the next run

@@ -93,3 +93,22 @@ def test_llmbar_through_the_local_server_then_explain(shared_data, tmp_path):
     assert local["cv_accuracy"] > 0.9  # a length rule is what this judge is
     agreement = pd.read_csv(tmp_path / "explained" / "agreement.csv", index_col=0)
     assert "longer" in agreement.index and "GPT-4-CoT" in agreement.columns
+
+
+def test_ctrl_c_is_one_line_exit_130_and_the_rerun_resumes(tmp_path):
+    out = tmp_path / "local.csv"
+    with LocalJudgeServer(latency=0.05) as server:
+        process = _judge(server, out)
+        deadline = time.monotonic() + 120
+        while len(_journal_rows(out)) < 40 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130, stderr
+        assert "Traceback" not in stderr and "Error: interrupted; finished work is kept" in stderr
+        kept = len(_journal_rows(out))
+        assert kept >= 40 and not out.exists()
+        process = _judge(server, out)
+        stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    assert f"{600 - kept} requests this run, {kept} answers reused" in stdout
