@@ -32,14 +32,19 @@ def _journal_rows(out: Path) -> list[dict]:
     return [json.loads(line) for line in lines[1:] if line.endswith("}")]
 
 
+def _signal_after(process: subprocess.Popen, out: Path, rows: int, signum: int) -> None:
+    """Send ``signum`` once the journal holds ``rows`` answers (or after two minutes)."""
+    deadline = time.monotonic() + 120
+    while len(_journal_rows(out)) < rows and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signum)
+
+
 def test_sigkill_then_resume_loses_and_duplicates_nothing(tmp_path):
     out = tmp_path / "judges" / "local.csv"
     with LocalJudgeServer(latency=0.02) as server:
         process = _judge(server, out)
-        deadline = time.monotonic() + 120
-        while len(_journal_rows(out)) < 150 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        process.send_signal(signal.SIGKILL)
+        _signal_after(process, out, 150, signal.SIGKILL)
         process.wait()
         assert process.returncode == -signal.SIGKILL
         assert not out.exists()  # the judge file is only written whole
@@ -99,10 +104,7 @@ def test_ctrl_c_is_one_line_exit_130_and_the_rerun_resumes(tmp_path):
     out = tmp_path / "local.csv"
     with LocalJudgeServer(latency=0.05) as server:
         process = _judge(server, out)
-        deadline = time.monotonic() + 120
-        while len(_journal_rows(out)) < 40 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        process.send_signal(signal.SIGINT)
+        _signal_after(process, out, 40, signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
         assert process.returncode == 130, stderr
         assert "Traceback" not in stderr and "Error: interrupted; finished work is kept" in stderr

@@ -88,6 +88,26 @@ def test_train_head_then_fit_tree_from_the_cli(hub, tmp_path):
     assert {"helpfulness_diff", "verbosity_diff"} <= used
 
 
+def test_too_few_pairs_for_fit_tree_and_a_model_folder_of_user_files(hub, tmp_path):
+    root, backbone = hub
+    out, cache = tmp_path / "dtr-model", tmp_path / "cache.sqlite"
+    train = ["train-head", "--model", str(backbone), "--data", "nvidia/HelpSteer2", "--hub-root",
+             str(root), "--cache", str(cache)]
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "weights-i-need.bin").write_bytes(b"x")
+    refused = CliRunner().invoke(cli, [*train, "--out", str(tmp_path / "mine")])
+    assert refused.exit_code == 2 and "preftree did not write it" in refused.output
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["weights-i-need.bin"]
+    assert CliRunner().invoke(cli, [*train, "--out", str(out)]).exit_code == 0
+    few = write_jsonl(tmp_path / "few.jsonl", [
+        {"id": f"p{i}", "prompt": f"q{i}", "response_1": "a", "response_2": "b" * (i + 1),
+         "label": 1 if i else -1} for i in range(2)])
+    result = CliRunner().invoke(cli, ["fit-tree", "--model", str(out), "--pairs", str(few),
+                                      "--cache", str(cache)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "fit-tree needs both" in result.output and "few.jsonl" in result.output
+
+
 def test_a_rerun_reads_hidden_states_from_the_cache(hub, tmp_path):
     root, backbone = hub
     ratings = load_ratings("nvidia/HelpSteer2", hub_root=root)

@@ -69,6 +69,13 @@ def test_corrupt_cache_file(tiny_model, tmp_path: Path, odd_pairs: Path) -> None
     assert cache.read_bytes() == b"this is not a database" * 100  # not replaced
 
 
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks a machine without CUDA")
+def test_a_device_that_is_not_here(tiny_model, tmp_path: Path, odd_pairs: Path) -> None:
+    result = _invoke("score", "--model", str(tiny_model("llama", 1)), "--pairs", str(odd_pairs),
+                     "--out", str(tmp_path / "s.csv"), "--device", "cuda", "--no-cache")
+    _one_line_error(result, "--device cuda: no CUDA device", "--device cpu")
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_odd_ids_survive_scores_files(tiny_model, tmp_path: Path, odd_pairs: Path, suffix: str) -> None:
     pairs = load_pairs(odd_pairs)

@@ -189,9 +189,14 @@ def fit_tree(model_dir: str | Path, pairs: PairSet, *, max_depth: int | str = 3,
     held_out = validation_split([p.prompt_text() for p in labelled],
                                 split if all(s is not None for s in split) else None,
                                 valid_fraction, seed)
+    decided = held_out & (labels != 0)
+    n_train = int(((~held_out) & (labels != 0)).sum())
+    if n_train < 2 or not decided.any():
+        raise InputError(f"{len(labelled)} labelled pairs give {n_train} training and "
+                         f"{int(decided.sum())} validation pairs with a preference; fit-tree needs "
+                         "both (more pairs, or another --valid-fraction)", path=pairs.source)
     tree = PreferenceTree(max_depth=max_depth, random_state=seed)  # type: ignore[arg-type]
     tree.fit(diffs[~held_out], labels[~held_out])
-    decided = held_out & (labels != 0)
     accuracy = float(np.mean(tree.predict(diffs[decided]) == labels[decided]))
     singles = {a: _sign_rule_accuracy(diffs[diff_name(a)].to_numpy()[decided], labels[decided])
                for a in names}

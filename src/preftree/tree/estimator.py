@@ -104,7 +104,12 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> PreferenceTree:
         """Fit on differences ``X`` (n_pairs × n_features) and preferences ``y`` in {-1, 0, +1}."""
         self._check_params()
-        X, y_raw = validate_data(self, X, y, dtype=np.float32, ensure_min_samples=1)
+        try:
+            X, y_raw = validate_data(self, X, y, dtype=np.float32, ensure_min_samples=1)
+        except ValueError as exc:  # no rows, NaN or inf, ragged shapes: the caller's data
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(f"cannot fit on these differences: {exc}") from None
         y = check_preferences(y_raw)
         keep = np.ones(len(y), dtype=bool) if self.ties == "class" else y != 0
         self.n_ties_dropped_ = int((~keep).sum())

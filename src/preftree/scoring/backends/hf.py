@@ -26,7 +26,7 @@ import transformers
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
-from ...errors import InputError, PreftreeError
+from ...errors import ConfigError, InputError, PreftreeError
 from ..checkpoint import Checkpoint, attribute_names
 from ..options import ScoringOptions
 
@@ -40,7 +40,16 @@ _HEAD_KEYS = ("score.weight", "score.bias")
 def pick_device(name: str) -> torch.device:
     """``auto`` is CUDA when present, else Apple MPS, else the CPU."""
     if name != "auto":
-        return torch.device(name)
+        device = torch.device(name)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ConfigError(f"--device {name}: no CUDA device is usable here "
+                              "(torch.cuda.is_available() is False); use --device cpu or auto")
+        if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+            raise ConfigError(f"--device {name}: there are {torch.cuda.device_count()} CUDA devices")
+        if device.type == "mps" and not (getattr(torch.backends, "mps", None) is not None
+                                         and torch.backends.mps.is_available()):
+            raise ConfigError(f"--device {name}: Apple MPS is not available here; use --device cpu")
+        return device
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
