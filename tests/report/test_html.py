@@ -100,3 +100,25 @@ def test_one_judge_layout(tmp_path, small_pairs_file):
 
     agreement = pd.read_csv(tmp_path / "one" / "agreement.csv", index_col=0)  # the judge vs the label
     assert html.count('<g class="cell">') == len(agreement) ** 2
+
+
+def test_number_like_ids_and_judge_names_survive_the_report(tmp_path):
+    import pandas as pd
+
+    ids = [f"{i:03d}" for i in range(30)]
+    pd.DataFrame([{"id": i, "prompt": "q", "response_1": "a" * (n % 7 + 1), "response_2": "bb" * (n % 5 + 1)}
+                  for n, i in enumerate(ids)]).to_csv(tmp_path / "pairs.csv", index=False)
+    judges = tmp_path / "judges"
+    judges.mkdir()
+    for name, flip in (("007", 1), ("1e3", -1)):
+        pd.DataFrame([{"index": i, "preference": flip * (1 if n % 3 else -1)} for n, i in enumerate(ids)]
+                     ).to_csv(judges / f"{name}.csv", index=False)
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(tmp_path / "pairs.csv"), "--judge",
+                                      str(judges), "--bootstrap", "3", "--out", str(tmp_path / "out"),
+                                      "--quiet"])
+    assert result.exit_code == 0, result.output
+    data = load_report_data(tmp_path / "out")
+    assert sorted(j.name for j in data.judges) == ["007", "1e3"]
+    assert sorted(data.agreement.index) == ["007", "1e3"]
+    assert sorted(data.judges[0].leaves["id"]) == ids
+    assert {e["id"] for e in data.judges[0].examples} <= set(ids)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..data.files import read_table
 from ..errors import InputError
 from ..tree import PreferenceTree
 
@@ -59,15 +60,18 @@ def _json(path: Path) -> dict[str, Any]:
         raise InputError(f"invalid JSON ({exc.msg})", path=path, line=exc.lineno) from None
 
 
-def _csv(path: Path, **kwargs: Any) -> pd.DataFrame | None:
-    return pd.read_csv(path, **kwargs) if path.exists() else None
+def _csv(path: Path, index: bool = False) -> pd.DataFrame | None:
+    """A table explain wrote, ids and judge names read back as the strings they were."""
+    if not path.exists():
+        return None
+    frame = read_table(path, text_columns=("judge", "feature")).frame
+    return frame.set_index(frame.columns[0]) if index else frame
 
 
 def _judge(folder: Path) -> JudgeReport:
     summary = _json(folder / "summary.json")
     examples_file = folder / "examples.jsonl"
-    examples = ([json.loads(line) for line in examples_file.read_text(encoding="utf-8").splitlines()
-                 if line.strip()] if examples_file.exists() else [])
+    examples = read_table(examples_file).frame.to_dict("records") if examples_file.exists() else []
     return JudgeReport(str(summary.get("judge", folder.name)), folder, summary,
                        PreferenceTree.load(folder / "tree.json"),
                        _csv(folder / "importances.csv") if (folder / "importances.csv").exists()
@@ -91,6 +95,6 @@ def load_report_data(folder: str | Path) -> ReportData:
         overview = {"n_pairs": top.get("n_pairs"), "features": top.get("features", []),
                     "feature_specs": top.get("feature_specs", []), "label": top.get("label"),
                     "pairs": None}
-    return ReportData(folder, judges, _csv(folder / "agreement.csv", index_col=0),
-                      _csv(folder / "agreement_counts.csv", index_col=0),
+    return ReportData(folder, judges, _csv(folder / "agreement.csv", index=True),
+                      _csv(folder / "agreement_counts.csv", index=True),
                       _csv(folder / "consistency.csv"), overview)
