@@ -46,6 +46,6 @@ def test_missing_labels_stay_missing() -> None:
 
 
 def test_formats_are_documented() -> None:
-    assert set(LABEL_FORMATS) == {"signed", "index", "ab", "alpacaeval", "strength", "binary"}
+    assert set(LABEL_FORMATS) == {"signed", "index", "index-tie", "ab", "alpacaeval", "strength", "binary"}
     with pytest.raises(ConfigError, match="unknown label format 'nope'"):
         parse_label(1, "nope")

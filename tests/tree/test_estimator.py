@@ -107,7 +107,9 @@ def test_explain_reads_the_decision_path(synthetic_xy) -> None:  # type: ignore[
     tree = PreferenceTree(max_depth=2, random_state=0).fit(X, y)
     probe = pd.DataFrame([[1.2, -0.3, 0.0]], columns=X.columns)
     [text] = tree.explain(probe)
-    assert re.match(r"b_diff = -0\.3 ≤ [-\d.e]+ → a_diff = 1\.2 > 0\.5\d* → ", text), text
+    assert re.match(r"response_2 is not rated higher on b by more than [-\d.e]+ \(b_diff = -0\.3 ≤ "
+                    r"[-\d.e]+\) → response_2 is rated higher on a by more than 0\.5\d* \(a_diff = "
+                    r"1\.2 > 0\.5\d*\) → P\(response_2 better\) = ", text), text
     leaf = tree.apply(probe)[0]
     n = tree.structure_.n_samples[leaf]
     p = tree.predict_proba(probe)[0, 1]

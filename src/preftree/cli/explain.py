@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["depth_option", "explain", "run_and_write"]
 
 # = preftree.data.labels.LABEL_FORMATS (tested); listed here so --help does not import pandas
-LABEL_FORMAT_NAMES = ("signed", "index", "ab", "alpacaeval", "strength", "binary")
+LABEL_FORMAT_NAMES = ("signed", "index", "index-tie", "ab", "alpacaeval", "strength", "binary")
 
 
 def parse_depth(value: str) -> int | str:
@@ -93,6 +93,8 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
 @click.option("--cv", default=5, show_default=True, type=click.IntRange(min=2), help="CV folds.")
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Random seed (folds, bootstrap resamples).")
+@click.option("--min-leaf", default=0.01, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Smallest leaf: a share of the pairs (below 1) or a number of pairs (1 or more).")
 @click.option("--ties", default="drop", show_default=True, type=click.Choice(["drop", "class"]),
               help="drop: leave 'no preference' verdicts out; class: model them as a third class.")
 @click.option("--symmetric/--no-symmetric", default=False, show_default=True,
@@ -109,7 +111,8 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
 def explain(pairs_path: Path | None, mapping: str | None, preset: str | None, preset_split: str,
             hub_root: Path | None, judge_paths: tuple[Path, ...], label_column: str | None,
             label_format: str, label_name: str, feature_specs: tuple[str, ...],
-            max_depth: int | str, bootstrap: int, cv: int, seed: int, ties: str, symmetric: bool,
+            max_depth: int | str, bootstrap: int, cv: int, seed: int, min_leaf: float, ties: str,
+            symmetric: bool,
             explain_label: bool, jobs: int, out: Path, force: bool, report_path: Path | None,
             quiet: bool) -> None:
     """Explain judges' preferences with one decision tree each.
@@ -136,7 +139,7 @@ def explain(pairs_path: Path | None, mapping: str | None, preset: str | None, pr
                            label_format=label_format, label_name=label_name)
         judges = load_judges(judge_paths, pairs=pairs)
     config = ExplainConfig(max_depth=max_depth, bootstrap=bootstrap, seed=seed, cv=cv,  # type: ignore[arg-type]
-                           ties=ties, symmetric=symmetric, n_jobs=jobs)  # type: ignore[arg-type]
+                           ties=ties, symmetric=symmetric, n_jobs=jobs, min_leaf=min_leaf)  # type: ignore[arg-type]
     run_and_write(pairs, judges, features or ["style"], config, out, quiet,
                   explain_label, report_path, force, judge_paths)
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import InputError
 from .files import SUPPORTED_SUFFIXES, Table, read_table
-from .labels import parse_labels
+from .labels import read_labels
 from .model import Judgment, JudgmentSet, Pair, PairSet
 
 __all__ = ["PAIR_ALIASES", "load_judges", "load_judgments", "load_pairs", "pairs_from_table"]
@@ -90,10 +90,12 @@ def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
         raise InputError(f"label column {label_column!r} not found; found "
                          f"{', '.join(map(repr, columns))}", path=table.path)
     labels: list[int | None] = [None] * len(frame)
+    weights: list[float | None] = [None] * len(frame)
+    used_format = None
     if label_column is not None:
-        labels, _ = parse_labels(frame[label_column].tolist(), label_format, source=str(table.path),
-                                 column=label_column,
-                                 lines=table.lines)
+        parsed = read_labels(frame[label_column].tolist(), label_format, source=str(table.path),
+                             column=label_column, lines=table.lines)
+        labels, weights, used_format = parsed.preferences, parsed.weights, parsed.format
     used = set(resolved.values()) | ({label_column} if label_column else set())
     extra = [c for c in columns if c not in used]
     pairs: list[Pair] = []
@@ -117,11 +119,12 @@ def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
                                             f"string, found {text!r:.60}")
             responses.append(text)
         metadata = {c: _clean_metadata(record[c]) for c in extra}
-        pairs.append(Pair(pair_id, prompt, responses[0], responses[1], labels[position], metadata))
+        pairs.append(Pair(pair_id, prompt, responses[0], responses[1], labels[position], metadata,
+                          weights[position] or 1.0))
     if not pairs:
         raise InputError("no pairs in file", path=table.path)
     return PairSet(pairs, name=name or table.path.stem, label_name=label_name,
-                   source=str(table.path))
+                   source=str(table.path), label_format=used_format)
 
 
 def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,

@@ -33,11 +33,13 @@ class Pair:
     response_2: str
     label: int | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    label_weight: float = 1.0  # below 1 for a soft label: how far it leans (|2p - 1|)
 
     def swapped(self) -> Pair:
         """The same pair with the responses in the other order (and the label flipped)."""
         label = None if self.label is None else -self.label
-        return Pair(self.id, self.prompt, self.response_2, self.response_1, label, self.metadata)
+        return Pair(self.id, self.prompt, self.response_2, self.response_1, label, self.metadata,
+                    self.label_weight)
 
     def prompt_text(self) -> str:
         """The prompt flattened to text: multi-turn conversations as ``role: content`` lines."""
@@ -60,6 +62,7 @@ class Judgment:
     preference_orig_order: int | None = None
     preference_swapped_order: int | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    weight: float = 1.0  # below 1 for a soft verdict
 
     @property
     def has_both_orders(self) -> bool:
@@ -76,6 +79,8 @@ class PairSet:
         name: str = "pairs",
         label_name: str = "label",
         source: str | None = None,
+        label_format: str | None = None,
+        pairs_format: str = "preftree",
     ) -> None:
         self._pairs: list[Pair] = list(pairs)
         self._index: dict[str, int] = {}
@@ -86,6 +91,8 @@ class PairSet:
         self.name = name
         self.label_name = label_name
         self.source = source
+        self.label_format = label_format  # the format the label column was read in
+        self.pairs_format = pairs_format  # the native layout the file was read from
 
     def __len__(self) -> int:
         return len(self._pairs)
@@ -132,8 +139,9 @@ class PairSet:
         """The labels as a judge, so gold/human labels take part in agreement tables."""
         name = judge or self.label_name
         return JudgmentSet(
-            name, (Judgment(p.id, name, int(p.label)) for p in self._pairs if p.label is not None)
-        )
+            name, (Judgment(p.id, name, int(p.label), weight=p.label_weight)
+                   for p in self._pairs if p.label is not None), source=self.source,
+            label_format=self.label_format)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per pair: id, prompt, response_1, response_2, label and the metadata columns."""
@@ -148,15 +156,18 @@ class PairSet:
     def subset(self, ids: Iterable[str]) -> PairSet:
         """The pairs with these ids, in the given order."""
         return PairSet((self[i] for i in ids), name=self.name, label_name=self.label_name,
-                       source=self.source)
+                       source=self.source, label_format=self.label_format,
+                       pairs_format=self.pairs_format)
 
 
 class JudgmentSet:
     """One judge's verdicts, keyed by pair id."""
 
-    def __init__(self, judge: str, judgments: Iterable[Judgment], *, source: str | None = None) -> None:
+    def __init__(self, judge: str, judgments: Iterable[Judgment], *, source: str | None = None,
+                 label_format: str | None = None) -> None:
         self.judge = judge
         self.source = source
+        self.label_format = label_format  # how the verdicts were written, when known
         self._by_id: dict[str, Judgment] = {}
         for judgment in judgments:
             if judgment.pair_id in self._by_id:
@@ -190,3 +201,13 @@ class JudgmentSet:
         """Preferences indexed by pair id."""
         return pd.Series({k: j.preference for k, j in self._by_id.items()}, dtype="int8",
                          name=self.judge)
+
+    def weights(self) -> pd.Series:
+        """Weights indexed by pair id: 1 for a hard verdict, below 1 for a soft one."""
+        return pd.Series({k: j.weight for k, j in self._by_id.items()}, dtype="float64",
+                         name=self.judge)
+
+    def class_counts(self) -> dict[str, int]:
+        """How many verdicts prefer response_1, neither, response_2."""
+        values = [j.preference for j in self._by_id.values()]
+        return {"response_1": values.count(-1), "tie": values.count(0), "response_2": values.count(1)}

@@ -16,10 +16,16 @@ from ..features.differences import FeatureTable, build_features
 from ..features.sources import FeatureSource
 from ..tree.estimator import PreferenceTree
 from ..tree.serialize import data_fingerprint
+from ..tree.text import format_percent
 from ..tree.validation import CVReport
+from ..tree.wording import direction_phrase
 from .agreement import agreement_matrix, consistency_table
 
-__all__ = ["ExplainConfig", "ExplainResult", "JudgeExplanation", "explain", "explain_judge"]
+__all__ = ["GROUP_SPEARMAN", "ExplainConfig", "ExplainResult", "JudgeExplanation", "explain",
+           "explain_judge", "feature_directions", "feature_groups"]
+
+GROUP_SPEARMAN = 0.9
+"""Features whose differences correlate at least this much (|Spearman|) are reported as a group."""
 
 
 @dataclass
@@ -33,10 +39,13 @@ class ExplainConfig:
     ties: Literal["drop", "class"] = "drop"
     symmetric: bool = False
     n_jobs: int | None = -1
+    min_leaf: float = 0.01  # smallest leaf: a fraction of the pairs (< 1) or a count (>= 1)
 
     def tree(self) -> PreferenceTree:
+        leaf = self.min_leaf if self.min_leaf < 1 else int(self.min_leaf)
         return PreferenceTree(max_depth=self.max_depth, ties=self.ties, symmetric=self.symmetric,
-                              cv=self.cv, random_state=self.seed, n_jobs=self.n_jobs)
+                              cv=self.cv, random_state=self.seed, n_jobs=self.n_jobs,
+                              min_samples_leaf=leaf)
 
 
 @dataclass
@@ -50,10 +59,36 @@ class JudgeExplanation:
     leaves: pd.DataFrame  # pair id, preference, leaf, P(response_2 better)
     n_without_verdict: int
     extra: dict[str, Any] = field(default_factory=dict)
+    class_counts: dict[str, int] = field(default_factory=dict)
+    label_format: str | None = None
+    directions: dict[str, str] = field(default_factory=dict)  # feature → "prefers longer", ...
+
+    @property
+    def explains_something(self) -> bool:
+        """The tree beats both baselines (its accuracy's 95% interval lies above them)."""
+        return self.cv.beats_majority and self.cv.beats_best_single_feature
+
+    def caveat(self) -> str | None:
+        """A plain warning when the tree is no better than a baseline, else ``None``."""
+        if not self.cv.beats_majority:
+            return (f"this tree explains nothing: its accuracy ({format_percent(self.cv.accuracy)}, "
+                    f"95% interval from {format_percent(self.cv.accuracy_ci[0])}) is not above always "
+                    f"guessing the majority ({format_percent(self.cv.majority_baseline)}); do not read "
+                    "its splits or importances as reasons")
+        if not self.cv.beats_best_single_feature:
+            best = self.cv.best_single_feature
+            return (f"this tree is no better than one feature alone: {best['feature']} "
+                    f"({best['direction']}) gets {format_percent(best['accuracy'])}; read that "
+                    "feature, not the tree's other splits")
+        return None
 
     def summary(self) -> dict[str, Any]:
         """The ``summary.json`` record."""
         best = self.cv.best_single_feature
+        features = self.importances[self.importances["kind"] == "feature"] \
+            if "kind" in self.importances else self.importances
+        groups = self.importances[self.importances["kind"] == "group"] \
+            if "kind" in self.importances else self.importances.iloc[:0]
         return {
             "judge": self.judge,
             "n_pairs": self.tree.n_pairs_,
@@ -68,10 +103,20 @@ class JudgeExplanation:
             "majority_baseline": self.cv.majority_baseline,
             "best_single_feature": {"feature": best["feature"], "accuracy": best["accuracy"],
                                     "direction": best["direction"]},
+            "beats_majority": self.cv.beats_majority,
+            "beats_best_single_feature": self.cv.beats_best_single_feature,
+            "caveat": self.caveat(),
             "single_feature_accuracies": self.cv.single_feature_accuracies,
+            "near_constant_features": self.cv.near_constant,
+            "class_counts": self.class_counts,
+            "label_format": self.label_format,
             "importances": [
                 {"feature": r.feature, "mean": float(r.mean), "ci_low": float(r.ci_low),
-                 "ci_high": float(r.ci_high)} for r in self.importances.itertuples()],
+                 "ci_high": float(r.ci_high), "direction": self.directions.get(r.feature, ""),
+                 "group": getattr(r, "group", "") or None} for r in features.itertuples()],
+            "feature_groups": [
+                {"features": r.feature.split(" + "), "mean": float(r.mean),
+                 "ci_low": float(r.ci_low), "ci_high": float(r.ci_high)} for r in groups.itertuples()],
             "tree": self.tree.export_text(),
             **self.extra,
         }
@@ -92,9 +137,47 @@ class ExplainResult:
     judge_sources: list[str] = field(default_factory=list)  # files the verdicts came from
 
 
+def feature_groups(X: pd.DataFrame, threshold: float = GROUP_SPEARMAN) -> list[list[str]]:
+    """Features whose differences are near-duplicates (|Spearman| ≥ ``threshold``), joined into
+    groups; a group's members trade importance between refits, so only their sum is stable."""
+    ranks = X.rank()
+    corr = ranks.corr().abs().fillna(0.0).to_numpy()  # Spearman = Pearson on ranks
+    names = list(X.columns)
+    parent = list(range(len(names)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            if corr[i, j] >= threshold:
+                parent[root(j)] = root(i)
+    groups: dict[int, list[str]] = {}
+    for i, name in enumerate(names):
+        groups.setdefault(root(i), []).append(name)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def feature_directions(X: pd.DataFrame, y: np.ndarray) -> dict[str, str]:
+    """What the verdicts prefer along each feature: the sign of the mean of sign(Δ) × preference."""
+    decided = y != 0
+    out = {}
+    for name in X.columns:
+        lean = float(np.mean(np.sign(X[name].to_numpy()[decided]) * y[decided])) if decided.any() else 0.0
+        out[name] = direction_phrase(name, 0 if abs(lean) < 1e-9 else int(np.sign(lean)))
+    return out
+
+
 def explain_judge(features: FeatureTable | pd.DataFrame, verdicts: JudgmentSet | pd.Series,
                   config: ExplainConfig | None = None, *, judge: str | None = None) -> JudgeExplanation:
-    """Fit, cross-validate and bootstrap one judge's tree over feature differences."""
+    """Fit, cross-validate and bootstrap one judge's tree over feature differences.
+
+    Soft verdicts (weights below 1) are fitted as sample weights; near-duplicate features are
+    reported as groups; a tree that does not beat its baselines says so (:meth:`JudgeExplanation.caveat`).
+    """
     config = config or ExplainConfig()
     diffs = features.diffs if isinstance(features, FeatureTable) else features
     preferences = verdicts.preferences() if isinstance(verdicts, JudgmentSet) else verdicts
@@ -104,6 +187,9 @@ def explain_judge(features: FeatureTable | pd.DataFrame, verdicts: JudgmentSet |
         raise InputError(f"judge {name!r} has no verdict on any of the {len(diffs)} pairs")
     X = diffs.loc[ids]
     y = preferences.loc[ids].to_numpy(dtype=np.int64)
+    weights = verdicts.weights().loc[ids].to_numpy() if isinstance(verdicts, JudgmentSet) else None
+    if weights is not None and np.all(weights == 1.0):
+        weights = None
     if config.ties == "drop" and not (y != 0).any():
         raise InputError(f"judge {name!r}: nothing left after dropping ties — all {len(y)} verdicts "
                          "are 0 (no preference); use --ties class to model them")
@@ -117,15 +203,22 @@ def explain_judge(features: FeatureTable | pd.DataFrame, verdicts: JudgmentSet |
     if len(fitted) < max(config.cv, 2) * 2:
         raise InputError(f"judge {name!r}: only {len(fitted)} pairs with a verdict; a tree with "
                          f"{config.cv}-fold cross-validation needs at least {max(config.cv, 2) * 2}")
-    tree = config.tree().fit(X, y)
+    tree = config.tree().fit(X, y, weights)
     tree.metadata_ = {"judge": name, "data_sha256": data_fingerprint(X, y)}
-    report = tree.cross_validate(X, y)
-    importances = tree.bootstrap_importances(X, y, n=config.bootstrap, random_state=config.seed)
+    report = tree.cross_validate(X, y, sample_weight=weights)
+    kept = (y != 0) if config.ties == "drop" else np.ones(len(y), dtype=bool)
+    importances = tree.bootstrap_importances(X, y, n=config.bootstrap, random_state=config.seed,
+                                             sample_weight=weights,
+                                             groups=feature_groups(X[kept]))
     leaf = tree.apply(X)
     leaves = pd.DataFrame({"id": ids, "preference": y, "leaf": leaf,
                            "p_response_2": tree.prob_response_2(X)})
+    counts = {"response_1": int((y == -1).sum()), "tie": int((y == 0).sum()),
+              "response_2": int((y == 1).sum())}
     return JudgeExplanation(name, tree, report, importances, leaves,
-                            n_without_verdict=len(diffs) - len(ids))
+                            n_without_verdict=len(diffs) - len(ids), class_counts=counts,
+                            label_format=getattr(verdicts, "label_format", None),
+                            directions=feature_directions(X, y))
 
 
 def explain(pairs: PairSet, judges: Sequence[JudgmentSet], features: Sequence[str | FeatureSource]

@@ -44,6 +44,7 @@ def _write_judge(explanation: JudgeExplanation, folder: Path, result: ExplainRes
     summary = explanation.summary()
     summary["feature_specs"] = result.features.specs
     summary["seed"] = result.config.seed
+    summary["pairs_format"] = result.pairs.pairs_format
     _dump(folder / "summary.json", summary)
     explanation.tree.save(folder / "tree.json", metadata={"features": result.features.specs,
                                                            "pairs": result.pairs.source})
@@ -111,6 +112,8 @@ def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = F
                 "features": result.features.feature_names,
                 "feature_specs": result.features.specs,
                 "label": result.label_judge,
+                "label_format": result.pairs.label_format,
+                "pairs_format": result.pairs.pairs_format,
                 "judges": [{**_headline(e), "folder": folders[e.judge]} for e in result.judges],
             }
             _dump(tmp / "summary.json", overview)
@@ -128,29 +131,51 @@ def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = F
 def _headline(explanation: JudgeExplanation) -> dict[str, Any]:
     summary = explanation.summary()
     keys = ("judge", "n_pairs", "n_ties_dropped", "depth", "cv_accuracy", "cv_accuracy_ci",
-            "majority_baseline", "best_single_feature", "agreement_with_label", "consistency")
+            "majority_baseline", "best_single_feature", "beats_majority",
+            "beats_best_single_feature", "caveat", "class_counts", "label_format",
+            "agreement_with_label", "consistency")
     headline = {k: summary[k] for k in keys if k in summary}
     headline["top_feature"] = summary["importances"][0]["feature"] if summary["importances"] else None
     return headline
 
 
+def _counts(explanation: JudgeExplanation) -> str:
+    counts = explanation.class_counts
+    text = (f"response_1 better {counts.get('response_1', 0)}, tie {counts.get('tie', 0)}, "
+            f"response_2 better {counts.get('response_2', 0)}")
+    return text + (f" (label format: {explanation.label_format})" if explanation.label_format else "")
+
+
 def format_judge(explanation: JudgeExplanation) -> str:
-    """The tree, the importance table and accuracy vs baselines, for the terminal."""
+    """The tree, the importance table and accuracy vs baselines, for the terminal; a tree that
+    explains nothing says so first."""
     cv = explanation.cv
     low, high = cv.accuracy_ci
     best = cv.best_single_feature
+    caveat = explanation.caveat()
     lines = [f"== {explanation.judge}: {explanation.tree.n_pairs_} pairs, "
-             f"{explanation.tree.n_ties_dropped_} ties dropped, depth {explanation.tree.depth_}", "",
-             explanation.tree.export_text(), "",
-             f"{'feature':<28} {'importance':>10}   95% interval"]
+             f"{explanation.tree.n_ties_dropped_} ties dropped, depth {explanation.tree.depth_}",
+             f"verdicts: {_counts(explanation)}"]
+    if caveat:
+        lines += ["", f"WARNING: {caveat}"]
+    lines += ["", explanation.tree.export_text(), "",
+              f"{'feature':<34} {'importance':>10}   95% interval     direction"]
     for row in explanation.importances.itertuples():
-        lines.append(f"{row.feature:<28} {row.mean:>10.3f}   [{row.ci_low:.3f}, {row.ci_high:.3f}]")
+        kind = getattr(row, "kind", "feature")
+        name = row.feature if kind == "feature" else f"[group] {row.feature}"
+        direction = explanation.directions.get(row.feature, "")
+        lines.append(f"{name:<34} {row.mean:>10.3f}   [{row.ci_low:.3f}, {row.ci_high:.3f}]   {direction}")
+    if "group" in explanation.importances and (explanation.importances["kind"] == "group").any():
+        lines.append("(near-duplicate features, |Spearman| >= 0.9, trade importance between refits: "
+                     "read their group's row)")
     lines += ["",
               f"cross-validated accuracy ({cv.folds}-fold): {format_percent(cv.accuracy)} "
               f"[{format_percent(low)}, {format_percent(high)}]",
-              f"majority baseline:              {format_percent(cv.majority_baseline)}",
+              f"majority baseline:              {format_percent(cv.majority_baseline)}"
+              + ("" if cv.beats_majority else "   <- not beaten"),
               f"best single feature:            {format_percent(best['accuracy'])} "
-              f"({best['feature']}, {best['direction']})"]
+              f"({best['feature']}, {best['direction']})"
+              + ("" if cv.beats_best_single_feature else "   <- not beaten")]
     for key, label in (("agreement_with_label", "agreement with label"),
                        ("consistency", "consistency under swap")):
         if key in explanation.extra:
@@ -160,18 +185,36 @@ def format_judge(explanation: JudgeExplanation) -> str:
 
 def format_result(result: ExplainResult) -> str:
     """All judges: full detail for one, a ranked table for several."""
+    header = _pairs_line(result)
     if len(result.judges) == 1:
-        return format_judge(result.judges[0])
-    lines = [f"{len(result.judges)} judges on {len(result.pairs)} pairs, features: "
+        return header + "\n\n" + format_judge(result.judges[0])
+    lines = [header, f"{len(result.judges)} judges on {len(result.pairs)} pairs, features: "
              f"{', '.join(result.features.feature_names)}", "",
              f"{'judge':<24} {'pairs':>6} {'tree acc':>9} {'majority':>9} {'best 1-feat':>11} "
              f"{'vs label':>9} {'consist.':>9}  top feature"]
     ranked = sorted(result.judges, key=lambda e: -e.extra.get("agreement_with_label", -1.0))
     for e in ranked:
         top = e.importances.iloc[0]
+        flag = "" if e.explains_something else "  (!)"
         lines.append(
             f"{e.judge[:24]:<24} {e.tree.n_pairs_:>6} {format_percent(e.cv.accuracy):>9} "
             f"{format_percent(e.cv.majority_baseline):>9} {format_percent(e.cv.best_single_feature['accuracy']):>11} "
             f"{format_percent(e.extra.get('agreement_with_label', np.nan)):>9} "
-            f"{format_percent(e.extra.get('consistency', np.nan)):>9}  {top['feature']} ({format_number(float(top['mean']))})")
+            f"{format_percent(e.extra.get('consistency', np.nan)):>9}  {top['feature']} "
+            f"({format_number(float(top['mean']))}; {e.directions.get(top['feature'], 'group')}){flag}")
+    failing = [e for e in ranked if not e.explains_something]
+    for e in failing:
+        lines.append(f"(!) {e.judge}: {e.caveat()}")
     return "\n".join(lines)
+
+
+def _pairs_line(result: ExplainResult) -> str:
+    pairs = result.pairs
+    line = f"pairs: {pairs.source or pairs.name} ({len(pairs)} pairs, format: {pairs.pairs_format})"
+    if pairs.has_labels:
+        labels = pairs.as_judgments()
+        counts = labels.class_counts()
+        line += (f"; label {pairs.label_name!r} read as {pairs.label_format or 'given'}: "
+                 f"response_1 better {counts['response_1']}, tie {counts['tie']}, "
+                 f"response_2 better {counts['response_2']}")
+    return line

@@ -17,7 +17,7 @@ from ..errors import InputError
 if TYPE_CHECKING:
     from .estimator import PreferenceTree
 
-__all__ = ["PREFERENCES", "check_preferences", "fit_sklearn_tree", "mirror_pairs"]
+__all__ = ["PREFERENCES", "check_preferences", "fit_sklearn_tree", "leaf_size", "mirror_pairs"]
 
 PREFERENCES = (-1, 0, 1)
 
@@ -41,6 +41,18 @@ def check_preferences(y: Any) -> np.ndarray:
                          f"{', '.join(bad)} (convert other label formats with "
                          "preftree.data.parse_labels)")
     return numeric.astype(np.int64)
+
+
+def leaf_size(min_samples_leaf: int | float, n_rows: int) -> int:
+    """``min_samples_leaf`` as a count: an int as is, a float in (0, 1) as a fraction of the rows
+    (rounded up), as scikit-learn reads it.
+
+    >>> leaf_size(5, 1000), leaf_size(0.01, 1234)
+    (5, 13)
+    """
+    if isinstance(min_samples_leaf, float) and min_samples_leaf < 1:
+        return max(1, int(np.ceil(min_samples_leaf * n_rows)))
+    return int(min_samples_leaf)
 
 
 def mirror_pairs(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None,

@@ -177,15 +177,19 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
 
     def bootstrap_importances(self, X: Any, y: Any, n: int = 100, *, random_state: int | None = None,
                               n_jobs: int | None = None,
-                              method: Literal["auto", "exact", "histogram"] = "auto") -> pd.DataFrame:
-        """Refit on ``n`` bootstrap resamples at the fitted depth; mean and 95% interval per feature."""
-        return importance.bootstrap_importances(self, X, y, n=n, random_state=random_state, n_jobs=n_jobs,
-                                     method=method)
+                              method: Literal["auto", "exact", "histogram"] = "auto",
+                              sample_weight: Any = None, groups: Any = ()) -> pd.DataFrame:
+        """Refit on ``n`` bootstrap resamples at the fitted depth; mean and 95% interval per
+        feature (and per group of near-duplicate features); see :func:`.importance.bootstrap_importances`."""
+        return importance.bootstrap_importances(self, X, y, n=n, random_state=random_state,
+                                                n_jobs=n_jobs, method=method,
+                                                sample_weight=sample_weight, groups=groups)
 
     def cross_validate(self, X: Any, y: Any, *, cv: int | None = None,
-                       random_state: int | None = None) -> Any:
+                       random_state: int | None = None, sample_weight: Any = None) -> Any:
         """Out-of-fold accuracy with a 95% interval, next to the majority and single-feature baselines."""
-        return validation.cross_validate(self, X, y, cv=cv, random_state=random_state)
+        return validation.cross_validate(self, X, y, cv=cv, random_state=random_state,
+                                         sample_weight=sample_weight)
 
     # -- persistence -------------------------------------------------------------------------
     def to_dict(self, metadata: dict[str, Any] | None = None) -> dict[str, Any]:

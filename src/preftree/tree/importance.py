@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ._fitting import check_preferences, fit_sklearn_tree, mirror_pairs
+from ._fitting import check_preferences, fit_sklearn_tree, leaf_size, mirror_pairs
 from ._folds import parallel_map
 from .histogram import bin_features, histogram_importances
 from ..errors import ConfigError, InputError
@@ -19,8 +20,10 @@ if TYPE_CHECKING:
 __all__ = ["bootstrap_importances", "prepared_training_data"]
 
 
-def prepared_training_data(tree: PreferenceTree, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` as float32 and ``y`` as preferences, ties handled as the fitted tree handles them."""
+def prepared_training_data(tree: PreferenceTree, X: Any, y: Any, sample_weight: Any = None
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``X`` as float32, ``y`` as preferences and the sample weights (or ``None``), ties handled as
+    the fitted tree handles them."""
     check_is_fitted(tree, "structure_")
     frame = X if isinstance(X, pd.DataFrame) else None
     if frame is not None and hasattr(tree, "feature_names_in_"):
@@ -30,15 +33,19 @@ def prepared_training_data(tree: PreferenceTree, X: Any, y: Any) -> tuple[np.nda
         frame = frame[list(tree.feature_names_in_)]
     matrix = np.ascontiguousarray((frame if frame is not None else X), dtype=np.float32)
     labels = check_preferences(y)
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if tree.ties == "drop":
         keep = labels != 0
         matrix, labels = matrix[keep], labels[keep]
-    return matrix, labels
+        weights = None if weights is None else weights[keep]
+    return matrix, labels, weights
 
 
 def bootstrap_importances(tree: PreferenceTree, X: Any, y: Any, n: int = 100, *,
                           random_state: int | None = None, n_jobs: int | None = None,
-                          method: Literal["auto", "exact", "histogram"] = "auto") -> pd.DataFrame:
+                          method: Literal["auto", "exact", "histogram"] = "auto",
+                          sample_weight: Any = None,
+                          groups: Sequence[Sequence[str]] = ()) -> pd.DataFrame:
     """Refit ``n`` times on bootstrap resamples of the pairs at the fitted depth.
 
     A resample is expressed as integer sample weights (how often each pair was drawn), which is the
@@ -47,15 +54,21 @@ def bootstrap_importances(tree: PreferenceTree, X: Any, y: Any, n: int = 100, *,
     feature has at most 256 distinct values, quantile-binned beyond); ``"auto"`` takes the histogram
     refits when they are identical or when there are 20,000 pairs or more.
     Returns one row per feature with ``feature, mean, std, ci_low, ci_high`` (2.5th and 97.5th
-    percentiles) and the fitted tree's own importance, most important first.
+    percentiles) and the fitted tree's own importance, most important first. ``sample_weight``
+    (soft labels) multiplies every resample's draw counts. Each of ``groups`` (near-duplicate
+    features, which trade importance between refits) adds a row ``a + b`` of their summed
+    importance, whose interval means something when the members' do not; ``group`` names the
+    group of every member row.
     """
     if n < 1:
         raise ConfigError(f"n must be >= 1, got {n}")
-    matrix, labels = prepared_training_data(tree, X, y)
+    matrix, labels, weights = prepared_training_data(tree, X, y, sample_weight)
     rng = np.random.default_rng(random_state if random_state is not None else tree.random_state)
     size = len(labels)
     draws = [np.bincount(rng.integers(0, size, size), minlength=size).astype(np.float64)
              for _ in range(n)]
+    if weights is not None:
+        draws = [draw * weights for draw in draws]
 
     X_fit, y_fit, _ = mirror_pairs(matrix, labels, None, tree.symmetric)
     mirrored = len(y_fit) // size
@@ -71,18 +84,36 @@ def bootstrap_importances(tree: PreferenceTree, X: Any, y: Any, n: int = 100, *,
             assert binned is not None
             return histogram_importances(binned, class_index, np.tile(weights, mirrored),
                                          tree.depth_, len(classes),
-                                         min_samples_leaf=tree.min_samples_leaf)
+                                         min_samples_leaf=leaf_size(tree.min_samples_leaf,
+                                                                    len(y_fit)))
         fitted = fit_sklearn_tree(tree, matrix, labels, tree.depth_, weights)
         return fitted.feature_importances_
 
     jobs = n_jobs if n_jobs is not None else tree.n_jobs
     samples = np.vstack(parallel_map(refit, [(w,) for w in draws], jobs))
+    names = list(tree.feature_names_)
+    fitted = np.asarray(tree.feature_importances_)
+    labels_of = {name: "" for name in names}
+    columns, rows, own = [samples], list(names), [fitted]
+    for group in groups:
+        members = [names.index(f) for f in group if f in names]
+        if len(members) < 2:
+            continue
+        label = " + ".join(names[m] for m in members)
+        for m in members:
+            labels_of[names[m]] = label
+        columns.append(samples[:, members].sum(axis=1, keepdims=True))
+        rows.append(label)
+        own.append(fitted[members].sum(keepdims=True))
+    every = np.hstack(columns)
     table = pd.DataFrame({
-        "feature": tree.feature_names_,
-        "mean": samples.mean(axis=0),
-        "std": samples.std(axis=0, ddof=1) if n > 1 else np.zeros(samples.shape[1]),
-        "ci_low": np.percentile(samples, 2.5, axis=0),
-        "ci_high": np.percentile(samples, 97.5, axis=0),
-        "fitted": tree.feature_importances_,
+        "feature": rows,
+        "mean": every.mean(axis=0),
+        "std": every.std(axis=0, ddof=1) if n > 1 else np.zeros(every.shape[1]),
+        "ci_low": np.percentile(every, 2.5, axis=0),
+        "ci_high": np.percentile(every, 97.5, axis=0),
+        "fitted": np.concatenate(own),
+        "group": [labels_of.get(r, r) for r in rows],
+        "kind": ["feature"] * len(names) + ["group"] * (len(rows) - len(names)),
     })
     return table.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .wording import split_sentence
+
 if TYPE_CHECKING:
     from .estimator import PreferenceTree
 
@@ -52,7 +54,9 @@ def leaf_summary(tree: PreferenceTree, leaf: int) -> str:
 
 
 def explain_row(tree: PreferenceTree, row: np.ndarray) -> str:
-    """One pair's decision path, e.g. ``a_diff = 1.2 > 0.5 → b_diff = 0.3 ≤ 0.5 → P(...) = 0.87 (n = 412)``."""
+    """One pair's decision path in words, each step with its formula, e.g. ``response_2 is rated
+    at least 1 higher on helpfulness (helpfulness_diff = 2 > 0.5) → P(response_2 better) = 0.97
+    (n = 94)``."""
     structure = tree.structure_
     names = tree.feature_names_
     steps, leaf = structure.path(row)
@@ -61,14 +65,15 @@ def explain_row(tree: PreferenceTree, row: np.ndarray) -> str:
         feature = int(structure.feature[node])
         value = float(np.float32(row[feature]))
         sign = "≤" if went_left else ">"
-        parts.append(f"{names[feature]} = {format_number(value)} {sign} "
-                     f"{format_number(float(structure.threshold[node]))}")
+        threshold = float(structure.threshold[node])
+        parts.append(f"{split_sentence(names[feature], threshold, not went_left)} "
+                     f"({names[feature]} = {format_number(value)} {sign} {format_number(threshold)})")
     parts.append(leaf_summary(tree, leaf))
     return " → ".join(parts)
 
 
 def tree_text(tree: PreferenceTree) -> str:
-    """The whole tree as nested if/else lines."""
+    """The whole tree as nested if/else lines, each condition in words and as a formula."""
     structure = tree.structure_
     names = tree.feature_names_
     lines: list[str] = []
@@ -77,11 +82,11 @@ def tree_text(tree: PreferenceTree) -> str:
         if structure.is_leaf(node):
             lines.append(f"{indent}{leaf_summary(tree, node)}")
             return
-        condition = f"{names[int(structure.feature[node])]} <= " \
-                    f"{format_number(float(structure.threshold[node]))}"
-        lines.append(f"{indent}if {condition}:")
+        name, threshold = names[int(structure.feature[node])], float(structure.threshold[node])
+        formula = f"{name} <= {format_number(threshold)}"
+        lines.append(f"{indent}if {split_sentence(name, threshold, False)}:  # {formula}")
         walk(int(structure.children_left[node]), indent + "    ")
-        lines.append(f"{indent}else:  # not ({condition})")
+        lines.append(f"{indent}else:  # {split_sentence(name, threshold, True)}")
         walk(int(structure.children_right[node]), indent + "    ")
 
     walk(0, "")

@@ -15,7 +15,8 @@ from .importance import prepared_training_data
 if TYPE_CHECKING:
     from .estimator import PreferenceTree
 
-__all__ = ["CVReport", "cross_validate", "sign_rule_predict", "wilson_interval"]
+__all__ = ["NEAR_CONSTANT_SHARE", "CVReport", "cross_validate", "near_constant_features",
+           "sign_rule_predict", "wilson_interval"]
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -60,13 +61,41 @@ class CVReport:
     majority_baseline: float
     best_single_feature: dict[str, Any]
     single_feature_accuracies: dict[str, float] = field(default_factory=dict)
+    near_constant: list[str] = field(default_factory=list)
+
+    @property
+    def beats_majority(self) -> bool:
+        """The accuracy's 95% interval lies above the majority baseline."""
+        return bool(self.accuracy_ci[0] > self.majority_baseline)
+
+    @property
+    def beats_best_single_feature(self) -> bool:
+        """The accuracy's 95% interval lies above the best single feature's accuracy."""
+        best = self.best_single_feature.get("accuracy")
+        return bool(best is None or not math.isfinite(best) or self.accuracy_ci[0] > best)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "beats_majority": self.beats_majority,
+                "beats_best_single_feature": self.beats_best_single_feature}
+
+
+NEAR_CONSTANT_SHARE = 0.95
+"""A feature whose difference takes one value on at least this share of the pairs is too nearly
+constant to be a baseline: its sign rule mostly falls back to the majority."""
+
+
+def near_constant_features(matrix: np.ndarray, names: list[str]) -> list[str]:
+    """Features whose most common value covers at least :data:`NEAR_CONSTANT_SHARE` of the rows."""
+    out = []
+    for j, name in enumerate(names):
+        _, counts = np.unique(matrix[:, j], return_counts=True)
+        if counts.max() >= NEAR_CONSTANT_SHARE * len(matrix):
+            out.append(name)
+    return out
 
 
 def cross_validate(tree: PreferenceTree, X: Any, y: Any, *, cv: int | None = None,
-                   random_state: int | None = None) -> CVReport:
+                   random_state: int | None = None, sample_weight: Any = None) -> CVReport:
     """k-fold out-of-fold accuracy of ``tree``'s settings, with the two baselines scored on the same folds.
 
     - *majority*: always predict the training fold's most common preference;
@@ -74,9 +103,11 @@ def cross_validate(tree: PreferenceTree, X: Any, y: Any, *, cv: int | None = Non
       worse) learned on the training fold; ties in Δ get the training majority. The best feature
       by out-of-fold accuracy is reported.
     With ``max_depth="auto"`` the depth is re-selected inside every training fold (nested CV), so
-    the figure is not biased by the selection.
+    the figure is not biased by the selection. Near-constant features (see
+    :data:`NEAR_CONSTANT_SHARE`) are scored but cannot be the best single feature. With
+    ``sample_weight`` (soft labels) the trees are fitted with the weights; accuracy counts pairs.
     """
-    matrix, labels = prepared_training_data(tree, X, y)
+    matrix, labels, weights = prepared_training_data(tree, X, y, sample_weight)
     folds = fold_indices(matrix, labels, cv or tree.cv, random_state if random_state is not None
                          else tree.random_state)
     names = tree.feature_names_
@@ -85,7 +116,8 @@ def cross_validate(tree: PreferenceTree, X: Any, y: Any, *, cv: int | None = Non
     feature_hits = np.zeros((len(labels), len(names)), dtype=bool)
     fold_accuracies = []
     for train, test in folds:
-        model = clone(tree).set_params(n_jobs=tree.n_jobs).fit(matrix[train], labels[train])
+        model = clone(tree).set_params(n_jobs=tree.n_jobs).fit(
+            matrix[train], labels[train], None if weights is None else weights[train])
         tree_hits[test] = model.predict(matrix[test]) == labels[test]
         fold_accuracies.append(float(tree_hits[test].mean()))
         majority = _majority(labels[train])
@@ -96,7 +128,9 @@ def cross_validate(tree: PreferenceTree, X: Any, y: Any, *, cv: int | None = Non
             direction = 1 if train_pos >= train_neg else -1
             feature_hits[test, j] = sign_rule_predict(matrix[test, j], direction, majority) == labels[test]
     single = {name: float(feature_hits[:, j].mean()) for j, name in enumerate(names)}
-    best = max(single, key=lambda k: single[k])
+    constant = near_constant_features(matrix, names)
+    eligible = [name for name in names if name not in constant] or names
+    best = max(eligible, key=lambda k: single[k])
     best_direction = 1 if np.mean(sign_rule_predict(matrix[:, names.index(best)], 1, 0)
                                   == labels) >= 0.5 else -1
     hits = int(tree_hits.sum())
@@ -110,4 +144,5 @@ def cross_validate(tree: PreferenceTree, X: Any, y: Any, *, cv: int | None = Non
         best_single_feature={"feature": best, "accuracy": single[best],
                              "direction": "higher is better" if best_direction > 0 else "lower is better"},
         single_feature_accuracies=single,
+        near_constant=constant,
     )
