@@ -114,7 +114,9 @@ def test_explain_reads_the_decision_path(synthetic_xy) -> None:  # type: ignore[
     n = tree.structure_.n_samples[leaf]
     p = tree.predict_proba(probe)[0, 1]
     assert text.endswith(f"→ P(response_2 better) = {p:.2f} (n = {n})")
-    assert "if a_diff <= 0.5" in tree.export_text() and "if b_diff <= 0" in tree.export_text()
+    text = tree.export_text()
+    assert "# a_diff <= 0.5" in text and "# b_diff <= 0" in text  # every condition as a formula
+    assert "if response_2 is not rated higher on a by more than 0.5" in text  # ...and in words
 
 
 def test_bootstrap_importances_and_cross_validation(synthetic_xy) -> None:  # type: ignore[no-untyped-def]
