@@ -177,3 +177,13 @@ def test_pairset_keeps_the_label_format_through_subsets(tmp_path: Path) -> None:
     pairs = load_pairs(_pairs(tmp_path, [1, 2] * 10))
     assert isinstance(pairs.subset(pairs.ids[:3]), PairSet)
     assert pairs.subset(pairs.ids[:3]).label_format == "index"
+
+
+def test_third_party_judge_files_get_one_notice(shared_data: Path, tmp_path: Path) -> None:
+    llmbar = shared_data / "llmbar"
+    result = CliRunner().invoke(cli, [
+        "explain", "--pairs", str(llmbar / "pairs.jsonl"), "--judge", str(llmbar / "judges"),
+        "--bootstrap", "3", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "12 judge file(s)" in notes[0] and "pair_sha" in notes[0]

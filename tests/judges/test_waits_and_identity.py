@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from preftree.cli import cli
 from preftree.data import PairSet, load_judgments, load_pairs
+from preftree.errors import InputError
 from preftree.judges import collect_judgments, journal_path
 from preftree.judges.collect import COMPLETION_CHARS
 from preftree.judges.local_server import Faults, LocalJudgeServer
@@ -153,3 +154,26 @@ def test_the_suffix_chooses_the_format_and_ids_survive(tmp_path, suffix):
                                    "--base-url", "http://127.0.0.1:9/v1", "--out",
                                    str(tmp_path / "judge.txt")])
     assert bad.exit_code == 2 and "the suffix chooses the format" in bad.output
+
+
+def test_judge_files_cannot_be_read_against_swapped_or_edited_pairs(tmp_path):
+    """A pairs file mapped the other way round flipped 213 of LLMBar's 419 verdicts silently."""
+    rows = [{"id": f"p{i}", "prompt": f"q{i}", "response_1": "a" * (i + 1), "response_2": "b" * (7 - i)}
+            for i in range(6)]
+    pairs_file = write_jsonl(tmp_path / "pairs.jsonl", rows)
+    with LocalJudgeServer() as server:
+        assert CliRunner().invoke(cli, ["judge", "--pairs", str(pairs_file), "--model", "m",
+                                        "--base-url", server.url, "--out",
+                                        str(tmp_path / "j.csv"), "--quiet"]).exit_code == 0
+    [ok] = load_judgments(tmp_path / "j.csv", pairs=load_pairs(pairs_file))
+    assert ok.checked is True
+    flipped = load_pairs(pairs_file, mapping={"response_1": "response_2", "response_2": "response_1"})
+    with pytest.raises(InputError, match="6 were made on the pairs with response_1 and response_2 swapped"):
+        load_judgments(tmp_path / "j.csv", pairs=flipped)
+    edited = write_jsonl(tmp_path / "edited.jsonl", [{**rows[0], "response_2": "new"}, *rows[1:]])
+    with pytest.raises(InputError, match="1 were made on other texts \\(e.g. 'p0'\\)"):
+        load_judgments(tmp_path / "j.csv", pairs=load_pairs(edited))
+    third_party = tmp_path / "third.csv"
+    pd.read_csv(tmp_path / "j.csv").drop(columns="pair_sha").to_csv(third_party, index=False)
+    [unchecked] = load_judgments(third_party, pairs=load_pairs(pairs_file))
+    assert unchecked.checked is None

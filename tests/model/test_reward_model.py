@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from sklearn.tree import DecisionTreeClassifier
 
-from preftree import DecisionTreeRewardModel, load_judgments
+from preftree import DecisionTreeRewardModel, load_judgments, load_pairs
 from preftree.errors import InputError, UntrustedPickleError
 from preftree.features.differences import diff_name
 from preftree.tree import PreferenceTree
@@ -158,8 +158,8 @@ def test_compare_pairs_writes_a_judge_file(seed_folder, tmp_path):
     assert result.exit_code == 0, result.output
     verdicts = pd.read_csv(tmp_path / "v.csv")
     assert set(verdicts["preference"]) <= {-1, 1} and len(verdicts) == 300
-    (judged,) = load_judgments(tmp_path / "v.csv", name="dtr")
-    assert judged.judge == "dtr" and len(judged) == 300
+    (judged,) = load_judgments(tmp_path / "v.csv", name="dtr", pairs=load_pairs(pairs))
+    assert judged.judge == "dtr" and len(judged) == 300 and judged.checked is True
     single = CliRunner().invoke(cli, ["compare", "--model", str(seed_folder), "--prompt", "Hi",
                                       "--response-1", "Hello! How can I help?", "--response-2", "no",
                                       "--no-cache"])

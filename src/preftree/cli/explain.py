@@ -138,6 +138,12 @@ def explain(pairs_path: Path | None, mapping: str | None, preset: str | None, pr
         pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), label_column=label_column,
                            label_format=label_format, label_name=label_name)
         judges = load_judges(judge_paths, pairs=pairs)
+        unchecked = sorted({str(j.source) for j in judges if j.checked is None})
+        if unchecked and not quiet:
+            shown = ", ".join(Path(s).name for s in unchecked[:3]) + (", ..." if len(unchecked) > 3 else "")
+            click.echo(f"note: {len(unchecked)} judge file(s) ({shown}) carry no pair hashes "
+                       "(pair_sha), so preftree cannot check that their verdicts were made on "
+                       "these texts in this orientation", err=True)
     config = ExplainConfig(max_depth=max_depth, bootstrap=bootstrap, seed=seed, cv=cv,  # type: ignore[arg-type]
                            ties=ties, symmetric=symmetric, n_jobs=jobs, min_leaf=min_leaf)  # type: ignore[arg-type]
     run_and_write(pairs, judges, features or ["style"], config, out, quiet,

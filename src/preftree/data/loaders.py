@@ -14,7 +14,11 @@ from .files import SUPPORTED_SUFFIXES, Table, read_table
 from .labels import read_labels
 from .model import Judgment, JudgmentSet, Pair, PairSet
 
-__all__ = ["PAIR_ALIASES", "load_judges", "load_judgments", "load_pairs", "pairs_from_table"]
+__all__ = ["PAIR_ALIASES", "PAIR_HASH_COLUMN", "load_judges", "load_judgments", "load_pairs",
+           "pairs_from_table"]
+
+PAIR_HASH_COLUMN = "pair_sha"
+"""Judge-file column with each pair's :meth:`~preftree.data.model.Pair.fingerprint`."""
 
 PAIR_COLUMNS = ("id", "prompt", "response_1", "response_2")
 PAIR_ALIASES: dict[str, tuple[str, ...]] = {
@@ -232,8 +236,34 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
             raise InputError(str(exc), path=table.path) from None
         if pairs is not None:
             _check_ids(judgment_set, pairs, table.path)
+            judgment_set.checked = _check_fingerprints(judgment_set, pairs, table.path)
         sets.append(judgment_set)
     return sets
+
+
+def _check_fingerprints(judgments: JudgmentSet, pairs: PairSet, path: Path) -> bool | None:
+    """Verdicts made on other texts, or on the pairs in the other orientation, are refused: their
+    -1/+1 would be read against the wrong responses. ``None`` when the file carries no hashes."""
+    stated = {j.pair_id: j.metadata.get(PAIR_HASH_COLUMN) for j in judgments}
+    stated = {k: str(v) for k, v in stated.items() if isinstance(v, str) and v}
+    if not stated:
+        return None
+    swapped = [i for i, h in stated.items() if h != pairs[i].fingerprint()
+               and h == pairs[i].swapped().fingerprint()]
+    other = [i for i, h in stated.items() if h != pairs[i].fingerprint() and i not in swapped]
+    if swapped or other:
+        parts = []
+        if swapped:
+            parts.append(f"{len(swapped)} were made on the pairs with response_1 and response_2 "
+                         f"swapped (e.g. {', '.join(map(repr, swapped[:3]))}): the pairs file is "
+                         "in the other orientation (check --map)")
+        if other:
+            parts.append(f"{len(other)} were made on other texts (e.g. "
+                         f"{', '.join(map(repr, other[:3]))}): the pairs were edited since, or this "
+                         "is another pairs file")
+        raise InputError(f"of {len(stated)} verdicts of judge {judgments.judge!r}, "
+                         f"{'; '.join(parts)}; no verdict was read", path=path)
+    return True
 
 
 def _check_ids(judgments: JudgmentSet, pairs: PairSet, path: Path) -> None:

@@ -6,6 +6,8 @@ better, ``0`` = no clear preference (a tie, or a verdict that flipped when the o
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -40,6 +42,19 @@ class Pair:
         label = None if self.label is None else -self.label
         return Pair(self.id, self.prompt, self.response_2, self.response_1, label, self.metadata,
                     self.label_weight)
+
+    def fingerprint(self) -> str:
+        """A short hash of the prompt and both responses in this presentation order: written into
+        the judge files preftree makes, so verdicts cannot be joined to other texts or to the
+        swapped orientation without notice.
+
+        >>> p = Pair("1", "q", "a", "b")
+        >>> p.fingerprint() == p.swapped().fingerprint(), len(p.fingerprint())
+        (False, 16)
+        """
+        text = json.dumps([self.prompt, self.response_1, self.response_2], ensure_ascii=False,
+                          sort_keys=True, default=list)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
     def prompt_text(self) -> str:
         """The prompt flattened to text: multi-turn conversations as ``role: content`` lines."""
@@ -168,6 +183,7 @@ class JudgmentSet:
         self.judge = judge
         self.source = source
         self.label_format = label_format  # how the verdicts were written, when known
+        self.checked: bool | None = None  # verdicts matched to the pairs' texts by fingerprint
         self._by_id: dict[str, Judgment] = {}
         for judgment in judgments:
             if judgment.pair_id in self._by_id:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.loaders import PAIR_HASH_COLUMN
 from ..data.model import PairSet, Prompt
 from ..errors import InputError, MissingDependencyError
 from ..features.differences import diff_name
@@ -156,7 +157,8 @@ class DecisionTreeRewardModel:
         """Verdicts for many pairs, batched through the scoring engine and its cache.
 
         Columns: ``id``, ``preference`` (-1 = response_1 better, +1 = response_2, preftree's signed
-        convention, so the file works as a judge file), ``probability`` (P(response_2 better)), and
+        convention, so the file works as a judge file), ``probability`` (P(response_2 better)),
+        ``pair_sha`` (the pair's fingerprint, checked when the file is read as a judge file) and
         ``<attr>_1`` / ``<attr>_2``.
         """
         from ..scoring.pairs import score_pairs
@@ -166,7 +168,8 @@ class DecisionTreeRewardModel:
         second = frame[[f"{a}_2" for a in self.attributes]].to_numpy()
         p_first, p_second = self._proba(self._diffs(first, second))
         verdicts = pd.DataFrame({"id": frame["id"], "preference": np.where(p_second > p_first, 1, -1),
-                                 "probability": p_second})
+                                 "probability": p_second,
+                                 PAIR_HASH_COLUMN: [pair.fingerprint() for pair in pairs]})
         result = pd.concat([verdicts, frame.drop(columns="id")], axis=1)
         result.attrs = frame.attrs
         return result
