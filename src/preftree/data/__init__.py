@@ -16,8 +16,9 @@ _EXPORTS = {
     "Prompt": ".model",
     "Table": ".files",
     "detect_label_format": ".labels",
-    "load_judges": ".loaders",
-    "load_judgments": ".loaders",
+    "judges_from_columns": ".judge_files",
+    "load_judges": ".judge_files",
+    "load_judgments": ".judge_files",
     "load_pairs": ".loaders",
     "pairs_from_table": ".loaders",
     "parse_label": ".labels",
@@ -32,5 +33,6 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
     from .files import Table, parse_mapping, read_table
     from .labels import LABEL_FORMATS, detect_label_format, parse_label, parse_labels
-    from .loaders import load_judges, load_judgments, load_pairs, pairs_from_table
+    from .judge_files import judges_from_columns, load_judges, load_judgments
+    from .loaders import load_pairs, pairs_from_table
     from .model import Judgment, JudgmentSet, Message, Pair, PairSet, Prompt

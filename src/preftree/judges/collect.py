@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .._registry import load_registered
 from ..data.files import check_table_output, write_table
-from ..data.loaders import PAIR_HASH_COLUMN
+from ..data.judge_files import PAIR_HASH_COLUMN
 from ..data.model import Pair, PairSet
 from ..errors import InputError
 from .prompt import JudgePrompt
@@ -93,9 +93,8 @@ def combine(pairs: PairSet, results: dict[tuple[str, str], JudgeResult], judge: 
         preference = None if first is None or second is None else (first if first == second else 0)
         rows.append({
             "split": pair.metadata.get("split", ""), "index": pair.id, "model": judge,
-            PAIR_HASH_COLUMN: pair.fingerprint(),
             "preference_orig_order": first, "preference_swapped_order": second,
-            "preference": preference, "error": error,
+            "preference": preference, "error": error, PAIR_HASH_COLUMN: pair.fingerprint(),
             "completion_orig": _clip(orig.completion) if orig else None,
             "completion_swapped": _clip(swapped.completion) if swapped else None,
             "latency_orig_s": orig.latency_s if orig else None,

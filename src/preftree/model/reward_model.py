@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data.loaders import PAIR_HASH_COLUMN
+from ..data.judge_files import PAIR_HASH_COLUMN
 from ..data.model import PairSet, Prompt
 from ..errors import InputError, MissingDependencyError
 from ..features.differences import diff_name
