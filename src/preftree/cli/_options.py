@@ -11,14 +11,18 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["DTYPE_CHOICE", "build_scorer_options", "dtype_option", "force_option", "model_option",
-           "pairs_options", "quiet_option", "revision_option", "scoring_options"]
+__all__ = ["DTYPE_CHOICE", "PAIRS_FORMAT_NAMES", "build_scorer_options", "dtype_option",
+           "force_option", "model_option", "pairs_options", "quiet_option", "revision_option",
+           "scoring_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")  # = preftree.scoring.options.DTYPES (tested)
 TRUNCATIONS = ("error", "left", "right")  # = preftree.scoring.options.TRUNCATIONS (tested)
 DTYPE_CHOICE = click.Choice(DTYPES)
+# = preftree.data.formats.PAIRS_FORMATS (tested); listed here so --help does not import pandas
+PAIRS_FORMAT_NAMES = ("alpacaeval", "hh-rlhf", "chosen-rejected", "judgebench", "pandalm", "arena",
+                      "mt-bench")
 
 
 def _stack(function: F, options: list[Callable[[F], F]]) -> F:
@@ -46,6 +50,11 @@ def pairs_options(function: F) -> F:
                           "id, prompt, response_1, response_2, ..."),
         click.option("--map", "mapping",
                      help="Column mapping, e.g. prompt=question,response_1=response_A"),
+        click.option("--pairs-format", default="auto", show_default=True,
+                     type=click.Choice(["auto", "preftree", *PAIRS_FORMAT_NAMES]),
+                     help="Layout of --pairs: preftree's columns or a native layout (AlpacaEval, "
+                          "RewardBench chosen/rejected, HH-RLHF, JudgeBench, PandaLM, arena, "
+                          "MT-Bench); auto recognises it when only one fits."),
     ])
 
 

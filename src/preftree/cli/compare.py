@@ -44,7 +44,8 @@ def tree_options(function):  # type: ignore[no-untyped-def]
 @quiet_option
 def compare(model: str, tree_path: str | None, tree_filename: str, trust_pickle: bool,
             prompt: str | None, response1: str | None, response2: str | None,
-            pairs_path: Path | None, mapping: str | None, out: Path | None, as_json: bool,
+            pairs_path: Path | None, mapping: str | None,
+          pairs_format: str, out: Path | None, as_json: bool,
             quiet: bool, **options: object) -> None:
     """Which response is better, by the decision-tree reward model, and why."""
     single = {"--prompt": prompt, "--response-1": response1, "--response-2": response2}
@@ -76,7 +77,8 @@ def compare(model: str, tree_path: str | None, tree_filename: str, trust_pickle:
         reward_model.load_decision_tree(None, tree_filename, trust_pickle=trust_pickle)
     if pairs_path is not None:
         assert out is not None
-        pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), use_labels=False)
+        pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), use_labels=False,
+                       pairs_format=pairs_format)
         verdicts = reward_model.compare_pairs(pairs)
         write_scores(verdicts, out)
         if not quiet:

@@ -79,6 +79,9 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
               help="Read preset repositories from this local folder instead of the Hub.")
 @click.option("--judge", "judge_paths", multiple=True, type=click.Path(path_type=Path),
               help="Judge file or folder of judge files (RLHFlow layout); repeatable.")
+@click.option("--judge-column", "judge_columns", multiple=True,
+              help="A label column of the pairs file to explain as a judge (e.g. PandaLM's "
+                   "annotator1); repeatable.")
 @click.option("--label-column", help="Column holding the gold/human preference (default: 'label').")
 @click.option("--label-format", default="auto", show_default=True,
               type=click.Choice(["auto", *LABEL_FORMAT_NAMES]), help="Format of the label column.")
@@ -108,8 +111,10 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also render the report here (.html, or .md with PNG figures).")
 @quiet_option
-def explain(pairs_path: Path | None, mapping: str | None, preset: str | None, preset_split: str,
-            hub_root: Path | None, judge_paths: tuple[Path, ...], label_column: str | None,
+def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, preset: str | None,
+            preset_split: str,
+            hub_root: Path | None, judge_paths: tuple[Path, ...], judge_columns: tuple[str, ...],
+            label_column: str | None,
             label_format: str, label_name: str, feature_specs: tuple[str, ...],
             max_depth: int | str, bootstrap: int, cv: int, seed: int, min_leaf: float, ties: str,
             symmetric: bool,
@@ -120,12 +125,12 @@ def explain(pairs_path: Path | None, mapping: str | None, preset: str | None, pr
     Writes summary.json, tree.json, importances.csv, leaves.csv and tree.png (one sub-folder per
     judge when there are several, plus agreement.csv and consistency.csv).
     """
-    from ..data import load_judges, load_pairs, parse_mapping
+    from ..data import judges_from_columns, load_judges, load_pairs, parse_mapping
     from ..explanation import ExplainConfig
 
     features = list(feature_specs)
     if preset:
-        if pairs_path is not None or judge_paths or mapping:
+        if pairs_path is not None or judge_paths or mapping or judge_columns:
             raise click.UsageError("--preset loads pairs and judges itself: drop --pairs, --judge "
                                    "and --map")
         from ..data.hub import PRESET_FEATURES, load_preset
@@ -136,8 +141,10 @@ def explain(pairs_path: Path | None, mapping: str | None, preset: str | None, pr
         if pairs_path is None:
             raise click.UsageError("give --pairs FILE (or --preset NAME)")
         pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), label_column=label_column,
-                           label_format=label_format, label_name=label_name)
+                           label_format=label_format, label_name=label_name,
+                           pairs_format=pairs_format, seed=seed)
         judges = load_judges(judge_paths, pairs=pairs)
+        judges += judges_from_columns(pairs, judge_columns)
         unchecked = sorted({str(j.source) for j in judges if j.checked is None})
         if unchecked and not quiet:
             shown = ", ".join(Path(s).name for s in unchecked[:3]) + (", ..." if len(unchecked) > 3 else "")

@@ -48,7 +48,8 @@ JUDGE_BACKENDS = ("openai", "hf")  # = preftree.judges.collect.BACKENDS (tested)
               help="Judge file (.csv, .jsonl or .parquet, by suffix); a hidden journal beside it "
                    "makes reruns resume.")
 @quiet_option
-def judge(pairs_path: Path | None, mapping: str | None, model: str, backend: str, base_url: str,
+def judge(pairs_path: Path | None, mapping: str | None,
+          pairs_format: str, model: str, backend: str, base_url: str,
           api_key_env: str, judge_name: str | None, template: Path | None, system: str | None,
           temperature: float, max_tokens: int, concurrency: int, rpm: float | None, timeout: float,
           max_retries: int, max_wait: float, dtype: str, device: str, chat_template: Path | None,
@@ -65,7 +66,8 @@ def judge(pairs_path: Path | None, mapping: str | None, model: str, backend: str
     if pairs_path is None:
         raise click.UsageError("give --pairs FILE")
     check_table_output(out, [pairs_path, template, chat_template, model])
-    pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), use_labels=False)
+    pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), use_labels=False,
+                       pairs_format=pairs_format)
     prompt = JudgePrompt.from_file(template, system) if template else JudgePrompt(system=system)
     backend_class = load_backend(backend)
     if backend == "openai":

@@ -20,7 +20,8 @@ __all__ = ["score"]
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Scores file: .parquet (metadata in the schema), .csv or .jsonl (+ .meta.json).")
 @quiet_option
-def score(model: str, pairs_path: Path | None, mapping: str | None, out: Path, quiet: bool,
+def score(model: str, pairs_path: Path | None, mapping: str | None,
+          pairs_format: str, out: Path, quiet: bool,
           **options: object) -> None:
     """Score both responses of every pair with a reward model.
 
@@ -36,7 +37,8 @@ def score(model: str, pairs_path: Path | None, mapping: str | None, out: Path, q
         raise click.UsageError("give --pairs FILE")
     inputs = [pairs_path, model, options.get("cache_path"), options.get("chat_template")]
     check_scores_output(out, inputs)
-    pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), use_labels=False)
+    pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), use_labels=False,
+                       pairs_format=pairs_format)
     scorer = RewardScorer.from_pretrained(model, **build_scorer_options(quiet=quiet, **options))  # type: ignore[arg-type]
     try:
         frame = score_pairs(scorer, pairs)

@@ -42,7 +42,7 @@ class NativeFormat:
     """A native layout: how to recognise its columns, convert a row, and read its label."""
 
     name: str
-    detect: Callable[[set[str]], bool]
+    detect: Callable[[set[str], dict[str, Any]], bool]  # columns, first row
     convert: Callable[[dict[str, Any], int, int], dict[str, Any]]  # row, position, seed → record
     label_format: str | None
 
@@ -227,35 +227,39 @@ def _mt_bench(row: dict[str, Any], position: int, seed: int) -> dict[str, Any]:
             "turn": turn}
 
 
-def _has(*names: str) -> Callable[[set[str]], bool]:
-    return lambda columns: set(names) <= columns
+def _has(*names: str) -> Callable[[set[str], dict[str, Any]], bool]:
+    return lambda columns, row: set(names) <= columns
+
+
+def _is_hh(columns: set[str], row: dict[str, Any]) -> bool:
+    return {"chosen", "rejected"} <= columns and isinstance(row.get("chosen"), str) \
+        and row["chosen"].startswith("\n\nHuman:")
 
 
 PAIRS_FORMATS: dict[str, NativeFormat] = {f.name: f for f in (
     NativeFormat("alpacaeval", _has("instruction", "output_1", "output_2", "preference"), _alpacaeval,
                  "alpacaeval"),
-    NativeFormat("hh-rlhf", lambda c: {"chosen", "rejected"} <= c and "prompt" not in c
-                 and "prompt_id" not in c, _hh_rlhf, "signed"),
-    NativeFormat("chosen-rejected", _has("chosen", "rejected"), _chosen_rejected, "signed"),
+    NativeFormat("hh-rlhf", _is_hh, _hh_rlhf, "signed"),
+    NativeFormat("chosen-rejected", lambda c, row: {"chosen", "rejected"} <= c and not _is_hh(c, row),
+                 _chosen_rejected, "signed"),
     NativeFormat("judgebench", _has("pair_id", "question", "response_A", "response_B"), _judgebench,
                  "ab"),
     NativeFormat("pandalm", _has("instruction", "response1", "response2", "annotator1"), _pandalm,
                  "index-tie"),
-    NativeFormat("arena", lambda c: ({"conversation_a", "conversation_b", "winner"} <= c
+    NativeFormat("arena", lambda c, row: ({"conversation_a", "conversation_b", "winner"} <= c
                                      and ("anony" in c or "language" in c))
                  or {"response_a", "response_b", "winner_model_a"} <= c, _arena, "signed"),
-    NativeFormat("mt-bench", lambda c: {"conversation_a", "conversation_b", "winner", "turn",
+    NativeFormat("mt-bench", lambda c, row: {"conversation_a", "conversation_b", "winner", "turn",
                                         "question_id"} <= c and "anony" not in c, _mt_bench, "signed"),
 )}
 
 
-def detect_pairs_format(columns: Sequence[str], *, preftree_fits: bool) -> str:
-    """The one native layout these columns are in; ``preftree`` when only the canonical columns
-    fit; an error listing the candidates when several layouts fit."""
+def detect_pairs_format(columns: Sequence[str], first_row: dict[str, Any], *,
+                        preftree_fits: bool) -> str:
+    """The one native layout these columns (and the first row's values) are in; ``preftree`` when
+    only the canonical columns fit; an error listing the candidates when several layouts fit."""
     present = set(columns)
-    native = [name for name, fmt in PAIRS_FORMATS.items() if fmt.detect(present)]
-    if native == ["hh-rlhf", "chosen-rejected"]:
-        native = ["hh-rlhf"]  # HH's transcripts are chosen/rejected without a prompt column
+    native = [name for name, fmt in PAIRS_FORMATS.items() if fmt.detect(present, first_row)]
     canonical = {"id", "prompt", "response_1", "response_2"} <= present
     # a native layout that preftree's aliases also read (JudgeBench) is read natively; a file
     # with preftree's own columns and another layout's is ambiguous

@@ -73,15 +73,14 @@ def _combined(orig: int | None, swapped: int | None) -> int | None:
     return orig if orig == swapped else 0
 
 
-def _judgebench_orders(judgments: Any) -> tuple[Any, Any]:
-    """The two per-order decisions of a JudgeBench judge output row (the second, if any, was
-    made on the pair shown B first)."""
+def _judgebench_orders(judgments: Any) -> list[Any]:
+    """The per-order decisions of a JudgeBench judge output row: one (single game) or two (the
+    second made on the pair shown B first); a failed judgment is ``None``."""
     if isinstance(judgments, np.ndarray):
         judgments = judgments.tolist()
     if not isinstance(judgments, list) or not judgments:
         raise InputError("'judgments' must be a list of one or two judgments")
-    decisions = [j.get("decision") if isinstance(j, dict) else None for j in judgments[:2]]
-    return decisions[0], decisions[1] if len(decisions) > 1 else None
+    return [j.get("decision") if isinstance(j, dict) else None for j in judgments[:2]]
 
 
 def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
@@ -117,9 +116,10 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
                      default_judge)
         try:
             if judgebench:
-                first, second = _judgebench_orders(record["judgments"])
-                orig, swapped = _order_verdict(first, False), _order_verdict(second, True)
-                preference = orig if second is None else _combined(orig, swapped)
+                decisions = _judgebench_orders(record["judgments"])
+                orig = _order_verdict(decisions[0], False)
+                swapped = _order_verdict(decisions[1], True) if len(decisions) > 1 else None
+                preference = orig if len(decisions) == 1 else _combined(orig, swapped)
             else:
                 orig = _order_verdict(record.get(_ORDER_COLUMNS[0]), swapped=False)
                 swapped = _order_verdict(record.get(_ORDER_COLUMNS[1]), swapped=True)

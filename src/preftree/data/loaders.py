@@ -151,7 +151,9 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
             fits = True
         except InputError:
             fits = False
-        pairs_format = detect_pairs_format(columns, preftree_fits=fits) if not mapping else "preftree"
+        first = table.frame.iloc[0].to_dict() if len(table.frame) else {}
+        pairs_format = "preftree" if mapping else detect_pairs_format(columns, first,
+                                                                      preftree_fits=fits)
     elif pairs_format != "preftree" and pairs_format not in PAIRS_FORMATS:
         raise ConfigError(f"unknown pairs format {pairs_format!r}; known: preftree, "
                           f"{', '.join(PAIRS_FORMATS)}")
