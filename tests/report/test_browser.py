@@ -22,7 +22,8 @@ def test_loads_offline_without_errors_and_draws_figures(browser, evil_explain, t
     assert errors == [] and [m for m in console if m[0] == "error"] == []
     assert requests == [path.as_uri()]  # nothing fetched beyond the file itself
     boxes = [svg.bounding_box() for svg in page.locator("svg").all()]
-    assert len(boxes) >= 4 and all(b is not None and b["width"] > 50 and b["height"] > 20 for b in boxes)
+    # the heatmap and two trees (these judges were asked in one order: no consistency bars)
+    assert len(boxes) >= 3 and all(b is not None and b["width"] > 50 and b["height"] > 20 for b in boxes)
     from PIL import Image, ImageStat
 
     image = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("L")
@@ -47,4 +48,59 @@ def test_prints(browser, evil_explain, tmp_path):
     page, _, _, _ = _open(browser, evil_explain / "report.html")
     pdf = page.pdf(path=str(tmp_path / "report.pdf"))
     assert pdf[:4] == b"%PDF" and len(pdf) > 10_000
+    page.close()
+
+
+def test_labels_unclipped_root_in_view_and_examples_readable(browser, tmp_path):
+    """Long judge names are not clipped in the heatmap; a deep tree's root is on screen without
+    scrolling sideways; example pairs say which response won and show the path."""
+    import numpy as np
+    from click.testing import CliRunner
+
+    from preftree.cli import cli
+
+    from ..conftest import write_jsonl
+
+    rng = np.random.default_rng(0)
+    rows, judges = [], {"human-annotators-consensus": [], "gpt-4o-2024-11-20-vanilla": [], "w": []}
+    for i in range(600):
+        ratings = {f"{a}_{s}": int(rng.integers(0, 5)) for a in ("a", "b", "c") for s in (1, 2)}
+        rows.append({"id": f"p{i}", "prompt": "q", "response_1": "x " * int(rng.integers(1, 50)),
+                     "response_2": "y " * int(rng.integers(1, 50)), **ratings})
+        for name in judges:
+            signal = (ratings["a_2"] - ratings["a_1"]) * (ratings["b_2"] - ratings["b_1"] + 0.5)
+            judges[name].append({"index": f"p{i}", "model": name,
+                                 "preference": 1 if signal + rng.normal() > 0 else -1})
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", rows)
+    for name, verdicts in judges.items():
+        write_jsonl(tmp_path / "judges" / f"{name}.jsonl", verdicts)
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs), "--judge", str(tmp_path / "judges"),
+                                      "--features", "columns:a,b,c", "--max-depth", "6", "--min-leaf", "1",
+                                      "--bootstrap", "3", "--out", str(tmp_path / "out"),
+                                      "--report", str(tmp_path / "report.html"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    page, _, errors, _ = _open(browser, tmp_path / "report.html")
+    assert errors == []
+    clipped = page.evaluate("""() => {
+        const out = [];
+        for (const svg of document.querySelectorAll('svg.heatmap')) {
+            const box = svg.getBoundingClientRect();
+            for (const t of svg.querySelectorAll('text')) {
+                const r = t.getBoundingClientRect();
+                if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1
+                    || r.bottom > box.bottom + 1) out.push(t.textContent);
+            }
+        }
+        return out;
+    }""")
+    assert clipped == []
+    root = page.locator("section.judge svg.tree g.tree-node[data-node='0']").first
+    root.scroll_into_view_if_needed()
+    box, viewport = root.bounding_box(), page.viewport_size
+    assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"]
+    assert page.evaluate("window.scrollX") == 0  # reached by scrolling down only
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    text = page.inner_text("section.judge")
+    assert "preferred response_" in text and "path: response_" in text
+    assert "judge's preference: -1" not in text
     page.close()

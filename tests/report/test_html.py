@@ -21,7 +21,7 @@ def test_tree_diagram_has_one_node_per_tree_node(evil_explain):
         structure = judge.tree.structure_
         assert svg.count('class="tree-node ') == structure.node_count
         assert svg.count('class="tree-node leaf"') == len(structure.leaves)
-        assert svg.count("<line ") == 2 * (structure.node_count - len(structure.leaves))
+        assert svg.count('class="edge-line"') == 2 * (structure.node_count - len(structure.leaves))
         for leaf in structure.leaves:
             assert f'data-node="{leaf}"' in svg
 
@@ -122,3 +122,20 @@ def test_number_like_ids_and_judge_names_survive_the_report(tmp_path):
     assert sorted(data.agreement.index) == ["007", "1e3"]
     assert sorted(data.judges[0].leaves["id"]) == ids
     assert {e["id"] for e in data.judges[0].examples} <= set(ids)
+
+
+def test_judges_without_both_orders_get_no_consistency_bar(tmp_path, small_pairs_file):
+    import pandas as pd
+
+    from preftree import load_pairs
+
+    ids = load_pairs(small_pairs_file).ids
+    pd.DataFrame({"index": ids, "preference": [1 if i % 3 else -1 for i in range(len(ids))]}
+                 ).to_csv(tmp_path / "one-order.csv", index=False)
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(small_pairs_file), "--judge",
+                                      str(tmp_path / "one-order.csv"), "--features", "columns:helpfulness",
+                                      "--bootstrap", "3", "--out", str(tmp_path / "out"),
+                                      "--report", str(tmp_path / "out" / "report.html"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "nan%" not in html and "Position consistency" not in html

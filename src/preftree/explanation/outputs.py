@@ -65,14 +65,17 @@ def _clip(text: str) -> str:
 def _write_examples(explanation: JudgeExplanation, path: Path, result: ExplainResult) -> None:
     """A few pairs per leaf with their texts (clipped), for the report to show."""
     lines = []
-    for leaf, group in explanation.leaves.groupby("leaf", sort=True):
-        for row in group.head(EXAMPLES_PER_LEAF).itertuples(index=False):
-            pair = result.pairs[str(row.id)]
-            lines.append(json.dumps({
-                "leaf": int(leaf), "id": pair.id, "preference": int(row.preference),
-                "p_response_2": float(row.p_response_2), "prompt": _clip(pair.prompt_text()),
-                "response_1": _clip(pair.response_1), "response_2": _clip(pair.response_2)},
-                ensure_ascii=False))
+    chosen = [row for _, group in explanation.leaves.groupby("leaf", sort=True)
+              for row in group.head(EXAMPLES_PER_LEAF).itertuples(index=False)]
+    diffs = result.features.diffs.loc[[str(row.id) for row in chosen], explanation.tree.feature_names_]
+    paths = explanation.tree.explain(diffs) if chosen else []
+    for row, path_text in zip(chosen, paths):
+        pair = result.pairs[str(row.id)]
+        lines.append(json.dumps({
+            "leaf": int(row.leaf), "id": pair.id, "preference": int(row.preference),
+            "p_response_2": float(row.p_response_2), "path": path_text,
+            "prompt": _clip(pair.prompt_text()), "response_1": _clip(pair.response_1),
+            "response_2": _clip(pair.response_2)}, ensure_ascii=False))
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
@@ -124,7 +127,8 @@ def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = F
         if report is not None:
             from ..report.write import write_report
 
-            write_report(str(tmp), str(tmp / report), "md" if report.lower().endswith(".md") else "html")
+            write_report(str(tmp), str(tmp / report), "md" if report.lower().endswith(".md") else "html",
+                         shown_as=out_dir.name)
     return out_dir
 
 

@@ -94,7 +94,8 @@ def load_report_data(folder: str | Path) -> ReportData:
         judges = [_judge(folder)]
         overview = {"n_pairs": top.get("n_pairs"), "features": top.get("features", []),
                     "feature_specs": top.get("feature_specs", []), "label": top.get("label"),
-                    "pairs": None}
+                    "pairs": None, "label_format": top.get("label_format"),
+                    "pairs_format": top.get("pairs_format")}
     return ReportData(folder, judges, _csv(folder / "agreement.csv", index=True),
                       _csv(folder / "agreement_counts.csv", index=True),
                       _csv(folder / "consistency.csv"), overview)

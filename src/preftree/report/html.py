@@ -33,8 +33,19 @@ pre{white-space:pre-wrap;word-break:break-word;background:#f7f7f7;padding:.5rem;
 max-height:18rem;overflow:auto;font-size:.8rem}
 details{margin:.3rem 0}summary{cursor:pointer}
 .judge{page-break-inside:avoid}
+.warning{background:#fff4e5;border-left:4px solid #e08a00;padding:.4rem .6rem}
 @media print{details{display:block}details>*{display:block}.figure{overflow:visible}body{margin:0}}
 """
+
+
+_VERDICT_WORDS = {-1: "response_1", 1: "response_2", 0: "neither (a tie)"}
+
+
+def _counts(summary: dict[str, Any]) -> str:
+    counts = summary.get("class_counts") or {}
+    if not counts:
+        return ""
+    return (f"{counts.get('response_1', 0)} / {counts.get('tie', 0)} / {counts.get('response_2', 0)}")
 
 
 def _e(value: Any) -> str:
@@ -46,7 +57,8 @@ def _e(value: Any) -> str:
 def importance_matrix(data: ReportData) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray]:
     """Judges × features: mean importance and its 95% interval, features by overall importance."""
     judges = [j.name for j in data.ranked()]
-    frames = {j.name: j.importances.set_index("feature") for j in data.judges}
+    frames = {j.name: (j.importances[j.importances["kind"] == "feature"] if "kind" in j.importances
+                       else j.importances).set_index("feature") for j in data.judges}
     features = sorted({f for frame in frames.values() for f in frame.index},
                       key=lambda f: -sum(float(frames[j]["mean"].get(f, 0.0)) for j in judges))
     shape = (len(judges), len(features))
@@ -63,8 +75,8 @@ def importance_matrix(data: ReportData) -> tuple[list[str], list[str], np.ndarra
 
 def _summary_table(data: ReportData) -> str:
     label = data.label
-    head = ["judge", "pairs", "ties dropped", "depth", "tree accuracy (CV)", "95% interval",
-            "majority", "best single feature"]
+    head = ["judge", "pairs", "verdicts r1 / tie / r2", "depth", "tree accuracy (CV)",
+            "95% interval", "majority", "best single feature", "explains more than a baseline"]
     if label:
         head.append(f"agreement with {label}")
     head += ["consistency under swap", "top feature"]
@@ -73,10 +85,11 @@ def _summary_table(data: ReportData) -> str:
         s = judge.summary
         ci = s.get("cv_accuracy_ci") or [np.nan, np.nan]
         best = s.get("best_single_feature") or {}
-        cells = [judge.name, s.get("n_pairs", ""), s.get("n_ties_dropped", ""), s.get("depth", ""),
+        cells = [judge.name, s.get("n_pairs", ""), _counts(s), s.get("depth", ""),
                  _pct(s.get("cv_accuracy")), f"{_pct(ci[0])} – {_pct(ci[1])}",
                  _pct(s.get("majority_baseline")),
-                 f"{_pct(best.get('accuracy'))} ({best.get('feature', '')})"]
+                 f"{_pct(best.get('accuracy'))} ({best.get('feature', '')})",
+                 _beats(s)]
         if label:
             cells.append(_pct(s.get("agreement_with_label")))
         top = (s.get("importances") or [{}])[0].get("feature", "")
@@ -84,6 +97,14 @@ def _summary_table(data: ReportData) -> str:
         rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
     return ('<table class="summary"><thead><tr>' + "".join(f"<th>{_e(h)}</th>" for h in head) +
             "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def _beats(summary: dict[str, Any]) -> str:
+    if "beats_majority" not in summary:
+        return "n/a"
+    if not summary["beats_majority"]:
+        return "no: not above the majority"
+    return "yes" if summary.get("beats_best_single_feature") else "no: not above one feature"
 
 
 def _matrix_table(data: ReportData) -> str:
@@ -117,10 +138,25 @@ def _judge_section(judge: JudgeReport, index: int) -> str:
             baselines.append((name, _pct(s[key])))
     rows = "".join(f"<tr><td>{_e(a)}</td><td>{_e(b)}</td></tr>" for a, b in baselines)
     examples = _examples(judge)
-    return (f'<section class="judge" id="judge-{index}"><h3>{_e(judge.name)}</h3>'
+    caveat = s.get("caveat")
+    warning = f'<p class="warning"><b>Read with care:</b> {_e(caveat)}</p>' if caveat else ""
+    fmt = f", label format {_e(s['label_format'])}" if s.get("label_format") else ""
+    directions = "".join(
+        f"<tr><td>{_e(i['feature'])}</td><td>{i['mean']:.2f} [{i['ci_low']:.2f}, {i['ci_high']:.2f}]</td>"
+        f"<td>{_e(i.get('direction') or '')}</td><td>{_e(i.get('group') or '')}</td></tr>"
+        for i in (s.get("importances") or [])[:6])
+    groups = "".join(
+        f"<tr><td>{_e(' + '.join(g['features']))}</td><td>{g['mean']:.2f} [{g['ci_low']:.2f}, "
+        f"{g['ci_high']:.2f}]</td><td>group of near-duplicates</td><td></td></tr>"
+        for g in s.get("feature_groups") or [])
+    return (f'<section class="judge" id="judge-{index}"><h3>{_e(judge.name)}</h3>{warning}'
             f'<p class="muted">{_e(s.get("n_pairs", ""))} pairs, {_e(s.get("n_ties_dropped", 0))} ties '
-            f'dropped, depth {_e(s.get("depth", ""))}. Left branch = condition true.</p>'
+            f'dropped, depth {_e(s.get("depth", ""))}; verdicts response_1 / tie / response_2: '
+            f'{_e(_counts(s))}{fmt}. Left branch = condition true.</p>'
             f'<div class="figure">{tree_svg(judge.tree)}</div>'
+            f'<details><summary>the tree in words</summary><pre>{_e(judge.tree.export_text())}</pre></details>'
+            f'<table class="importances"><thead><tr><th>feature</th><th>importance [95%]</th>'
+            f'<th>direction</th><th>group</th></tr></thead><tbody>{directions}{groups}</tbody></table>'
             f'<table class="baselines"><tbody>{rows}</tbody></table>{examples}</section>')
 
 
@@ -134,8 +170,11 @@ def _examples(judge: JudgeReport) -> str:
         parts.append(f"<details><summary>leaf {int(leaf)}: P(response_2 better) = {p:.2f} — "
                      f"{len(group)} example(s)</summary>")
         for row in group.itertuples(index=False):
-            parts.append(f"<p><b>{_e(row.id)}</b> — judge's preference: {_e(int(row.preference))}</p>"
-                         f"<p>prompt</p><pre>{_e(row.prompt)}</pre>"
+            path = getattr(row, "path", None)
+            path_html = f'<p class="muted">path: {_e(path)}</p>' if isinstance(path, str) else ""
+            parts.append(f"<p><b>{_e(row.id)}</b> — {_e(judge.name)} preferred "
+                         f"<b>{_e(_VERDICT_WORDS.get(int(row.preference), row.preference))}</b></p>"
+                         f"{path_html}<p>prompt</p><pre>{_e(row.prompt)}</pre>"
                          f"<p>response_1</p><pre>{_e(row.response_1)}</pre>"
                          f"<p>response_2</p><pre>{_e(row.response_2)}</pre>")
         parts.append("</details>")
@@ -150,7 +189,10 @@ def render_html(data: ReportData, *, title: str = "preftree report") -> str:
     facts = [f"{_e(n_pairs)} pairs", f"{len(data.judges)} judge(s)", f"{len(features)} features: "
              + ", ".join(_e(f) for f in features)]
     if data.label:
-        facts.append(f"label: {_e(data.label)}")
+        label_format = overview.get("label_format")
+        facts.append(f"label: {_e(data.label)}" + (f" ({_e(label_format)})" if label_format else ""))
+    if overview.get("pairs_format"):
+        facts.append(f"pairs format: {_e(overview['pairs_format'])}")
     body = [f"<h1>{_e(title)}</h1>",
             f'<p class="muted">{" · ".join(facts)}. Each tree splits on Δ = feature(response_2) − '
             f'feature(response_1). From <code>{_e(data.source.name)}</code>, preftree {_e(__version__)}.</p>',
@@ -162,8 +204,8 @@ def render_html(data: ReportData, *, title: str = "preftree report") -> str:
         body += ["<h2>Agreement between judges</h2><p class=\"muted\">D(A, B): share of common pairs "
                  "with the same preference; judges ordered by clustering.</p>",
                  f'<div class="figure">{heatmap_svg(data.agreement, data.agreement_counts)}</div>']
-    if data.consistency is not None and len(data.consistency):
-        c = data.consistency
+    c = None if data.consistency is None else data.consistency[data.consistency["consistency"].notna()]
+    if c is not None and len(c):  # only judges asked in both orders have a consistency
         body += ["<h2>Position consistency</h2><p class=\"muted\">Bars: share of pairs whose verdict "
                  "survives swapping the order. Red marks: share of per-order verdicts for the response "
                  "shown first (dashed line: no position bias).</p>",

@@ -13,9 +13,16 @@ import pandas as pd
 
 from ..tree import PreferenceTree
 from ..tree.text import format_number
+from ..tree.wording import split_sentence
 from .tree_plot import tree_layout
 
-__all__ = ["agreement_order", "bars_svg", "heatmap_svg", "shade", "tree_svg"]
+__all__ = ["CHAR_WIDTH", "agreement_order", "bars_svg", "heatmap_svg", "shade", "tree_svg"]
+
+CHAR_WIDTH = 7.5
+"""A generous width of one character of the 11 px labels, so long names are never clipped."""
+
+TREE_MAX_WIDTH = 1150
+"""Wider top-down trees would put their root off-screen: they are drawn as an outline instead."""
 
 
 def shade(value: float, low: str = "#f7fbff", high: str = "#08519c") -> str:
@@ -49,8 +56,17 @@ def tree_svg(tree: PreferenceTree, *, node_width: int = 150, level_height: int =
     width = int((max(x for x, _ in positions.values()) + 1) * node_width)
     height = int((max(-y for _, y in positions.values()) + 1) * level_height)
     box_w, box_h = node_width - 16, 46
+    outline = width > TREE_MAX_WIDTH
+    if outline:  # root top-left, children indented below it: the root is always in view
+        rows = outline_rows(tree)
+        indent, row_height = 60, 58
+        width = int(max(depth for depth, _ in rows.values()) * indent + box_w + 24)
+        height = int(len(rows) * row_height + 8)
 
     def centre(node: int) -> tuple[float, float]:
+        if outline:
+            depth, row = rows[node]
+            return depth * indent + box_w / 2 + 8, row * row_height + 8
         x, y = positions[node]
         return x * node_width + node_width / 2, -y * level_height + 8
 
@@ -63,8 +79,15 @@ def tree_svg(tree: PreferenceTree, *, node_width: int = 150, level_height: int =
         for child, label in ((int(structure.children_left[node]), "yes"),
                              (int(structure.children_right[node]), "no")):
             kx, ky = centre(child)
-            parts.append(f'<line x1="{cx:.0f}" y1="{cy + box_h:.0f}" x2="{kx:.0f}" y2="{ky:.0f}" '
-                         'stroke="#888" stroke-width="1.2"/>')
+            if outline:  # an elbow from the parent's left edge down to the child's left edge
+                x0 = cx - box_w / 2 + 10
+                parts.append(f'<polyline points="{x0:.0f},{cy + box_h:.0f} {x0:.0f},{ky + box_h / 2:.0f} '
+                             f'{kx - box_w / 2:.0f},{ky + box_h / 2:.0f}" class="edge-line" fill="none" stroke="#888" '
+                             'stroke-width="1.2"/>')
+                parts.append(f'<text class="edge" x="{x0 + 4:.0f}" y="{ky + box_h / 2 - 3:.0f}">{label}</text>')
+                continue
+            parts.append(f'<line class="edge-line" x1="{cx:.0f}" y1="{cy + box_h:.0f}" x2="{kx:.0f}" '
+                         f'y2="{ky:.0f}" stroke="#888" stroke-width="1.2"/>')
             parts.append(f'<text class="edge" x="{(cx + kx) / 2:.0f}" y="{(cy + box_h + ky) / 2:.0f}" '
                          f'text-anchor="middle">{label}</text>')
     for node in range(structure.node_count):
@@ -73,16 +96,19 @@ def tree_svg(tree: PreferenceTree, *, node_width: int = 150, level_height: int =
         total = float(counts.sum()) or 1.0
         p = float(counts[second] / total) if second is not None else 0.0
         n = int(structure.n_samples[node])
+        words = ""
         if structure.is_leaf(node):
             fill, first = _diverging(p), f"P(r2 better) = {p:.2f}"
             kind, second_line = "leaf", f"leaf {node} · n = {n}"
             ink = "#ffffff" if abs(p - 0.5) > 0.3 else "#1a1a1a"
         else:
             fill, ink = "#f4f4f4", "#1a1a1a"
-            first = f"{names[int(structure.feature[node])]} ≤ {format_number(float(structure.threshold[node]))}"
+            feature, threshold = names[int(structure.feature[node])], float(structure.threshold[node])
+            first = f"{feature} ≤ {format_number(threshold)}"
             kind, second_line = "split", f"n = {n}"
+            words = f"{split_sentence(feature, threshold, False)}? (yes: left)"
         parts.append(
-            f'<g class="tree-node {kind}" data-node="{node}"><title>{escape(first)} (n = {n})</title>'
+            f'<g class="tree-node {kind}" data-node="{node}"><title>{escape(words or first)} (n = {n})</title>'
             f'<rect x="{cx - box_w / 2:.0f}" y="{cy:.0f}" width="{box_w}" height="{box_h}" rx="6" '
             f'fill="{fill}" stroke="#555"/>'
             f'<text x="{cx:.0f}" y="{cy + 19:.0f}" text-anchor="middle" style="fill:{ink}">{escape(first)}</text>'
@@ -90,6 +116,21 @@ def tree_svg(tree: PreferenceTree, *, node_width: int = 150, level_height: int =
             f'{second_line}</text></g>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def outline_rows(tree: PreferenceTree) -> dict[int, tuple[int, int]]:
+    """(depth, row) of every node in pre-order: the outline layout of a wide tree."""
+    structure = tree.structure_
+    rows: dict[int, tuple[int, int]] = {}
+
+    def visit(node: int, depth: int) -> None:
+        rows[node] = (depth, len(rows))
+        if not structure.is_leaf(node):
+            visit(int(structure.children_left[node]), depth + 1)
+            visit(int(structure.children_right[node]), depth + 1)
+
+    visit(0, 0)
+    return rows
 
 
 def agreement_order(agreement: pd.DataFrame) -> list[str]:
@@ -110,10 +151,12 @@ def agreement_order(agreement: pd.DataFrame) -> list[str]:
 def heatmap_svg(agreement: pd.DataFrame, counts: pd.DataFrame | None = None, *, cell: int = 30) -> str:
     """D(A, B) as a heatmap, judges ordered by clustering; each cell's value and n on hover."""
     order = agreement_order(agreement)
-    label_w = 12 + 7 * max(len(n) for n in order)
+    longest = CHAR_WIDTH * max(len(n) for n in order)
+    label_w = int(12 + longest)
     size = label_w + cell * len(order)
-    parts = [f'<svg class="heatmap" xmlns="http://www.w3.org/2000/svg" width="{size}" '
-             f'height="{size}" viewBox="0 0 {size} {size}" role="img" aria-label="agreement heatmap">']
+    width = int(size + longest * 0.5 + 8)  # column labels lean right by cos(60°) of their length
+    parts = [f'<svg class="heatmap" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+             f'height="{size}" viewBox="0 0 {width} {size}" role="img" aria-label="agreement heatmap">']
     for i, name in enumerate(order):
         y = label_w + i * cell
         parts.append(f'<text x="{label_w - 6}" y="{y + cell * 0.65:.0f}" text-anchor="end">{escape(name)}</text>')
@@ -139,7 +182,8 @@ def bars_svg(names: Sequence[str], values: Sequence[float], markers: Sequence[fl
              *, width: int = 560, bar: int = 18) -> str:
     """Horizontal bars in [0, 1] (e.g. swap consistency), with an optional marker per bar
     (e.g. the share of verdicts for the response shown first; 0.5 = no position bias)."""
-    label_w = 12 + 7 * max(len(n) for n in names)
+    label_w = int(12 + CHAR_WIDTH * max(len(n) for n in names))
+    width = max(width, label_w + 260)
     scale = width - label_w - 60
     height = 24 + (bar + 8) * len(names)
     parts = [f'<svg class="bars" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

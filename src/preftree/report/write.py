@@ -10,9 +10,15 @@ from .markdown import render_markdown
 __all__ = ["write_report"]
 
 
-def write_report(explain_dir: str, out: str, fmt: str = "html") -> str:
-    """Render ``preftree explain``'s output folder to ``out`` (HTML, or Markdown + PNGs)."""
+def write_report(explain_dir: str, out: str, fmt: str = "html", *,
+                 shown_as: str | None = None) -> str:
+    """Render ``preftree explain``'s output folder to ``out`` (HTML, or Markdown + PNGs);
+    ``shown_as`` is the folder name the page names (explain renders from its scratch folder)."""
+    from pathlib import Path
+
     data = load_report_data(explain_dir)
+    if shown_as is not None:
+        data.source = Path(shown_as)
     if fmt == "md":
         return str(render_markdown(data, out))
     atomic_write_text(out, render_html(data))
