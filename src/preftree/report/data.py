@@ -51,6 +51,21 @@ class ReportData:
         return sorted(self.judges, key=lambda j: -float(j.summary.get("agreement_with_label", -1.0)))
 
 
+def beats_baselines(summary: dict[str, Any]) -> str:
+    """Whether a judge's tree explains more than its baselines, in words, for the report tables."""
+    if "beats_majority" not in summary:
+        return "n/a"
+    if not summary["beats_majority"]:
+        return "no: not above the majority"
+    return "yes" if summary.get("beats_best_single_feature") else "no: not above one feature"
+
+
+def verdict_counts(summary: dict[str, Any]) -> str:
+    """``response_1 / tie / response_2`` verdict counts of a judge ("" when unknown)."""
+    counts = summary.get("class_counts") or {}
+    return " / ".join(str(counts.get(k, 0)) for k in ("response_1", "tie", "response_2")) if counts else ""
+
+
 def _json(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))

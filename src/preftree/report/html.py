@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import __version__
 from ..tree.text import format_percent as _pct
-from .data import JudgeReport, ReportData
+from .data import JudgeReport, ReportData, beats_baselines, verdict_counts
 from .svg import bars_svg, heatmap_svg, shade, tree_svg
 
 __all__ = ["importance_matrix", "render_html"]
@@ -39,13 +39,6 @@ details{margin:.3rem 0}summary{cursor:pointer}
 
 
 _VERDICT_WORDS = {-1: "response_1", 1: "response_2", 0: "neither (a tie)"}
-
-
-def _counts(summary: dict[str, Any]) -> str:
-    counts = summary.get("class_counts") or {}
-    if not counts:
-        return ""
-    return (f"{counts.get('response_1', 0)} / {counts.get('tie', 0)} / {counts.get('response_2', 0)}")
 
 
 def _e(value: Any) -> str:
@@ -85,11 +78,11 @@ def _summary_table(data: ReportData) -> str:
         s = judge.summary
         ci = s.get("cv_accuracy_ci") or [np.nan, np.nan]
         best = s.get("best_single_feature") or {}
-        cells = [judge.name, s.get("n_pairs", ""), _counts(s), s.get("depth", ""),
+        cells = [judge.name, s.get("n_pairs", ""), verdict_counts(s), s.get("depth", ""),
                  _pct(s.get("cv_accuracy")), f"{_pct(ci[0])} – {_pct(ci[1])}",
                  _pct(s.get("majority_baseline")),
                  f"{_pct(best.get('accuracy'))} ({best.get('feature', '')})",
-                 _beats(s)]
+                 beats_baselines(s)]
         if label:
             cells.append(_pct(s.get("agreement_with_label")))
         top = (s.get("importances") or [{}])[0].get("feature", "")
@@ -97,14 +90,6 @@ def _summary_table(data: ReportData) -> str:
         rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
     return ('<table class="summary"><thead><tr>' + "".join(f"<th>{_e(h)}</th>" for h in head) +
             "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-
-
-def _beats(summary: dict[str, Any]) -> str:
-    if "beats_majority" not in summary:
-        return "n/a"
-    if not summary["beats_majority"]:
-        return "no: not above the majority"
-    return "yes" if summary.get("beats_best_single_feature") else "no: not above one feature"
 
 
 def _matrix_table(data: ReportData) -> str:
@@ -152,7 +137,7 @@ def _judge_section(judge: JudgeReport, index: int) -> str:
     return (f'<section class="judge" id="judge-{index}"><h3>{_e(judge.name)}</h3>{warning}'
             f'<p class="muted">{_e(s.get("n_pairs", ""))} pairs, {_e(s.get("n_ties_dropped", 0))} ties '
             f'dropped, depth {_e(s.get("depth", ""))}; verdicts response_1 / tie / response_2: '
-            f'{_e(_counts(s))}{fmt}. Left branch = condition true.</p>'
+            f'{_e(verdict_counts(s))}{fmt}. Left branch = condition true.</p>'
             f'<div class="figure">{tree_svg(judge.tree)}</div>'
             f'<details><summary>the tree in words</summary><pre>{_e(judge.tree.export_text())}</pre></details>'
             f'<table class="importances"><thead><tr><th>feature</th><th>importance [95%]</th>'

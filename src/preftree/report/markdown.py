@@ -9,7 +9,7 @@ import numpy as np
 
 from .._io import atomic_write_text, output_dir
 from ..tree.text import format_percent as _pct
-from .data import ReportData
+from .data import ReportData, beats_baselines, verdict_counts
 from .html import importance_matrix
 from .svg import agreement_order
 from .tree_plot import draw_tree
@@ -79,7 +79,8 @@ def render_markdown(data: ReportData, out: str | Path) -> Path:
         figures = _figures(data, tmp)
     rel = quote(figures_dir.name)
     label = data.label
-    head = ["judge", "pairs", "tree accuracy (CV)", "majority", "best single feature"]
+    head = ["judge", "pairs", "verdicts r1 / tie / r2", "tree accuracy (CV)", "majority",
+            "best single feature", "explains more than a baseline"]
     head += [f"agreement with {md_escape(label)}"] if label else []
     head += ["consistency", "top feature"]
     lines = ["# preftree report", "",
@@ -89,9 +90,10 @@ def render_markdown(data: ReportData, out: str | Path) -> Path:
     for judge in data.ranked():
         s = judge.summary
         best = s.get("best_single_feature") or {}
-        cells = [md_escape(judge.name), str(s.get("n_pairs", "")), _pct(s.get("cv_accuracy")),
-                 _pct(s.get("majority_baseline")),
-                 f"{_pct(best.get('accuracy'))} ({md_escape(best.get('feature', ''))})"]
+        cells = [md_escape(judge.name), str(s.get("n_pairs", "")), verdict_counts(s),
+                 _pct(s.get("cv_accuracy")), _pct(s.get("majority_baseline")),
+                 f"{_pct(best.get('accuracy'))} ({md_escape(best.get('feature', ''))})",
+                 beats_baselines(s)]
         cells += [_pct(s.get("agreement_with_label"))] if label else []
         cells += [_pct(s.get("consistency")),
                   md_escape((s.get("importances") or [{}])[0].get("feature", ""))]
@@ -102,7 +104,9 @@ def render_markdown(data: ReportData, out: str | Path) -> Path:
     lines += ["## Trees", ""]
     for i, judge in enumerate(data.ranked()):
         name = md_escape(judge.name)
-        lines += [f"### {name}", "", f"![tree of {name}]({rel}/{figures[f'tree_{i}']})", ""]
+        caveat = judge.summary.get("caveat")
+        lines += [f"### {name}", ""] + ([f"> **Read with care:** {md_escape(caveat)}", ""] if caveat else [])
+        lines += [f"![tree of {name}]({rel}/{figures[f'tree_{i}']})", ""]
     atomic_write_text(out, "\n".join(lines))
     return out
 
