@@ -55,7 +55,9 @@ def test_seed_layout_and_pickle_load_with_trust_and_compare_has_the_seed_keys(se
     assert tree.feature_names_ == [diff_name(a) for a in ATTRS]
     pair = list(demo_pairs)[3]
     out = model.compare(pair.prompt, pair.response_1, pair.response_2, None, "cpu")  # seed call shape
-    assert set(out) == {"attributes", "rewards", "preference", "probability", "explanation"}
+    assert {"attributes", "rewards", "preference", "probability", "explanation"} <= set(out)
+    assert out["preferred"] == out["preference"] + 1
+    assert out["probability_response1"] == pytest.approx(1 - out["probability"])
     assert out["attributes"] == ATTRS and out["rewards"].shape == (2, 5)
     assert out["preference"] in (0, 1) and 0.0 <= out["probability"] <= 1.0
     diff = pd.DataFrame([out["rewards"][1] - out["rewards"][0]], columns=model.feature_names)

@@ -10,7 +10,15 @@ import click
 from ._options import (build_scorer_options, model_option, pairs_options, quiet_option,
                        revision_option, scoring_options)
 
-__all__ = ["compare", "tree_options"]
+__all__ = ["compare", "say_orientation", "tree_options"]
+
+
+def say_orientation(tree: object, quiet: bool) -> None:
+    """Print how a foreign tree's labels were read (on stderr, so --json stays clean)."""
+    meta = getattr(tree, "metadata_", {}) or {}
+    if "tree_labels" in meta and not quiet:
+        click.echo(f"tree read with --tree-labels {meta['tree_labels']} "
+                   f"({meta['tree_labels_decided_by']})", err=True)
 
 
 def tree_options(function):  # type: ignore[no-untyped-def]
@@ -23,6 +31,11 @@ def tree_options(function):  # type: ignore[no-untyped-def]
                      help="File name of the tree inside --tree when it is a repo or folder."),
         click.option("--trust-pickle", is_flag=True,
                      help="Allow unpickling the tree (runs code from it)."),
+        click.option("--tree-labels", default="auto", show_default=True,
+                     type=click.Choice(["auto", "first", "second"]),
+                     help="What a pickled tree's class 1 means: first = the response whose rating "
+                          "comes first in the difference is better (RLHFlow's blog); auto decides "
+                          "by probing the tree and stops when it cannot tell."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -43,6 +56,7 @@ def tree_options(function):  # type: ignore[no-untyped-def]
 @click.option("--json", "as_json", is_flag=True, help="Print the single comparison as JSON.")
 @quiet_option
 def compare(model: str, tree_path: str | None, tree_filename: str, trust_pickle: bool,
+            tree_labels: str,
             prompt: str | None, response1: str | None, response2: str | None,
             pairs_path: Path | None, mapping: str | None,
           pairs_format: str, out: Path | None, as_json: bool,
@@ -71,10 +85,10 @@ def compare(model: str, tree_path: str | None, tree_filename: str, trust_pickle:
         check_scores_output(out, [pairs_path, model, tree_path, options.get("cache_path")])
     reward_model = DecisionTreeRewardModel.from_pretrained(
         model, **build_scorer_options(quiet=quiet or pairs_path is None, **options))  # type: ignore[arg-type]
-    if tree_path is not None:
-        reward_model.load_decision_tree(tree_path, tree_filename, trust_pickle=trust_pickle)
-    elif reward_model.tree is None:
-        reward_model.load_decision_tree(None, tree_filename, trust_pickle=trust_pickle)
+    if tree_path is not None or reward_model.tree is None:
+        reward_model.load_decision_tree(tree_path, tree_filename, trust_pickle=trust_pickle,
+                                        tree_labels=tree_labels)
+        say_orientation(reward_model.tree, quiet)
     if pairs_path is not None:
         assert out is not None
         pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), use_labels=False,

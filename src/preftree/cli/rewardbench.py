@@ -8,7 +8,7 @@ import click
 
 from ._options import (build_scorer_options, model_option, quiet_option, revision_option,
                        scoring_options)
-from .compare import tree_options
+from .compare import say_orientation, tree_options
 
 __all__ = ["leaderboard", "rewardbench"]
 
@@ -35,7 +35,8 @@ benchmark_version_option = click.option(
               help="Results JSON.")
 @quiet_option
 def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets: str | None,
-                tree_path: str | None, tree_filename: str, trust_pickle: bool, attribute: str | None,
+                tree_path: str | None, tree_filename: str, trust_pickle: bool, tree_labels: str,
+                attribute: str | None,
                 bootstrap: int, seed: int, out: Path, quiet: bool, **options: object) -> None:
     """Score a reward model (or decision-tree reward model) on RewardBench."""
     from .._io import check_output_file
@@ -52,7 +53,9 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
         from ..model import DecisionTreeRewardModel
 
         reward_model = DecisionTreeRewardModel.from_pretrained(model, **scoring)
-        reward_model.load_decision_tree(tree_path, tree_filename, trust_pickle=trust_pickle)
+        reward_model.load_decision_tree(tree_path, tree_filename, trust_pickle=trust_pickle,
+                                        tree_labels=tree_labels)
+        say_orientation(reward_model.tree, quiet)
         judge = TreeJudge(reward_model)
     else:
         from ..scoring import RewardScorer

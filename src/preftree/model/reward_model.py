@@ -18,6 +18,7 @@ from ..features.differences import diff_name
 from ..scoring.scorer import RewardScorer
 from ..tree import PreferenceTree
 from .layout import TREE_FILE, save_model_folder
+from .orientation import orient_tree
 from .ranking import Ranking, rank_from_pairwise, symmetric_win_matrix
 
 __all__ = ["TREE_FILE", "DecisionTreeRewardModel"]
@@ -92,12 +93,15 @@ class DecisionTreeRewardModel:
         self.tree = tree
 
     def load_decision_tree(self, source: str | Path | None = None, filename: str = "decision_tree.pkl",
-                           *, trust_pickle: bool = False, revision: str | None = None) -> PreferenceTree:
+                           *, trust_pickle: bool = False, revision: str | None = None,
+                           tree_labels: str = "auto") -> PreferenceTree:
         """Load the tree from a Hub repository, a folder or a file (the seed's call shape).
 
         A ``.json`` file is preftree's format; anything else is a pickled scikit-learn tree, read
         only with ``trust_pickle=True`` and converted to preftree's tree at once (features named
-        after the attributes when the pickle stores none, Δ = response2 − response1).
+        after the attributes when the pickle stores none). Which response its class 1 prefers is
+        decided by probing the tree (:mod:`preftree.model.orientation`), or stated with
+        ``tree_labels="first"|"second"``; the decision is in ``tree.metadata_``.
         """
         if source is None:
             if self.scorer.checkpoint is None:
@@ -113,8 +117,9 @@ class DecisionTreeRewardModel:
         path = _locate(source, filename, revision)
         if path.suffix == ".json":
             return self._set(PreferenceTree.load(path))
-        return self._set(PreferenceTree.from_pickle(path, trust_pickle=trust_pickle,
-                                                    default_feature_names=self.feature_names))
+        tree = PreferenceTree.from_pickle(path, trust_pickle=trust_pickle,
+                                          default_feature_names=self.feature_names)
+        return self._set(orient_tree(tree, tree_labels))
 
     def _set(self, tree: PreferenceTree) -> PreferenceTree:
         self.set_tree(tree)
@@ -141,16 +146,27 @@ class DecisionTreeRewardModel:
                 device: Any = None) -> dict[str, Any]:
         """The seed's ``compare``: attribute rewards of both responses and the tree's verdict.
 
-        Returns ``attributes``, ``rewards`` (2 × K), ``preference`` (0 if response1 is better, 1 if
-        response2 — the seed's convention), ``probability`` (P(response2 better) at the leaf) and
-        ``explanation`` (the decision path). ``tokenizer`` and ``device`` are accepted so code
-        written for the original model runs unchanged; the model's own are used.
+        Returns ``attributes``, ``rewards`` (2 × K), ``preference`` — **0 if response1 is better,
+        1 if response2** — ``probability`` (P(response2 better) at the leaf), the unambiguous
+        ``preferred`` (1 or 2) and ``probability_response1``, and ``explanation`` (the decision
+        path). ``tokenizer`` and ``device`` are accepted so code written for the original model
+        runs unchanged; the model's own are used.
+
+        Source of the ``preference`` convention: the usage example on RLHFlow's model cards
+        (``RLHFlow/Decision-Tree-Reward-Llama-3.1-8B``, ``-Gemma-2-27B``) and in
+        ``decision_tree/README.md`` of ``RLHFlow/RLHF-Reward-Modeling`` compares two answers to the
+        apples prompt where response1 is the correct one (its helpfulness and correctness rewards
+        are higher) and prints ``output["preference"]`` as ``0``. The model's own ``compare`` lives
+        in remote code on the Hub and could not be read here; preftree follows that printed
+        example. (The blog's label y = 𝕀(a¹ ≻ a²) is the tree's training target, not this output.)
         """
         rewards = self.scorer.score([prompt, prompt], [response1, response2])
         diffs = self._diffs(rewards[0], rewards[1])
         p_first, p_second = self._proba(diffs)
+        second_wins = bool(p_second[0] > p_first[0])
         return {"attributes": self.attributes, "rewards": rewards,
-                "preference": int(p_second[0] > p_first[0]), "probability": float(p_second[0]),
+                "preference": int(second_wins), "probability": float(p_second[0]),
+                "preferred": 2 if second_wins else 1, "probability_response1": float(p_first[0]),
                 "explanation": self._fitted_tree().explain(diffs)[0]}
 
     def compare_pairs(self, pairs: PairSet) -> pd.DataFrame:
