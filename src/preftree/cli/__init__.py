@@ -79,6 +79,7 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from .card import card
     from .compare import compare
     from .demo import demo
     from .explain import explain
@@ -88,8 +89,8 @@ def _register() -> None:
     from .score import score
     from .train import fit_tree, train_head
 
-    for command in (explain, demo, score, compare, train_head, fit_tree, rewardbench, leaderboard,
-                    judge, report):
+    for command in (explain, demo, score, compare, card, train_head, fit_tree, rewardbench,
+                    leaderboard, judge, report):
         cli.add_command(command)
 
 

@@ -46,10 +46,15 @@ def _diverging(p: float) -> str:
     return shade(2 * (p - 0.5), "#ffffff", "#2166ac") if p >= 0.5 else shade(2 * (0.5 - p), "#ffffff", "#b2182b")
 
 
-def tree_svg(tree: PreferenceTree, *, node_width: int = 150, level_height: int = 84) -> str:
-    """The tree as an SVG diagram: splits (feature ≤ threshold, n) and leaves (P(response_2 better), n)."""
+def tree_svg(tree: PreferenceTree, *, node_width: int | None = None, level_height: int = 84) -> str:
+    """The tree as an SVG diagram: splits (feature ≤ threshold, n) and leaves (P(response_2 better), n).
+    Boxes are as wide as the longest split label needs."""
     structure = tree.structure_
     names = tree.feature_names_
+    if node_width is None:  # the feature name is the box's first line: make room for the longest
+        longest = max([len(names[int(structure.feature[n])]) for n in range(structure.node_count)
+                       if not structure.is_leaf(n)] + [0])
+        node_width = int(max(140.0, 0.9 * CHAR_WIDTH * longest + 30))
     positions = tree_layout(tree)
     classes = list(tree.classes_)
     second = classes.index(1) if 1 in classes else None
@@ -104,8 +109,8 @@ def tree_svg(tree: PreferenceTree, *, node_width: int = 150, level_height: int =
         else:
             fill, ink = "#f4f4f4", "#1a1a1a"
             feature, threshold = names[int(structure.feature[node])], float(structure.threshold[node])
-            first = f"{feature} ≤ {format_number(threshold)}"
-            kind, second_line = "split", f"n = {n}"
+            first = feature
+            kind, second_line = "split", f"≤ {escape(format_number(threshold))} · n = {n}"
             words = f"{split_sentence(feature, threshold, False)}? (yes: left)"
         parts.append(
             f'<g class="tree-node {kind}" data-node="{node}"><title>{escape(words or first)} (n = {n})</title>'
