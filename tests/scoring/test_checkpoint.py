@@ -88,7 +88,8 @@ def test_a_model_without_a_reward_head_is_refused(tmp_path, tokenizer):
                          num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=2)
     LlamaForCausalLM(config).save_pretrained(tmp_path / "lm")
     tokenizer.save_pretrained(tmp_path / "lm")
-    with pytest.raises(InputError, match=r"missing weights \['score.weight'\]"):
+    with pytest.raises(InputError, match=r"head preftree does not know: weights outside the backbone: "
+                                         r"lm_head\.weight\. Kinds known: .*token-logit"):
         RewardScorer.from_pretrained(tmp_path / "lm", progress=False)
 
 
@@ -98,7 +99,17 @@ def test_custom_code_needs_an_explicit_trust(tiny_model, tmp_path):
     config["architectures"] = ["LlamaForRewardModelWithGating"]
     config["auto_map"] = {"AutoModelForSequenceClassification": "modeling_custom.LlamaForRewardModelWithGating"}
     (folder / "config.json").write_text(json.dumps(config))
-    with pytest.raises(InputError, match="needs custom code.*--trust-remote-code"):
+    # ArmoRM's head is a regression layer and a gating network: weights no preftree kind reads
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(str(folder / "model.safetensors"))
+    weights.pop("score.weight")
+    weights["regression_layer.weight"] = torch.zeros(19, 64)
+    weights["gating.layers.0.weight"] = torch.zeros(8, 64)
+    save_file(weights, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    with pytest.raises(InputError, match=r"head preftree does not know: weights outside the backbone: "
+                                         r"gating\.layers\.0\.weight, regression_layer\.weight\. "
+                                         r"Kinds known: linear.*mlp.*token-logit.*--trust-remote-code"):
         RewardScorer.from_pretrained(folder, progress=False)
 
 

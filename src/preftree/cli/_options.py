@@ -80,18 +80,42 @@ def scoring_options(function: F) -> F:
                      help="Score cache (SQLite). Default: $PREFTREE_CACHE_DIR/scores.sqlite or "
                           "~/.cache/preftree/scores.sqlite."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the score cache."),
+        click.option("--head", default="auto", show_default=True,
+                     help="Reward head: auto (read from the weights), linear, mlp (INF-ORM), or "
+                          "token-logit:ID (one vocabulary logit of a causal LM, e.g. Nemotron: 0)."),
+        click.option("--device-map",
+                     help="Place the model with accelerate, e.g. auto: shard over this machine's "
+                          "GPUs, then CPU, then --offload-folder."),
+        click.option("--max-memory", help="Per-device memory for --device-map, e.g. 0=70GiB,1=70GiB,cpu=200GiB."),
+        click.option("--offload-folder", type=click.Path(file_okay=False, path_type=Path),
+                     help="Folder for weights that fit on no device (with --device-map)."),
     ])
 
 
 def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | None,
                          max_length: int | None, truncation: str, batch_tokens: int,
                          chat_template: Path | None, trust_remote_code: bool,
-                         cache_path: Path | None, no_cache: bool, quiet: bool,
+                         cache_path: Path | None, no_cache: bool, quiet: bool, head: str = "auto",
+                         device_map: str | None = None, max_memory: str | None = None,
+                         offload_folder: Path | None = None,
                          revision: str | None = None) -> dict[str, object]:
     """Keyword arguments for :meth:`RewardScorer.from_pretrained` from the shared CLI options."""
     from ..scoring.cache import default_cache_path
 
-    return {"revision": revision, "dtype": dtype, "device": device,
+    memory = None
+    if max_memory:
+        memory = {}
+        for item in max_memory.split(","):
+            device_name, sep, amount = item.partition("=")
+            if not sep or not device_name.strip() or not amount.strip():
+                raise click.BadParameter(f"{item!r}: expected DEVICE=AMOUNT, e.g. 0=70GiB or cpu=200GiB",
+                                         param_hint="--max-memory")
+            memory[device_name.strip()] = amount.strip()
+    if (memory or offload_folder) and not device_map:
+        raise click.UsageError("--max-memory and --offload-folder go with --device-map")
+    return {"revision": revision, "dtype": dtype, "device": device, "head": head,
+            "device_map": device_map, "max_memory": memory,
+            "offload_folder": None if offload_folder is None else str(offload_folder),
             "attn_implementation": attn_implementation, "max_length": max_length,
             "truncation": truncation, "batch_tokens": batch_tokens,
             "chat_template": None if chat_template is None else str(chat_template),

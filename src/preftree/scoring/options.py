@@ -41,6 +41,10 @@ class ScoringOptions:
     cache: Path | None = None
     progress: bool = True
     output: Literal["scores", "hidden"] = "scores"
+    head: str = "auto"  # auto (from the weights) | linear | mlp | token-logit:ID
+    device_map: str | None = None  # e.g. "auto": shard over the GPUs (accelerate), offload the rest
+    max_memory: dict[str, str] | None = None  # per device, e.g. {"0": "70GiB", "cpu": "200GiB"}
+    offload_folder: str | None = None  # where weights that fit nowhere go with device_map
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:

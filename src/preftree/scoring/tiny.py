@@ -68,7 +68,7 @@ def save_tiny_reward_model(
     *,
     architecture: Literal["llama", "gemma2"] = "llama",
     num_labels: int = 1,
-    layout: Literal["sequence-classifier", "decision-tree-reward"] = "sequence-classifier",
+    layout: Literal["sequence-classifier", "decision-tree-reward", "inf-orm", "causal-lm"] = "sequence-classifier",
     hidden_size: int = 64,
     layers: int = 2,
     heads: int = 4,
@@ -80,6 +80,10 @@ def save_tiny_reward_model(
 
     ``layout="decision-tree-reward"`` writes RLHFlow's layout: a biased 5-way head, HelpSteer2
     attribute names in ``id2label`` and a remote-code class named in the config.
+    ``layout="inf-orm"`` writes INF-ORM-Llama3.1-70B's: ``score = Sequential(Linear(h, h), ReLU,
+    Linear(h, 1))`` (weights ``score.0.*``, ``score.2.*``) and ``INFORMForSequenceClassification``
+    in ``architectures``. ``layout="causal-lm"`` writes a plain causal LM (``lm_head.weight``), the
+    layout of Llama-3.1-Nemotron-70B-Reward-HF, whose reward is one vocabulary logit.
     """
     import torch
     from transformers import AutoModelForSequenceClassification
@@ -93,18 +97,38 @@ def save_tiny_reward_model(
     if dtr:
         config.id2label = dict(enumerate(HELPSTEER2_ATTRIBUTES))
         config.label2id = {name: i for i, name in enumerate(HELPSTEER2_ATTRIBUTES)}
-    model = AutoModelForSequenceClassification.from_config(config)
+    if layout == "causal-lm":
+        from transformers import AutoModelForCausalLM
+
+        model = AutoModelForCausalLM.from_config(config)
+        with torch.no_grad():  # spread the logits so that rewards differ visibly
+            model.get_output_embeddings().weight.normal_(0.0, 1.0)
+    else:
+        model = AutoModelForSequenceClassification.from_config(config)
     if dtr:
         model.score = torch.nn.Linear(hidden_size, labels, bias=True)
-    with torch.no_grad():  # a visible head: random weights large enough to spread the scores
-        model.score.weight.normal_(0.0, 1.0)
-        if model.score.bias is not None:
-            model.score.bias.uniform_(-1.0, 1.0)
+    if layout == "inf-orm":
+        model.score = torch.nn.Sequential(torch.nn.Linear(hidden_size, hidden_size), torch.nn.ReLU(),
+                                          torch.nn.Linear(hidden_size, 1))
+        with torch.no_grad():
+            for layer in (model.score[0], model.score[2]):
+                layer.weight.normal_(0.0, 1.0 / hidden_size ** 0.5)
+                layer.bias.uniform_(-0.5, 0.5)
+    elif layout != "causal-lm":
+        with torch.no_grad():  # a visible head: random weights large enough to spread the scores
+            model.score.weight.normal_(0.0, 1.0)
+            if model.score.bias is not None:
+                model.score.bias.uniform_(-1.0, 1.0)
     from .backends.hf import quiet_transformers
 
     with quiet_transformers():
         model.save_pretrained(folder)
         tokenizer.save_pretrained(folder)
+    if layout == "inf-orm":
+        config_file = folder / "config.json"
+        saved = json.loads(config_file.read_text(encoding="utf-8"))
+        saved["architectures"] = ["INFORMForSequenceClassification"]
+        config_file.write_text(json.dumps(saved, indent=2), encoding="utf-8")
     if dtr:
         prefix = "Gemma2" if architecture == "gemma2" else "Llama"
         config_file = folder / "config.json"

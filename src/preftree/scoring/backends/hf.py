@@ -22,19 +22,18 @@ from typing import Any
 
 import numpy as np
 import torch
-import transformers
 from torch import nn
-from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoConfig, AutoTokenizer
 
 from ...errors import ConfigError, InputError, PreftreeError
 from ..checkpoint import Checkpoint, attribute_names
 from ..options import ScoringOptions
+from .hf_models import build_model
 
 __all__ = ["TransformersEngine", "last_token_states", "load_engine", "pick_device", "pick_dtype",
            "quiet_transformers", "right_padded"]
 
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
-_HEAD_KEYS = ("score.weight", "score.bias")
 
 
 def pick_device(name: str) -> torch.device:
@@ -166,6 +165,18 @@ def last_token_states(backbone: nn.Module, batch: Sequence[Sequence[int]], pad_i
     return hidden[torch.arange(len(batch), device=device), last]
 
 
+def _mapped_devices(module: nn.Module) -> tuple[torch.device, torch.device]:
+    """Where inputs go and where the last hidden state comes out, for a model placed by
+    accelerate: the input embeddings' device, and the last device of the map (the CPU for
+    weights offloaded to disk, which accelerate streams in)."""
+    placement = getattr(module, "hf_device_map", None) or {}
+    devices = [torch.device(f"cuda:{d}" if isinstance(d, int) else ("cpu" if d == "disk" else d))
+               for d in placement.values()]
+    embedding = module.get_input_embeddings().weight.device  # type: ignore[operator,union-attr]
+    first = torch.device("cpu") if embedding.type == "meta" else embedding
+    return first, (devices[-1] if devices else first)
+
+
 def _max_length(options: ScoringOptions, tokenizer: Any, config: Any, checkpoint: Checkpoint) -> int:
     if options.max_length is not None:
         return options.max_length
@@ -226,48 +237,31 @@ def _load(checkpoint: Checkpoint, options: ScoringOptions) -> TransformersEngine
     kwargs: dict[str, Any] = {"dtype": dtype, "output_loading_info": True}
     if options.attn_implementation:
         kwargs["attn_implementation"] = options.attn_implementation
+    if options.device_map:  # accelerate places (and offloads) the weights itself
+        kwargs["device_map"] = options.device_map
+        if options.max_memory:
+            kwargs["max_memory"] = {int(k) if str(k).isdigit() else k: v
+                                    for k, v in options.max_memory.items()}
+        if options.offload_folder:
+            kwargs["offload_folder"] = options.offload_folder
     architecture = checkpoint.architecture
-    backbone = head = model = None
-    if options.output == "hidden":  # any checkpoint's backbone; its heads are not used
-        backbone, info = AutoModel.from_pretrained(folder, config=config, **kwargs)
-        _check_loading({"missing_keys": info.get("missing_keys")}, checkpoint, set())
-        num_outputs = int(config.hidden_size)
-        head_name = "last-token hidden state"
-    elif checkpoint.has_biased_linear_head:
-        backbone, info = AutoModel.from_pretrained(folder, config=config, **kwargs)
-        _check_loading(info, checkpoint, set(_HEAD_KEYS))
-        tensors = _read_tensors(checkpoint.path, _HEAD_KEYS)
-        if set(tensors) != set(_HEAD_KEYS):
-            raise InputError(f"model {checkpoint.name!r} ({architecture}) should hold a biased "
-                             f"linear head {list(_HEAD_KEYS)}; found {sorted(tensors)}")
-        weight, bias = tensors["score.weight"], tensors["score.bias"]
-        head = nn.Linear(weight.shape[1], weight.shape[0], bias=True)
-        head.load_state_dict({"weight": weight, "bias": bias})
-        layout = "decision-tree-reward" if checkpoint.is_decision_tree_reward else "preftree"
-        head_name = f"{layout} linear({weight.shape[1]}->{weight.shape[0]}, bias)"
-        num_outputs = weight.shape[0]
-    elif architecture is None or hasattr(transformers, architecture) or remote:
-        if architecture is not None and not hasattr(transformers, architecture):
-            kwargs["trust_remote_code"] = True
-        model, info = AutoModelForSequenceClassification.from_pretrained(folder, config=config, **kwargs)
-        _check_loading(info, checkpoint, set())
-        num_outputs = int(model.config.num_labels)
-        score = getattr(model, "score", None)
-        if isinstance(score, nn.Linear) and model.base_model is not model:
-            backbone, head, model = model.base_model, score, None
-            head_name = f"linear({score.in_features}->{score.out_features}" + \
-                (", bias)" if score.bias is not None else ")")
-        else:
-            head_name = f"{type(model).__name__} forward"
-    else:
-        raise InputError(f"model {checkpoint.name!r} needs custom code (architecture {architecture!r} "
-                         "is not part of transformers); pass --trust-remote-code if you trust it")
+    built = build_model(checkpoint, options, config, kwargs)
+    backbone, head, model, num_outputs, head_name = (built.backbone, built.head, built.model,
+                                                     built.num_outputs, built.head_name)
     pad_id = tokenizer.pad_token_id
     if pad_id is None:  # rows are right-padded and masked, so any id works as filler
         pad_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
-    for module in (backbone, head, model):
-        if module is not None:
-            module.to(device=device, dtype=dtype).eval()
+    if options.device_map:
+        device, head_device = _mapped_devices(backbone if backbone is not None else model)
+        for module in (backbone, model):
+            if module is not None:
+                module.eval()
+        if head is not None:
+            head.to(device=head_device, dtype=dtype).eval()
+    else:
+        for module in (backbone, head, model):
+            if module is not None:
+                module.to(device=device, dtype=dtype).eval()
     if model is not None and getattr(model.config, "pad_token_id", None) is None:
         model.config.pad_token_id = pad_id
     if options.output == "hidden":
@@ -278,6 +272,8 @@ def _load(checkpoint: Checkpoint, options: ScoringOptions) -> TransformersEngine
     description = {"model": checkpoint.name, "revision": checkpoint.revision, "backend": "transformers",
                    "architecture": architecture, "head": head_name, "dtype": str(dtype).removeprefix("torch."),
                    "max_length": max_length, "attributes": attributes}
+    if options.device_map:  # where the weights went; scores do not depend on it
+        description["device_map"] = str(options.device_map)
     return TransformersEngine(tokenizer=tokenizer, attributes=attributes, max_length=max_length,
                               description=description, device=device, pad_id=int(pad_id),
                               backbone=backbone, head=head, model=model)
