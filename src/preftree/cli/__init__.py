@@ -84,13 +84,14 @@ def _register() -> None:
     from .demo import demo
     from .explain import explain
     from .judge import judge
+    from .models import models
     from .report import report
     from .rewardbench import leaderboard, rewardbench
     from .score import score
     from .train import fit_tree, train_head
 
     for command in (explain, demo, score, compare, card, train_head, fit_tree, rewardbench,
-                    leaderboard, judge, report):
+                    leaderboard, judge, report, models):
         cli.add_command(command)
 
 

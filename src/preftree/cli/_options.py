@@ -113,7 +113,7 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
             memory[device_name.strip()] = amount.strip()
     if (memory or offload_folder) and not device_map:
         raise click.UsageError("--max-memory and --offload-folder go with --device-map")
-    return {"revision": revision, "dtype": dtype, "device": device, "head": head,
+    options = {"revision": revision, "dtype": dtype, "device": device, "head": head,
             "device_map": device_map, "max_memory": memory,
             "offload_folder": None if offload_folder is None else str(offload_folder),
             "attn_implementation": attn_implementation, "max_length": max_length,
@@ -121,3 +121,21 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
             "chat_template": None if chat_template is None else str(chat_template),
             "trust_remote_code": trust_remote_code, "progress": not quiet,
             "cache": None if no_cache else (cache_path or default_cache_path())}
+    return _without_defaults(options)
+
+
+CATALOGUE_OPTIONS = {"attn_implementation": "attn_implementation", "max_length": "max_length",
+                     "head": "head"}
+
+
+def _without_defaults(options: dict[str, object]) -> dict[str, object]:
+    """Leave out the options the model catalogue may set, where the user gave no value, so the
+    catalogue's settings apply (see :mod:`preftree.scoring.catalogue`)."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return options
+    for key, param in CATALOGUE_OPTIONS.items():
+        source = context.get_parameter_source(param)
+        if source in (None, click.core.ParameterSource.DEFAULT):
+            options.pop(key, None)
+    return options

@@ -59,7 +59,7 @@ class DecisionTreeRewardModel:
             self.set_tree(tree)
 
     @classmethod
-    def from_pretrained(cls, model: str | Path, *, torch_dtype: Any = None, dtype: str = "auto",
+    def from_pretrained(cls, model: str | Path, *, torch_dtype: Any = None, dtype: str | None = None,
                         device: str = "auto", **options: Any) -> DecisionTreeRewardModel:
         """Load from a Hub id or a folder (the seed's layout or preftree's; no remote code).
 
@@ -69,7 +69,9 @@ class DecisionTreeRewardModel:
         """
         if torch_dtype is not None:
             dtype = str(torch_dtype).removeprefix("torch.")
-        scorer = RewardScorer.from_pretrained(model, dtype=dtype, device=device, **options)
+        if dtype is not None:  # else the model catalogue's, or auto
+            options["dtype"] = dtype
+        scorer = RewardScorer.from_pretrained(model, device=device, **options)
         tree = None
         if scorer.checkpoint is not None and (scorer.checkpoint.path / TREE_FILE).exists():
             tree = PreferenceTree.load(scorer.checkpoint.path / TREE_FILE)

@@ -67,7 +67,8 @@ class RewardScorer:
         self.description: dict[str, Any] = {
             **engine.description, "truncation": options.truncation,
             "chat_template_sha256": formatter.template_hash}
-        self.model_key = model_key({k: v for k, v in self.description.items() if k != "attributes"})
+        self.model_key = model_key({k: v for k, v in self.description.items()
+                                    if k not in ("attributes", "catalogue")})
         self._cache = ScoreCache(options.cache) if options.cache is not None else None
         if self._cache is not None:
             self._cache.register_model(self.model_key, self.description)
@@ -81,13 +82,19 @@ class RewardScorer:
         ``max_length``, ``truncation``, ``batch_tokens``, ``chat_template``, ``cache``, ...).
         torch and transformers are imported here, not before.
         """
-        opts = ScoringOptions(**options)
+        from .catalogue import catalogue_entry, catalogue_settings
+
+        applied = {k: v for k, v in catalogue_settings(str(model)).items() if k not in options}
+        opts = ScoringOptions(**{**options, **applied})
         if opts.cache is not None:
             opts = replace(opts, cache=Path(opts.cache))
         factory = load_backend(opts.backend)
         checkpoint = resolve_checkpoint(model, opts.revision)
         engine = factory(checkpoint, opts)
         formatter = ChatFormatter(engine.tokenizer, opts.chat_template, model_name=repr(str(model)))
+        entry = catalogue_entry(str(model))
+        if entry is not None:  # what the catalogue set is part of the outputs' metadata
+            engine.description["catalogue"] = {"id": entry["id"], "applied": applied}
         return cls(engine, opts, formatter, checkpoint)
 
     @property

@@ -131,14 +131,45 @@ class TransformersEngine:
             else:
                 assert self.model is not None
                 ids, mask, _ = right_padded(batch, self.pad_id, self.device)
-                output = self.model(input_ids=ids, attention_mask=mask)
-                scores = getattr(output, "logits", None)
-                if scores is None:  # custom outputs, e.g. ArmoRM's multi-objective rewards
-                    scores = getattr(output, "rewards", None)
-                if scores is None:
-                    raise InputError(f"model {self.description['model']!r} returned no logits or "
-                                     "rewards; preftree cannot read its scores")
+                scores = model_output_scores(self.model(input_ids=ids, attention_mask=mask),
+                                             self.description["model"])
         return scores.float().cpu().numpy().astype(np.float64).reshape(len(batch), -1)
+
+
+def model_output_scores(output: Any, name: str) -> torch.Tensor:
+    """The columns of a model's own forward output: ``logits``; or, for multi-objective reward
+    models run through their authors' code (ArmoRM, QRM), ``score`` (the reward: QRM's
+    expectation, ArmoRM's gated preference score) then the per-attribute ``rewards`` and the
+    flattened ``reward_quantiles`` as further features."""
+    logits = getattr(output, "logits", None)
+    if logits is not None:
+        return logits
+    parts = [getattr(output, key, None) for key in ("score", "rewards", "reward_quantiles")]
+    found = [p.reshape(p.shape[0], -1) for p in parts if p is not None]
+    if not found:
+        raise InputError(f"model {name!r} returned none of logits, score, rewards, reward_quantiles; "
+                         "preftree cannot read its scores")
+    return torch.cat(found, dim=1)
+
+
+def output_names(output: Any, config: Any) -> list[str] | None:
+    """Column names for :func:`model_output_scores` of a multi-objective output (``None`` for
+    plain logits): ``reward``, then the attribute names, then ``<attribute>_q<k>``."""
+    if getattr(output, "logits", None) is not None:
+        return None
+    rewards = getattr(output, "rewards", None)
+    quantiles = getattr(output, "reward_quantiles", None)
+    k = 0 if rewards is None else int(rewards.reshape(rewards.shape[0], -1).shape[1])
+    id2label = {int(i): str(v) for i, v in (getattr(config, "id2label", None) or {}).items()}
+    attributes = [id2label.get(i, f"attribute_{i}") if len(id2label) >= k else f"attribute_{i}"
+                  for i in range(k)]
+    names = (["reward"] if getattr(output, "score", None) is not None else []) + attributes
+    if quantiles is not None:
+        per = quantiles.reshape(quantiles.shape[0], -1).shape[1]
+        groups = max(k, 1)
+        names += [f"{attributes[j // (per // groups)] if attributes else 'reward'}_q{j % (per // groups)}"
+                  for j in range(per)]
+    return names
 
 
 def right_padded(batch: Sequence[Sequence[int]], pad_id: int,
@@ -264,8 +295,18 @@ def _load(checkpoint: Checkpoint, options: ScoringOptions) -> TransformersEngine
                 module.to(device=device, dtype=dtype).eval()
     if model is not None and getattr(model.config, "pad_token_id", None) is None:
         model.config.pad_token_id = pad_id
+    probed = None
+    if model is not None and options.output != "hidden":  # the model's own forward: see its outputs
+        with torch.inference_mode():
+            ids, mask, _ = right_padded([[int(pad_id), int(pad_id)]], int(pad_id), device)
+            output = model(input_ids=ids, attention_mask=mask)
+        probed = output_names(output, config)
     if options.output == "hidden":
         attributes = [f"hidden_{i}" for i in range(num_outputs)]
+    elif probed is not None:
+        attributes = probed
+        head_name = f"{head_name}: " + ", ".join(
+            k for k in ("score", "rewards", "reward_quantiles") if getattr(output, k, None) is not None)
     else:
         attributes = attribute_names(config, num_outputs, decision_tree=checkpoint.is_decision_tree_reward)
     max_length = _max_length(options, tokenizer, config, checkpoint)
