@@ -83,6 +83,10 @@ class RewardScorer:
         torch and transformers are imported here, not before.
         """
         from .catalogue import catalogue_entry, catalogue_settings
+        from .ensemble import EnsembleScorer, is_ensemble_spec
+
+        if is_ensemble_spec(model):  # several models scored as one
+            return EnsembleScorer.from_spec(model, **options)  # type: ignore[return-value]
 
         applied = {k: v for k, v in catalogue_settings(str(model)).items() if k not in options}
         opts = ScoringOptions(**{**options, **applied})

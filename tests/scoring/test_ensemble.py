@@ -1,0 +1,80 @@
+"""An ensemble spec (MetaMetrics-RM-style) scored as one model: the reward is the weighted sum of
+the members' normalised scores, each member cached on its own, usable by score and rewardbench."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from preftree.cli import cli
+from preftree.errors import InputError
+from preftree.scoring import RewardScorer
+
+from ..conftest import write_jsonl
+
+
+@pytest.fixture
+def spec(tiny_model, tmp_path):
+    path = tmp_path / "ensemble.json"
+    path.write_text(json.dumps({"name": "tiny-metametrics", "bias": 0.25, "members": [
+        {"model": str(tiny_model("llama", 1)), "weight": 0.7, "normalize": {"mean": 1.5, "std": 2.0},
+         "name": "llama"},
+        {"model": str(tiny_model("gemma2", 1)), "weight": 0.3, "normalize": {"mean": -0.5, "std": 0.5},
+         "name": "gemma"}]}))
+    return path
+
+
+def test_the_reward_is_the_weighted_sum_of_normalised_members(spec, tiny_model, demo_pairs, tmp_path):
+    pairs = list(demo_pairs)[:10]
+    cache = tmp_path / "cache.sqlite"
+    ensemble = RewardScorer.from_pretrained(spec, progress=False, cache=cache)
+    assert ensemble.attributes == ["reward", "llama", "gemma"]
+    scores = ensemble.score([p.prompt for p in pairs], [p.response_1 for p in pairs])
+    alone = {name: RewardScorer.from_pretrained(tiny_model(arch, 1), progress=False, cache=cache)
+             for name, arch in (("llama", "llama"), ("gemma", "gemma2"))}
+    llama = alone["llama"].score([p.prompt for p in pairs], [p.response_1 for p in pairs])[:, 0]
+    assert alone["llama"].last_stats.n_cached == alone["llama"].last_stats.n_distinct  # own cache
+    gemma = alone["gemma"].score([p.prompt for p in pairs], [p.response_1 for p in pairs])[:, 0]
+    expected = 0.25 + 0.7 * (llama - 1.5) / 2.0 + 0.3 * (gemma + 0.5) / 0.5
+    np.testing.assert_allclose(scores[:, 0], expected, atol=1e-4)
+    np.testing.assert_allclose(scores[:, 1], (llama - 1.5) / 2.0, atol=1e-4)
+
+
+def test_score_and_rewardbench_take_an_ensemble(spec, demo_pairs, tmp_path):
+    pairs = [p for p in demo_pairs if p.label in (-1, 1)][:12]
+    pairs_file = write_jsonl(tmp_path / "p.jsonl", [
+        {"id": p.id, "prompt": p.prompt, "response_1": p.response_1, "response_2": p.response_2}
+        for p in pairs])
+    result = CliRunner().invoke(cli, ["score", "--model", str(spec), "--pairs", str(pairs_file),
+                                      "--no-cache", "--out", str(tmp_path / "s.csv"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(tmp_path / "s.csv")
+    assert list(frame.columns) == ["id", "reward_1", "reward_2", "llama_1", "llama_2", "gemma_1", "gemma_2"]
+    meta = json.loads((tmp_path / "s.csv.meta.json").read_text())
+    assert meta["backend"] == "ensemble" and [m["weight"] for m in meta["members"]] == [0.7, 0.3]
+    data = write_jsonl(tmp_path / "rb.jsonl", [
+        {"id": f"x{i}", "subset": "alpacaeval-easy", "prompt": p.prompt,
+         "chosen": p.response_1 if p.label == -1 else p.response_2,
+         "rejected": p.response_2 if p.label == -1 else p.response_1} for i, p in enumerate(pairs)])
+    bench = CliRunner().invoke(cli, ["rewardbench", "--model", str(spec), "--attribute", "reward",
+                                     "--data", str(data), "--bootstrap", "0", "--no-cache",
+                                     "--out", str(tmp_path / "r.json"), "--quiet"])
+    assert bench.exit_code == 0, bench.output
+    assert json.loads((tmp_path / "r.json").read_text())["model"] == "tiny-metametrics"
+
+
+@pytest.mark.parametrize("members, message", [
+    ([], "non-empty 'members'"),
+    ([{"weight": 1}], "member 1 needs 'model'"),
+    ([{"model": "x", "weight": "heavy"}], "member 1: weight must be a number"),
+    ([{"model": "x", "weight": 1, "normalize": {"std": 0}}], "std must be positive"),
+])
+def test_bad_specs_name_the_member(tmp_path, members, message):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"members": members}))
+    with pytest.raises(InputError, match=message):
+        RewardScorer.from_pretrained(path, progress=False, cache=None)
