@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ._options import (build_scorer_options, model_option, quiet_option, revision_option,
                        scoring_options)
+from ._judging import JUDGE_BACKENDS, judge_backend, judge_options, judge_prompt
 from .compare import say_orientation, tree_options
+
+JUDGE_OPTION_NAMES = ("base_url", "api_key_env", "judge_name", "judge_template", "template",
+                      "verdict_format", "system", "temperature", "max_tokens", "concurrency", "rpm",
+                      "timeout", "max_retries", "max_wait")
+
+
+def judging_options(function):  # type: ignore[no-untyped-def]
+    """The judge options, with the generative defaults: MT-Bench's prompt, room to reason."""
+    return judge_options(function, default_template="mt-bench", max_tokens=1024)
 
 __all__ = ["leaderboard", "rewardbench"]
 
@@ -27,6 +38,10 @@ benchmark_version_option = click.option(
 @click.option("--prior-sets", help="Also score the prior sets: allenai/preference-test-sets or a file.")
 @tree_options
 @click.option("--attribute", help="For a multi-output model without a tree: the output to rank by.")
+@click.option("--backend", type=click.Choice(JUDGE_BACKENDS),
+              help="Run --model as a generative pairwise judge: openai (an OpenAI-compatible "
+                   "endpoint, --base-url) or hf (a local causal LM); both orders, resumable.")
+@judging_options
 @click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(min=0),
               help="Bootstrap resamples for the 95% intervals (0 = none).")
 @click.option("--seed", default=0, show_default=True, type=int,
@@ -36,9 +51,9 @@ benchmark_version_option = click.option(
 @quiet_option
 def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets: str | None,
                 tree_path: str | None, tree_filename: str, trust_pickle: bool, tree_labels: str,
-                attribute: str | None,
-                bootstrap: int, seed: int, out: Path, quiet: bool, **options: object) -> None:
-    """Score a reward model (or decision-tree reward model) on RewardBench."""
+                attribute: str | None, backend: str | None,
+                bootstrap: int, seed: int, out: Path, quiet: bool, **options: Any) -> None:
+    """Score a reward model, a decision-tree reward model or a generative judge on RewardBench."""
     from .._io import check_output_file
     from ..rewardbench import evaluate_v1, evaluate_v2, load_v1, load_v2, write_results
     from ..rewardbench.judges import ScalarJudge, TreeJudge
@@ -47,9 +62,30 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
     version = benchmark_version
     if version == "2" and prior_sets is not None:
         raise click.UsageError("--prior-sets belongs to RewardBench 1 (--benchmark-version 1)")
+    judge_settings = {k: options.pop(k) for k in JUDGE_OPTION_NAMES}
+    if backend is not None and (tree_path is not None or attribute is not None):
+        raise click.UsageError("--backend runs a generative judge: --tree and --attribute do not apply")
     examples = load_v1(data, prior_sets=prior_sets) if version == "1" else load_v2(data)
     scoring = build_scorer_options(quiet=quiet, **options)  # type: ignore[arg-type]
-    if tree_path is not None:
+    if backend is not None:
+        from ..rewardbench.generative import GenerativeJudge, judgments_path
+
+        check_output_file(judgments_path(out), [data, prior_sets, model])
+        from ..scoring.catalogue import catalogue_entry
+
+        entry = catalogue_entry(model) or {}
+        source = click.get_current_context().get_parameter_source("judge_template")
+        if entry.get("settings", {}).get("judge_template") and source == click.core.ParameterSource.DEFAULT:
+            judge_settings["judge_template"] = entry["settings"]["judge_template"]  # the model's own
+        prompt = judge_prompt(judge_settings["judge_template"], judge_settings["template"],
+                              judge_settings["verdict_format"], judge_settings["system"])
+        engine = judge_backend(backend, model, {**judge_settings, "dtype": scoring.get("dtype", "auto"),
+                                                "device": scoring["device"],
+                                                "chat_template": scoring["chat_template"]})
+        judge: Any = GenerativeJudge(engine, prompt, judgments_path(out),
+                                     name=judge_settings["judge_name"] or model, seed=seed,
+                                     progress=not quiet)
+    elif tree_path is not None:
         from ..model import DecisionTreeRewardModel
 
         reward_model = DecisionTreeRewardModel.from_pretrained(model, **scoring)
@@ -60,7 +96,7 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
     else:
         from ..scoring import RewardScorer
 
-        judge = ScalarJudge(RewardScorer.from_pretrained(model, **scoring), attribute)  # type: ignore[assignment]
+        judge = ScalarJudge(RewardScorer.from_pretrained(model, **scoring), attribute)
     if version == "1":
         result = evaluate_v1(judge, examples, bootstrap=bootstrap, seed=seed,  # type: ignore[arg-type]
                              include_prior=prior_sets is not None)
@@ -75,6 +111,9 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
         interval = result["intervals"].get(name)
         band = f"  [{interval[0]:.1f}, {interval[1]:.1f}]" if interval else ""
         click.echo(f"{name:<12}{value:6.1f}{band}")
+    if "both_orders" in result:
+        click.echo(f"{'both orders':<12}{result['both_orders']['score']:6.1f}  (mean of the two "
+                   "orders; the rows above use allenai's one-random-order accounting)")
     if result["partial"] or result["absent"]:
         click.echo(f"partial: {result['partial'] or {}}; absent: {result['absent']}")
     click.echo(f"ties: {result['n_ties']}; wrote {out}")

@@ -8,7 +8,7 @@ RLHFlow's collection script plus what that script loses: raw completions, latenc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -57,6 +57,8 @@ def _sign(result: JudgeResult | None) -> int | None:
     """The verdict in the pair's original orientation: -1 = response_1 better, +1 = response_2."""
     if result is None or result.error is not None or result.verdict is None:
         return None
+    if result.verdict == "C":  # a tie the judge declared ([[C]])
+        return 0
     first_wins = result.verdict == "A"
     shown_first_is_1 = result.order == "orig"
     return -1 if first_wins == shown_first_is_1 else 1
@@ -172,6 +174,8 @@ def collect_judgments(pairs: PairSet, backend: JudgeBackend, out: str | Path, *,
                                         disable=not progress, dynamic_ncols=True) as bar:
         def on_result(result: JudgeResult) -> None:
             result.request_key = by_slot[(result.pair_id, result.order)].key
+            if prompt.parser != "leading" and result.error is None and result.probability_a is None:
+                result.verdict = prompt.parse(result.completion)  # the prompt's own answer format
             writer.write(result)
             stored[result.request_key] = result
             bar.set_postfix_str("", refresh=False)
@@ -181,7 +185,10 @@ def collect_judgments(pairs: PairSet, backend: JudgeBackend, out: str | Path, *,
             bar.set_postfix_str(f"waiting {seconds:.0f} s ({reason})")
 
         backend.run(iter(pending), on_result, on_wait)
-    results = {slot: stored[r.key] for slot, r in by_slot.items() if r.key in stored}
+    # an answer is reused by content: read it in the slot it answers here (the same messages can
+    # be another pair's, or this pair's other order when both responses are the same text)
+    results = {slot: replace(stored[r.key], pair_id=slot[0], order=slot[1])
+               for slot, r in by_slot.items() if r.key in stored}
     frame = combine(pairs, results, judge)
     write_table(frame, out)
     answered = [r for r in results.values() if r.error is None and r.verdict]

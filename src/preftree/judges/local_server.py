@@ -1,6 +1,7 @@
 """A small chat-completions server on a local socket: a stand-in judge for offline trials, tests
 and benchmarks. It speaks the OpenAI wire format over real HTTP, answers like a judge that prefers
-the longer response (or always "A"), and can be told to add latency, fail with 429/500 (with
+the longer response (or always "A"; ``mode="longer-brackets"`` answers MT-Bench-style with a
+final ``[[A]]``/``[[B]]``/``[[C]]``), and can be told to add latency, fail with 429/500 (with
 ``Retry-After``) or stall past the client's timeout on the first attempts of each request.
 
     with LocalJudgeServer(latency=0.2) as server:
@@ -49,6 +50,12 @@ class _Server(ThreadingHTTPServer):
 
 
 def _responses(text: str) -> tuple[str, str]:
+    """The two answers of a judge prompt: preftree's layout or MT-Bench's answer markers."""
+    if "[The Start of Assistant A's Answer]\n" in text:
+        first = text.split("[The Start of Assistant A's Answer]\n", 1)[1]
+        first = first.split("\n[The End of Assistant A's Answer]", 1)[0]
+        second = text.split("[The Start of Assistant B's Answer]\n", 1)[1]
+        return first, second.split("\n[The End of Assistant B's Answer]", 1)[0]
     _, _, rest = text.partition("### Response A\n")
     first, _, second = rest.partition("\n\n### Response B\n")
     return first, second
@@ -83,6 +90,9 @@ class LocalJudgeServer:
         if self.mode == "first":
             return "A is the better response."
         first, second = _responses(text)
+        if self.mode == "longer-brackets":  # MT-Bench style: reasoning, then [[A]] / [[B]] / [[C]]
+            verdict = "C" if len(first) == len(second) else ("A" if len(first) > len(second) else "B")
+            return f"Comparing the two answers, the longer one says more. [[{verdict}]]"
         return ("A" if len(first) >= len(second) else "B") + " is the better response: it says more."
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-__all__ = ["parse_verdict"]
+__all__ = ["PARSERS", "parse_bracket_verdict", "parse_verdict"]
 
 _LEADING = re.compile(r"^[\s#*_>`\"'\-:|~]+")
 _VERDICT = re.compile(
@@ -44,3 +44,30 @@ def parse_verdict(completion: str | None) -> Literal["A", "B"] | None:
     text = _LEADING.sub("", completion)
     match = _VERDICT.match(text)
     return None if match is None else match.group(1).upper()  # type: ignore[return-value]
+
+
+_BRACKETS = re.compile(r"\[\[\s*([ABC])\s*\]\]", re.IGNORECASE)
+
+
+def parse_bracket_verdict(completion: str | None) -> Literal["A", "B", "C"] | None:
+    """The last ``[[A]]``, ``[[B]]`` or ``[[C]]`` (a tie) of a completion that reasons first and
+    gives its verdict at the end (MT-Bench's pairwise format); ``None`` when there is none.
+
+    >>> parse_bracket_verdict("A is longer, but B is right. Final verdict: [[B]]")
+    'B'
+    >>> parse_bracket_verdict("Both are fine. [[C]]")
+    'C'
+    >>> parse_bracket_verdict("I would say [[A]] at first... no: [[B]]")
+    'B'
+    >>> parse_bracket_verdict("Assistant A is better.") is None
+    True
+    """
+    if not completion:
+        return None
+    found = _BRACKETS.findall(completion)
+    return found[-1].upper() if found else None  # type: ignore[return-value]
+
+
+PARSERS = {"leading": parse_verdict, "brackets": parse_bracket_verdict}
+"""How a prompt's answers are read: the verdict first ("A is the better response"), or a
+``[[A]]``/``[[B]]``/``[[C]]`` verdict at the end."""

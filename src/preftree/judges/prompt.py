@@ -8,13 +8,16 @@ Templates are plain text with three placeholders, ``{conversation}``, ``{respons
 from __future__ import annotations
 
 import hashlib
+from importlib import resources
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..data.model import Prompt
 from ..errors import InputError
 
-__all__ = ["DEFAULT_TEMPLATE", "JudgePrompt", "format_conversation"]
+__all__ = ["DEFAULT_TEMPLATE", "PRESETS", "JudgePrompt", "format_conversation"]
+
+PRESETS = ("mt-bench", "skywork-critic")
 
 DEFAULT_TEMPLATE = """\
 Below is a conversation between a user and an AI assistant, then two candidate replies for the \
@@ -60,11 +63,34 @@ class JudgePrompt:
 
     template: str = DEFAULT_TEMPLATE
     system: str | None = None
+    parser: str = "leading"  # how answers are read: see preftree.judges.parse.PARSERS
 
     def __post_init__(self) -> None:
         missing = [p for p in PLACEHOLDERS if p not in self.template]
         if missing:
             raise InputError(f"the judge template lacks {', '.join(missing)}")
+        if self.parser not in ("leading", "brackets"):
+            raise InputError(f"unknown verdict parser {self.parser!r}; known: leading, brackets")
+
+    @classmethod
+    def preset(cls, name: str) -> JudgePrompt:
+        """A shipped judge prompt (``preftree/judges/templates``): ``preftree`` (the seed's design,
+        verdict first), ``mt-bench`` (MT-Bench pairwise, [[A]]/[[B]]/[[C]] at the end) or
+        ``skywork-critic`` (Skywork-Critic's card, [[A]]/[[B]])."""
+        if name == "preftree":
+            return cls()
+        if name not in PRESETS:
+            raise InputError(f"unknown judge template {name!r}; known: preftree, {', '.join(PRESETS)}")
+        folder = resources.files("preftree.judges") / "templates"
+        system_file = folder / f"{name}.system.txt"
+        system = system_file.read_text(encoding="utf-8").strip() if system_file.is_file() else None
+        return cls((folder / f"{name}.txt").read_text(encoding="utf-8").strip(), system, "brackets")
+
+    def parse(self, completion: str | None) -> str | None:
+        """The verdict of a completion: ``A``, ``B``, ``C`` (a tie, bracket prompts) or ``None``."""
+        from .parse import PARSERS
+
+        return PARSERS[self.parser](completion)
 
     @classmethod
     def from_file(cls, path: str | Path, system: str | None = None) -> JudgePrompt:
@@ -79,7 +105,8 @@ class JudgePrompt:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(f"{self.system}\0{self.template}".encode()).hexdigest()
+        parser = "" if self.parser == "leading" else f"\0{self.parser}"  # journals of 0.1 stay valid
+        return hashlib.sha256(f"{self.system}\0{self.template}{parser}".encode()).hexdigest()
 
     def render(self, prompt: Prompt, response_a: str, response_b: str) -> list[dict[str, str]]:
         """Chat messages asking which of ``response_a`` and ``response_b`` is better."""

@@ -58,13 +58,23 @@ def _header(judge: BenchJudge, version: int) -> dict[str, Any]:
 
 def evaluate_v1(judge: BenchJudge, examples: Sequence[V1Example], *, bootstrap: int = 1000,
                 seed: int = 0, include_prior: bool = False) -> dict[str, Any]:
-    """Accuracy per subset (a tie counts as wrong, and is counted), sections, score, intervals."""
-    margins = judge.v1_margins(examples)
+    """Accuracy per subset (a tie counts as wrong, and is counted), sections, score, intervals.
+
+    A generative judge (one with ``v1_credits``) is scored with allenai's generative accounting
+    (a tie or an unparsable answer is worth 0.5), its both-orders variant reported beside.
+    """
+    both_orders = None
+    if hasattr(judge, "v1_credits"):
+        credits, both_orders = judge.v1_credits(examples)
+    else:
+        margins = judge.v1_margins(examples)
+        credits = np.where(margins > 0, 1.0, 0.0)  # a tie counts as wrong, as in the official code
+        tied = margins == 0
     correct: dict[str, list[float]] = defaultdict(list)
     ties: dict[str, int] = defaultdict(int)
-    for example, margin in zip(examples, margins):
-        correct[example.subset].append(1.0 if margin > 0 else 0.0)
-        ties[example.subset] += int(margin == 0)
+    for i, example in enumerate(examples):
+        correct[example.subset].append(float(credits[i]))
+        ties[example.subset] += int(credits[i] == 0.5 if both_orders is not None else tied[i])
     outcomes = {s: np.asarray(v) for s, v in correct.items()}
     accuracies = {s: float(v.mean()) for s, v in outcomes.items()}
     summary = compute_sections(accuracies, include_prior=include_prior)
@@ -80,7 +90,19 @@ def evaluate_v1(judge: BenchJudge, examples: Sequence[V1Example], *, bootstrap: 
     })
     if summary.prior is not None:
         result[PRIOR_COLUMN] = summary.prior
+    if both_orders is not None:
+        result["both_orders"] = _variant(examples, both_orders, include_prior)
     return result
+
+
+def _variant(examples: Sequence[V1Example], credits: np.ndarray, include_prior: bool) -> dict[str, Any]:
+    """Subsets, sections and score of another accounting of the same verdicts."""
+    per: dict[str, list[float]] = defaultdict(list)
+    for example, credit in zip(examples, credits):
+        per[example.subset].append(float(credit))
+    accuracies = {s: float(np.mean(v)) for s, v in per.items()}
+    summary = compute_sections(accuracies, include_prior=include_prior)
+    return {"subsets": accuracies, "sections": summary.sections, "score": summary.score}
 
 
 def _subset_order(name: str) -> int:

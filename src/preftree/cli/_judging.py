@@ -1,0 +1,88 @@
+"""The LLM-judge options shared by ``preftree judge`` and ``preftree rewardbench --backend``, and
+building a judge backend and prompt from them (one meaning per option, in both commands)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+__all__ = ["JUDGE_BACKENDS", "JUDGE_TEMPLATES", "judge_backend", "judge_options", "judge_prompt"]
+
+F = TypeVar("F")
+
+JUDGE_BACKENDS = ("openai", "hf")  # = preftree.judges.collect.BACKENDS (tested)
+JUDGE_TEMPLATES = ("preftree", "mt-bench", "skywork-critic")  # = JudgePrompt presets (tested)
+
+
+def judge_options(function: F, *, default_template: str = "preftree", max_tokens: int = 16) -> F:
+    """The endpoint, prompt, decoding and retry options of a judge."""
+    options = [
+        click.option("--base-url", default="https://api.openai.com/v1", show_default=True,
+                     help="Chat-completions endpoint (vLLM, Together, Ollama, gateways)."),
+        click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True,
+                     help="Environment variable holding the API key (the key itself is never written)."),
+        click.option("--judge-name", help="Name in the output (default: the model)."),
+        click.option("--judge-template", default=default_template, show_default=True,
+                     type=click.Choice(JUDGE_TEMPLATES),
+                     help="A shipped prompt: preftree (verdict first), mt-bench ([[A]]/[[B]]/[[C]] "
+                          "at the end), skywork-critic ([[A]]/[[B]])."),
+        click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Your own prompt template with {conversation}, {response_a}, {response_b} "
+                          "(read like --judge-template's: a verdict first, or [[A]]-style with "
+                          "--verdict-format brackets)."),
+        click.option("--verdict-format", type=click.Choice(["leading", "brackets"]),
+                     help="With --template: how answers give their verdict (default: leading)."),
+        click.option("--system", help="Optional system message (replaces the template's own)."),
+        click.option("--temperature", default=0.0, show_default=True, type=click.FloatRange(min=0),
+                     help="Sampling temperature."),
+        click.option("--max-tokens", default=max_tokens, show_default=True, type=click.IntRange(min=1),
+                     help="Longest completion asked for."),
+        click.option("--concurrency", default=16, show_default=True, type=click.IntRange(min=1),
+                     help="Requests in flight at once."),
+        click.option("--rpm", type=click.FloatRange(min=0, min_open=True), help="Requests per minute cap."),
+        click.option("--timeout", default=60.0, show_default=True,
+                     type=click.FloatRange(min=0, min_open=True, max=86400), help="Seconds per request."),
+        click.option("--max-retries", default=6, show_default=True, type=click.IntRange(min=0),
+                     help="Retries of a request after a 429, a 5xx or a timeout."),
+        click.option("--max-wait", default=60.0, show_default=True, type=click.FloatRange(min=0, max=86400),
+                     help="Longest single pause before a retry, whatever Retry-After asks for."),
+    ]
+    for option in reversed(options):
+        function = option(function)  # type: ignore[operator]
+    return function
+
+
+def judge_prompt(judge_template: str, template: Path | None, verdict_format: str | None,
+                 system: str | None) -> Any:
+    """The prompt: a preset, or a template file; ``--system`` replaces the system message."""
+    from ..judges import JudgePrompt
+
+    if template is not None:
+        prompt = JudgePrompt.from_file(template, system)
+        return JudgePrompt(prompt.template, prompt.system, verdict_format or "leading")
+    if verdict_format is not None:
+        raise click.UsageError("--verdict-format goes with --template")
+    prompt = JudgePrompt.preset(judge_template)
+    return JudgePrompt(prompt.template, system or prompt.system, prompt.parser)
+
+
+def judge_backend(backend: str, model: str, options: dict[str, Any]) -> Any:
+    """The backend object for ``backend`` built from the judge options."""
+    from ..judges import load_backend
+
+    backend_class = load_backend(backend)
+    if backend == "openai":
+        from ..judges.openai_backend import OpenAIOptions
+
+        return backend_class(OpenAIOptions(
+            model=model, base_url=options["base_url"], api_key_env=options["api_key_env"],
+            temperature=options["temperature"], max_tokens=options["max_tokens"],
+            concurrency=options["concurrency"], rpm=options["rpm"], timeout_s=options["timeout"],
+            max_retries=options["max_retries"], max_wait_s=options["max_wait"]))
+    from ..judges.hf_backend import HFOptions
+
+    chat_template = options.get("chat_template")
+    return backend_class(HFOptions(model=model, dtype=options["dtype"], device=options["device"],
+                                   chat_template=None if chat_template is None else str(chat_template)))
