@@ -67,6 +67,19 @@ def test_catalogue_settings_apply_to_a_hub_id_and_are_recorded(tokenizer, demo_p
     overridden = subprocess.run([*run, "--head", "linear", "--out", str(tmp_path / "t.parquet")],
                                 env=env, capture_output=True, text=True, timeout=300)
     assert overridden.returncode == 2 and "head preftree does not know" in overridden.stderr
+    # RewardBench lands in the same results layout, beside the system's published row
+    bench = tmp_path / "rb.jsonl"
+    bench.write_text("".join(json.dumps({"id": f"x{i}", "subset": "alpacaeval-easy", "prompt": p.prompt,
+                                         "chosen": p.response_1, "rejected": p.response_2}) + "\n"
+                             for i, p in enumerate(list(demo_pairs)[:6])))
+    done = subprocess.run([sys.executable, "-m", "preftree", "rewardbench", "--model",
+                           "nvidia/Llama-3.1-Nemotron-70B-Reward-HF", "--data", str(bench), "--bootstrap",
+                           "0", "--no-cache", "--quiet", "--out", str(tmp_path / "res" / "nemotron.json")],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    board = CliRunner().invoke(cli, ["leaderboard", "--results", str(tmp_path / "res"), "--format", "csv"])
+    rows = [line for line in board.output.splitlines() if "Llama-3.1-Nemotron-70B-Reward" in line]
+    assert len(rows) == 2 and any(",local," in r and r.rstrip().split(",")[-1] for r in rows)
 
 
 QRM_MODELING = '''

@@ -50,7 +50,11 @@ def bootstrap_v1(correct: dict[str, np.ndarray], *, n: int = 1000, seed: int = 0
 def _header(judge: BenchJudge, version: int) -> dict[str, Any]:
     description = judge.description
     template = description.get("chat_template_sha256")
+    from ..scoring.catalogue import catalogue_entry
+
+    entry = catalogue_entry(str(description.get("model")))  # the name its published row goes by
     return {"model": description.get("model"), "model_type": judge.model_type,
+            "leaderboard_name": (entry or {}).get("leaderboard"),
             "chat_template": f"tokenizer (sha256 {template[:12]})" if template else None,
             "revision": description.get("revision"), "rewardbench_version": version,
             "preftree_version": __version__, "scoring": description}

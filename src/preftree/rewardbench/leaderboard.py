@@ -62,8 +62,8 @@ def _result_row(data: dict[str, Any], path: Path, version: int) -> dict[str, Any
                          "leaderboard (pass --version)", path=path)
     if "model" not in data:
         raise InputError("a results file needs 'model'", path=path)
-    row: dict[str, Any] = {"model": data["model"], "model_type": data.get("model_type", ""),
-                           "source": "local"}
+    row: dict[str, Any] = {"model": data.get("leaderboard_name") or data["model"],
+                           "model_type": data.get("model_type", ""), "source": "local"}
     sections = data.get("sections") or {}
     for column in COLUMNS[version]:
         value = data.get("score") if column == "Score" else sections.get(column, data.get(column))
