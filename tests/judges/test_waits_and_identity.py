@@ -177,3 +177,16 @@ def test_judge_files_cannot_be_read_against_swapped_or_edited_pairs(tmp_path):
     pd.read_csv(tmp_path / "j.csv").drop(columns="pair_sha").to_csv(third_party, index=False)
     [unchecked] = load_judgments(third_party, pairs=load_pairs(pairs_file))
     assert unchecked.checked is None
+
+
+def test_the_client_runs_inside_a_running_event_loop(pairs, tmp_path):
+    """Jupyter and async apps call preftree from a running loop; asyncio.run would refuse there."""
+    import asyncio
+
+    async def inside() -> object:
+        with LocalJudgeServer() as server:
+            return collect_judgments(pairs, _backend(server), tmp_path / "j.csv", judge="j",
+                                     progress=False)
+
+    summary = asyncio.run(inside())
+    assert summary.n_api_errors == 0 and summary.n_asked == 2 * len(pairs)

@@ -102,3 +102,23 @@ def test_a_model_split_across_cpu_and_disk_scores_the_same(inf_orm, tmp_path, de
                                whole.score([p.prompt for p in pairs], [p.response_1 for p in pairs]),
                                atol=1e-4)
     assert split.description["device_map"] == "auto"
+
+
+@pytest.mark.parametrize("layout, extra", [("inf-orm", []), ("causal-lm", ["--head", "token-logit:0"]),
+                                           ("decision-tree-reward", ["--attribute", "helpfulness"])])
+def test_each_kind_runs_rewardbench_on_the_shared_llmbar_file(shared_data, tmp_path, tokenizer,
+                                                              layout, extra):
+    folder = save_tiny_reward_model(tmp_path / layout, tokenizer, layout=layout)
+    out = tmp_path / "results" / f"{layout}.json"
+    result = CliRunner().invoke(cli, ["rewardbench", "--model", str(folder), *extra, "--data",
+                                      str(shared_data / "llmbar" / "rewardbench_llmbar.jsonl"),
+                                      "--truncation", "left", "--bootstrap", "0", "--no-cache",
+                                      "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    results = json.loads(out.read_text())
+    assert sum(results["n_examples"].values()) == 419
+    assert set(results["n_examples"]) == {"llmbar-natural", "llmbar-adver-neighbor",
+                                          "llmbar-adver-GPTInst", "llmbar-adver-GPTOut",
+                                          "llmbar-adver-manual"}
+    assert "Chat Hard" in results["partial"]  # LLMBar is part of Chat Hard only: never a silent full score
+    assert set(results["absent"]) == {"Chat", "Safety", "Reasoning"}
