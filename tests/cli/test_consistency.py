@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from preftree.cli import cli
 from preftree.cli._options import DTYPES, TRUNCATIONS
 from preftree.cli.explain import LABEL_FORMAT_NAMES
-from preftree.cli.judge import JUDGE_BACKENDS
+from preftree.cli._judging import JUDGE_TEMPLATES
 
 from ..conftest import write_jsonl
 
@@ -64,7 +64,10 @@ def test_lists_kept_in_the_cli_match_the_library() -> None:
     from preftree.scoring.options import DTYPES as LIBRARY_DTYPES, TRUNCATIONS as LIBRARY_TRUNCATIONS
 
     assert tuple(LABEL_FORMATS) == LABEL_FORMAT_NAMES
-    assert tuple(BACKENDS) == JUDGE_BACKENDS
+    assert set(BACKENDS) == {"openai", "hf"}
+    from preftree.judges.prompt import PRESETS
+
+    assert JUDGE_TEMPLATES == ("preftree", *PRESETS)
     assert LIBRARY_DTYPES == DTYPES and LIBRARY_TRUNCATIONS == TRUNCATIONS
 
 

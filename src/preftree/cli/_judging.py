@@ -8,19 +8,21 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["JUDGE_BACKENDS", "JUDGE_TEMPLATES", "judge_backend", "judge_options", "judge_prompt"]
+__all__ = ["JUDGE_TEMPLATES", "judge_backend", "judge_options", "judge_prompt"]
 
 F = TypeVar("F")
 
-JUDGE_BACKENDS = ("openai", "hf")  # = preftree.judges.collect.BACKENDS (tested)
 JUDGE_TEMPLATES = ("preftree", "mt-bench", "skywork-critic")  # = JudgePrompt presets (tested)
 
 
-def judge_options(function: F, *, default_template: str = "preftree", max_tokens: int = 16) -> F:
-    """The endpoint, prompt, decoding and retry options of a judge."""
+def judge_options(function: F, *, default_template: str = "preftree", max_tokens: int = 16,
+                  base_url: bool = True) -> F:
+    """The endpoint, prompt, decoding and retry options of a judge (``base_url=False`` where the
+    command has its own ``--base-url``)."""
     options = [
-        click.option("--base-url", default="https://api.openai.com/v1", show_default=True,
-                     help="Chat-completions endpoint (vLLM, Together, Ollama, gateways)."),
+        *([click.option("--base-url", default="https://api.openai.com/v1", show_default=True,
+                        help="Chat-completions endpoint (vLLM, Together, Ollama, gateways).")]
+          if base_url else []),
         click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True,
                      help="Environment variable holding the API key (the key itself is never written)."),
         click.option("--judge-name", help="Name in the output (default: the model)."),
@@ -73,6 +75,8 @@ def judge_backend(backend: str, model: str, options: dict[str, Any]) -> Any:
     from ..judges import load_backend
 
     backend_class = load_backend(backend)
+    if backend not in ("openai", "hf"):  # a plug-in: its class takes the model and the options
+        return backend_class(model=model, **options)
     if backend == "openai":
         from ..judges.openai_backend import OpenAIOptions
 

@@ -25,6 +25,35 @@ PAIRS_FORMAT_NAMES = ("alpacaeval", "hh-rlhf", "chosen-rejected", "judgebench", 
                       "mt-bench")
 
 
+class RegistryChoice(click.ParamType):
+    """A name from a registry of backends, read when a value is given (so ``--help`` stays fast),
+    plug-ins included; an unknown name lists the known ones."""
+
+    name = "name"
+
+    def __init__(self, *kinds: str) -> None:
+        self.kinds = kinds
+
+    def names(self) -> list[str]:
+        from .. import _registry
+
+        found: dict[str, None] = {}
+        for kind in self.kinds:
+            loader = {"scoring backend": _registry.scoring_backends,
+                      "judge backend": _registry.judge_backends}[kind]
+            found.update(dict.fromkeys(loader()))
+        return list(found)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "NAME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        names = self.names()
+        if value not in names:
+            self.fail(f"{value!r} is not one of {', '.join(names)}", param, ctx)
+        return str(value)
+
+
 def _stack(function: F, options: list[Callable[[F], F]]) -> F:
     for option in reversed(options):
         function = option(function)
@@ -58,9 +87,20 @@ def pairs_options(function: F) -> F:
     ])
 
 
+backend_option = click.option(
+    "--backend", default="transformers", show_default=True,
+    type=RegistryChoice("scoring backend", "judge backend"),
+    help="Scoring backend: transformers (in process), vllm (offline engine, GPU), vllm-server "
+         "(a `vllm serve --runner pooling` endpoint, --base-url), or a plug-in's. rewardbench also "
+         "takes a judge backend (openai, hf) to run --model as a generative judge.")
+
+
 def scoring_options(function: F) -> F:
     """The model-loading options of every command that runs a reward model (``--model`` apart)."""
     return _stack(function, [
+        backend_option,
+        click.option("--base-url", help="vllm-server: the server's URL (e.g. http://host:8000); "
+                                        "generative judges: the chat-completions endpoint."),
         dtype_option,
         click.option("--device", default="auto", show_default=True,
                      help="auto | cpu | cuda | cuda:N | mps"),
@@ -97,7 +137,8 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
                          chat_template: Path | None, trust_remote_code: bool,
                          cache_path: Path | None, no_cache: bool, quiet: bool, head: str = "auto",
                          device_map: str | None = None, max_memory: str | None = None,
-                         offload_folder: Path | None = None,
+                         offload_folder: Path | None = None, backend: str = "transformers",
+                         base_url: str | None = None,
                          revision: str | None = None) -> dict[str, object]:
     """Keyword arguments for :meth:`RewardScorer.from_pretrained` from the shared CLI options."""
     from ..scoring.cache import default_cache_path
@@ -113,7 +154,16 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
             memory[device_name.strip()] = amount.strip()
     if (memory or offload_folder) and not device_map:
         raise click.UsageError("--max-memory and --offload-folder go with --device-map")
+    from .._registry import scoring_backends
+
+    if backend not in scoring_backends():
+        raise click.UsageError(f"--backend {backend} is a judge backend: only `preftree rewardbench` "
+                               "runs a model as a generative judge; scoring backends: "
+                               + ", ".join(scoring_backends()))
+    if backend == "vllm-server" and not base_url:
+        raise click.UsageError("--backend vllm-server needs --base-url (the server's URL)")
     options = {"revision": revision, "dtype": dtype, "device": device, "head": head,
+               "backend": backend, "server_url": base_url,
             "device_map": device_map, "max_memory": memory,
             "offload_folder": None if offload_folder is None else str(offload_folder),
             "attn_implementation": attn_implementation, "max_length": max_length,

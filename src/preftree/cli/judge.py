@@ -8,17 +8,17 @@ from typing import Any
 
 import click
 
-from ._judging import JUDGE_BACKENDS, judge_backend, judge_options, judge_prompt
-from ._options import dtype_option, pairs_options, quiet_option
+from ._judging import judge_backend, judge_options, judge_prompt
+from ._options import RegistryChoice, dtype_option, pairs_options, quiet_option
 
-__all__ = ["JUDGE_BACKENDS", "judge"]
+__all__ = ["judge"]
 
 
 @click.command()
 @pairs_options
 @click.option("--model", required=True, help="Model name at the endpoint, or a local model (hf).")
-@click.option("--backend", default="openai", show_default=True, type=click.Choice(JUDGE_BACKENDS),
-              help="openai: any chat-completions endpoint; hf: a local causal LM.")
+@click.option("--backend", default="openai", show_default=True, type=RegistryChoice("judge backend"),
+              help="openai: any chat-completions endpoint; hf: a local causal LM; or a plug-in's.")
 @judge_options
 @dtype_option
 @click.option("--device", default="auto", show_default=True, help="hf backend: device.")

@@ -9,17 +9,18 @@ import click
 
 from ._options import (build_scorer_options, model_option, quiet_option, revision_option,
                        scoring_options)
-from ._judging import JUDGE_BACKENDS, judge_backend, judge_options, judge_prompt
+from .._registry import judge_backends
+from ._judging import judge_backend, judge_options, judge_prompt
 from .compare import say_orientation, tree_options
 
-JUDGE_OPTION_NAMES = ("base_url", "api_key_env", "judge_name", "judge_template", "template",
+JUDGE_OPTION_NAMES = ("api_key_env", "judge_name", "judge_template", "template",
                       "verdict_format", "system", "temperature", "max_tokens", "concurrency", "rpm",
                       "timeout", "max_retries", "max_wait")
 
 
 def judging_options(function):  # type: ignore[no-untyped-def]
     """The judge options, with the generative defaults: MT-Bench's prompt, room to reason."""
-    return judge_options(function, default_template="mt-bench", max_tokens=1024)
+    return judge_options(function, default_template="mt-bench", max_tokens=1024, base_url=False)
 
 __all__ = ["leaderboard", "rewardbench"]
 
@@ -38,9 +39,6 @@ benchmark_version_option = click.option(
 @click.option("--prior-sets", help="Also score the prior sets: allenai/preference-test-sets or a file.")
 @tree_options
 @click.option("--attribute", help="For a multi-output model without a tree: the output to rank by.")
-@click.option("--backend", type=click.Choice(JUDGE_BACKENDS),
-              help="Run --model as a generative pairwise judge: openai (an OpenAI-compatible "
-                   "endpoint, --base-url) or hf (a local causal LM); both orders, resumable.")
 @judging_options
 @click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(min=0),
               help="Bootstrap resamples for the 95% intervals (0 = none).")
@@ -51,7 +49,7 @@ benchmark_version_option = click.option(
 @quiet_option
 def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets: str | None,
                 tree_path: str | None, tree_filename: str, trust_pickle: bool, tree_labels: str,
-                attribute: str | None, backend: str | None,
+                attribute: str | None,
                 bootstrap: int, seed: int, out: Path, quiet: bool, **options: Any) -> None:
     """Score a reward model, a decision-tree reward model or a generative judge on RewardBench."""
     from .._io import check_output_file
@@ -63,10 +61,14 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
     if version == "2" and prior_sets is not None:
         raise click.UsageError("--prior-sets belongs to RewardBench 1 (--benchmark-version 1)")
     judge_settings = {k: options.pop(k) for k in JUDGE_OPTION_NAMES}
+    backend = options["backend"] if options["backend"] in judge_backends() else None
+    if backend is not None:  # a generative judge: the scoring engine's options do not apply
+        judge_settings["base_url"] = options["base_url"] or "https://api.openai.com/v1"
     if backend is not None and (tree_path is not None or attribute is not None):
         raise click.UsageError("--backend runs a generative judge: --tree and --attribute do not apply")
     examples = load_v1(data, prior_sets=prior_sets) if version == "1" else load_v2(data)
-    scoring = build_scorer_options(quiet=quiet, **options)  # type: ignore[arg-type]
+    scoring = build_scorer_options(quiet=quiet, **{**options, "backend": "transformers"}
+                                   if backend is not None else options)  # type: ignore[arg-type]
     if backend is not None:
         from ..rewardbench.generative import GenerativeJudge, judgments_path
 

@@ -13,7 +13,6 @@ and response_2, one row per pair, one column per feature). Sources are named by 
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -23,6 +22,7 @@ import pandas as pd
 
 from ..data.files import read_table
 from ..data.model import PairSet
+from .._registry import FEATURE_SOURCES, feature_sources, load_registered
 from ..errors import InputError
 from .style import style_features
 
@@ -122,7 +122,6 @@ class StyleSource:
 
 
 # Sources that need optional extras are registered as lazy "module:callable" strings.
-_LAZY_SOURCES = {"model": "preftree.scoring.features:model_source"}
 
 
 def parse_feature_spec(spec: str) -> FeatureSource:
@@ -140,13 +139,9 @@ def parse_feature_spec(spec: str) -> FeatureSource:
         return ColumnsSource(names, spec)
     if kind == "scores" and argument:
         return ScoresSource(Path(argument), spec)
-    if kind in _LAZY_SOURCES and argument:
-        module_name, _, attr = _LAZY_SOURCES[kind].partition(":")
-        try:
-            factory = getattr(importlib.import_module(module_name), attr)
-        except ModuleNotFoundError as exc:
-            raise InputError(f"feature source {kind!r} is not available ({exc}); install "
-                             "preftree[hf]") from None
-        return factory(argument, spec)
+    sources = feature_sources()  # model:, and plug-ins' kinds
+    if kind in sources and argument:
+        return load_registered(sources, kind, "feature source")(argument, spec)
+    plugins = "".join(f", '{k}:ARG'" for k in sources if k not in FEATURE_SOURCES)
     raise InputError(f"unknown feature spec {spec!r}; expected 'style', 'columns:NAME[,NAME]', "
-                     "'scores:FILE' or 'model:PATH'")
+                     f"'scores:FILE' or 'model:PATH'{plugins}")

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .._registry import load_registered
+from .._registry import JUDGE_BACKENDS, judge_backends as backends, load_registered
 from ..data.files import check_table_output, write_table
 from ..data.judge_files import PAIR_HASH_COLUMN
 from ..data.model import Pair, PairSet
@@ -23,10 +23,9 @@ from ..errors import InputError
 from .prompt import JudgePrompt
 from .records import ORDERS, Journal, JudgeRequest, JudgeResult, journal_path, request_key
 
-__all__ = ["BACKENDS", "JudgeBackend", "JudgeSummary", "collect_judgments", "combine", "load_backend"]
+__all__ = ["BACKENDS", "JudgeBackend", "backends", "JudgeSummary", "collect_judgments", "combine", "load_backend"]
 
-BACKENDS = {"openai": "preftree.judges.openai_backend:OpenAIBackend",
-            "hf": "preftree.judges.hf_backend:HFBackend"}
+BACKENDS = JUDGE_BACKENDS
 
 
 COMPLETION_CHARS = 4000
@@ -50,7 +49,7 @@ class JudgeBackend(Protocol):
 
 def load_backend(name: str) -> type:
     """A backend class by name, imported only now; an unknown name lists the known ones."""
-    return load_registered(BACKENDS, name, "judge backend")
+    return load_registered(backends(), name, "judge backend")
 
 
 def _sign(result: JudgeResult | None) -> int | None:

@@ -45,6 +45,8 @@ class ScoringOptions:
     device_map: str | None = None  # e.g. "auto": shard over the GPUs (accelerate), offload the rest
     max_memory: dict[str, str] | None = None  # per device, e.g. {"0": "70GiB", "cpu": "200GiB"}
     offload_folder: str | None = None  # where weights that fit nowhere go with device_map
+    server_url: str | None = None  # vllm-server: the URL of a `vllm serve --runner pooling` server
+    tensor_parallel_size: int = 1  # vllm: GPUs one replica spans
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:

@@ -13,11 +13,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..._registry import load_registered
+from ..._registry import SCORING_BACKENDS as BACKENDS
+from ..._registry import load_registered, scoring_backends as backends
 
-__all__ = ["BACKENDS", "ScoringEngine", "load_backend"]
-
-BACKENDS: dict[str, str] = {"transformers": "preftree.scoring.backends.hf:load_engine"}
+__all__ = ["BACKENDS", "ScoringEngine", "backends", "load_backend"]
 
 
 class ScoringEngine(Protocol):
@@ -35,4 +34,4 @@ class ScoringEngine(Protocol):
 
 def load_backend(name: str) -> Callable[..., ScoringEngine]:
     """The factory of a registered backend; an unknown name lists the available ones."""
-    return load_registered(BACKENDS, name, "scoring backend")
+    return load_registered(backends(), name, "scoring backend")
