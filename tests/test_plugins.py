@@ -1,0 +1,154 @@
+"""A third-party plug-in, installed into this venv with pip as a user would, registers a scoring
+backend, a judge backend and a feature source through entry points and is used from the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import write_jsonl
+
+PACKAGE = '''
+"""A plug-in for preftree's tests: scores are response lengths, the judge prefers the shorter."""
+import numpy as np
+
+
+class LengthEngine:
+    """A ScoringEngine: one output, the number of tokens of the response's conversation."""
+
+    def __init__(self, checkpoint, options):
+        from preftree.scoring.tiny import train_tokenizer
+
+        self.tokenizer = train_tokenizer(["a b c d e f g h"] * 4, vocab_size=60)
+        self.attributes = ["tokens"]
+        self.max_length = 100_000
+        self.description = {"model": checkpoint.name, "backend": "length-plugin"}
+
+    def forward(self, batch):
+        return np.array([[float(len(row))] for row in batch])
+
+
+def load_engine(checkpoint, options):
+    return LengthEngine(checkpoint, options)
+
+
+class ShorterJudge:
+    name = "shorter"
+
+    def __init__(self, model, **options):
+        self.model = model
+
+    def describe(self):
+        return {"backend": "shorter", "model": self.model}
+
+    def run(self, requests, on_result, on_wait=None):
+        from preftree.judges.records import JudgeResult
+
+        for request in requests:
+            text = request.messages[-1]["content"]
+            a = text.split("### Response A\\n", 1)[1].split("\\n\\n### Response B\\n", 1)[0]
+            b = text.split("\\n\\n### Response B\\n", 1)[1]
+            verdict = "A" if len(a) <= len(b) else "B"
+            on_result(JudgeResult(request.pair_id, request.order, f"{verdict} is the better response",
+                                  verdict))
+
+
+class VowelSource:
+    def __init__(self, argument, spec):
+        self.spec, self.letters = spec, argument
+
+    def values(self, pairs):
+        import pandas as pd
+
+        def count(text):
+            return sum(text.count(c) for c in self.letters)
+
+        ids = pairs.ids
+        first = pd.DataFrame({"vowels": [count(p.response_1) for p in pairs]}, index=ids)
+        second = pd.DataFrame({"vowels": [count(p.response_2) for p in pairs]}, index=ids)
+        return first, second
+
+
+def vowel_source(argument, spec):
+    return VowelSource(argument, spec)
+'''
+
+PYPROJECT = '''
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "preftree-lengthplugin"
+version = "0.0.1"
+
+[project.entry-points."preftree.scoring_backends"]
+length = "preftree_lengthplugin:load_engine"
+
+[project.entry-points."preftree.judge_backends"]
+shorter = "preftree_lengthplugin:ShorterJudge"
+
+[project.entry-points."preftree.feature_sources"]
+vowels = "preftree_lengthplugin:vowel_source"
+'''
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "preftree", *args], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PREFTREE_CACHE_DIR": os.environ.get("TMPDIR", "/tmp")})
+
+
+@pytest.fixture(scope="module")
+def plugin(tmp_path_factory):
+    root = tmp_path_factory.mktemp("plugin")
+    (root / "preftree_lengthplugin.py").write_text(PACKAGE)
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                              "--no-build-isolation", "--no-index", str(root)],
+                             capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stderr
+    try:
+        yield root
+    finally:
+        subprocess.run([sys.executable, "-m", "pip", "uninstall", "--quiet", "--yes",
+                        "preftree-lengthplugin"], capture_output=True, timeout=300)
+
+
+def test_a_plugin_works_from_the_cli(plugin, tmp_path: Path) -> None:
+    rows = [{"id": f"p{i}", "prompt": "say something", "response_1": "a " * (i + 1),
+             "response_2": "b " * (7 - i), "label": 1 if 7 - i > i + 1 else -1} for i in range(6)]
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", rows)
+    model = tmp_path / "no-weights"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps({"model_type": "none"}))
+
+    help_text = _run("score", "--help").stdout
+    assert "--backend NAME" in help_text
+    scored = _run("score", "--backend", "length", "--model", str(model), "--pairs", str(pairs),
+                  "--no-cache", "--out", str(tmp_path / "s.csv"), "--quiet")
+    assert scored.returncode == 0, scored.stderr
+    frame = pd.read_csv(tmp_path / "s.csv")
+    assert (frame["tokens_2"] > frame["tokens_1"]).tolist() == [7 - i > i + 1 for i in range(6)]
+
+    judged = _run("judge", "--backend", "shorter", "--model", "rule", "--pairs", str(pairs),
+                  "--out", str(tmp_path / "j.csv"), "--quiet")
+    assert judged.returncode == 0, judged.stderr
+    verdicts = pd.read_csv(tmp_path / "j.csv")
+    # equal lengths (i = 3): the shown-first answer wins in both orders, an inconsistency (0)
+    assert verdicts["preference"].tolist() == [-1 if i + 1 < 7 - i else (0 if i == 3 else 1) for i in range(6)]
+
+    explained = _run("explain", "--pairs", str(pairs), "--features", "vowels:ab", "--cv", "2",
+                     "--bootstrap", "2", "--out", str(tmp_path / "e"), "--quiet")
+    assert explained.returncode == 0, explained.stderr
+    summary = json.loads((tmp_path / "e" / "summary.json").read_text())
+    assert summary["features"] == ["vowels_diff"]
+
+    unknown = _run("score", "--backend", "nope", "--model", str(model), "--pairs", str(pairs),
+                   "--out", str(tmp_path / "x.csv"))
+    assert unknown.returncode == 2 and "length" in unknown.stderr and "transformers" in unknown.stderr
