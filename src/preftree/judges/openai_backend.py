@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from .._async import run_sync
 from ..errors import ConfigError, InputError
 from .parse import parse_verdict
 from .records import JudgeRequest, JudgeResult
@@ -147,16 +148,7 @@ class OpenAIBackend:
         """Answer every request with at most ``concurrency`` in flight; results arrive as they
         finish; ``on_wait(seconds, reason)`` hears of every retry pause before it starts."""
         self._on_wait = on_wait
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # the usual case: no event loop in this thread
-            asyncio.run(self._run(requests, on_result))
-            return
-        # called from inside a running loop (Jupyter, an async app): run ours on its own thread
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(1, thread_name_prefix="preftree-judge") as pool:
-            pool.submit(asyncio.run, self._run(requests, on_result)).result()
+        run_sync(self._run(requests, on_result))  # also from inside a running loop (Jupyter)
 
     async def _run(self, requests: Iterable[JudgeRequest], on_result: Callable[[JudgeResult], None]) -> None:
         headers = {"Content-Type": "application/json"}

@@ -1,0 +1,164 @@
+"""The ``vllm-server`` backend: scores from a ``vllm serve MODEL --runner pooling`` server.
+
+preftree tokenizes with the checkpoint's own tokenizer and chat template and sends **token ids**
+(a string ``input`` would get ``add_special_tokens=True`` and a second BOS in front of a
+chat-templated prompt), always with ``use_activation: false`` (vLLM applies a sigmoid to one
+label and a softmax to several unless told not to). Two ways, chosen from the checkpoint:
+
+- a standard classifier (one linear ``score`` layer without bias): ``task: "classify"`` returns
+  the K raw scores;
+- any other head (the Decision-Tree-Reward biased head, INF-ORM's MLP, a token's logit): vLLM's
+  classifier adapter would not reproduce it, so the server returns the backbone's last-token
+  hidden state (``task: "embed"``, LAST pooling, no normalisation) and preftree applies the head,
+  read from the checkpoint's weights, itself.
+
+Requests go out concurrently with the judge client's retries (429, 5xx, timeouts; ``Retry-After``
+capped), and the prefix cache of the server computes a pair's shared prompt once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..._async import run_sync
+from ...errors import InputError, PreftreeError
+from ..checkpoint import Checkpoint, attribute_names
+from ..heads import MLP_KEYS, detect_head, mlp_head, parse_head, weight_names
+from ..options import ScoringOptions
+
+__all__ = ["VLLMServerEngine", "load_engine"]
+
+ROWS_PER_REQUEST = 16
+CONCURRENCY = 8
+
+
+def _local_head(checkpoint: Checkpoint, options: ScoringOptions) -> tuple[str, nn.Module | None, int, str]:
+    """(task, head applied here or None, number of outputs, head name) for this checkpoint."""
+    from .hf import _read_tensors
+
+    kind, token_id = parse_head(options.head)
+    names = weight_names(checkpoint.path)
+    if kind == "auto":
+        kind = "linear-bias" if checkpoint.has_biased_linear_head else (detect_head(names) or "unknown")
+    if kind == "token-logit":
+        key = "lm_head.weight" if "lm_head.weight" in names else "model.embed_tokens.weight"
+        weight = _read_tensors(checkpoint.path, [key])[key]
+        head = nn.Linear(weight.shape[1], 1, bias=False)
+        head.weight.data.copy_(weight[int(token_id or 0):int(token_id or 0) + 1].float())
+        return "embed", head, 1, f"token-logit(id {token_id}) on the server's hidden states"
+    if kind == "mlp":
+        tensors = _read_tensors(checkpoint.path, MLP_KEYS)
+        head = mlp_head({k: v.float() for k, v in tensors.items()})
+        return "embed", head, int(tensors["score.2.weight"].shape[0]), "mlp on the server's hidden states"
+    tensors = _read_tensors(checkpoint.path, ["score.weight", "score.bias"])
+    if "score.weight" not in tensors:
+        from ..heads import unknown_head_error
+
+        raise unknown_head_error(checkpoint.name, names, checkpoint.architecture)
+    weight, bias = tensors["score.weight"].float(), tensors.get("score.bias")
+    if bias is None and kind == "linear":  # vLLM's classifier reproduces exactly this head
+        return "classify", None, int(weight.shape[0]), f"server classify ({weight.shape[0]} outputs)"
+    head = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None)
+    head.load_state_dict({"weight": weight, **({"bias": bias.float()} if bias is not None else {})})
+    return "embed", head, int(weight.shape[0]), "biased linear head on the server's hidden states"
+
+
+class VLLMServerEngine:
+    """A :class:`~preftree.scoring.backends.ScoringEngine` whose forward pass is a vLLM server."""
+
+    def __init__(self, *, url: str, task: str, head: nn.Module | None, tokenizer: Any,
+                 attributes: list[str], max_length: int, description: dict[str, Any],
+                 timeout_s: float = 300.0, max_retries: int = 6, max_wait_s: float = 60.0) -> None:
+        self.url, self.task, self.head = url.rstrip("/"), task, head
+        self.tokenizer, self.attributes, self.max_length = tokenizer, attributes, max_length
+        self.description = description
+        self.timeout_s, self.max_retries, self.max_wait_s = timeout_s, max_retries, max_wait_s
+        self._rng = random.Random(0)
+
+    def forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
+        """Scores of the rows (token ids), from concurrent ``/pooling`` requests."""
+        pooled = run_sync(self._pool([list(map(int, row)) for row in batch]))
+        values = np.asarray(pooled, dtype=np.float64)
+        if self.head is not None:
+            with torch.inference_mode():
+                values = self.head(torch.as_tensor(values, dtype=torch.float32)).double().numpy()
+        return values.reshape(len(batch), -1)
+
+    async def _pool(self, rows: list[list[int]]) -> list[list[float]]:
+        import httpx
+
+        chunks = [rows[i:i + ROWS_PER_REQUEST] for i in range(0, len(rows), ROWS_PER_REQUEST)]
+        gate = asyncio.Semaphore(CONCURRENCY)
+        async with httpx.AsyncClient(timeout=self.timeout_s) as client:
+            async def one(chunk: list[list[int]]) -> list[list[float]]:
+                async with gate:
+                    return await self._request(client, chunk)
+
+            parts = await asyncio.gather(*(one(c) for c in chunks))
+        return [row for part in parts for row in part]
+
+    async def _request(self, client: Any, chunk: list[list[int]]) -> list[list[float]]:
+        import httpx
+
+        from ...judges.openai_backend import RETRY_STATUS, retry_delay
+
+        body = {"input": chunk, "task": self.task, "use_activation": False, "encoding_format": "float"}
+        error = "no attempt"
+        for attempt in range(1, self.max_retries + 2):
+            retry_after = None
+            try:
+                response = await client.post(f"{self.url}/pooling", json=body)
+            except httpx.TimeoutException:
+                error = f"timeout after {self.timeout_s:g} s"
+            except httpx.TransportError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.status_code == 200:
+                    return self._read(response, len(chunk))
+                error = f"HTTP {response.status_code}: {response.text[:300]}"
+                if response.status_code not in RETRY_STATUS:
+                    break
+                retry_after = response.headers.get("retry-after")
+            if attempt <= self.max_retries:
+                await asyncio.sleep(retry_delay(attempt, retry_after, 1.0, self.max_wait_s, self._rng))
+        raise PreftreeError(f"the vLLM server at {self.url} did not score a batch: {error}")
+
+    def _read(self, response: Any, n: int) -> list[list[float]]:
+        try:
+            items = sorted(response.json()["data"], key=lambda item: item["index"])
+            rows = [item["data"] for item in items]
+        except (ValueError, KeyError, TypeError):
+            raise PreftreeError(f"the vLLM server at {self.url} answered in an unknown shape: "
+                                f"{response.text[:200]}") from None
+        if len(rows) != n or any(not isinstance(r, list) or not r or isinstance(r[0], list) for r in rows):
+            raise PreftreeError(f"the vLLM server at {self.url} returned {len(rows)} pooled vectors "
+                                f"for {n} inputs (is it running with --runner pooling and LAST pooling?)")
+        return rows
+
+
+def load_engine(checkpoint: Checkpoint, options: ScoringOptions) -> VLLMServerEngine:
+    """Read the tokenizer, config and (if needed) the head locally; the rest is the server's."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    from .hf import _max_length, checkpoint_errors, quiet_transformers
+
+    if not options.server_url:
+        raise InputError("the vllm-server backend needs the server's URL (--base-url)")
+    with quiet_transformers(), checkpoint_errors(checkpoint.name, checkpoint.path):
+        tokenizer = AutoTokenizer.from_pretrained(str(checkpoint.path))
+        config = AutoConfig.from_pretrained(str(checkpoint.path))
+    task, head, outputs, head_name = _local_head(checkpoint, options)
+    attributes = attribute_names(config, outputs, decision_tree=checkpoint.is_decision_tree_reward)
+    max_length = _max_length(options, tokenizer, config, checkpoint)
+    description = {"model": checkpoint.name, "revision": checkpoint.revision, "backend": "vllm-server",
+                   "architecture": checkpoint.architecture, "head": head_name,
+                   "dtype": "server", "max_length": max_length, "attributes": attributes}
+    return VLLMServerEngine(url=options.server_url, task=task, head=head, tokenizer=tokenizer,
+                            attributes=attributes, max_length=max_length, description=description)

@@ -1,0 +1,74 @@
+"""vLLM backends. The server client is tested against a stand-in that follows vLLM's documented
+``/pooling`` protocol over real HTTP (``vllm_standin.py``: vLLM itself needs a CUDA torch and
+cannot be installed here); the offline engine runs only where vLLM and a GPU are (marked gpu)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from preftree.cli import cli
+from preftree.scoring import RewardScorer
+
+from .vllm_standin import VLLMStandIn
+
+
+@pytest.mark.parametrize("layout, labels, task", [("sequence-classifier", 1, "classify"),
+                                                  ("sequence-classifier", 3, "classify"),
+                                                  ("decision-tree-reward", 5, "embed")])
+def test_server_scores_equal_the_in_process_engine(tiny_model, demo_pairs, layout, labels, task):
+    folder = tiny_model("llama", labels, layout)
+    pairs = list(demo_pairs)[:24]
+    local = RewardScorer.from_pretrained(folder, progress=False, cache=None)
+    expected = local.score([p.prompt for p in pairs], [p.response_1 for p in pairs])
+    with VLLMStandIn(folder) as server:
+        remote = RewardScorer.from_pretrained(folder, progress=False, cache=None, backend="vllm-server",
+                                              server_url=server.url)
+        got = remote.score([p.prompt for p in pairs], [p.response_1 for p in pairs])
+        sent = server.requests
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+    assert remote.attributes == local.attributes
+    assert {r["task"] for r in sent} == {task} and all(r["use_activation"] is False for r in sent)
+    assert all(isinstance(r["input"], list) and isinstance(r["input"][0], list) for r in sent)  # ids
+    first = sent[0]["input"][0]
+    assert first.count(local.engine.tokenizer.bos_token_id) <= 1  # no second BOS
+
+
+def test_busy_server_is_retried_and_the_cli_scores(tiny_model, demo_pairs, tmp_path):
+    from ..conftest import write_jsonl
+
+    folder = tiny_model("llama", 1)
+    pairs = write_jsonl(tmp_path / "p.jsonl", [
+        {"id": p.id, "prompt": p.prompt, "response_1": p.response_1, "response_2": p.response_2}
+        for p in list(demo_pairs)[:10]])
+    with VLLMStandIn(folder, fail_first=2) as server:
+        result = CliRunner().invoke(cli, ["score", "--backend", "vllm-server", "--base-url", server.url,
+                                          "--model", str(folder), "--pairs", str(pairs), "--no-cache",
+                                          "--out", str(tmp_path / "s.csv"), "--quiet"])
+        assert len(server.requests) >= 3
+    assert result.exit_code == 0, result.output
+    missing = CliRunner().invoke(cli, ["score", "--backend", "vllm-server", "--model", str(folder),
+                                       "--pairs", str(pairs), "--out", str(tmp_path / "t.csv")])
+    assert missing.exit_code == 2 and "--base-url" in missing.output
+
+
+def test_a_dead_server_is_a_one_line_error(tiny_model, demo_pairs):
+    folder = tiny_model("llama", 1)
+    scorer = RewardScorer.from_pretrained(folder, progress=False, cache=None, backend="vllm-server",
+                                          server_url="http://127.0.0.1:9")
+    scorer.engine.max_retries = 0
+    with pytest.raises(Exception, match="did not score a batch"):
+        scorer.score(["hi"], ["hello"])
+
+
+@pytest.mark.gpu
+def test_offline_engine_equals_the_in_process_engine(tiny_model, demo_pairs):
+    pytest.importorskip("vllm", reason="vLLM needs a CUDA build of torch: GPU machines only")
+    folder = tiny_model("llama", 5, "decision-tree-reward")
+    pairs = list(demo_pairs)[:24]
+    local = RewardScorer.from_pretrained(folder, progress=False, cache=None)
+    offline = RewardScorer.from_pretrained(folder, progress=False, cache=None, backend="vllm")
+    np.testing.assert_allclose(offline.score([p.prompt for p in pairs], [p.response_1 for p in pairs]),
+                               local.score([p.prompt for p in pairs], [p.response_1 for p in pairs]),
+                               atol=2e-2)  # the GPU engine runs its own kernels
