@@ -120,6 +120,9 @@ def scoring_options(function: F) -> F:
                      help="Score cache (SQLite). Default: $PREFTREE_CACHE_DIR/scores.sqlite or "
                           "~/.cache/preftree/scores.sqlite."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the score cache."),
+        click.option("--no-prefix-sharing", is_flag=True,
+                     help="Compute every conversation in full, even where responses share a prompt "
+                          "(for comparison; scores are the same)."),
         click.option("--head", default="auto", show_default=True,
                      help="Reward head: auto (read from the weights), linear, mlp (INF-ORM), or "
                           "token-logit:ID (one vocabulary logit of a causal LM, e.g. Nemotron: 0)."),
@@ -138,7 +141,7 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
                          cache_path: Path | None, no_cache: bool, quiet: bool, head: str = "auto",
                          device_map: str | None = None, max_memory: str | None = None,
                          offload_folder: Path | None = None, backend: str = "transformers",
-                         base_url: str | None = None,
+                         base_url: str | None = None, no_prefix_sharing: bool = False,
                          revision: str | None = None) -> dict[str, object]:
     """Keyword arguments for :meth:`RewardScorer.from_pretrained` from the shared CLI options."""
     from ..scoring.cache import default_cache_path
@@ -163,7 +166,7 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
     if backend == "vllm-server" and not base_url:
         raise click.UsageError("--backend vllm-server needs --base-url (the server's URL)")
     options = {"revision": revision, "dtype": dtype, "device": device, "head": head,
-               "backend": backend, "server_url": base_url,
+               "backend": backend, "server_url": base_url, "prefix_sharing": not no_prefix_sharing,
             "device_map": device_map, "max_memory": memory,
             "offload_folder": None if offload_folder is None else str(offload_folder),
             "attn_implementation": attn_implementation, "max_length": max_length,

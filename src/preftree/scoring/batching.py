@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["TruncationError", "fed_tokens", "padding_fraction", "plan_batches", "truncate"]
+__all__ = ["MIN_SHARED_PREFIX", "shared_prefix_groups", "TruncationError", "fed_tokens", "padding_fraction", "plan_batches", "truncate"]
 
 
 class TruncationError(ValueError):
@@ -87,3 +89,40 @@ def padding_fraction(lengths: Sequence[int], batches: Sequence[np.ndarray]) -> f
     real = sum(int(lengths[i]) for b in batches for i in b)
     fed = fed_tokens(lengths, batches)
     return 0.0 if fed == 0 else 1.0 - real / fed
+
+
+MIN_SHARED_PREFIX = 16
+"""Shorter shared prefixes are not worth a separate prefix pass."""
+
+
+def shared_prefix_groups(encoded: Sequence[Sequence[int]], prompts: Sequence[Any],
+                         min_prefix: int = MIN_SHARED_PREFIX) -> tuple[list[tuple[int, np.ndarray]], list[int]]:
+    """Rows answering the same prompt, with the longest common prefix of their *token ids* (so a
+    shared prefix is computed once and scores stay those of the full sequences); every other row
+    alone. A prefix always leaves each row at least one token of its own.
+
+    >>> groups, alone = shared_prefix_groups([[1, 2, 3, 4], [1, 2, 3, 5], [9]], ["p", "p", "q"], 2)
+    >>> [(prefix, rows.tolist()) for prefix, rows in groups], alone
+    ([(3, [0, 1])], [2])
+    """
+    by_prompt: dict[str, list[int]] = {}
+    for row, prompt in enumerate(prompts):
+        by_prompt.setdefault(json.dumps(prompt, sort_keys=True, default=str), []).append(row)
+    groups, alone = [], []
+    for rows in by_prompt.values():
+        if len(rows) < 2:
+            alone += rows
+            continue
+        first = encoded[rows[0]]
+        prefix = min(len(encoded[r]) for r in rows) - 1
+        for r in rows[1:]:
+            other = encoded[r]
+            n = 0
+            while n < prefix and first[n] == other[n]:
+                n += 1
+            prefix = n
+        if prefix < min_prefix:
+            alone += rows
+        else:
+            groups.append((prefix, np.asarray(rows, dtype=np.int64)))
+    return groups, sorted(alone)

@@ -47,6 +47,7 @@ class ScoringOptions:
     offload_folder: str | None = None  # where weights that fit nowhere go with device_map
     server_url: str | None = None  # vllm-server: the URL of a `vllm serve --runner pooling` server
     tensor_parallel_size: int = 1  # vllm: GPUs one replica spans
+    prefix_sharing: bool = True  # compute a prompt shared by several responses once (KV cache)
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from ..data.model import Prompt
 from ..errors import InputError
 from .backends import ScoringEngine, load_backend
-from .batching import TruncationError, fed_tokens, plan_batches, truncate
+from .batching import TruncationError, fed_tokens, plan_batches, shared_prefix_groups, truncate
 from .cache import ScoreCache, model_key
 from .chat import ChatFormatter, conversation, text_hash
 from .checkpoint import Checkpoint, resolve_checkpoint
@@ -163,21 +163,35 @@ class RewardScorer:
                 "or a larger --max-length") from None
         cut_set = set(cut)
         lengths = [len(e) for e in encoded]
-        batches = plan_batches(lengths, self.options.batch_tokens)
+        groups, alone = [], list(range(len(encoded)))
+        if self.options.prefix_sharing and getattr(self.engine, "shares_prefixes", False):
+            groups, alone = shared_prefix_groups(encoded, [c[:-1] for c in conversations])
+        batches = [np.asarray([alone[i] for i in b], dtype=np.int64)
+                   for b in plan_batches([lengths[i] for i in alone], self.options.batch_tokens)]
         stats.n_padded_tokens += fed_tokens(lengths, batches)
-        bar = tqdm(total=sum(lengths), unit="tok", unit_scale=True, desc="scoring",
+        work: list[tuple[str, Any]] = [("shared", g) for g in groups] + [("batch", b) for b in batches]
+        to_compute = sum(lengths) - sum((len(rows) - 1) * prefix for prefix, rows in groups)
+        bar = tqdm(total=to_compute, unit="tok", unit_scale=True, desc="scoring",
                    disable=not self.options.progress, dynamic_ncols=True)
         started = time.perf_counter()
         try:
-            for batch in batches:
+            for kind, item in work:
                 # float32, as stored in the cache: fresh and cached results are then identical
-                values = self.engine.forward([encoded[i] for i in batch]).astype(np.float32)
+                if kind == "shared":
+                    prefix, batch = item
+                    values = self.engine.forward_shared(
+                        encoded[batch[0]][:prefix], [encoded[i][prefix:] for i in batch]).astype(np.float32)
+                    stats.n_padded_tokens += prefix + len(batch) * max(lengths[i] - prefix for i in batch)
+                else:
+                    batch = item
+                    values = self.engine.forward([encoded[i] for i in batch]).astype(np.float32)
                 rows = [(digests[i], values[j], lengths[i], i in cut_set) for j, i in enumerate(batch)]
                 if self._cache is not None:
                     self._cache.put(self.model_key, rows)
                 for digest, row_values, n_tokens, was_cut in rows:
                     done[digest] = (row_values.astype(np.float64), n_tokens, was_cut)
-                batch_tokens = sum(lengths[i] for i in batch)
+                batch_tokens = sum(lengths[i] for i in batch) - (
+                    (len(batch) - 1) * item[0] if kind == "shared" else 0)  # tokens computed
                 stats.n_computed += len(batch)
                 stats.n_tokens += batch_tokens
                 stats.n_batches += 1

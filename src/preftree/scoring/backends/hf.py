@@ -15,6 +15,7 @@ row's last real token itself, so right-padded batches give the same scores as si
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -107,6 +108,11 @@ def _check_loading(info: dict[str, Any], checkpoint: Checkpoint, allowed_unexpec
         raise InputError(f"model {checkpoint.name!r} does not load cleanly: " + "; ".join(problems))
 
 
+PREFIX_SHARING_MODELS = frozenset({"llama", "mistral", "qwen2", "qwen3"})
+"""Backbones whose plain key/value cache :meth:`TransformersEngine.forward_shared` reuses (tested
+on Llama); Gemma-2's sliding-window cache and the rest take the ordinary path."""
+
+
 class TransformersEngine:
     """A loaded model: the backbone plus linear head (``split``), or an opaque custom model."""
 
@@ -121,6 +127,38 @@ class TransformersEngine:
         self.device = device
         self.pad_id = pad_id
         self.backbone, self.head, self.model = backbone, head, model
+
+    @property
+    def shares_prefixes(self) -> bool:
+        """Whether :meth:`forward_shared` applies: a backbone with a plain key/value cache (not
+        Gemma-2's sliding-window cache) placed on one device."""
+        if self.backbone is None:
+            return False
+        model_type = getattr(getattr(self.backbone, "config", None), "model_type", "")
+        return model_type in PREFIX_SHARING_MODELS and not hasattr(self.backbone, "hf_device_map")
+
+    def forward_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]]) -> np.ndarray:
+        """Scores of ``prefix + suffix`` for every suffix, with the prefix computed once: its
+        key/value cache is repeated for the suffixes, which are right-padded and read at their
+        last real token, at the positions they have in the full sequences."""
+        assert self.backbone is not None
+        with torch.inference_mode():
+            head_ids = torch.tensor([list(prefix)], dtype=torch.long, device=self.device)
+            first = self.backbone(input_ids=head_ids, use_cache=True)
+            cache = getattr(first, "cache", None) or first.past_key_values  # renamed in transformers 5
+            cache.batch_repeat_interleave(len(suffixes))
+            ids, mask, last = right_padded(suffixes, self.pad_id, self.device)
+            attention = torch.cat([torch.ones(len(suffixes), len(prefix), dtype=mask.dtype,
+                                              device=self.device), mask], dim=1)
+            positions = torch.arange(len(prefix), len(prefix) + ids.shape[1], device=self.device)
+            cache_argument = "cache" if "cache" in inspect.signature(self.backbone.forward).parameters \
+                else "past_key_values"
+            hidden = self.backbone(input_ids=ids, attention_mask=attention, **{cache_argument: cache},
+                                   position_ids=positions.expand(len(suffixes), -1),
+                                   use_cache=False).last_hidden_state
+            states = hidden[torch.arange(len(suffixes), device=self.device), last]
+            scores = self.head(states) if self.head is not None else states
+        return scores.float().cpu().numpy().astype(np.float64).reshape(len(suffixes), -1)
 
     def forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
         """Scores of right-padded rows, read at each row's last real token."""
