@@ -21,15 +21,18 @@ from preftree.scoring import RewardScorer, score_pairs, write_scores
 
 folder, pairs_path, cache, out, kill_at = sys.argv[1:]
 scorer = RewardScorer.from_pretrained(folder, cache=cache, batch_tokens=512, progress=False)
-forward, calls = scorer.engine.forward, [0]
+engine, calls = scorer.engine, [0]
 
-def dying_forward(batch):
-    if calls[0] == int(kill_at):
-        os.kill(os.getpid(), signal.SIGKILL)
-    calls[0] += 1
-    return forward(batch)
+def dying(method):
+    def call(*args):
+        if calls[0] == int(kill_at):
+            os.kill(os.getpid(), signal.SIGKILL)
+        calls[0] += 1
+        return method(*args)
+    return call
 
-scorer.engine.forward = dying_forward
+# every forward pass counts, ordinary batches and shared-prefix groups alike
+engine.forward, engine.forward_shared = dying(engine.forward), dying(engine.forward_shared)
 frame = score_pairs(scorer, load_pairs(pairs_path))
 write_scores(frame, out)
 stats = scorer.last_stats

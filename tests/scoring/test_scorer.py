@@ -67,8 +67,9 @@ def test_batch_size_and_order_do_not_change_scores(tiny_model, demo_pairs):
     folder = tiny_model("llama", 5)
     prompts, responses = _inputs(demo_pairs, 60)
     runs = []
-    for budget in (1, 200, 2000, 100_000):
-        scorer = RewardScorer.from_pretrained(folder, progress=False, batch_tokens=budget)
+    for budget in (1, 200, 2000, 100_000):  # the batching path itself: no shared prefixes
+        scorer = RewardScorer.from_pretrained(folder, progress=False, batch_tokens=budget,
+                                              prefix_sharing=False)
         runs.append(scorer.score(prompts, responses))
         if budget == 1:
             assert scorer.last_stats.n_batches == 60
