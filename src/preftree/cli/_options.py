@@ -120,6 +120,16 @@ def scoring_options(function: F) -> F:
                      help="Score cache (SQLite). Default: $PREFTREE_CACHE_DIR/scores.sqlite or "
                           "~/.cache/preftree/scores.sqlite."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the score cache."),
+        click.option("--engine", default="local", show_default=True, type=click.Choice(["local", "ray"]),
+                     help="local: this process; ray: a pool of replicas on a Ray cluster (a local "
+                          "one, or RAY_ADDRESS), resumable from its shards."),
+        click.option("--replicas", default=1, show_default=True, type=click.IntRange(min=1),
+                     help="--engine ray: model replicas in the actor pool."),
+        click.option("--gpus-per-replica", default=0.0, show_default=True, type=click.FloatRange(min=0),
+                     help="--engine ray: GPUs each replica reserves."),
+        click.option("--cpus-per-replica", default=1.0, show_default=True,
+                     type=click.FloatRange(min=0, min_open=True),
+                     help="--engine ray: CPUs each replica reserves."),
         click.option("--no-prefix-sharing", is_flag=True,
                      help="Compute every conversation in full, even where responses share a prompt "
                           "(for comparison; scores are the same)."),
@@ -142,6 +152,8 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
                          device_map: str | None = None, max_memory: str | None = None,
                          offload_folder: Path | None = None, backend: str = "transformers",
                          base_url: str | None = None, no_prefix_sharing: bool = False,
+                         engine: str = "local", replicas: int = 1, gpus_per_replica: float = 0.0,
+                         cpus_per_replica: float = 1.0,
                          revision: str | None = None) -> dict[str, object]:
     """Keyword arguments for :meth:`RewardScorer.from_pretrained` from the shared CLI options."""
     from ..scoring.cache import default_cache_path
@@ -167,6 +179,8 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
         raise click.UsageError("--backend vllm-server needs --base-url (the server's URL)")
     options = {"revision": revision, "dtype": dtype, "device": device, "head": head,
                "backend": backend, "server_url": base_url, "prefix_sharing": not no_prefix_sharing,
+               **({"engine": "ray", "replicas": replicas, "gpus_per_replica": gpus_per_replica,
+                   "cpus_per_replica": cpus_per_replica} if engine == "ray" else {}),
             "device_map": device_map, "max_memory": memory,
             "offload_folder": None if offload_folder is None else str(offload_folder),
             "attn_implementation": attn_implementation, "max_length": max_length,

@@ -87,6 +87,15 @@ class RewardScorer:
 
         if is_ensemble_spec(model):  # several models scored as one
             return EnsembleScorer.from_spec(model, **options)  # type: ignore[return-value]
+        ray_settings = {k: options.pop(k) for k in ("replicas", "gpus_per_replica", "cpus_per_replica",
+                                                     "ray_batch_size") if k in options}
+        if options.pop("engine", "local") == "ray":  # a pool of replicas on a Ray cluster
+            from .ray_engine import RayScorer
+
+            return RayScorer(model, options, replicas=int(ray_settings.get("replicas", 1)),  # type: ignore[return-value]
+                             gpus_per_replica=float(ray_settings.get("gpus_per_replica", 0.0)),
+                             cpus_per_replica=float(ray_settings.get("cpus_per_replica", 1.0)),
+                             batch_size=int(ray_settings.get("ray_batch_size", 64)))
 
         applied = {k: v for k, v in catalogue_settings(str(model)).items() if k not in options}
         opts = ScoringOptions(**{**options, **applied})

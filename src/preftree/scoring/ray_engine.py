@@ -1,0 +1,188 @@
+"""The ``ray`` engine: score with a pool of model replicas on a Ray cluster (Ray Data).
+
+Pipeline: the distinct conversations (by the engine's content hash) that no shard holds yet →
+a Ray Dataset → ``map_batches`` with a callable scorer class in an actor pool
+(``ActorPoolStrategy(size=replicas)``, ``num_gpus``/``num_cpus`` per replica, an integer
+``batch_size``) → each replica writes its batch's scores as one Parquet shard, named by the hash
+of the batch's conversations and renamed into place whole → the driver reads the shards and
+joins them back to the rows. A killed or failed run resumes from the shards: finished batches are
+skipped, a batch scored twice writes the same rows (deduplicated by content hash), nothing is
+lost. (Ray Data's own ``CheckpointConfig`` is beta and, measured here, hangs when resuming on 2
+CPUs with one actor; it is not used.)
+
+``ray.init()`` starts a local cluster by default; ``RAY_ADDRESS`` (e.g. ``ray://head:10001`` or
+``auto``) connects to a running one, whose nodes must see the model and the shard folder (a shared
+filesystem).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, MissingDependencyError, PreftreeError
+from .cache import default_cache_path, model_key
+from .chat import text_hash
+from .scorer import ScoreRun, ScoreStats
+
+__all__ = ["RayScorer", "ScoreActor", "read_shards"]
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError as exc:
+        raise MissingDependencyError(f"--engine ray needs preftree[ray] (pip install 'preftree[ray]'): {exc}") from None
+    if not ray.is_initialized():
+        ray.init(address=os.environ.get("RAY_ADDRESS"), log_to_driver=False,
+                 include_dashboard=False, configure_logging=False)
+    return ray
+
+
+def read_shards(folder: Path) -> dict[str, tuple[np.ndarray, bool]]:
+    """Scores by content hash from every finished shard in ``folder`` (a batch scored twice
+    gives the same rows: the first kept)."""
+    import pyarrow.parquet as pq
+
+    done: dict[str, tuple[np.ndarray, bool]] = {}
+    if not folder.is_dir():
+        return done
+    for path in sorted(folder.glob("*.parquet")):
+        table = pq.read_table(path).to_pydict()
+        for digest, scores, cut in zip(table["hash"], table["scores"], table["truncated"]):
+            done.setdefault(digest, (np.asarray(scores, dtype=np.float64), bool(cut)))
+    return done
+
+
+class ScoreActor:
+    """One replica: loads the model once, scores a batch of conversations, commits one shard."""
+
+    def __init__(self, model: str, options: dict[str, Any], shards: str) -> None:
+        from .scorer import RewardScorer
+
+        self.scorer = RewardScorer.from_pretrained(model, **{**options, "cache": None, "progress": False})
+        self.shards = Path(shards)
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        hashes = [str(h) for h in batch["hash"]]
+        conversations = [json.loads(c) for c in batch["conversation"]]
+        run = self.scorer.score_conversations(conversations)
+        table = pa.table({"hash": hashes, "scores": [row.tolist() for row in run.scores],
+                          "truncated": run.truncated.tolist()})
+        name = hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()[:32]
+        self.shards.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.shards)
+        os.close(fd)
+        pq.write_table(table, tmp)
+        os.replace(tmp, self.shards / f"{name}.parquet")  # a shard appears whole or not at all
+        return {"hash": np.asarray(hashes), "tokens": np.full(len(hashes), run.stats.n_tokens)}
+
+
+def _describe(model: str, options: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    from .scorer import RewardScorer
+
+    scorer = RewardScorer.from_pretrained(model, **{**options, "cache": None, "progress": False})
+    return scorer.attributes, dict(scorer.description)
+
+
+class RayScorer:
+    """Used like a :class:`~preftree.scoring.scorer.RewardScorer`; the forward passes run on Ray."""
+
+    checkpoint = None
+
+    def __init__(self, model: str | Path, options: dict[str, Any], *, replicas: int = 1,
+                 gpus_per_replica: float = 0.0, cpus_per_replica: float = 1.0,
+                 batch_size: int = 64, shards: str | Path | None = None) -> None:
+        if replicas < 1 or cpus_per_replica <= 0 or gpus_per_replica < 0 or batch_size < 1:
+            raise InputError("--replicas and --cpus-per-replica must be positive, "
+                             "--gpus-per-replica at least 0")
+        ray = _ray()
+        self.model, self.options = str(model), dict(options)
+        self.replicas, self.gpus, self.cpus, self.batch_size = replicas, gpus_per_replica, cpus_per_replica, batch_size
+        describe = ray.remote(num_cpus=cpus_per_replica, num_gpus=gpus_per_replica)(_describe)
+        self.attributes, description = ray.get(describe.remote(self.model, self.options))
+        self.description = {**description, "engine": "ray", "replicas": replicas}
+        key = model_key({k: v for k, v in description.items() if k not in ("attributes", "catalogue")})
+        base = Path(shards) if shards is not None else Path(options.get("cache") or default_cache_path()).parent / "ray"
+        self.shards = base / key
+        self.last_stats = ScoreStats()
+
+    def close(self) -> None:
+        pass
+
+    def score(self, prompts: Sequence[Any], responses: Sequence[str]) -> np.ndarray:
+        from .chat import conversation
+
+        return self.score_conversations([conversation(p, r) for p, r in zip(prompts, responses)]).scores
+
+    def score_conversations(self, conversations: Sequence[Sequence[dict[str, str]]],
+                            ids: Sequence[str] | None = None) -> ScoreRun:
+        """Score what no shard holds yet on the actor pool, then read every row from the shards."""
+        import time
+
+        started = time.perf_counter()
+        hashes = [text_hash(c) for c in conversations]
+        first: dict[str, int] = {}
+        for position, digest in enumerate(hashes):
+            first.setdefault(digest, position)
+        done = read_shards(self.shards)
+        todo = [d for d in first if d not in done]
+        stats = ScoreStats(n_texts=len(hashes), n_distinct=len(first), n_cached=len(first) - len(todo))
+        if todo:
+            stats.n_tokens = self._run([(d, conversations[first[d]]) for d in todo])
+            done = read_shards(self.shards)
+        missing = [d for d in first if d not in done]
+        if missing:
+            raise PreftreeError(f"{len(missing)} conversations have no scores after the Ray run; run "
+                                "again to score them (finished batches are kept)")
+        stats.n_computed = len(todo)
+        scores = np.vstack([done[d][0] for d in hashes]) if hashes else np.empty((0, len(self.attributes)))
+        truncated = np.array([done[d][1] for d in hashes], dtype=bool)
+        stats.seconds = time.perf_counter() - started
+        self.last_stats = stats
+        return ScoreRun(scores, truncated, stats)
+
+    def _run(self, items: list[tuple[str, Sequence[dict[str, str]]]]) -> int:
+        from tqdm.auto import tqdm
+
+        ray = _ray()
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False  # preftree's own bar below
+        context.max_errored_blocks = 0
+        logging.getLogger("ray.data").setLevel(logging.CRITICAL)  # errors reach the user once, below
+        dataset = ray.data.from_items([{"hash": d, "conversation": json.dumps(list(c), ensure_ascii=False)}
+                                       for d, c in items])
+        scored = dataset.map_batches(
+            ScoreActor, fn_constructor_kwargs={"model": self.model, "options": self.options,
+                                               "shards": str(self.shards)},
+            batch_size=self.batch_size, compute=ray.data.ActorPoolStrategy(size=self.replicas),
+            num_cpus=self.cpus, num_gpus=self.gpus or None)
+        tokens = 0
+        with tqdm(total=len(items), unit="text", desc=f"scoring on {self.replicas} Ray replicas",
+                  disable=not self.options.get("progress", True), dynamic_ncols=True) as bar:
+            try:
+                for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
+                    bar.update(len(batch["hash"]))
+                    tokens += int(batch["tokens"][0]) if len(batch["tokens"]) else 0
+            except Exception as exc:  # a replica failed: say why; finished shards are kept
+                text = str(exc)
+                found = re.search(r"preftree\.errors\.(InputError|ConfigError): (.+)", text)
+                if found:  # bad input found by a replica (e.g. a conversation too long)
+                    raise InputError(found.group(2).strip()[:800]) from None
+                found = re.search(r"(\w+(?:Error|Exception)): (.+)", text)
+                reason = found.group(0)[:300] if found else type(exc).__name__
+                raise PreftreeError(f"the Ray run failed ({reason}); finished batches are kept, "
+                                    "run again to resume") from None
+        return tokens
