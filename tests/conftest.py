@@ -37,6 +37,15 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
     return path
 
 
+def write_rewardbench(path: Path, pairs: list[Any], subset: str = "alpacaeval-easy") -> Path:
+    """Labelled pairs as RewardBench rows (id, subset, prompt, chosen, rejected)."""
+    return write_jsonl(path, [
+        {"id": f"x{i}", "subset": subset, "prompt": p.prompt,
+         "chosen": p.response_1 if p.label == -1 else p.response_2,
+         "rejected": p.response_2 if p.label == -1 else p.response_1}
+        for i, p in enumerate(pairs) if p.label in (-1, 1)])
+
+
 @pytest.fixture
 def small_pairs_file(tmp_path: Path) -> Path:
     """40 pairs with a rating column and a label that follows it."""

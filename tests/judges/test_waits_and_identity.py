@@ -8,7 +8,6 @@ import email.utils
 import json
 import random
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -16,7 +16,7 @@ from sklearn.tree import DecisionTreeClassifier
 from preftree import DecisionTreeRewardModel
 from preftree.cli import cli
 
-from ..conftest import write_jsonl
+from ..conftest import write_rewardbench
 
 pytest.importorskip("torch", reason="the card loads a model: needs preftree[hf]")
 
@@ -31,10 +31,7 @@ def card_page(tmp_path_factory, tiny_model, demo_pairs) -> tuple[Path, Path]:
     tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, (X[:, 0] + 0.3 * X[:, 4] > 0).astype(int))
     (folder / "decision_tree.pkl").write_bytes(pickle.dumps(tree))
     pairs = [p for p in demo_pairs if p.label in (-1, 1)][:40]
-    data = write_jsonl(root / "rb.jsonl", [
-        {"id": f"x{i}", "subset": "alpacaeval-easy", "prompt": p.prompt,
-         "chosen": p.response_1 if p.label == -1 else p.response_2,
-         "rejected": p.response_2 if p.label == -1 else p.response_1} for i, p in enumerate(pairs)])
+    data = write_rewardbench(root / "rb.jsonl", pairs)
     results = root / "results" / "tiny.json"
     bench = CliRunner().invoke(cli, ["rewardbench", "--model", str(folder), "--trust-pickle", "--tree",
                                      str(folder / "decision_tree.pkl"), "--data", str(data),

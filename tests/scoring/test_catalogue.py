@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 import torch
 from click.testing import CliRunner
 from transformers import LlamaConfig

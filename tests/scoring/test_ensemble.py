@@ -14,7 +14,7 @@ from preftree.cli import cli
 from preftree.errors import InputError
 from preftree.scoring import RewardScorer
 
-from ..conftest import write_jsonl
+from ..conftest import write_jsonl, write_rewardbench
 
 
 @pytest.fixture
@@ -56,10 +56,7 @@ def test_score_and_rewardbench_take_an_ensemble(spec, demo_pairs, tmp_path):
     assert list(frame.columns) == ["id", "reward_1", "reward_2", "llama_1", "llama_2", "gemma_1", "gemma_2"]
     meta = json.loads((tmp_path / "s.csv.meta.json").read_text())
     assert meta["backend"] == "ensemble" and [m["weight"] for m in meta["members"]] == [0.7, 0.3]
-    data = write_jsonl(tmp_path / "rb.jsonl", [
-        {"id": f"x{i}", "subset": "alpacaeval-easy", "prompt": p.prompt,
-         "chosen": p.response_1 if p.label == -1 else p.response_2,
-         "rejected": p.response_2 if p.label == -1 else p.response_1} for i, p in enumerate(pairs)])
+    data = write_rewardbench(tmp_path / "rb.jsonl", pairs)
     bench = CliRunner().invoke(cli, ["rewardbench", "--model", str(spec), "--attribute", "reward",
                                      "--data", str(data), "--bootstrap", "0", "--no-cache",
                                      "--out", str(tmp_path / "r.json"), "--quiet"])

@@ -73,13 +73,10 @@ def test_nemotron_reward_is_the_logit_of_token_0(nemotron, demo_pairs):
 
 
 def test_the_cli_scores_with_a_head_and_rewardbench_runs(nemotron, tmp_path, demo_pairs):
-    from ..conftest import write_jsonl
+    from ..conftest import write_rewardbench
 
     pairs = [p for p in demo_pairs if p.label in (-1, 1)][:20]
-    data = write_jsonl(tmp_path / "rb.jsonl", [
-        {"id": f"x{i}", "subset": "alpacaeval-easy", "prompt": p.prompt,
-         "chosen": p.response_1 if p.label == -1 else p.response_2,
-         "rejected": p.response_2 if p.label == -1 else p.response_1} for i, p in enumerate(pairs)])
+    data = write_rewardbench(tmp_path / "rb.jsonl", pairs)
     result = CliRunner().invoke(cli, ["rewardbench", "--model", str(nemotron), "--head", "token-logit:0",
                                       "--data", str(data), "--bootstrap", "0", "--no-cache",
                                       "--out", str(tmp_path / "r.json"), "--quiet"])

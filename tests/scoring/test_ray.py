@@ -106,3 +106,33 @@ def test_sigkill_of_the_driver_then_resume(cluster, tiny_model, demo_pairs, tmp_
     assert frame["id"].tolist() == clean["id"].tolist()  # same rows, none lost or duplicated
     np.testing.assert_allclose(frame.drop(columns="id").to_numpy(), clean.drop(columns="id").to_numpy(),
                                atol=1e-4)
+
+
+def test_rewardbench_and_explain_run_on_ray(cluster, tiny_model, demo_pairs, tmp_path):
+    import json
+
+    from ..conftest import write_jsonl, write_rewardbench
+
+    model = tiny_model("llama", 1)
+    env = {**os.environ, **RAY_ENV, "RAY_ADDRESS": cluster, "PREFTREE_CACHE_DIR": str(tmp_path / "cache")}
+    labelled = [p for p in demo_pairs if p.label in (-1, 1)][:40]
+    data = write_rewardbench(tmp_path / "rb.jsonl", labelled)
+    results = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / f"{engine}.json"
+        done = subprocess.run([sys.executable, "-m", "preftree", "rewardbench", "--model", str(model),
+                               "--engine", engine, "--replicas", "2", "--data", str(data), "--truncation",
+                               "left", "--bootstrap", "0", "--quiet", "--out", str(out)],
+                              env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        results[engine] = json.loads(out.read_text())["alpacaeval-easy"]
+    assert results["ray"] == results["local"]
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", [  # short texts: explain scores them untruncated
+        {"id": p.id, "prompt": p.prompt_text()[:200], "response_1": p.response_1[:300],
+         "response_2": p.response_2[:300], "label": p.label} for p in list(demo_pairs)[:80]])
+    explained = subprocess.run([sys.executable, "-m", "preftree", "explain", "--pairs", str(pairs),
+                                "--features", f"model:{model}", "--engine", "ray", "--replicas", "2",
+                                "--bootstrap", "3", "--min-leaf", "1", "--out", str(tmp_path / "e"),
+                                "--quiet"], env=env, capture_output=True, text=True, timeout=600)
+    assert explained.returncode == 0, explained.stderr
+    assert json.loads((tmp_path / "e" / "summary.json").read_text())["features"] == ["reward_diff"]

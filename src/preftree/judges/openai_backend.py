@@ -25,7 +25,7 @@ from ..errors import ConfigError, InputError
 from .parse import parse_verdict
 from .records import JudgeRequest, JudgeResult
 
-__all__ = ["OpenAIBackend", "OpenAIOptions", "RateLimiter", "retry_delay"]
+__all__ = ["OpenAIBackend", "OpenAIOptions", "RateLimiter", "post_with_retries", "retry_delay"]
 
 OPENAI_URL = "https://api.openai.com/v1"
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
@@ -117,6 +117,41 @@ class RateLimiter:
             self._last = time.monotonic()
 
 
+async def post_with_retries(client: httpx.AsyncClient, path: str, body: dict[str, Any], *,
+                            retries: int, timeout_s: float, backoff_s: float, max_wait_s: float,
+                            rng: random.Random, scrub: Callable[[str], str] = str,
+                            limiter: RateLimiter | None = None,
+                            on_wait: Callable[[float, str], None] | None = None
+                            ) -> tuple[httpx.Response | None, str, int]:
+    """POST ``body`` until it succeeds: retries on timeouts, transport errors and
+    :data:`RETRY_STATUS`, each pause capped by ``max_wait_s`` (``Retry-After`` honoured up to it).
+    Returns the 200 response (or ``None``), the last error in words (scrubbed) and the attempts."""
+    error, attempt = "no attempt", 0
+    for attempt in range(1, retries + 2):
+        if limiter is not None:
+            await limiter.wait()
+        retry_after = None
+        try:
+            response = await client.post(path, json=body)
+        except httpx.TimeoutException:
+            error = f"timeout after {timeout_s:g} s"
+        except httpx.TransportError as exc:
+            error = f"{type(exc).__name__}: {scrub(str(exc))}"
+        else:
+            if response.status_code == 200:
+                return response, "", attempt
+            error = f"HTTP {response.status_code}: {scrub(response.text[:300])}"
+            if response.status_code not in RETRY_STATUS:
+                break
+            retry_after = response.headers.get("retry-after")
+        if attempt <= retries:
+            delay = retry_delay(attempt, retry_after, backoff_s, max_wait_s, rng)
+            if on_wait is not None and delay >= 1.0:
+                on_wait(delay, error[:40])
+            await asyncio.sleep(delay)
+    return None, error, attempt
+
+
 class OpenAIBackend:
     """Asks a chat-completions endpoint; ``transport`` is injectable (an httpx transport)."""
 
@@ -176,29 +211,13 @@ class OpenAIBackend:
         body = {"model": o.model, "messages": request.messages, "temperature": o.temperature,
                 "max_tokens": o.max_tokens}
         started = time.perf_counter()
-        error = "api: no attempt"
-        for attempt in range(1, o.max_retries + 2):
-            await limiter.wait()
-            retry_after = None
-            try:
-                response = await client.post("chat/completions", json=body)
-            except httpx.TimeoutException:
-                error = f"api: timeout after {o.timeout_s:g} s"
-            except httpx.TransportError as exc:
-                error = f"api: {type(exc).__name__}: {self._scrub(str(exc))}"
-            else:
-                if response.status_code == 200:
-                    return self._result(request, response, started, attempt)
-                error = f"api: HTTP {response.status_code}: {self._scrub(response.text[:300])}"
-                if response.status_code not in RETRY_STATUS:
-                    break
-                retry_after = response.headers.get("retry-after")
-            if attempt <= o.max_retries:
-                delay = retry_delay(attempt, retry_after, o.backoff_s, o.max_wait_s, self._rng)
-                if self._on_wait is not None and delay >= 1.0:
-                    self._on_wait(delay, error.removeprefix("api: ")[:40])
-                await asyncio.sleep(delay)
-        return JudgeResult(request.pair_id, request.order, None, None, error,
+        response, error, attempt = await post_with_retries(
+            client, "chat/completions", body, retries=o.max_retries, timeout_s=o.timeout_s,
+            backoff_s=o.backoff_s, max_wait_s=o.max_wait_s, rng=self._rng, scrub=self._scrub,
+            limiter=limiter, on_wait=self._on_wait)
+        if response is not None:
+            return self._result(request, response, started, attempt)
+        return JudgeResult(request.pair_id, request.order, None, None, f"api: {error}",
                            time.perf_counter() - started, attempts=attempt)
 
     def _result(self, request: JudgeRequest, response: httpx.Response, started: float,

@@ -16,7 +16,7 @@ from typing import Any
 from ..data.model import Message, Prompt
 from ..errors import InputError
 
-__all__ = ["ChatFormatter", "conversation", "text_hash"]
+__all__ = ["ChatFormatter", "conversation", "distinct_positions", "text_hash"]
 
 
 def conversation(prompt: Prompt, response: str) -> list[dict[str, str]]:
@@ -40,6 +40,21 @@ def text_hash(messages: Sequence[Message]) -> str:
     """
     canonical = json.dumps([dict(m) for m in messages], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def distinct_positions(conversations: Sequence[Sequence[Message]]) -> tuple[list[str], dict[str, int]]:
+    """Each conversation's content hash, and the first position of every distinct one (each
+    distinct conversation is scored once).
+
+    >>> hashes, first = distinct_positions([[{"role": "user", "content": "a"}]] * 2)
+    >>> len(hashes), list(first.values())
+    (2, [0])
+    """
+    hashes = [text_hash(c) for c in conversations]
+    first: dict[str, int] = {}
+    for position, digest in enumerate(hashes):
+        first.setdefault(digest, position)
+    return hashes, first
 
 
 class ChatFormatter:

@@ -3,7 +3,8 @@ cache as ``preftree score``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -21,9 +22,10 @@ class ModelSource:
 
     model: str
     spec: str
+    options: dict[str, Any] = field(default_factory=dict)  # e.g. engine="ray", replicas=4
 
     def values(self, pairs: PairSet) -> tuple[pd.DataFrame, pd.DataFrame]:
-        scorer = RewardScorer.from_pretrained(self.model, cache=default_cache_path())
+        scorer = RewardScorer.from_pretrained(self.model, **{"cache": default_cache_path(), **self.options})
         try:
             frame = score_pairs(scorer, pairs).set_index("id")
         finally:

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import InputError, MissingDependencyError, PreftreeError
 from .cache import default_cache_path, model_key
-from .chat import text_hash
+from .chat import distinct_positions
 from .scorer import ScoreRun, ScoreStats
 
 __all__ = ["RayScorer", "ScoreActor", "read_shards"]
@@ -133,10 +133,7 @@ class RayScorer:
         import time
 
         started = time.perf_counter()
-        hashes = [text_hash(c) for c in conversations]
-        first: dict[str, int] = {}
-        for position, digest in enumerate(hashes):
-            first.setdefault(digest, position)
+        hashes, first = distinct_positions(conversations)
         done = read_shards(self.shards)
         todo = [d for d in first if d not in done]
         stats = ScoreStats(n_texts=len(hashes), n_distinct=len(first), n_cached=len(first) - len(todo))

@@ -17,7 +17,7 @@ from ..errors import InputError
 from .backends import ScoringEngine, load_backend
 from .batching import TruncationError, fed_tokens, plan_batches, shared_prefix_groups, truncate
 from .cache import ScoreCache, model_key
-from .chat import ChatFormatter, conversation, text_hash
+from .chat import ChatFormatter, conversation, distinct_positions
 from .checkpoint import Checkpoint, resolve_checkpoint
 from .options import ScoringOptions
 
@@ -130,10 +130,7 @@ class RewardScorer:
                             ids: Sequence[str] | None = None) -> ScoreRun:
         """Score conversations (message lists); ``ids`` name rows in truncation errors."""
         started = time.perf_counter()
-        hashes = [text_hash(c) for c in conversations]
-        first: dict[str, int] = {}
-        for position, digest in enumerate(hashes):
-            first.setdefault(digest, position)
+        hashes, first = distinct_positions(conversations)
         stats = ScoreStats(n_texts=len(hashes), n_distinct=len(first))
         done = self._cache.get(self.model_key, list(first)) if self._cache is not None else {}
         stats.n_cached = len(done)

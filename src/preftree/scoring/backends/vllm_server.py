@@ -105,30 +105,15 @@ class VLLMServerEngine:
         return [row for part in parts for row in part]
 
     async def _request(self, client: Any, chunk: list[list[int]]) -> list[list[float]]:
-        import httpx
-
-        from ...judges.openai_backend import RETRY_STATUS, retry_delay
+        from ...judges.openai_backend import post_with_retries
 
         body = {"input": chunk, "task": self.task, "use_activation": False, "encoding_format": "float"}
-        error = "no attempt"
-        for attempt in range(1, self.max_retries + 2):
-            retry_after = None
-            try:
-                response = await client.post(f"{self.url}/pooling", json=body)
-            except httpx.TimeoutException:
-                error = f"timeout after {self.timeout_s:g} s"
-            except httpx.TransportError as exc:
-                error = f"{type(exc).__name__}: {exc}"
-            else:
-                if response.status_code == 200:
-                    return self._read(response, len(chunk))
-                error = f"HTTP {response.status_code}: {response.text[:300]}"
-                if response.status_code not in RETRY_STATUS:
-                    break
-                retry_after = response.headers.get("retry-after")
-            if attempt <= self.max_retries:
-                await asyncio.sleep(retry_delay(attempt, retry_after, 1.0, self.max_wait_s, self._rng))
-        raise PreftreeError(f"the vLLM server at {self.url} did not score a batch: {error}")
+        response, error, _ = await post_with_retries(
+            client, f"{self.url}/pooling", body, retries=self.max_retries, timeout_s=self.timeout_s,
+            backoff_s=1.0, max_wait_s=self.max_wait_s, rng=self._rng)
+        if response is None:
+            raise PreftreeError(f"the vLLM server at {self.url} did not score a batch: {error}")
+        return self._read(response, len(chunk))
 
     def _read(self, response: Any, n: int) -> list[list[float]]:
         try:
