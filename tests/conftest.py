@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,35 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+def import_model_source(folder: Path, module_name: str, source: str, class_name: str) -> Any:
+    """Write a remote-code modeling file, import it and register its class for AutoModelForSequenceClassification."""
+    path = folder / f"{module_name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    model_class = getattr(module, class_name)
+    model_class.register_for_auto_class("AutoModelForSequenceClassification")
+    return model_class
+
+
+def seed_layout_scores(tmp_path_factory: pytest.TempPathFactory, tiny_model: Any, demo_pairs: Any,
+                       name: str) -> tuple[Path, list[Any], np.ndarray, np.ndarray]:
+    """A copy of the seed's checkpoint layout and its attribute scores for both responses of the demo pairs."""
+    import shutil
+
+    from preftree.model import DecisionTreeRewardModel
+
+    folder = shutil.copytree(tiny_model("llama", 5, "decision-tree-reward"),
+                             tmp_path_factory.mktemp(name) / "Decision-Tree-Reward-Tiny")
+    model = DecisionTreeRewardModel.from_pretrained(folder, progress=False)
+    pairs = list(demo_pairs)
+    first = model.scorer.score([p.prompt for p in pairs], [p.response_1 for p in pairs])
+    second = model.scorer.score([p.prompt for p in pairs], [p.response_2 for p in pairs])
+    return Path(folder), pairs, first, second
 
 
 def write_rewardbench(path: Path, pairs: list[Any], subset: str = "alpacaeval-easy") -> Path:

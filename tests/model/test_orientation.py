@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -20,18 +19,13 @@ from preftree.cli import cli
 from preftree.errors import InputError
 from preftree.model.orientation import probe_orientation
 
-from ..conftest import write_jsonl
+from ..conftest import seed_layout_scores, write_jsonl
 
 
 @pytest.fixture(scope="module")
 def seed(tmp_path_factory, tiny_model, demo_pairs):
     """A seed-layout model, its attribute scores on the demo pairs, and a pickling helper."""
-    folder = shutil.copytree(tiny_model("llama", 5, "decision-tree-reward"),
-                             tmp_path_factory.mktemp("orient") / "Decision-Tree-Reward-Tiny")
-    model = DecisionTreeRewardModel.from_pretrained(folder, progress=False)
-    pairs = list(demo_pairs)
-    r1 = model.scorer.score([p.prompt for p in pairs], [p.response_1 for p in pairs])
-    r2 = model.scorer.score([p.prompt for p in pairs], [p.response_2 for p in pairs])
+    folder, pairs, r1, r2 = seed_layout_scores(tmp_path_factory, tiny_model, demo_pairs, "orient")
     first_better = (r1 - r2)[:, 0] + 0.3 * (r1 - r2)[:, 4] > 0  # the rule: helpfulness, verbosity
 
     def save(name: str, X: np.ndarray, y: np.ndarray) -> Path:

@@ -17,6 +17,8 @@ from preftree.errors import InputError, UntrustedPickleError
 from preftree.features.differences import diff_name
 from preftree.tree import PreferenceTree
 
+from ..conftest import seed_layout_scores
+
 ATTRS = ["helpfulness", "correctness", "coherence", "complexity", "verbosity"]
 
 
@@ -32,12 +34,7 @@ class _Boom:
 @pytest.fixture(scope="module")
 def seed_folder(tmp_path_factory, tiny_model, demo_pairs):
     """The seed's layout: remote-code class in the config, biased 5-way head, decision_tree.pkl."""
-    folder = shutil.copytree(tiny_model("llama", 5, "decision-tree-reward"),
-                             tmp_path_factory.mktemp("seed") / "Decision-Tree-Reward-Tiny")
-    model = DecisionTreeRewardModel.from_pretrained(folder, progress=False)
-    pairs = list(demo_pairs)
-    first = model.scorer.score([p.prompt for p in pairs], [p.response_1 for p in pairs])
-    second = model.scorer.score([p.prompt for p in pairs], [p.response_2 for p in pairs])
+    folder, _, first, second = seed_layout_scores(tmp_path_factory, tiny_model, demo_pairs, "seed")
     diffs = second - first
     target = np.where(diffs[:, 0] + 0.3 * diffs[:, 4] > 0, 1, 0)  # 1 = response2 better (seed)
     tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(diffs, target)  # numpy: no names

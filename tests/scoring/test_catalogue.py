@@ -4,7 +4,6 @@ chat-template quirks the catalogue names (a doubled BOS; pad = eos)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -23,6 +22,8 @@ from preftree.scoring import RewardScorer, read_scores_metadata
 from preftree.scoring.catalogue import catalogue, catalogue_entry
 from preftree.scoring.chat import conversation
 from preftree.scoring.tiny import save_tiny_reward_model
+
+from ..conftest import import_model_source
 
 SEED = Path(__file__).resolve().parents[2] / "src" / "preftree" / "rewardbench" / "published" / "seed_2025-01.csv"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -123,19 +124,14 @@ class TinyQuantileRewardModel(LlamaPreTrainedModel):
 
 def test_a_quantile_gating_model_runs_through_its_authors_code(tmp_path_factory, tokenizer, demo_pairs) -> None:
     folder = tmp_path_factory.mktemp("qrm")
-    source = tmp_path_factory.mktemp("qrm-source") / "modeling_tiny_qrm.py"
-    source.write_text(QRM_MODELING)
-    spec = importlib.util.spec_from_file_location("modeling_tiny_qrm", source)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["modeling_tiny_qrm"] = module
-    spec.loader.exec_module(module)
-    module.TinyQuantileRewardModel.register_for_auto_class("AutoModelForSequenceClassification")
+    model_class = import_model_source(tmp_path_factory.mktemp("qrm-source"), "modeling_tiny_qrm",
+                                      QRM_MODELING, "TinyQuantileRewardModel")
     config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
                          num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
                          pad_token_id=tokenizer.pad_token_id,
                          id2label={0: "helpfulness", 1: "correctness", 2: "coherence"})
     torch.manual_seed(0)
-    reference = module.TinyQuantileRewardModel(config).eval()
+    reference = model_class(config).eval()
     reference.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     scorer = RewardScorer.from_pretrained(folder, progress=False, cache=None, trust_remote_code=True)

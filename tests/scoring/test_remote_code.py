@@ -4,9 +4,6 @@ forward), registered with ``auto_map`` exactly as Hub repositories with remote c
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import numpy as np
 import pytest
 import torch
@@ -15,6 +12,8 @@ from transformers import LlamaConfig
 from preftree.errors import InputError
 from preftree.scoring import RewardScorer
 from preftree.scoring.chat import conversation
+
+from ..conftest import import_model_source
 
 MODELING = '''
 import torch
@@ -35,18 +34,13 @@ class TinyCustomRewardModel(LlamaForSequenceClassification):
 @pytest.fixture(scope="module")
 def custom_model(tmp_path_factory, tokenizer):
     folder = tmp_path_factory.mktemp("custom")
-    source = tmp_path_factory.mktemp("source") / "modeling_tiny_custom.py"
-    source.write_text(MODELING)
-    spec = importlib.util.spec_from_file_location("modeling_tiny_custom", source)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["modeling_tiny_custom"] = module
-    spec.loader.exec_module(module)
-    module.TinyCustomRewardModel.register_for_auto_class("AutoModelForSequenceClassification")
+    model_class = import_model_source(tmp_path_factory.mktemp("source"), "modeling_tiny_custom",
+                                      MODELING, "TinyCustomRewardModel")
     config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
                          num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
                          num_labels=2, pad_token_id=tokenizer.pad_token_id)
     torch.manual_seed(0)
-    model = module.TinyCustomRewardModel(config)
+    model = model_class(config)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder, model.eval()
