@@ -5,6 +5,7 @@ cannot be installed here); the offline engine runs only where vLLM and a GPU are
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -53,6 +54,26 @@ def test_busy_server_is_retried_and_the_cli_scores(tiny_model, demo_pairs, tmp_p
     assert missing.exit_code == 2 and "--base-url" in missing.output
 
 
+def test_a_stalled_batch_times_out_and_is_retried(tiny_model, demo_pairs, tmp_path):
+    from ..conftest import write_jsonl
+
+    folder = tiny_model("llama", 1)
+    pairs = write_jsonl(tmp_path / "p.jsonl", [
+        {"id": p.id, "prompt": p.prompt, "response_1": p.response_1, "response_2": p.response_2}
+        for p in list(demo_pairs)[:3]])
+    asked = []
+    for stall, name in [(0, "plain.csv"), (1, "stalled.csv")]:
+        with VLLMStandIn(folder, stall_first=stall) as server:
+            result = CliRunner().invoke(cli, [
+                "score", "--backend", "vllm-server", "--base-url", server.url, "--server-timeout", "1",
+                "--model", str(folder), "--pairs", str(pairs), "--no-cache", "--out", str(tmp_path / name),
+                "--quiet"])
+            asked.append(len(server.requests))
+        assert result.exit_code == 0, result.output
+    assert asked[1] == asked[0] + 1  # the stalled request timed out after 1 s and was sent again
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "plain.csv"), pd.read_csv(tmp_path / "stalled.csv"))
+
+
 def test_a_dead_server_is_a_one_line_error(tiny_model, demo_pairs):
     folder = tiny_model("llama", 1)
     scorer = RewardScorer.from_pretrained(folder, progress=False, cache=None, backend="vllm-server",
@@ -60,6 +81,26 @@ def test_a_dead_server_is_a_one_line_error(tiny_model, demo_pairs):
     scorer.engine.max_retries = 0
     with pytest.raises(Exception, match="did not score a batch"):
         scorer.score(["hi"], ["hello"])
+
+
+@pytest.mark.parametrize("tamper, message", [
+    (lambda vector: vector[:-1], "expected length"),            # another model behind the URL
+    (lambda vector: [float("nan")] * len(vector), "non-finite"),  # a broken server
+    (lambda vector: ["x"] * len(vector), "non-numeric"),
+])
+def test_a_lying_server_stops_the_run_and_writes_nothing(tiny_model, demo_pairs, tmp_path, tamper, message):
+    from ..conftest import write_jsonl
+
+    folder = tiny_model("llama", 5, "decision-tree-reward")  # embed task: the head is applied here
+    pairs = write_jsonl(tmp_path / "p.jsonl", [
+        {"id": p.id, "prompt": p.prompt, "response_1": p.response_1, "response_2": p.response_2}
+        for p in list(demo_pairs)[:4]])
+    with VLLMStandIn(folder, tamper=tamper) as server:
+        result = CliRunner().invoke(cli, ["score", "--backend", "vllm-server", "--base-url", server.url,
+                                          "--model", str(folder), "--pairs", str(pairs), "--no-cache",
+                                          "--out", str(tmp_path / "s.csv"), "--quiet"])
+    assert result.exit_code != 0 and message in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "s.csv").exists()
 
 
 @pytest.mark.gpu

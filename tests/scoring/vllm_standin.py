@@ -6,21 +6,25 @@ socket — request fields ``input`` (token ids, one list or a list of lists), ``
 transformers model: ``classify`` is the classifier's logits at the last token (sigmoid for one
 label, softmax for several unless ``use_activation`` is false, as vLLM does), ``embed`` the last
 token's hidden state (L2-normalised unless ``use_activation`` is false). It records every request
-so tests can check what the client sent, and can fail the first requests with 503."""
+so tests can check what the client sent, can fail the first requests with 503 or stall them (``stall_first``, 5 s each), and can lie
+(``tamper`` rewrites each returned vector)."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
 
 class VLLMStandIn:
-    def __init__(self, folder: Path, *, fail_first: int = 0) -> None:
+    def __init__(self, folder: Path, *, fail_first: int = 0,
+                 stall_first: int = 0, tamper: Callable[[list[float]], Any] | None = None) -> None:
         from transformers import AutoModel, AutoModelForSequenceClassification
 
         config = json.loads((folder / "config.json").read_text())
@@ -28,9 +32,11 @@ class VLLMStandIn:
         self.backbone = AutoModel.from_pretrained(folder).eval()
         self.classifier = None if custom else AutoModelForSequenceClassification.from_pretrained(folder).eval()
         self.requests: list[dict[str, Any]] = []
-        self.fail_first = fail_first
+        self.fail_first, self.stall_first = fail_first, stall_first
+        self.tamper = tamper or (lambda vector: vector)
         self.lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = False  # closing waits for a stalled handler (no torch at exit)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -68,18 +74,24 @@ class VLLMStandIn:
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the client gave up on a stalled request
+                    pass
 
             def do_POST(self) -> None:  # noqa: N802 - the http.server API
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 with stand_in.lock:
                     stand_in.requests.append(body)
-                    failing = stand_in.fail_first > 0
+                    failing, stalling = stand_in.fail_first > 0, stand_in.stall_first > 0
                     stand_in.fail_first -= 1
+                    stand_in.stall_first -= 0 if failing else 1
+                if stalling and not failing:
+                    time.sleep(5)
                 if failing:
                     self._send(503, {"error": {"message": "engine busy"}})
                     return
@@ -92,7 +104,7 @@ class VLLMStandIn:
                     self._send(400, {"error": {"message": "this stand-in takes token ids"}})
                     return
                 activation = body.get("use_activation") is not False
-                data = [{"index": i, "object": "pooling", "data": stand_in.pool(r, body.get("task", "embed"), activation)}
+                data = [{"index": i, "object": "pooling", "data": stand_in.tamper(stand_in.pool(r, body.get("task", "embed"), activation))}
                         for i, r in enumerate(rows)]
                 tokens = sum(len(r) for r in rows)
                 self._send(200, {"id": "pool-standin", "object": "list", "model": "standin", "data": data,

@@ -101,6 +101,9 @@ def scoring_options(function: F) -> F:
         backend_option,
         click.option("--base-url", help="vllm-server: the server's URL (e.g. http://host:8000); "
                                         "generative judges: the chat-completions endpoint."),
+        click.option("--server-timeout", default=300.0, show_default=True, type=click.FloatRange(min=1),
+                     help="vllm-server: seconds to wait for one batch before retrying it (a stalled "
+                          "server fails the run after 6 retries)."),
         dtype_option,
         click.option("--device", default="auto", show_default=True,
                      help="auto | cpu | cuda | cuda:N | mps"),
@@ -151,7 +154,8 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
                          cache_path: Path | None, no_cache: bool, quiet: bool, head: str = "auto",
                          device_map: str | None = None, max_memory: str | None = None,
                          offload_folder: Path | None = None, backend: str = "transformers",
-                         base_url: str | None = None, no_prefix_sharing: bool = False,
+                         base_url: str | None = None, server_timeout: float = 300.0,
+                         no_prefix_sharing: bool = False,
                          engine: str = "local", replicas: int = 1, gpus_per_replica: float = 0.0,
                          cpus_per_replica: float = 1.0,
                          revision: str | None = None) -> dict[str, object]:
@@ -178,7 +182,9 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
     if backend == "vllm-server" and not base_url:
         raise click.UsageError("--backend vllm-server needs --base-url (the server's URL)")
     options = {"revision": revision, "dtype": dtype, "device": device, "head": head,
-               "backend": backend, "server_url": base_url, "prefix_sharing": not no_prefix_sharing,
+               "backend": backend, "server_url": base_url,
+               **({"server_timeout_s": server_timeout} if backend == "vllm-server" else {}),
+               "prefix_sharing": not no_prefix_sharing,
                **({"engine": "ray", "replicas": replicas, "gpus_per_replica": gpus_per_replica,
                    "cpus_per_replica": cpus_per_replica} if engine == "ray" else {}),
             "device_map": device_map, "max_memory": memory,

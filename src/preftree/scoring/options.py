@@ -46,6 +46,7 @@ class ScoringOptions:
     max_memory: dict[str, str] | None = None  # per device, e.g. {"0": "70GiB", "cpu": "200GiB"}
     offload_folder: str | None = None  # where weights that fit nowhere go with device_map
     server_url: str | None = None  # vllm-server: the URL of a `vllm serve --runner pooling` server
+    server_timeout_s: float = 300.0  # vllm-server: seconds one batch may take before it is retried
     tensor_parallel_size: int = 1  # vllm: GPUs one replica spans
     prefix_sharing: bool = True  # compute a prompt shared by several responses once (KV cache)
 

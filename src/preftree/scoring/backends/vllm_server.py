@@ -74,11 +74,11 @@ class VLLMServerEngine:
     """A :class:`~preftree.scoring.backends.ScoringEngine` whose forward pass is a vLLM server."""
 
     def __init__(self, *, url: str, task: str, head: nn.Module | None, tokenizer: Any,
-                 attributes: list[str], max_length: int, description: dict[str, Any],
+                 attributes: list[str], max_length: int, description: dict[str, Any], width: int,
                  timeout_s: float = 300.0, max_retries: int = 6, max_wait_s: float = 60.0) -> None:
         self.url, self.task, self.head = url.rstrip("/"), task, head
         self.tokenizer, self.attributes, self.max_length = tokenizer, attributes, max_length
-        self.description = description
+        self.description, self.width = description, width  # width: the length of one pooled vector
         self.timeout_s, self.max_retries, self.max_wait_s = timeout_s, max_retries, max_wait_s
         self._rng = random.Random(0)
 
@@ -122,9 +122,18 @@ class VLLMServerEngine:
         except (ValueError, KeyError, TypeError):
             raise PreftreeError(f"the vLLM server at {self.url} answered in an unknown shape: "
                                 f"{response.text[:200]}") from None
-        if len(rows) != n or any(not isinstance(r, list) or not r or isinstance(r[0], list) for r in rows):
-            raise PreftreeError(f"the vLLM server at {self.url} returned {len(rows)} pooled vectors "
-                                f"for {n} inputs (is it running with --runner pooling and LAST pooling?)")
+        if len(rows) != n or any(not isinstance(r, list) or len(r) != self.width for r in rows):
+            widths = sorted({len(r) if isinstance(r, list) else -1 for r in rows})
+            raise PreftreeError(f"the vLLM server at {self.url} returned {len(rows)} pooled vectors of "
+                                f"length {widths} for {n} inputs; expected length {self.width} "
+                                "(is it serving this checkpoint with --runner pooling and LAST pooling?)")
+        try:
+            values = np.asarray(rows, dtype=np.float64)
+        except (TypeError, ValueError):
+            values = np.array([np.nan])
+        if not np.isfinite(values).all():
+            raise PreftreeError(f"the vLLM server at {self.url} returned non-numeric or non-finite scores "
+                                f"(NaN, inf or text) for a batch of {n}; nothing was written for it")
         return rows
 
 
@@ -145,5 +154,7 @@ def load_engine(checkpoint: Checkpoint, options: ScoringOptions) -> VLLMServerEn
     description = {"model": checkpoint.name, "revision": checkpoint.revision, "backend": "vllm-server",
                    "architecture": checkpoint.architecture, "head": head_name,
                    "dtype": "server", "max_length": max_length, "attributes": attributes}
+    width = outputs if head is None else int(config.get_text_config().hidden_size)
     return VLLMServerEngine(url=options.server_url, task=task, head=head, tokenizer=tokenizer,
-                            attributes=attributes, max_length=max_length, description=description)
+                            attributes=attributes, max_length=max_length, description=description,
+                            width=width, timeout_s=options.server_timeout_s)
