@@ -136,3 +136,14 @@ def test_rewardbench_and_explain_run_on_ray(cluster, tiny_model, demo_pairs, tmp
                                 "--quiet"], env=env, capture_output=True, text=True, timeout=600)
     assert explained.returncode == 0, explained.stderr
     assert json.loads((tmp_path / "e" / "summary.json").read_text())["features"] == ["reward_diff"]
+
+
+def test_an_unreachable_cluster_fails_in_seconds(tiny_model, tmp_path, small_pairs_file):
+    """Ray retries a wrong RAY_ADDRESS for minutes; preftree probes it first (no cluster needed)."""
+    started = time.monotonic()
+    done = _score(f"127.0.0.1:{_free_port()}", tiny_model("llama", 1), small_pairs_file,
+                  tmp_path / "s.parquet", tmp_path / "cache")
+    assert done.returncode == 1 and "cannot reach the Ray cluster" in done.stderr, done.stderr
+    assert time.monotonic() - started < 60 and not (tmp_path / "s.parquet").exists()
+    typo = _score("head-node", tiny_model("llama", 1), small_pairs_file, tmp_path / "s.parquet", tmp_path / "c")
+    assert typo.returncode == 2 and "expected HOST:PORT" in typo.stderr

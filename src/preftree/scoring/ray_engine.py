@@ -43,9 +43,29 @@ def _ray() -> Any:
     except ImportError as exc:
         raise MissingDependencyError(f"--engine ray needs preftree[ray] (pip install 'preftree[ray]'): {exc}") from None
     if not ray.is_initialized():
-        ray.init(address=os.environ.get("RAY_ADDRESS"), log_to_driver=False,
+        address = os.environ.get("RAY_ADDRESS")
+        _check_reachable(address)
+        ray.init(address=address, log_to_driver=False,
                  include_dashboard=False, configure_logging=False)
     return ray
+
+
+def _check_reachable(address: str | None, timeout_s: float = 10.0) -> None:
+    """Fail in seconds, not minutes, when ``RAY_ADDRESS`` names a host:port nothing listens on
+    (Ray itself retries the connection for minutes); ``auto``, ``local`` and unset are Ray's."""
+    import socket
+
+    if not address or address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise InputError(f"RAY_ADDRESS={address!r}: expected HOST:PORT, ray://HOST:PORT, auto or local")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise PreftreeError(f"cannot reach the Ray cluster at RAY_ADDRESS={address} ({exc.strerror or exc}); "
+                            "is `ray start --head` running there, or unset RAY_ADDRESS to start a local one?"
+                            ) from None
 
 
 def read_shards(folder: Path) -> dict[str, tuple[np.ndarray, bool]]:
