@@ -90,6 +90,7 @@ version = "0.0.1"
 
 [project.entry-points."preftree.scoring_backends"]
 length = "preftree_lengthplugin:load_engine"
+broken = "preftree_lengthplugin_gone:load_engine"
 
 [project.entry-points."preftree.judge_backends"]
 shorter = "preftree_lengthplugin:ShorterJudge"
@@ -152,3 +153,9 @@ def test_a_plugin_works_from_the_cli(plugin, tmp_path: Path) -> None:
     unknown = _run("score", "--backend", "nope", "--model", str(model), "--pairs", str(pairs),
                    "--out", str(tmp_path / "x.csv"))
     assert unknown.returncode == 2 and "length" in unknown.stderr and "transformers" in unknown.stderr
+
+    broken = _run("score", "--backend", "broken", "--model", str(model), "--pairs", str(pairs),
+                  "--out", str(tmp_path / "x.csv"))
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert "plug-in 'broken' (preftree_lengthplugin_gone:load_engine) could not be loaded" in broken.stderr
+    assert not (tmp_path / "x.csv").exists()

@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import Any
 
-from .errors import InputError, MissingDependencyError
+from .errors import InputError, MissingDependencyError, PreftreeError
 
 __all__ = ["FEATURE_SOURCES", "GROUPS", "JUDGE_BACKENDS", "SCORING_BACKENDS", "feature_sources",
            "judge_backends", "load_registered", "registry", "scoring_backends"]
@@ -50,6 +50,12 @@ def load_registered(registry: Mapping[str, str], name: str, kind: str) -> Any:
     if name not in registry:
         raise InputError(f"unknown {kind} {name!r}; available: {', '.join(sorted(registry))}")
     module_name, _, attr = registry[name].partition(":")
+    if not module_name.startswith("preftree."):  # a plug-in: its own errors are its package's
+        try:
+            return getattr(importlib.import_module(module_name), attr)
+        except Exception as exc:  # noqa: BLE001 - any failure of third-party code, in one line
+            raise PreftreeError(f"the {kind} plug-in {name!r} ({registry[name]}) could not be loaded: "
+                                f"{type(exc).__name__}: {exc}") from None
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
