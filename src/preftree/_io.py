@@ -121,7 +121,9 @@ def _check_parent(out: Path) -> None:
 
 def _check_not_input(out: Path, inputs: Iterable[str | Path | None]) -> None:
     for source in inputs:
-        if source is not None and Path(source).exists() and _same_file(out, Path(source)):
+        if source is None or "://" in str(source):  # a remote input cannot be a local output
+            continue
+        if Path(source).exists() and _same_file(out, Path(source)):
             raise InputError("is one of this command's inputs; write the output to another path",
                              path=out)
 

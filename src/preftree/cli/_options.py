@@ -71,12 +71,23 @@ dtype_option = click.option("--dtype", default="auto", show_default=True, type=D
                             help="auto: float32 on CPU, the checkpoint's half precision on GPU.")
 
 
+class PairsLocation(click.ParamType):
+    """A local path, or a URI kept whole (``click.Path`` would fold ``s3://b/k`` into ``s3:/b/k``)."""
+
+    name = "FILE|URI"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from ..data.uri import as_location
+
+        return as_location(value) if isinstance(value, str) else value
+
+
 def pairs_options(function: F) -> F:
     """``--pairs FILE`` and ``--map``: the pairs every command reads."""
     return _stack(function, [
-        click.option("--pairs", "pairs_path", type=click.Path(path_type=Path),
-                     help="Pairs file (JSONL, JSON, CSV/TSV, Parquet; .gz/.bz2/.xz too): "
-                          "id, prompt, response_1, response_2, ..."),
+        click.option("--pairs", "pairs_path", type=PairsLocation(),
+                     help="Pairs file (JSONL, JSON, CSV/TSV, Parquet; .gz/.bz2/.xz too), a local path "
+                          "or an fsspec URI (s3://, gs://, hf://...): id, prompt, response_1, response_2, ..."),
         click.option("--map", "mapping",
                      help="Column mapping, e.g. prompt=question,response_1=response_A"),
         click.option("--pairs-format", default="auto", show_default=True,

@@ -15,7 +15,7 @@ import json
 import lzma
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, Any
 
 import pandas as pd
@@ -60,7 +60,7 @@ class Table:
         return InputError(message, path=self.path, line=self.lines[position])
 
 
-def table_suffix(path: Path) -> tuple[str, str | None]:
+def table_suffix(path: PurePath) -> tuple[str, str | None]:
     """The table format's suffix and the compression's (``data.jsonl.gz`` → ``.jsonl``, ``.gz``)."""
     suffix = path.suffix.lower()
     if suffix in COMPRESSIONS:
@@ -76,6 +76,16 @@ def _open_bytes(path: Path, compression: str | None) -> bytes:
     except (OSError, EOFError, lzma.LZMAError) as exc:
         if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
             raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+        raise InputError(f"cannot decompress as {compression}: {exc}", path=path) from None
+
+
+def _decompress(data: bytes, compression: str | None, path: Any) -> bytes:
+    if compression is None:
+        return data
+    try:
+        with COMPRESSIONS[compression](io.BytesIO(data), "rb") as handle:
+            return handle.read()
+    except (OSError, EOFError, lzma.LZMAError) as exc:
         raise InputError(f"cannot decompress as {compression}: {exc}", path=path) from None
 
 
@@ -137,17 +147,20 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
     """Read a JSONL / JSON (list of objects) / CSV / TSV / Parquet file, optionally ``.gz``,
     ``.bz2`` or ``.xz`` compressed, into a :class:`Table`. ``text_columns`` are read as text from
     CSV/TSV on top of :data:`TEXT_COLUMNS`."""
-    path = Path(path)
-    if not path.exists():
+    from .uri import URI, as_location, read_uri_bytes
+
+    path = as_location(path)
+    if not isinstance(path, URI) and not path.exists():
         raise InputError("no such file", path=path)
-    if path.is_dir():
+    if not isinstance(path, URI) and path.is_dir():
         raise InputError("is a folder; expected a file", path=path)
     suffix, compression = table_suffix(path)
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputError(f"unsupported file type {''.join(path.suffixes[-2:]) or 'without a suffix'!r}; "
                          f"expected one of {', '.join(SUPPORTED_SUFFIXES)}, optionally "
                          f"compressed ({', '.join(COMPRESSIONS)})", path=path)
-    data = _open_bytes(path, compression)
+    data = _decompress(read_uri_bytes(path), compression, path) if isinstance(path, URI) \
+        else _open_bytes(path, compression)
     if suffix in (".parquet", ".pq"):
         try:
             frame = pd.read_parquet(io.BytesIO(data))
