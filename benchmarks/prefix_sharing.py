@@ -10,7 +10,8 @@ Compared in one run on the same model (a random-weight 30M Llama, as in scoring.
 with prefix sharing (the default), the same engine with ``prefix_sharing=False`` (every
 conversation in full, token-budget batches), and a per-pair loop (both responses of one pair per
 forward, as RLHFlow's ``compare`` works). Targets: sharing ≥ 1.6× the engine without it on (c),
-≥ 2× on (d), scores equal to 1e-4.
+≥ 2× on (d), scores equal to 1e-4. Efficiency as in scoring.py, on the distinct tokens (the prompt
+once plus each response: the tokens prefix sharing computes) for every method.
 
     python benchmarks/prefix_sharing.py [--data ../shared/data] [--conversations 40]
 """
@@ -31,6 +32,7 @@ from transformers.utils import logging as hf_logging
 from preftree.scoring import RewardScorer
 from preftree.scoring.chat import conversation
 from preftree.scoring.tiny import save_tiny_reward_model, train_tokenizer
+from scoring import matmul_flops  # benchmarks/scoring.py: the same FLOP/s measure
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -91,11 +93,16 @@ def main() -> None:
                                         hidden_size=512, layers=8, heads=8, intermediate_size=1376,
                                         max_positions=4096)
         tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = AutoModelForSequenceClassification.from_pretrained(folder)
+        non_embedding = sum(p.numel() for p in model.parameters()) - model.get_input_embeddings().weight.numel()
+        del model
+        flops = matmul_flops()
         prompts, candidates = conversations(args.data, args.conversations, tokenizer)
         lengths = [len(tokenizer(json.dumps(p))["input_ids"]) for p in prompts]
         print(f"{len(prompts)} conversations, prompt ~{min(lengths)}-{max(lengths)} tokens, responses "
-              f"<= 240 characters; torch threads {torch.get_num_threads()}")
-        header = f"{'workload':<26}{'method':<26}{'wall s':>8}{'tokens computed':>17}{'vs no sharing':>15}"
+              f"<= 240 characters; torch threads {torch.get_num_threads()}; matmul {flops / 1e9:.0f} GFLOP/s")
+        header = (f"{'workload':<26}{'method':<26}{'wall s':>8}{'tokens computed':>17}{'vs no sharing':>15}"
+                  f"{'efficiency':>12}")
         print(header)
         print("-" * len(header))
         for name, width in (("(c) pairs, long prompts", 2), ("(d) best-of-4", 4)):
@@ -106,10 +113,15 @@ def main() -> None:
             plain_scores, plain_wall, plain_tokens = run(plain, prompts, opts)
             shared_scores, shared_wall, shared_tokens = run(sharing, prompts, opts)
             loop_scores, loop_wall = per_pair_loop(folder, prompts, opts)
-            print(f"{name:<26}{'engine, no sharing':<26}{plain_wall:>8.2f}{plain_tokens:>17,}{1.0:>14.2f}x")
+            def efficiency(wall: float) -> str:
+                return f"{2 * non_embedding * shared_tokens / flops / wall:>12.2f}"
+
+            print(f"{name:<26}{'engine, no sharing':<26}{plain_wall:>8.2f}{plain_tokens:>17,}{1.0:>14.2f}x"
+                  + efficiency(plain_wall))
             print(f"{'':<26}{'engine, prefix sharing':<26}{shared_wall:>8.2f}{shared_tokens:>17,}"
-                  f"{plain_wall / shared_wall:>14.2f}x")
-            print(f"{'':<26}{'per-pair loop':<26}{loop_wall:>8.2f}{'':>17}{plain_wall / loop_wall:>14.2f}x")
+                  f"{plain_wall / shared_wall:>14.2f}x" + efficiency(shared_wall))
+            print(f"{'':<26}{'per-pair loop':<26}{loop_wall:>8.2f}{'':>17}{plain_wall / loop_wall:>14.2f}x"
+                  + efficiency(loop_wall))
             diff = max(float(np.abs(shared_scores - plain_scores).max()),
                        float(np.abs(shared_scores - loop_scores).max()))
             target = 1.6 if width == 2 else 2.0
