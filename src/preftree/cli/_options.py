@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 __all__ = ["DTYPE_CHOICE", "PAIRS_FORMAT_NAMES", "build_scorer_options", "dtype_option",
-           "force_option", "model_option", "pairs_options", "quiet_option", "revision_option",
+           "engine_options", "force_option", "model_option", "pairs_options", "quiet_option", "revision_option",
            "scoring_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -106,6 +106,26 @@ backend_option = click.option(
          "takes a judge backend (openai, hf) to run --model as a generative judge.")
 
 
+ENGINE_OPTIONS = [
+    click.option("--engine", default="local", show_default=True, type=click.Choice(["local", "ray"]),
+                 help="local: this process; ray: a pool of replicas on a Ray cluster (a local "
+                      "one, or RAY_ADDRESS), resumable from its shards."),
+    click.option("--replicas", default=1, show_default=True, type=click.IntRange(min=1),
+                 help="--engine ray: model replicas in the actor pool."),
+    click.option("--gpus-per-replica", default=0.0, show_default=True, type=click.FloatRange(min=0),
+                 help="--engine ray: GPUs each replica reserves."),
+    click.option("--cpus-per-replica", default=1.0, show_default=True,
+                 type=click.FloatRange(min=0, min_open=True),
+                 help="--engine ray: CPUs each replica reserves."),
+]
+"""Where a model runs: this process or a Ray actor pool (scoring commands and ``explain``'s model: features)."""
+
+
+def engine_options(function: F) -> F:
+    """``--engine`` and the Ray pool's sizes, for commands that run a model only for features."""
+    return _stack(function, ENGINE_OPTIONS)
+
+
 def scoring_options(function: F) -> F:
     """The model-loading options of every command that runs a reward model (``--model`` apart)."""
     return _stack(function, [
@@ -134,16 +154,7 @@ def scoring_options(function: F) -> F:
                      help="Score cache (SQLite). Default: $PREFTREE_CACHE_DIR/scores.sqlite or "
                           "~/.cache/preftree/scores.sqlite."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the score cache."),
-        click.option("--engine", default="local", show_default=True, type=click.Choice(["local", "ray"]),
-                     help="local: this process; ray: a pool of replicas on a Ray cluster (a local "
-                          "one, or RAY_ADDRESS), resumable from its shards."),
-        click.option("--replicas", default=1, show_default=True, type=click.IntRange(min=1),
-                     help="--engine ray: model replicas in the actor pool."),
-        click.option("--gpus-per-replica", default=0.0, show_default=True, type=click.FloatRange(min=0),
-                     help="--engine ray: GPUs each replica reserves."),
-        click.option("--cpus-per-replica", default=1.0, show_default=True,
-                     type=click.FloatRange(min=0, min_open=True),
-                     help="--engine ray: CPUs each replica reserves."),
+        *ENGINE_OPTIONS,
         click.option("--no-prefix-sharing", is_flag=True,
                      help="Compute every conversation in full, even where responses share a prompt "
                           "(for comparison; scores are the same)."),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._options import force_option, pairs_options, quiet_option
+from ._options import engine_options, force_option, pairs_options, quiet_option
 
 if TYPE_CHECKING:
     from ..data import JudgmentSet, PairSet
@@ -90,12 +90,7 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
 @click.option("--features", "feature_specs", multiple=True,
               help="Feature spec: style | columns:NAME[,NAME] | scores:FILE | model:PATH; repeatable. "
                    "Default: style (or the preset's ratings).")
-@click.option("--engine", default="local", show_default=True, type=click.Choice(["local", "ray"]),
-              help="Where model: features are scored: this process, or a Ray cluster (RAY_ADDRESS).")
-@click.option("--replicas", default=1, show_default=True, type=click.IntRange(min=1),
-              help="--engine ray: model replicas for model: features.")
-@click.option("--gpus-per-replica", default=0.0, show_default=True, type=click.FloatRange(min=0),
-              help="--engine ray: GPUs each replica reserves.")
+@engine_options
 @depth_option
 @click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=1),
               help="Bootstrap refits for importance intervals.")
@@ -122,7 +117,7 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
             hub_root: Path | None, judge_paths: tuple[Path, ...], judge_columns: tuple[str, ...],
             label_column: str | None,
             label_format: str, label_name: str, feature_specs: tuple[str, ...], engine: str,
-            replicas: int, gpus_per_replica: float,
+            replicas: int, gpus_per_replica: float, cpus_per_replica: float,
             max_depth: int | str, bootstrap: int, cv: int, seed: int, min_leaf: float, ties: str,
             symmetric: bool,
             explain_label: bool, jobs: int, out: Path, force: bool, report_path: Path | None,
@@ -139,9 +134,10 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
     if engine == "ray":  # model: features scored by a pool of replicas on Ray
         from ..scoring.features import ModelSource
 
-        features = [ModelSource(spec.split(":", 1)[1], spec, {"engine": "ray", "replicas": replicas,
-                                                               "gpus_per_replica": gpus_per_replica})
-                    if spec.startswith("model:") else spec for spec in features]
+        ray = {"engine": "ray", "replicas": replicas, "gpus_per_replica": gpus_per_replica,
+               "cpus_per_replica": cpus_per_replica}
+        features = [ModelSource(spec.split(":", 1)[1], spec, ray) if spec.startswith("model:") else spec
+                    for spec in features]
     if preset:
         if pairs_path is not None or judge_paths or mapping or judge_columns:
             raise click.UsageError("--preset loads pairs and judges itself: drop --pairs, --judge "

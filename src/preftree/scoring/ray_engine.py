@@ -107,7 +107,9 @@ class ScoreActor:
         os.close(fd)
         pq.write_table(table, tmp)
         os.replace(tmp, self.shards / f"{name}.parquet")  # a shard appears whole or not at all
-        return {"hash": np.asarray(hashes), "tokens": np.full(len(hashes), run.stats.n_tokens)}
+        tokens = np.zeros(len(hashes), dtype=np.int64)
+        tokens[:1] = run.stats.n_tokens  # the batch's total on its first row: sums stay right however Ray re-blocks
+        return {"hash": np.asarray(hashes), "tokens": tokens}
 
 
 def _describe(model: str, options: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
@@ -192,7 +194,7 @@ class RayScorer:
             try:
                 for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
                     bar.update(len(batch["hash"]))
-                    tokens += int(batch["tokens"][0]) if len(batch["tokens"]) else 0
+                    tokens += int(batch["tokens"].sum())
             except Exception as exc:  # a replica failed: say why; finished shards are kept
                 text = str(exc)
                 found = re.search(r"preftree\.errors\.(InputError|ConfigError): (.+)", text)

@@ -175,29 +175,27 @@ class RewardScorer:
         batches = [np.asarray([alone[i] for i in b], dtype=np.int64)
                    for b in plan_batches([lengths[i] for i in alone], self.options.batch_tokens)]
         stats.n_padded_tokens += fed_tokens(lengths, batches)
-        work: list[tuple[str, Any]] = [("shared", g) for g in groups] + [("batch", b) for b in batches]
+        # (shared prefix length, rows): a group shares its first `prefix` tokens; 0 = a plain batch
+        work = groups + [(0, b) for b in batches]
         to_compute = sum(lengths) - sum((len(rows) - 1) * prefix for prefix, rows in groups)
         bar = tqdm(total=to_compute, unit="tok", unit_scale=True, desc="scoring",
                    disable=not self.options.progress, dynamic_ncols=True)
         started = time.perf_counter()
         try:
-            for kind, item in work:
+            for prefix, batch in work:
                 # float32, as stored in the cache: fresh and cached results are then identical
-                if kind == "shared":
-                    prefix, batch = item
+                if prefix:
                     values = self.engine.forward_shared(
                         encoded[batch[0]][:prefix], [encoded[i][prefix:] for i in batch]).astype(np.float32)
                     stats.n_padded_tokens += prefix + len(batch) * max(lengths[i] - prefix for i in batch)
                 else:
-                    batch = item
                     values = self.engine.forward([encoded[i] for i in batch]).astype(np.float32)
                 rows = [(digests[i], values[j], lengths[i], i in cut_set) for j, i in enumerate(batch)]
                 if self._cache is not None:
                     self._cache.put(self.model_key, rows)
                 for digest, row_values, n_tokens, was_cut in rows:
                     done[digest] = (row_values.astype(np.float64), n_tokens, was_cut)
-                batch_tokens = sum(lengths[i] for i in batch) - (
-                    (len(batch) - 1) * item[0] if kind == "shared" else 0)  # tokens computed
+                batch_tokens = sum(lengths[i] for i in batch) - (len(batch) - 1) * prefix  # tokens computed
                 stats.n_computed += len(batch)
                 stats.n_tokens += batch_tokens
                 stats.n_batches += 1

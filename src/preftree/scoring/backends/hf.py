@@ -15,6 +15,7 @@ row's last real token itself, so right-padded batches give the same scores as si
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import json
 from collections.abc import Iterator, Sequence
@@ -137,6 +138,11 @@ class TransformersEngine:
         model_type = getattr(getattr(self.backbone, "config", None), "model_type", "")
         return model_type in PREFIX_SHARING_MODELS and not hasattr(self.backbone, "hf_device_map")
 
+    @functools.cached_property
+    def _cache_argument(self) -> str:
+        """The backbone's name for a key/value cache input (``cache`` from transformers 5 on)."""
+        return "cache" if "cache" in inspect.signature(self.backbone.forward).parameters else "past_key_values"
+
     def forward_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]]) -> np.ndarray:
         """Scores of ``prefix + suffix`` for every suffix, with the prefix computed once: its
         key/value cache is repeated for the suffixes, which are right-padded and read at their
@@ -151,9 +157,7 @@ class TransformersEngine:
             attention = torch.cat([torch.ones(len(suffixes), len(prefix), dtype=mask.dtype,
                                               device=self.device), mask], dim=1)
             positions = torch.arange(len(prefix), len(prefix) + ids.shape[1], device=self.device)
-            cache_argument = "cache" if "cache" in inspect.signature(self.backbone.forward).parameters \
-                else "past_key_values"
-            hidden = self.backbone(input_ids=ids, attention_mask=attention, **{cache_argument: cache},
+            hidden = self.backbone(input_ids=ids, attention_mask=attention, **{self._cache_argument: cache},
                                    position_ids=positions.expand(len(suffixes), -1),
                                    use_cache=False).last_hidden_state
             states = hidden[torch.arange(len(suffixes), device=self.device), last]

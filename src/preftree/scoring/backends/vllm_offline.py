@@ -26,7 +26,7 @@ import torch
 from ...errors import MissingDependencyError
 from ..checkpoint import Checkpoint, attribute_names
 from ..options import ScoringOptions
-from .vllm_server import _local_head
+from .vllm_server import _local_head, apply_head
 
 __all__ = ["VLLMOfflineEngine", "load_engine"]
 
@@ -51,9 +51,7 @@ class VLLMOfflineEngine:
             values = np.asarray([o.outputs.probs for o in outputs], dtype=np.float64)
         else:
             outputs = self.llm.embed(prompts, pooling_params=params, use_tqdm=False)
-            hidden = torch.as_tensor(np.asarray([o.outputs.embedding for o in outputs]), dtype=torch.float32)
-            with torch.inference_mode():
-                values = self.head(hidden).double().numpy()  # type: ignore[misc]
+            values = apply_head(self.head, np.asarray([o.outputs.embedding for o in outputs], dtype=np.float64))
         return values.reshape(len(batch), -1)
 
 

@@ -70,6 +70,15 @@ def _local_head(checkpoint: Checkpoint, options: ScoringOptions) -> tuple[str, n
     return "embed", head, int(weight.shape[0]), "biased linear head on the server's hidden states"
 
 
+def apply_head(head: nn.Module | None, pooled: np.ndarray) -> np.ndarray:
+    """Scores from vLLM's pooled vectors: as they are (``classify``), or through the head applied
+    here to the backbone's hidden states (``embed``)."""
+    if head is None:
+        return pooled
+    with torch.inference_mode():
+        return head(torch.as_tensor(pooled, dtype=torch.float32)).double().numpy()
+
+
 class VLLMServerEngine:
     """A :class:`~preftree.scoring.backends.ScoringEngine` whose forward pass is a vLLM server."""
 
@@ -84,27 +93,23 @@ class VLLMServerEngine:
 
     def forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
         """Scores of the rows (token ids), from concurrent ``/pooling`` requests."""
-        pooled = run_sync(self._pool([list(map(int, row)) for row in batch]))
-        values = np.asarray(pooled, dtype=np.float64)
-        if self.head is not None:
-            with torch.inference_mode():
-                values = self.head(torch.as_tensor(values, dtype=torch.float32)).double().numpy()
-        return values.reshape(len(batch), -1)
+        values = run_sync(self._pool([list(map(int, row)) for row in batch]))
+        return apply_head(self.head, values).reshape(len(batch), -1)
 
-    async def _pool(self, rows: list[list[int]]) -> list[list[float]]:
+    async def _pool(self, rows: list[list[int]]) -> np.ndarray:
         import httpx
 
         chunks = [rows[i:i + ROWS_PER_REQUEST] for i in range(0, len(rows), ROWS_PER_REQUEST)]
         gate = asyncio.Semaphore(CONCURRENCY)
         async with httpx.AsyncClient(timeout=self.timeout_s) as client:
-            async def one(chunk: list[list[int]]) -> list[list[float]]:
+            async def one(chunk: list[list[int]]) -> np.ndarray:
                 async with gate:
                     return await self._request(client, chunk)
 
             parts = await asyncio.gather(*(one(c) for c in chunks))
-        return [row for part in parts for row in part]
+        return np.vstack(parts) if parts else np.empty((0, self.width))
 
-    async def _request(self, client: Any, chunk: list[list[int]]) -> list[list[float]]:
+    async def _request(self, client: Any, chunk: list[list[int]]) -> np.ndarray:
         from ...judges.openai_backend import post_with_retries
 
         body = {"input": chunk, "task": self.task, "use_activation": False, "encoding_format": "float"}
@@ -115,7 +120,8 @@ class VLLMServerEngine:
             raise PreftreeError(f"the vLLM server at {self.url} did not score a batch: {error}")
         return self._read(response, len(chunk))
 
-    def _read(self, response: Any, n: int) -> list[list[float]]:
+    def _read(self, response: Any, n: int) -> np.ndarray:
+        """The ``n`` pooled vectors of a response, checked: count, length, finite numbers."""
         try:
             items = sorted(response.json()["data"], key=lambda item: item["index"])
             rows = [item["data"] for item in items]
@@ -134,7 +140,7 @@ class VLLMServerEngine:
         if not np.isfinite(values).all():
             raise PreftreeError(f"the vLLM server at {self.url} returned non-numeric or non-finite scores "
                                 f"(NaN, inf or text) for a batch of {n}; nothing was written for it")
-        return rows
+        return values
 
 
 def load_engine(checkpoint: Checkpoint, options: ScoringOptions) -> VLLMServerEngine:
