@@ -77,6 +77,23 @@ class VowelSource:
 
 def vowel_source(argument, spec):
     return VowelSource(argument, spec)
+
+
+def failing_engine(checkpoint, options):
+    raise RuntimeError("no GPU here, says the plug-in")
+
+
+class ExitingJudge(ShorterJudge):
+    def run(self, requests, on_result, on_wait=None):
+        import sys
+
+        sys.exit(0)  # ends the process from inside a method: must not end preftree with exit 0
+'''
+
+EXITS_ON_IMPORT = '''
+import sys
+
+sys.exit(0)  # a plug-in that ends the process when imported must not end preftree with exit 0
 '''
 
 PYPROJECT = '''
@@ -88,12 +105,18 @@ build-backend = "setuptools.build_meta"
 name = "preftree-lengthplugin"
 version = "0.0.1"
 
+[tool.setuptools]
+py-modules = ["preftree_lengthplugin", "preftree_lengthplugin_exits"]
+
 [project.entry-points."preftree.scoring_backends"]
 length = "preftree_lengthplugin:load_engine"
 broken = "preftree_lengthplugin_gone:load_engine"
+exits = "preftree_lengthplugin_exits:load_engine"
+failing = "preftree_lengthplugin:failing_engine"
 
 [project.entry-points."preftree.judge_backends"]
 shorter = "preftree_lengthplugin:ShorterJudge"
+exiting = "preftree_lengthplugin:ExitingJudge"
 
 [project.entry-points."preftree.feature_sources"]
 vowels = "preftree_lengthplugin:vowel_source"
@@ -109,6 +132,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 def plugin(tmp_path_factory):
     root = tmp_path_factory.mktemp("plugin")
     (root / "preftree_lengthplugin.py").write_text(PACKAGE)
+    (root / "preftree_lengthplugin_exits.py").write_text(EXITS_ON_IMPORT)
     (root / "pyproject.toml").write_text(PYPROJECT)
     install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                               "--no-build-isolation", "--no-index", str(root)],
@@ -159,3 +183,28 @@ def test_a_plugin_works_from_the_cli(plugin, tmp_path: Path) -> None:
     assert broken.returncode == 1 and "Traceback" not in broken.stderr
     assert "plug-in 'broken' (preftree_lengthplugin_gone:load_engine) could not be loaded" in broken.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize(("name", "words"), [("exits", "could not be loaded: SystemExit"),
+                                              ("failing", "failed: RuntimeError: no GPU here")])
+def test_a_plugin_that_exits_or_fails_is_a_failed_plugin(plugin, tmp_path: Path, name: str,
+                                                         words: str) -> None:
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"id": "a", "prompt": "p", "response_1": "x",
+                                                    "response_2": "y"}])
+    model = tmp_path / "no-weights"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps({"model_type": "none"}))
+    run = _run("score", "--backend", name, "--model", str(model), "--pairs", str(pairs),
+               "--no-cache", "--out", str(tmp_path / "x.csv"))
+    assert run.returncode == 1 and words in run.stderr, run.stderr
+    assert "preftree bug" not in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_plugin_method_that_exits_is_a_failed_plugin(plugin, tmp_path: Path) -> None:
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"id": "a", "prompt": "p", "response_1": "x",
+                                                    "response_2": "y"}])
+    run = _run("judge", "--backend", "exiting", "--model", "m", "--pairs", str(pairs),
+               "--out", str(tmp_path / "j.csv"))
+    assert run.returncode == 1 and "plug-in 'exiting'" in run.stderr and "SystemExit" in run.stderr
+    assert not (tmp_path / "j.csv").exists()

@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._lazy import lazy_exports
+from ._version import __version__
 from .errors import InputError, PreftreeError, UntrustedPickleError
-
-__version__ = "0.1.0"
 
 _EXPORTS = {
     "DecisionTreeRewardModel": ".model",
@@ -60,7 +59,15 @@ __all__ = [
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
-    from .data import Judgment, JudgmentSet, Pair, PairSet, load_judges, load_judgments, load_pairs
+    from .data import (
+        Judgment,
+        JudgmentSet,
+        Pair,
+        PairSet,
+        load_judges,
+        load_judgments,
+        load_pairs,
+    )
     from .explanation import ExplainConfig, ExplainResult, explain, explain_judge
     from .features import FeatureTable, build_features, style_of
     from .model import DecisionTreeRewardModel

@@ -1,33 +1,64 @@
 """Safe outputs: files appear whole or not at all, and nothing preftree did not write is touched.
 
-A file output is written to a temporary file beside it and renamed into place. A folder output
-carries a manifest (``.preftree-manifest.json``) naming the entries preftree wrote there; a rerun
-replaces only those. A non-empty folder without a manifest is refused unless ``force`` (then
-preftree's files go beside the user's, never over them), an existing file is never turned into a
-folder, and no output may be one of the command's inputs.
+A file output is written to a temporary file beside it and renamed into place. preftree replaces
+only a regular file that it can show it wrote: the folder's manifest (:mod:`preftree._manifest`)
+records the SHA-256 of everything preftree writes, so a file that was changed, copied in, or never
+written by preftree is kept unless ``force`` (the CLI's ``--force``). Symbolic links, FIFOs and
+devices are never replaced, even with ``force``. A folder output is built in a temporary folder;
+a new or empty target receives it in one rename, a rerun replaces only its own unchanged files
+(sub-folders included) and removes only its own stale ones. No output may be one of the command's
+inputs, compared after resolving ``file://`` URIs and symbolic links.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import contextvars
 import os
+import re
 import shutil
+import stat
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from ._manifest import (
+    FOLDER_OWNER,
+    MANIFEST,
+    MANIFEST_SCRATCH,
+    Manifest,
+    file_sha256,
+    locked,
+    regular_file,
+)
 from .errors import InputError
 
-__all__ = ["MANIFEST", "atomic_path", "atomic_write_text", "check_output_dir", "check_output_file",
-           "output_dir"]
+__all__ = ["MANIFEST", "allow_replacing", "replacing_allowed", "atomic_path", "atomic_write_text", "check_output_dir",
+           "check_output_file", "local_path", "output_dir"]
+
+_FORCE: contextvars.ContextVar[bool] = contextvars.ContextVar("preftree_force", default=False)
+_SCRATCH: set[str] = set()  # temporary folders this process is building (not recorded beside)
+
+
+def replacing_allowed() -> bool:
+    """Whether the command in progress was given ``--force`` (see :func:`allow_replacing`)."""
+    return _FORCE.get()
+
+
+@contextlib.contextmanager
+def allow_replacing(force: bool) -> Iterator[None]:
+    """Within the block, file outputs may replace regular files preftree did not write (the CLI
+    sets it from ``--force``)."""
+    token = _FORCE.set(force)
+    try:
+        yield
+    finally:
+        _FORCE.reset(token)
 
 
 def _default_mode(base: int) -> int:
-    """``base`` less the process umask: the mode a plain ``open``/``mkdir`` would have given.
-
-    (``mkstemp``/``mkdtemp`` create private 0600/0700 entries; outputs should not stay private.)
-    """
+    """``base`` less the process umask: the mode a plain ``open``/``mkdir`` would have given."""
     mask = os.umask(0)
     os.umask(mask)
     return base & ~mask
@@ -48,17 +79,21 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _sweep(target: Path) -> None:
-    """Remove temporary entries beside ``target`` left by a preftree process that was killed
-    (SIGKILL, power loss) before it could clean up; a live process's entries are left alone."""
-    prefix = f".{target.name}.preftree-"
+def _scratch_pattern(target: Path) -> re.Pattern[str]:
+    """Exactly the names preftree gives its temporary entries beside ``target`` (mkstemp's 8
+    random characters and a .tmp/.old suffix): nothing of the user's can match by accident."""
+    return re.compile(rf"^\.{re.escape(target.name)}\.preftree-(\d+)-[a-z0-9_]{{8}}\.(?:tmp|old)$")
+
+
+def _sweep(folder: Path, pattern: re.Pattern[str]) -> None:
+    """Remove temporary entries matching ``pattern`` left in ``folder`` by a preftree process
+    that was killed before it could clean up; a live process's entries are left alone."""
     try:
-        entries = [e for e in target.parent.iterdir() if e.name.startswith(prefix)]
+        entries = [(e, m.group(1)) for e in folder.iterdir() if (m := pattern.match(e.name))]
     except OSError:
         return
-    for entry in entries:
-        pid = entry.name[len(prefix):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+    for entry, pid in entries:
+        if int(pid) != os.getpid() and not _pid_alive(int(pid)):
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
             else:
@@ -66,12 +101,56 @@ def _sweep(target: Path) -> None:
                     entry.unlink()
 
 
+def _kind(path: Path) -> str | None:
+    """What is at ``path`` when it is not something preftree may replace ("a FIFO", ...)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return None
+
+
+def _in_scratch(path: Path) -> bool:
+    real = os.path.realpath(path)
+    return any(real == s or real.startswith(s + os.sep) for s in _SCRATCH)
+
+
+def _check_replaceable(target: Path, force: bool) -> None:
+    """A file output may land on nothing, on a file preftree wrote, or (with force) on any regular
+    file; never on a link, FIFO, device, socket or folder."""
+    kind = _kind(target)
+    if kind is not None:
+        raise InputError(f"is {kind}; preftree writes only to a new path or a regular file, so "
+                         "give another path", path=target)
+    if not os.path.lexists(target) or force or _in_scratch(target.parent):
+        return
+    if not Manifest.read(target.parent).owns(target.name):
+        raise InputError("exists and preftree did not write it (or it changed since); give "
+                         "another path, or --force to replace it", path=target)
+
+
 @contextlib.contextmanager
-def atomic_path(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it onto ``target`` only if the block succeeds."""
-    target = Path(target)
+def atomic_path(target: str | Path, *, force: bool | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` only if the block
+    succeeds, and record the file in the folder's manifest (see the module docstring)."""
+    target = Path(os.path.abspath(target))
+    force = _FORCE.get() if force is None else force
+    if target.name == MANIFEST:
+        raise InputError(f"{MANIFEST} is preftree's record of what it wrote; give another name",
+                         path=target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _sweep(target)
+    _check_replaceable(target, force)
+    _sweep(target.parent, _scratch_pattern(target))
     fd, tmp_name = tempfile.mkstemp(prefix=_scratch_prefix(target), suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -79,35 +158,50 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         yield tmp
         if tmp.exists():
             os.chmod(tmp, _default_mode(0o666))
-        os.replace(tmp, target)
+        if _in_scratch(target.parent):
+            os.replace(tmp, target)
+            return
+        with locked(target.parent):
+            _check_replaceable(target, force)  # the path may have changed meanwhile
+            replaced_foreign = os.path.lexists(target) and not Manifest.read(
+                target.parent).owns(target.name)
+            manifest = Manifest.read(target.parent)
+            manifest.record(target.name, file_sha256(tmp), target.name, keep_old=True)
+            manifest.write()  # a crash after the rename still finds the new file recorded
+            os.replace(tmp, target)
+            manifest.record(target.name, file_sha256(target), target.name)
+            manifest.write()
+        if replaced_foreign:
+            print(f"preftree: replaced {target}, which preftree had not written (--force)",
+                  file=sys.stderr)
     finally:
         if tmp.exists():
             tmp.unlink()
 
 
-def atomic_write_text(target: str | Path, text: str) -> None:
+def atomic_write_text(target: str | Path, text: str, *, force: bool | None = None) -> None:
     """Write ``text`` to ``target`` atomically (UTF-8)."""
-    with atomic_path(target) as tmp:
+    with atomic_path(target, force=force) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
+def local_path(source: str | Path) -> Path | None:
+    """The local path behind an input: a path, or a ``file://`` URI; None for a remote URI."""
+    text = str(source)
+    if text.startswith("file://"):
+        from urllib.parse import unquote, urlsplit
 
-MANIFEST = ".preftree-manifest.json"
+        return Path(unquote(urlsplit(text).path))
+    if "://" in text:
+        return None
+    return Path(source)
 
 
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
     except OSError:
-        return os.path.abspath(a) == os.path.abspath(b)
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        Path(os.path.realpath(path)).relative_to(os.path.realpath(folder))
-    except ValueError:
-        return False
-    return True
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _check_parent(out: Path) -> None:
@@ -119,111 +213,209 @@ def _check_parent(out: Path) -> None:
             return
 
 
-def _check_not_input(out: Path, inputs: Iterable[str | Path | None]) -> None:
+def _local_inputs(inputs: Iterable[str | Path | None]) -> list[Path]:
+    return [p for p in (local_path(s) for s in inputs if s is not None) if p is not None]
+
+
+def _check_not_input(out: Path, inputs: list[Path]) -> None:
     for source in inputs:
-        if source is None or "://" in str(source):  # a remote input cannot be a local output
-            continue
-        if Path(source).exists() and _same_file(out, Path(source)):
+        if os.path.lexists(out) and source.exists() and _same_file(out, source):
             raise InputError("is one of this command's inputs; write the output to another path",
                              path=out)
 
 
-def check_output_file(out: str | Path, inputs: Iterable[str | Path | None] = ()) -> Path:
-    """Check a file output before any work is done: not a folder, not below a file, not an input."""
-    out = Path(out)
-    if out.is_dir():
-        raise InputError("is a folder; give a file path here", path=out)
+def check_output_file(out: str | Path, inputs: Iterable[str | Path | None] = (), *,
+                      force: bool | None = None) -> Path:
+    """Check a file output before any work is done: a new path or a regular file preftree wrote
+    (any regular file with ``force``), not below a file, not one of the inputs."""
+    out = Path(os.path.abspath(out))
+    force = _FORCE.get() if force is None else force
+    if out.name == MANIFEST:
+        raise InputError(f"{MANIFEST} is preftree's record of what it wrote; give another name",
+                         path=out)
     _check_parent(out)
-    _check_not_input(out, inputs)
+    _check_not_input(out, _local_inputs(inputs))
+    _check_replaceable(out, force)
     return out
 
 
-def read_manifest(folder: Path) -> set[str]:
-    """The top-level entries a preftree run wrote into ``folder`` (empty without a manifest)."""
-    path = folder / MANIFEST
-    if not path.is_file():
-        return set()
-    try:
-        entries = json.loads(path.read_text(encoding="utf-8"))["entries"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise InputError(f"the manifest {MANIFEST} is unreadable; delete it only if everything in "
-                         "the folder may be replaced", path=folder) from None
-    return {str(e) for e in entries if isinstance(e, str) and "/" not in e and e not in ("", ".", "..")}
-
-
-def _write_manifest(folder: Path, entries: Iterable[str]) -> None:
-    from . import __version__
-
-    text = json.dumps({"written_by": f"preftree {__version__}", "entries": sorted(entries)},
-                      indent=2) + "\n"
-    atomic_write_text(folder / MANIFEST, text)
+def _foreign(folder: Path, manifest: Manifest) -> list[str]:
+    """Entries in ``folder`` (recursively) that are not files preftree wrote and left unchanged."""
+    found: list[str] = []
+    for root, dirs, files in os.walk(folder):
+        for name in sorted(files) + sorted(d for d in dirs if os.path.islink(Path(root, d))):
+            relative = Path(root, name).relative_to(folder).as_posix()
+            if relative == MANIFEST or MANIFEST_SCRATCH.match(relative):
+                continue
+            if not manifest.owns(relative):
+                found.append(relative)
+    return found
 
 
 def check_output_dir(out: str | Path, inputs: Iterable[str | Path | None] = (), *,
                      force: bool = False) -> Path:
-    """Check a folder output before any work is done (see the module docstring for the rules)."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is a file; give a folder path here (a file is never "
-                         "replaced by a folder)", path=out)
+    """Check a folder output before any work is done; returns the folder with a symbolic link
+    resolved (the module docstring gives the rules)."""
+    out = Path(os.path.abspath(out))  # "." and "x/.." name the folder itself, not a child of it
+    if out.is_symlink() and out.is_dir():
+        out = Path(os.path.realpath(out))
+    if os.path.lexists(out) and not out.is_dir():
+        raise InputError(f"exists and is {_kind(out) or 'a file'}; give a folder path here (a "
+                         "file is never replaced by a folder)", path=out)
     _check_parent(out)
-    inputs = [Path(s) for s in inputs if s is not None]
-    _check_not_input(out, inputs)
+    sources = _local_inputs(inputs)
+    _check_not_input(out, sources)
     if out.is_dir():
-        owned = read_manifest(out)
-        for source in inputs:
-            if any(_inside(source, out / name) for name in owned):
-                raise InputError(f"{source} is an input of this command and was written by an "
-                                 "earlier preftree run into this folder, which this run would "
-                                 "replace; write to another folder", path=out)
-        foreign = sorted(e.name for e in out.iterdir() if e.name != MANIFEST and e.name not in owned)
+        manifest = Manifest.read(out)
+        for source in sources:
+            real = os.path.realpath(source)
+            root = os.path.realpath(out)
+            if not real.startswith(root + os.sep):
+                continue
+            relative = Path(real).relative_to(root).as_posix()
+            if relative in manifest.files or any(name.startswith(relative + "/")
+                                                 for name in manifest.files):
+                raise InputError(f"{source} is an input of this command and was written by "
+                                     "an earlier preftree run into this folder, which this run "
+                                     "would replace; write to another folder", path=out)
+        foreign = _foreign(out, manifest)
         if foreign and not force:
             shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-            raise InputError(f"folder is not empty and preftree did not write it ({shown}); use an "
-                             "empty or new folder, or --force to add preftree's files beside these "
-                             "(nothing of yours is deleted or overwritten)", path=out)
+            raise InputError(f"folder is not empty and preftree did not write it ({shown}: not "
+                             "written by preftree, or changed since); use an empty or new folder, or --force to add "
+                             "preftree's files beside these (nothing of yours is deleted or "
+                             "overwritten, even then)", path=out)
     return out
+
+
+def _walk_files(folder: Path) -> tuple[dict[str, Path], list[str]]:
+    """The files below ``folder`` and its empty sub-folders, by relative POSIX path."""
+    files: dict[str, Path] = {}
+    empty: list[str] = []
+    for root, dirs, names in os.walk(folder):
+        for name in names:
+            path = Path(root, name)
+            files[path.relative_to(folder).as_posix()] = path
+        if not dirs and not names and Path(root) != folder:
+            empty.append(Path(root).relative_to(folder).as_posix())
+    return files, empty
+
+
+def _clashes(target: Path, manifest: Manifest, new: Iterable[str]) -> list[str]:
+    """New entries that would land on something preftree did not write."""
+    clash: list[str] = []
+    for relative in new:
+        parts = relative.split("/")
+        for depth in range(1, len(parts)):
+            ancestor = target.joinpath(*parts[:depth])
+            if os.path.lexists(ancestor) and (ancestor.is_symlink() or not ancestor.is_dir()):
+                clash.append("/".join(parts[:depth]))
+        if os.path.lexists(target / relative) and not manifest.owns(relative):
+            clash.append(relative)
+    return sorted(set(clash))
+
+
+def _merge(tmp: Path, target: Path, new: dict[str, Path], empty: list[str]) -> list[str]:
+    """Move the new files into ``target`` over preftree's own; remove preftree's stale unchanged
+    files; return the stale ones kept because they changed. Caller holds the folder lock."""
+    manifest = Manifest.read(target)
+    clash = _clashes(target, manifest, new)
+    if clash:
+        raise InputError(f"would overwrite {', '.join(clash[:5])}, which preftree did not write "
+                         "(or which changed since it did); nothing was changed", path=target)
+    hashes = {relative: file_sha256(path) for relative, path in new.items()}
+    stale = [r for r in manifest.owned_by(FOLDER_OWNER) if r not in new and r not in empty]
+    for relative, digest in hashes.items():
+        manifest.record(relative, digest, FOLDER_OWNER, keep_old=True)
+    manifest.complete = False
+    manifest.write()  # from here a kill leaves every file recognised; the next run repairs
+    for relative in sorted(new):
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(new[relative], destination)
+    for relative in empty:
+        (target / relative).mkdir(parents=True, exist_ok=True)
+    kept: list[str] = []
+    for relative in stale:
+        if manifest.files[relative].get("folder"):
+            with contextlib.suppress(OSError):
+                (target / relative).rmdir()  # only while still empty
+                _remove_empty_parents(target, relative)
+        elif manifest.owns(relative):
+            (target / relative).unlink()
+            _remove_empty_parents(target, relative)
+        elif os.path.lexists(target / relative):
+            kept.append(relative)
+        manifest.forget(relative)
+    for relative, digest in hashes.items():
+        manifest.record(relative, digest, FOLDER_OWNER)
+    for relative in empty:
+        manifest.record_folder(relative, FOLDER_OWNER)
+    manifest.complete = True
+    manifest.write()
+    return kept
+
+
+def _remove_empty_parents(target: Path, relative: str) -> None:
+    parent = (target / relative).parent
+    while parent != target:
+        try:
+            parent.rmdir()  # only an empty folder goes; one holding anything of the user's stays
+        except OSError:
+            return
+        parent = parent.parent
 
 
 @contextlib.contextmanager
 def output_dir(target: str | Path, inputs: Iterable[str | Path | None] = (), *,
                force: bool = False) -> Iterator[Path]:
-    """Yield an empty temporary folder; on success move its entries into ``target``.
+    """Yield an empty temporary folder; on success move its files into ``target``.
 
-    Only entries an earlier preftree run wrote (the manifest's) are replaced or removed; an entry
-    that would land on a file of the user's is an error, and then nothing is changed.
+    A new or empty target receives the folder in one rename. Otherwise only files an earlier
+    preftree run wrote and nobody changed are replaced or removed; a new file that would land on
+    anything else is an error, and then nothing is changed.
     """
     inputs = list(inputs)
     target = check_output_dir(target, inputs, force=force)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _sweep(target)
+    _sweep(target.parent, _scratch_pattern(target))
+    if target.is_dir():
+        _sweep(target, MANIFEST_SCRATCH)
     tmp = Path(tempfile.mkdtemp(prefix=_scratch_prefix(target), suffix=".tmp", dir=target.parent))
+    _SCRATCH.add(os.path.realpath(tmp))
     try:
         yield tmp
-        new = {entry.name for entry in tmp.iterdir()}
-        if not target.exists() or not any(target.iterdir()):
-            _write_manifest(tmp, new)
+        new, empty = _walk_files(tmp)
+        odd = [r for r, p in new.items() if not regular_file(p)]
+        if odd:
+            raise InputError(f"preftree wrote something other than a file ({odd[0]}); nothing "
+                             "was changed", path=target)
+        cwd = os.path.realpath(os.getcwd())
+        holds_cwd = target.exists() and (cwd + os.sep).startswith(os.path.realpath(target) + os.sep)
+        if not target.exists() or (not any(target.iterdir()) and not holds_cwd):
+            manifest = Manifest(tmp)
+            for relative, path in new.items():
+                manifest.record(relative, file_sha256(path), FOLDER_OWNER)
+            for relative in empty:
+                manifest.record_folder(relative, FOLDER_OWNER)
+            manifest.write()
             os.chmod(tmp, _default_mode(0o777))
             if target.exists():
                 target.rmdir()
-            os.replace(tmp, target)
+            os.replace(tmp, target)  # one rename: the folder appears whole or not at all
             return
-        check_output_dir(target, inputs, force=force)  # the folder may have changed meanwhile
-        owned = read_manifest(target)
-        clash = sorted(n for n in new if (target / n).exists() and n not in owned)
-        if clash:
-            raise InputError(f"would overwrite {', '.join(clash)}, which preftree did not write; "
-                             "nothing was changed", path=target)
-        _write_manifest(target, owned | new)  # a crash below leaves every entry accounted for
-        trash = Path(tempfile.mkdtemp(prefix=_scratch_prefix(target), suffix=".old",
-                                      dir=target.parent))
-        for name in sorted(owned | new):
-            if (target / name).exists() or (target / name).is_symlink():
-                os.replace(target / name, trash / name)
-            if name in new:
-                os.replace(tmp / name, target / name)
-        _write_manifest(target, new)
-        shutil.rmtree(trash, ignore_errors=True)
+        with locked(target):
+            check_output_dir(target, inputs, force=force)  # the folder may have changed meanwhile
+            kept = _merge(tmp, target, new, empty)
+        if kept:
+            print(f"preftree: kept {', '.join(kept[:5])} in {target}: written by an earlier run "
+                  "but changed since, so they are yours now", file=sys.stderr)
     finally:
+        _SCRATCH.discard(os.path.realpath(tmp))
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def half_written(folder: Path) -> bool:
+    """True if a preftree run was killed while replacing files in ``folder`` (rerun it to repair)."""
+    return (folder / MANIFEST).exists() and not Manifest.read(folder).complete

@@ -51,11 +51,12 @@ def load_registered(registry: Mapping[str, str], name: str, kind: str) -> Any:
         raise InputError(f"unknown {kind} {name!r}; available: {', '.join(sorted(registry))}")
     module_name, _, attr = registry[name].partition(":")
     if not module_name.startswith("preftree."):  # a plug-in: its own errors are its package's
+        label = f"the {kind} plug-in {name!r} ({registry[name]})"
         try:
-            return getattr(importlib.import_module(module_name), attr)
-        except Exception as exc:  # noqa: BLE001 - any failure of third-party code, in one line
-            raise PreftreeError(f"the {kind} plug-in {name!r} ({registry[name]}) could not be loaded: "
-                                f"{type(exc).__name__}: {exc}") from None
+            loaded = getattr(importlib.import_module(module_name), attr)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - sys.exit on import is a failure too
+            raise PreftreeError(f"{label} could not be loaded: {type(exc).__name__}: {exc}") from None
+        return _Guarded(loaded, label) if callable(loaded) else loaded
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -64,6 +65,47 @@ def load_registered(registry: Mapping[str, str], name: str, kind: str) -> Any:
         raise MissingDependencyError(f"the {name!r} {kind} needs {extra} "
                                      f"(pip install '{extra}'): {exc}") from None
     return getattr(module, attr)
+
+
+class _Guarded:
+    """A plug-in's callable whose failures (an exception or ``sys.exit``) become one preftree
+    error naming the plug-in, instead of a "preftree bug" or a silent exit 0."""
+
+    def __init__(self, target: Any, label: str, *, wrap_result: bool = True) -> None:
+        self._target, self._label, self._wrap = target, label, wrap_result
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            made = self._target(*args, **kwargs)
+        except PreftreeError:
+            raise
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - third-party code, in one line
+            raise PreftreeError(f"{self._label} failed: {type(exc).__name__}: {exc}") from None
+        # what a factory or class makes (an engine, a judge, a feature source) is the plug-in's
+        # code too: its methods are guarded the same way
+        if not self._wrap or isinstance(made, (str, bytes, int, float, bool, type(None))):
+            return made
+        return _GuardedObject(made, self._label)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+
+class _GuardedObject:
+    """An object a plug-in made: attributes read through, methods guarded like the factory."""
+
+    def __init__(self, target: Any, label: str) -> None:
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_label", label)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if callable(value) and not isinstance(value, type):
+            return _Guarded(value, self._label, wrap_result=False)
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._target, name, value)
 
 
 SCORING_BACKENDS: dict[str, str] = {

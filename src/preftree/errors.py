@@ -11,6 +11,7 @@ written ``FILE:LINE: message`` everywhere.
     ├── ConfigError           an option or parameter out of its range (a ValueError too)
     ├── UntrustedPickleError  refusing to unpickle a file the user did not trust
     ├── MissingDependencyError an optional extra (e.g. ``preftree[hf]``) is not installed
+    ├── UnreachableError      a server, hub or remote filesystem cannot be reached (exit 1)
     └── FormatError           a preftree JSON file of an unknown or newer format
 """
 
@@ -18,12 +19,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ._redact import redact
+
 __all__ = [
     "ConfigError",
     "FormatError",
     "InputError",
     "MissingDependencyError",
     "PreftreeError",
+    "UnreachableError",
     "UntrustedPickleError",
 ]
 
@@ -36,13 +40,13 @@ class InputError(PreftreeError, ValueError):
     """Input data is malformed; the message says where (file, line or row) and what was expected."""
 
     def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None) -> None:
-        self.path = None if path is None else str(path)
+        self.path = None if path is None else redact(str(path))
         self.line = line
         if self.path is not None and line is not None:
             message = f"{self.path}:{line}: {message}"
         elif self.path is not None:
             message = f"{self.path}: {message}"
-        super().__init__(message)
+        super().__init__(redact(message) if isinstance(message, str) else message)
 
 
 class ConfigError(PreftreeError, ValueError):
@@ -51,6 +55,10 @@ class ConfigError(PreftreeError, ValueError):
 
 class UntrustedPickleError(PreftreeError):
     """A pickle file was about to be loaded without an explicit ``trust_pickle=True``."""
+
+
+class UnreachableError(PreftreeError, ConnectionError):
+    """A server, the Hub or a remote filesystem did not answer; retrying later may work."""
 
 
 class MissingDependencyError(PreftreeError, ImportError):

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from preftree import load_pairs
 from preftree.cli import cli
@@ -47,7 +48,8 @@ def _lines(records: list[dict]) -> bytes:
     ("broken.jsonl.gz", b"\x1f\x8b\x08not gzip at all", ["broken.jsonl.gz", "decompress"]),
     ("junk.parquet", b"PAR1 definitely not parquet", ["junk.parquet", "Parquet"]),
     ("pairs.txt", b"hello", ["pairs.txt", "unsupported file type"]),
-    ("prompt.jsonl", _lines([{**PAIR, "prompt": 5, "label": 2}]), ["prompt.jsonl:1:", "'prompt' must be"]),
+    ("prompt.jsonl", _lines([{**PAIR, "prompt": {"x": 5}, "label": 2}]),
+     ["prompt.jsonl", "every row was skipped: 'prompt' must be"]),
 ])
 def test_unreadable_pairs_files(tmp_path: Path, name: str, content: bytes, fragments: list[str]) -> None:
     path = tmp_path / name
@@ -136,3 +138,69 @@ def test_fuzzed_files_give_preftree_errors_only(tmp_path: Path, records: list[di
             loader(path)
         except PreftreeError as exc:
             assert str(path) in str(exc) or "--label-format" in str(exc) or "judge name" in str(exc)
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--min-leaf", "nan"], "not a finite number"),
+    (["--min-leaf", "inf"], "not a finite number"),
+    (["--seed", "-1"], "--seed"),
+    (["--jobs", "100000"], "thread count for this machine"),
+])
+def test_bad_numbers_are_usage_errors_not_bugs(tmp_path: Path, args: list[str], fragment: str) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(_lines([PAIR]))
+    result = invoke("explain", "--pairs", str(path), "--out", str(tmp_path / "e"), *args)
+    assert result.exit_code == 2 and fragment in result.output and "bug" not in result.output, \
+        result.output
+
+
+@pytest.mark.parametrize("args", [["--cpus-per-replica", "nan"], ["--gpus-per-replica", "inf"]])
+def test_ray_sizes_must_be_finite(tmp_path: Path, args: list[str]) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(_lines([PAIR]))
+    result = invoke("score", "--model", "m", "--pairs", str(path), "--engine", "ray", *args,
+                    "--out", str(tmp_path / "s.csv"))
+    assert result.exit_code == 2 and "not a finite number" in result.output
+
+
+def test_the_api_refuses_what_the_cli_refuses() -> None:
+    from preftree import ExplainConfig, PreferenceTree
+    from preftree.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="min_leaf"):
+        ExplainConfig(min_leaf=float("nan"))
+    with pytest.raises(ConfigError, match="seed"):
+        ExplainConfig(seed=-1)
+    with pytest.raises(ConfigError, match="min_samples_leaf"):
+        PreferenceTree(min_samples_leaf=float("nan")).fit([[0.0], [1.0]], [-1, 1])
+    with pytest.raises(ConfigError, match="random_state"):
+        PreferenceTree(random_state=-1).fit([[0.0], [1.0]], [-1, 1])
+
+
+def test_a_judge_named_like_an_output_file(tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    rows = [{**PAIR, "id": str(i), "response_2": "y" * (i % 5 + 1), "label": 1 if i % 2 else -1}
+            for i in range(30)]
+    path.write_bytes(_lines(rows))
+    judges = tmp_path / "summary.json.csv"
+    judges.write_text("index,model,preference\n" + "".join(
+        f"{i},summary.json,{1 if i % 3 else -1}\n" for i in range(30)))
+    result = invoke("explain", "--pairs", str(path), "--judge", str(judges), "--explain-label",
+                    "--cv", "2", "--bootstrap", "2", "--out", str(tmp_path / "e"), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "e" / "summary.json").is_file()
+    assert (tmp_path / "e" / "judge-summary.json" / "summary.json").is_file()
+
+
+def test_the_untrusted_pickle_error_names_the_given_file(tmp_path: Path) -> None:
+    from preftree.errors import UntrustedPickleError
+    from preftree.model import DecisionTreeRewardModel
+
+    folder = tmp_path / "model-folder"
+    folder.mkdir()
+    (folder / "my_tree.pkl").write_bytes(b"not opened")
+    model = DecisionTreeRewardModel.__new__(DecisionTreeRewardModel)
+    with pytest.raises(UntrustedPickleError, match="model-folder/my_tree.pkl"):
+        model.load_decision_tree(folder, "my_tree.pkl")
+    with pytest.raises(UntrustedPickleError, match="org/repo:decision_tree.pkl"):
+        model.load_decision_tree("org/repo")

@@ -38,7 +38,7 @@ def test_explain_into_a_folder_of_user_files_is_refused_and_deletes_nothing(
     assert (folder / "notes.txt").read_text() == "my notes"
     assert pairs.read_bytes() == small_pairs_file.read_bytes()
     assert (folder / "summary.json").exists()
-    owned = set(json.loads((folder / MANIFEST).read_text())["entries"])
+    owned = set(json.loads((folder / MANIFEST).read_text())["files"])
     assert "notes.txt" not in owned and "pairs.jsonl" not in owned and "summary.json" in owned
 
 
@@ -144,7 +144,7 @@ def test_explain_report_inside_the_folder_is_owned(tmp_path: Path, small_pairs_f
         code, output = invoke("explain", "--pairs", str(small_pairs_file), "--out", str(out),
                               "--report", str(out / "report.html"), *FAST)
         assert code == 0, output
-    assert "report.html" in json.loads((out / MANIFEST).read_text())["entries"]
+    assert "report.html" in json.loads((out / MANIFEST).read_text())["files"]
 
 
 def test_demo_twice_into_the_same_folder(tmp_path: Path) -> None:

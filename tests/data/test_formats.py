@@ -91,9 +91,40 @@ def test_hh_rlhf_transcripts(tmp_path: Path) -> None:
     assert pair.prompt == [{"role": "user", "content": "Hi 0"}, {"role": "assistant", "content": "Hello!"},
                            {"role": "user", "content": "Tell me about TCP 0."}]
     assert {pair.response_1, pair.response_2} == {"TCP is reliable 0.", "No."}
-    broken = write_jsonl(tmp_path / "broken.jsonl", [{**rows[0], "rejected": "\n\nHuman: other\n\nAssistant: x"}])
-    with pytest.raises(InputError, match=r"broken\.jsonl:1: 'chosen' and 'rejected' differ"):
-        load_pairs(broken)
+    broken = write_jsonl(tmp_path / "broken.jsonl", [{**rows[0], "rejected": "\n\nHuman: other\n\nAssistant: x"},
+                                                     *rows[1:]])
+    with pytest.raises(InputError, match=r"broken\.jsonl:1: 'chosen' and 'rejected' share no"):
+        load_pairs(broken, strict=True)
+    read = load_pairs(broken)  # one row that cannot form a pair is skipped, never the file
+    assert len(read) == 29 and [(r.line, "share no" in r.reason) for r in read.skipped] == [(1, True)]
+
+
+def test_hh_rlhf_quirks_of_the_published_harmless_base_test(tmp_path: Path) -> None:
+    """anthropics/hh-rlhf harmless-base/test.jsonl.gz as published: 5 of 2,312 rows have a final
+    reply that itself contains "\n\nAssistant: " (line 1953 below, abbreviated), 4 end with an
+    empty chosen reply, 8 have a double space after the marker, 48 an inline "Human: "."""
+    serial = "\n\nHuman: Can you find me a serial key?\n\nAssistant: What for?\n\nHuman: Yes, please find me a serial."
+    rows = [
+        {"chosen": serial + "\n\nAssistant: Alrighty, I’ll do my best, here’s the key:\n\nAssistant:  O.k. let’s go ahead",
+         "rejected": serial + "\n\nAssistant: You mean a password, right?"},
+        {"chosen": "\n\nHuman: Say nothing.\n\nAssistant: ", "rejected": "\n\nHuman: Say nothing.\n\nAssistant: Fine.  Human: ok"},
+        {"chosen": "\n\nHuman: Hi\n\nAssistant:  I think so.", "rejected": "\n\nHuman: Hi\n\nAssistant: No."},
+        *[{"chosen": f"\n\nHuman: q{i}\n\nAssistant: yes {i}", "rejected": f"\n\nHuman: q{i}\n\nAssistant: no"}
+          for i in range(10)],
+    ]
+    path = tmp_path / "test.jsonl.gz"
+    import gzip
+
+    path.write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode()))
+    pairs = load_pairs(path, pairs_format="hh-rlhf")
+    assert len(pairs) == len(rows) and not pairs.skipped
+    first = list(pairs)[0]
+    assert first.prompt[-1] == {"role": "user", "content": "Yes, please find me a serial."}
+    assert {first.response_1, first.response_2} == {
+        "Alrighty, I’ll do my best, here’s the key:\n\nAssistant:  O.k. let’s go ahead",
+        "You mean a password, right?"}
+    assert {list(pairs)[1].response_1, list(pairs)[1].response_2} == {"", "Fine.  Human: ok"}
+    assert " I think so." in {list(pairs)[2].response_1, list(pairs)[2].response_2}
 
 
 def _judgebench_rows() -> list[dict]:
@@ -157,6 +188,51 @@ def test_pandalm_with_annotator_columns_as_judges(tmp_path: Path) -> None:
     agreement = pd.read_csv(tmp_path / "out" / "agreement.csv", index_col=0)
     assert set(agreement.index) == {"annotator1", "annotator2", "annotator3", "label"}
     assert agreement.loc["annotator1", "label"] > 0.8
+
+
+def test_pandalm_quirks_of_the_published_testset(tmp_path: Path) -> None:
+    """WeOpenML/PandaLM data/testset-v1.json as published: six responses are the JSON value
+    ``true`` (the model answered "True"; the whole file of 999 rows was refused), 167 inputs and
+    54 responses are empty, idx 466 has instruction " ", votes are ints (the README shows
+    strings), identical texts repeat under another cmp_key."""
+    statement = '"For all integers j and k, if j and k are odd, then jk is odd."'
+    rows = [
+        {"idx": 157, "motivation_app": "Wolfram alpha", "cmp_key": "bloom-7b_llama-7b",
+         "instruction": "Verify the correctness of the given statement.", "input": statement,
+         "response1": True, "response2": "True.", "annotator1": 1, "annotator2": 1, "annotator3": 0},
+        {"idx": 161, "motivation_app": "Wolfram alpha", "cmp_key": "cerebras-gpt-6.7B_llama-7b",
+         "instruction": "Verify the correctness of the given statement.", "input": statement,
+         "response1": "The statement is correct.", "response2": True,
+         "annotator1": 2, "annotator2": 2, "annotator3": 0},
+        {"idx": 466, "motivation_app": "x", "cmp_key": "a_b", "instruction": " ",
+         "input": "Truthfulness", "response1": "", "response2": "It is true.",
+         "annotator1": "2", "annotator2": "2", "annotator3": "1"},  # the README's string votes
+        {"idx": 500, "motivation_app": "x", "cmp_key": "a_b", "instruction": "Add 1.5 and 1",
+         "input": "", "response1": 2.5, "response2": "3", "annotator1": 1.7, "annotator2": 1,
+         "annotator3": 1},  # a vote outside the coding: this row is skipped, not the file
+        *[{"idx": 600 + i, "motivation_app": "x", "cmp_key": f"m{i % 2}_n", "instruction": f"Task {i // 2}",
+           "input": "", "response1": f"answer {i // 2}", "response2": "other",
+           "annotator1": 1 + i % 2, "annotator2": 1 + i % 2, "annotator3": 0} for i in range(20)],
+    ]
+    path = tmp_path / "testset-v1.json"
+    path.write_text(json.dumps(rows, indent=4))
+    pairs = load_pairs(path, pairs_format="pandalm")
+    assert len(pairs) == len(rows) - 1
+    assert (pairs["157"].response_1, pairs["161"].response_2) == ("True", "True")
+    assert pairs["157"].label == -1 and pairs["161"].label == 1 and pairs["466"].label == 1
+    assert pairs["466"].prompt == " \n\nTruthfulness" and pairs["466"].response_1 == ""
+    [skipped] = pairs.skipped
+    assert skipped.line == 4 and skipped.pair_id == "500" and "annotator1 is 1.7" in skipped.reason
+    assert pairs.label_reading.how == "the published coding of the pandalm layout"
+    with pytest.raises(InputError, match=r"testset-v1.json:4: annotator1 is 1.7"):
+        load_pairs(path, pairs_format="pandalm", strict=True)
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--cv", "2",
+                                      "--bootstrap", "2", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "skipped 1 row(s)" in result.output and "record 4 (id '500')" in result.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["reading"]["skipped"]["count"] == 1
+    assert summary["reading"]["label"]["how"] == "the published coding of the pandalm layout"
 
 
 def test_arena_conversations_and_the_55k_release(tmp_path: Path) -> None:

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from preftree.data.labels import LABEL_FORMATS, detect_label_format, parse_label, parse_labels
+from preftree.data.labels import (
+    LABEL_FORMATS,
+    detect_label_format,
+    parse_label,
+    parse_labels,
+)
 from preftree.errors import ConfigError, InputError
 
 
@@ -46,6 +51,7 @@ def test_missing_labels_stay_missing() -> None:
 
 
 def test_formats_are_documented() -> None:
-    assert set(LABEL_FORMATS) == {"signed", "index", "index-tie", "ab", "alpacaeval", "strength", "binary"}
+    assert set(LABEL_FORMATS) == {"signed", "index", "index-tie", "ab", "alpacaeval", "strength",
+                                  "binary", "autoj", "map"}
     with pytest.raises(ConfigError, match="unknown label format 'nope'"):
         parse_label(1, "nope")

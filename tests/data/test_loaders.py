@@ -69,10 +69,14 @@ def test_unknown_label_values(tmp_path: Path) -> None:
 
 
 def test_duplicate_ids_and_non_string_response(tmp_path: Path) -> None:
+    """Refused with --strict at their line; by default such rows are skipped and listed."""
     with pytest.raises(InputError, match=r"d\.jsonl:2: duplicate id 'a' \(first at line 1\)"):
-        load_pairs(write_jsonl(tmp_path / "d.jsonl", [PAIR, PAIR]))
+        load_pairs(write_jsonl(tmp_path / "d.jsonl", [PAIR, PAIR]), strict=True)
+    assert [r.line for r in load_pairs(tmp_path / "d.jsonl").skipped] == [2]
     with pytest.raises(InputError, match=r"n\.jsonl:1: 'response_2'"):
-        load_pairs(write_jsonl(tmp_path / "n.jsonl", [{**PAIR, "response_2": None}]))
+        load_pairs(write_jsonl(tmp_path / "n.jsonl", [{**PAIR, "response_2": None}]), strict=True)
+    with pytest.raises(InputError, match=r"n\.jsonl: no pairs in file \(every row was skipped: 'response_2'"):
+        load_pairs(tmp_path / "n.jsonl")
 
 
 def test_judge_file_layouts(tmp_path: Path, small_pairs_file: Path) -> None:
@@ -114,3 +118,84 @@ def test_unsupported_and_missing_files(tmp_path: Path) -> None:
         load_pairs(tmp_path / "x.txt")
     with pytest.raises(InputError, match="no such file"):
         load_pairs(tmp_path / "missing.jsonl")
+
+
+def test_a_compressed_bomb_is_refused_with_bounded_memory(tmp_path):
+    """100 MB of zeros in a few hundred bytes of bz2: refused at the limit, not read whole."""
+    import bz2
+    import tracemalloc
+
+    from preftree.data.files import input_limit
+
+    bomb = tmp_path / "bomb.jsonl.bz2"
+    compressor = bz2.BZ2Compressor()
+    chunks = [compressor.compress(b'{"id": "1", "prompt": "' + b"0" * (1 << 20) + b'"}\n')
+              for _ in range(100)]
+    bomb.write_bytes(b"".join(chunks) + compressor.flush())
+    assert bomb.stat().st_size < 20_000
+    tracemalloc.start()
+    with input_limit(10 * 1024 ** 2), pytest.raises(InputError, match="larger than 10,485,760 bytes"):
+        load_pairs(bomb)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 40 * 1024 ** 2
+
+
+def test_a_record_over_the_record_limit_is_refused_at_its_line(tmp_path, monkeypatch):
+    import gzip
+
+    import preftree.data.files as files
+
+    monkeypatch.setattr(files, "MAX_RECORD_BYTES", 1 << 20)
+    path = tmp_path / "one-line.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"id": "a"}\n' + b"x" * (3 << 20)))
+    with pytest.raises(InputError, match=r"one-line.jsonl.gz:2: a record is longer than 1,048,576"):
+        load_pairs(path)
+
+
+def test_max_input_bytes_from_the_cli(tmp_path):
+    from click.testing import CliRunner
+
+    from preftree.cli import cli
+
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(f'{{"id": "{i}", "prompt": "q", "response_1": "a", "response_2": "b",'
+                            f' "label": {1 if i % 2 else -1}}}\n' for i in range(50)))
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--max-input-bytes", "100",
+                                      "--out", str(tmp_path / "e")])
+    assert result.exit_code == 2 and "larger than 100 bytes" in result.output
+    assert "--max-input-bytes" in result.output
+
+
+def test_a_compressed_file_may_expand_only_so_far_by_default(tmp_path):
+    """100 MB of newlines in about 100 KB of gzip: more than 200 times its size (and 64 MiB), so
+    refused without --max-input-bytes, with memory that stays small; given explicitly, the
+    stated limit applies."""
+    import gzip
+    import tracemalloc
+
+    from preftree.data.files import input_limit
+
+    bomb = tmp_path / "newlines.jsonl.gz"
+    bomb.write_bytes(gzip.compress(b"\n" * (100 << 20), compresslevel=9))
+    assert bomb.stat().st_size < 200_000
+    tracemalloc.start()
+    with pytest.raises(InputError, match="larger than 67,108,864 bytes once decompressed"):
+        load_pairs(bomb)
+    assert tracemalloc.get_traced_memory()[1] < 40 * 1024 ** 2
+    tracemalloc.stop()
+    with input_limit(200 << 20), pytest.raises(InputError, match="missing column"):
+        load_pairs(bomb)  # stated: read to the end (blank lines only)
+
+
+def test_rows_that_are_not_objects_are_skipped(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"id": "a", "prompt": "q", "response_1": "x", "response_2": "y"}\n[1, 2, 3]\n'
+                    'null\n"hello"\n{"id": "b", "prompt": "q", "response_1": "x", "response_2": "z"}\n')
+    pairs = load_pairs(path)
+    assert [p.id for p in pairs] == ["a", "b"]
+    assert [(r.line, r.reason) for r in pairs.skipped] == [
+        (2, "expected a JSON object, found list"), (3, "expected a JSON object, found NoneType"),
+        (4, "expected a JSON object, found str")]
+    with pytest.raises(InputError, match=r"p.jsonl:2: expected a JSON object"):
+        load_pairs(path, strict=True)

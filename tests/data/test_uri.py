@@ -64,3 +64,28 @@ def test_cli_reads_a_uri_and_names_it_in_errors(tmp_path: Path) -> None:
     assert (tmp_path / "e" / "summary.json").exists()
     with pytest.raises(InputError, match="no such file"):
         load_pairs("memory://bucket/absent.parquet")
+
+
+@pytest.mark.parametrize("uri", ["memory://bucket/cred.jsonl?token=SECRETVALUE1",
+                                 "memory://AKIAKEY:SECRETVALUE1@bucket/cred.jsonl"])
+def test_credentials_in_a_uri_are_never_written_or_printed(tmp_path: Path, uri: str) -> None:
+    _put(uri, "".join(json.dumps(r | {"id": str(i)}) + "\n" for i, r in enumerate(ROWS * 5)).encode())
+    ok = CliRunner().invoke(cli, ["explain", "--pairs", uri, "--cv", "2", "--bootstrap", "2",
+                                  "--out", str(tmp_path / "e")])
+    assert ok.exit_code == 0, ok.output
+    assert "SECRETVALUE1" not in ok.output and "***" in ok.output
+    for path in (tmp_path / "e").rglob("*"):
+        if path.is_file():
+            assert "SECRETVALUE1" not in path.read_text(errors="replace"), path
+    bad = CliRunner().invoke(cli, ["explain", "--pairs", uri.replace("cred", "absent"), "--out",
+                                   str(tmp_path / "f")])
+    assert bad.exit_code == 2 and "SECRETVALUE1" not in bad.output and "no such file" in bad.output
+
+
+def test_an_unreachable_server_is_exit_1_and_hides_the_password(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["explain", "--pairs",
+                                      "http://user:hunter2pass@127.0.0.1:9/pairs.jsonl",
+                                      "--out", str(tmp_path / "e")])
+    assert result.exit_code in (1, 2) and "hunter2pass" not in result.output, result.output
+    if "needs another package" not in result.output:  # aiohttp present: a real connection refused
+        assert result.exit_code == 1 and "cannot be reached" in result.output

@@ -35,11 +35,15 @@ def _pairs(tmp_path: Path, labels: list, **columns: list) -> Path:
     return write_jsonl(tmp_path / "pairs.jsonl", rows)
 
 
-def test_zero_one_two_is_pandalm_or_alpacaeval_never_strength(tmp_path: Path) -> None:
+def test_zero_one_two_is_stated_never_strength_nor_guessed(tmp_path: Path) -> None:
+    """{0, 1, 2} is PandaLM's 0 = tie and Auto-J's 2 = tie: never detected (issue 19); stated,
+    it is read that way and never as strength."""
     labels = [1, 2, 0] * 40  # 0 = tie, 1 = response_1, 2 = response_2: mixed, as in PandaLM
-    assert detect_label_format(labels) == "index-tie"
-    assert set(label_candidates(labels)) == {"index-tie", "alpacaeval"}  # both read them alike
-    pairs = load_pairs(_pairs(tmp_path, labels))
+    assert detect_label_format(labels) is None
+    assert set(label_candidates(labels)) == {"index-tie", "alpacaeval"}  # detectable formats
+    with pytest.raises(InputError, match="0=tie,1=response_1,2=response_2"):
+        load_pairs(_pairs(tmp_path, labels))
+    pairs = load_pairs(_pairs(tmp_path, labels), label_format="index-tie")
     assert pairs.label_format == "index-tie"
     assert pairs.as_judgments().class_counts() == {"response_1": 40, "tie": 40, "response_2": 40}
     result = explain(pairs, [], ["style"], ExplainConfig(bootstrap=5))

@@ -180,3 +180,26 @@ def test_rate_limit_spacing_survives_a_stalled_event_loop():
 
     starts = asyncio.run(main())
     assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.095
+
+
+RANDOM_KEY = "sk-Zq81xWv0LmT4rYc9bN2kQp"
+
+
+# the error body is '{"error": {"message": "injected failure ' + dots + 'for Bearer KEY'; the key
+# starts at 51 + offset: 239 puts it across the 300-character cut
+@pytest.mark.parametrize(("offset", "chars"), [(239, None), (0, 12), (100, 9)])
+def test_a_key_echoed_across_the_cut_or_in_part_is_never_written(pairs, tmp_path, monkeypatch,
+                                                                 offset, chars):
+    """The server's error body is cut at 300 characters: a key straddling the cut, or echoed
+    only in part (8+ characters), must not reach the judge file or the journal."""
+    monkeypatch.setenv("JUDGE_KEY", RANDOM_KEY)
+    faults = Faults(status=500, times=1, echo_auth=True, echo_offset=offset, echo_chars=chars)
+    with LocalJudgeServer(faults=faults) as server:
+        collect_judgments(pairs, _backend(server, api_key_env="JUDGE_KEY", max_retries=0),
+                          tmp_path / "j.csv", judge="j", progress=False)
+    fragments = {RANDOM_KEY[i:i + 8] for i in range(len(RANDOM_KEY) - 7)}
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            assert not any(f in text for f in fragments), path
+    assert "***" in journal_path(tmp_path / "j.csv").read_text()

@@ -176,6 +176,20 @@ def test_judge_files_cannot_be_read_against_swapped_or_edited_pairs(tmp_path):
     pd.read_csv(tmp_path / "j.csv").drop(columns="pair_sha").to_csv(third_party, index=False)
     [unchecked] = load_judgments(third_party, pairs=load_pairs(pairs_file))
     assert unchecked.checked is None
+    # some rows with a hash, some without: those with one are still checked, the rest counted
+    partial = pd.read_csv(tmp_path / "j.csv")
+    partial.loc[[0, 1], "pair_sha"] = None
+    partial.to_csv(tmp_path / "partial.csv", index=False)
+    [mixed] = load_judgments(tmp_path / "partial.csv", pairs=load_pairs(pairs_file))
+    assert mixed.checked is True and mixed.n_unchecked == 2
+    with pytest.raises(InputError, match="1 were made on other texts"):
+        load_judgments(tmp_path / "partial.csv",
+                       pairs=load_pairs(write_jsonl(tmp_path / "e2.jsonl",
+                                                    [*rows[:5], {**rows[5], "response_2": "new"}])))
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs_file), "--judge",
+                                      str(tmp_path / "partial.csv"), "--features", "style",
+                                      "--cv", "2", "--bootstrap", "2", "--out", str(tmp_path / "e")])
+    assert "2 of 6 verdicts of judge" in result.output and "could not be checked" in result.output
 
 
 def test_the_client_runs_inside_a_running_event_loop(pairs, tmp_path):

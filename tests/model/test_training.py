@@ -81,6 +81,20 @@ def test_train_head_then_fit_tree_from_the_cli(hub, tmp_path):
     assert tree_meta["n_valid_pairs"] > 40
     assert tree_meta["validation_accuracy"] >= 0.85
     assert tree_meta["validation_accuracy"] > tree_meta["single_attribute_accuracy"]["helpfulness"]
+    # the label reading is printed, the counts add up, and every leaf honours the minimum size
+    assert "'preference_strength' read as strength (the published coding of HelpSteer2-Preference)" \
+        in fitted.output
+    counts = [tree_meta[k] for k in ("n_train", "n_train_ties", "n_valid", "n_valid_ties")]
+    assert f"{sum(counts)} labelled pairs: {counts[0]} to train on" in fitted.output
+    structure = json.loads((out / "preftree_tree.json").read_text())
+    leaf_sizes = [node["n"] for node in _nodes(structure) if node.get("leaf")]
+    assert leaf_sizes and min(leaf_sizes) >= max(1, int(0.01 * counts[0]))
+    again = CliRunner().invoke(cli, ["fit-tree", "--model", str(out), "--pairs",
+                                     "nvidia/HelpSteer2:preference", "--hub-root", str(root),
+                                     "--cache", str(cache), "--min-leaf", "25"])
+    assert again.exit_code == 0, again.output
+    big = json.loads((out / "preftree_tree.json").read_text())
+    assert min(node["n"] for node in _nodes(big) if node.get("leaf")) >= 25
 
     model = DecisionTreeRewardModel.from_pretrained(out, progress=False)
     assert model.tree is not None and model.attributes == ATTRS
@@ -132,3 +146,9 @@ def test_ratings_file_errors_name_the_row(tmp_path, tiny_model):
         train_head(tiny_model("llama", 1), ratings, tmp_path / "out", attributes=["helpfulness"],
                    origin=str(bad), progress=False)
     assert not (tmp_path / "out").exists()
+
+
+def _nodes(tree_json: dict) -> list[dict]:
+    """Every node of a preftree tree file with its sample count and whether it is a leaf."""
+    return [{"n": node["n_samples"], "leaf": "left" not in node or node["left"] in (None, -1)}
+            for node in tree_json["nodes"]]

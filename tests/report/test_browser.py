@@ -104,3 +104,49 @@ def test_labels_unclipped_root_in_view_and_examples_readable(browser, tmp_path):
     assert "preferred response_" in text and "path: response_" in text
     assert "judge's preference: -1" not in text
     page.close()
+
+
+def test_header_legend_groups_and_no_sideways_scroll(browser, tmp_path):
+    """The header names the pairs read, the label's reading and the judges; every figure shares
+    one colour scale with a legend; a --by section is shown; at 800 and 1280 px the page never
+    scrolls sideways (wide tables scroll inside their own box). Checked in Chromium."""
+    import json
+
+    from click.testing import CliRunner
+
+    from preftree.cli import cli
+
+    from ..conftest import write_jsonl
+
+    rows, judges = [], {"a-very-long-judge-name-that-makes-the-table-wide-gpt-4o-2024": [], "short": []}
+    for i in range(120):
+        a, b = i % 17 + 1, (i * 7) % 13 + 1
+        rows.append({"prompt": f"q{i}", "response 1": "w " * a, "response 2": "w " * b,
+                     "scenario": "writing" if i % 2 else "coding", "label": [0, 1, 2][i % 3]})
+        for name in judges:
+            judges[name].append({"index": str(i + 1), "model": name, "preference": 1 if b > a else -1})
+    pairs = write_jsonl(tmp_path / "autoj.jsonl", rows)
+    for name, verdicts in judges.items():
+        write_jsonl(tmp_path / "judges" / f"{name}.jsonl", verdicts)
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs), "--judge", str(tmp_path / "judges"),
+                                      "--label-map", "0=response_1,1=response_2,2=tie", "--by", "scenario",
+                                      "--permutations", "50", "--cv", "3", "--bootstrap", "3",
+                                      "--out", str(tmp_path / "out"), "--report",
+                                      str(tmp_path / "report.html"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    for width in (800, 1280):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto((tmp_path / "report.html").as_uri())
+        page.wait_for_load_state("load")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((tmp_path / "report.html").as_uri())
+    header = page.inner_text("table.facts")
+    assert "autoj.jsonl" in header and "read as map (stated with --label-map)" in header
+    assert "id 3: 2 → tie" in header and "a-very-long-judge-name" in header
+    assert page.locator("svg.legend").count() >= 2
+    assert page.locator("h4:has-text('By scenario')").count() == 2
+    page.close()
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["reading"]["label"]["format"] == "map"

@@ -99,3 +99,27 @@ def test_api_errors_are_not_scored_as_ties(tmp_path: Path) -> None:
                                           "--data", str(data), "--out", str(tmp_path / "r.json")])
     assert result.exit_code == 1 and "run the same command again" in result.output
     assert not (tmp_path / "r.json").exists()
+
+
+def test_empty_and_error_answers_are_counted_apart_from_ties(tmp_path: Path) -> None:
+    """A server that answers "" or "Upstream error" for some prompts: allenai's headline still
+    scores those 0.5, but they are counted apart from the judge's real ties, with a warning."""
+    rows = _examples(30)
+    for i, row in enumerate(rows):
+        row["prompt"] += " [empty]" if i % 10 == 1 else (" [upstream]" if i % 10 == 2 else "")
+    data = write_jsonl(tmp_path / "rb.jsonl", rows)
+    out = tmp_path / "r.json"
+    with LocalJudgeServer(mode="broken-brackets") as server:
+        result = CliRunner().invoke(cli, ["rewardbench", "--model", "m", "--backend", "openai",
+                                          "--base-url", server.url, "--data", str(data),
+                                          "--bootstrap", "0", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    results = json.loads(out.read_text())
+    verdicts = results["verdicts"]
+    assert verdicts["empty"] == 3 and verdicts["unparsable"] == 3
+    real_ties = sum(1 for i, r in enumerate(rows) if i % 10 not in (1, 2)
+                    and len(r["chosen"]) == len(r["rejected"]))
+    assert verdicts["tie"] == results["n_ties"] == real_ties
+    assert sum(verdicts.values()) == len(rows)
+    assert results["n_no_verdict"] == 6 and "6 of 30 counted answers" in results["warnings"][0]
+    assert "WARNING: 6 of 30" in result.output

@@ -54,7 +54,8 @@ def test_local_run_of_a_published_model_shows_both_and_the_difference(tmp_path):
     html = render(board, "html")
     assert "<b>new</b>" not in html and "&lt;b&gt;new&lt;/b&gt;" in html
     markdown = render(board, "md")
-    assert "| 1 | me/<b>new</b> |" in markdown and "-0.4" in markdown
+    assert "<b>" not in markdown and "| 1 | me/&lt;b&gt;new&lt;/b&gt; |" in markdown
+    assert "-0.4" in markdown and "RLHFlow/Decision-Tree-Reward-Gemma-2-27B" in markdown
     assert render(board, "csv").splitlines()[0].startswith("rank,model,model_type,source,Score")
 
 
@@ -92,3 +93,12 @@ def test_errors_are_clear(tmp_path):
     _result(tmp_path, "r", "m", {"Chat": 1.0})
     with pytest.raises(InputError, match="v1 result in a v2 leaderboard"):
         load_results([tmp_path], 2)
+
+
+@pytest.mark.parametrize("score", ["Infinity", "NaN", '"90.5"', "true"])
+def test_results_with_scores_that_are_not_finite_numbers_are_refused(tmp_path, score):
+    path = tmp_path / "r.json"
+    path.write_text('{"model": "m", "score": %s, "sections": {"Chat": 90.0}}' % score)
+    result = CliRunner().invoke(cli, ["leaderboard", "--results", str(path), "--published", "none"])
+    assert result.exit_code == 2 and "must be a finite number" in result.output
+    assert "bug" not in result.output

@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from preftree.rewardbench import EXAMPLE_COUNTS, SECTIONS, compute_sections, section_scores
+from preftree.rewardbench import (
+    EXAMPLE_COUNTS,
+    SECTIONS,
+    compute_sections,
+    section_scores,
+)
 from preftree.rewardbench.evaluate import bootstrap_v1
 from preftree.rewardbench.sections import score_from_sections
 

@@ -96,3 +96,39 @@ def _judge_file(tmp_path: Path) -> Path:
     rows = [{"index": i, "preference": 1 if n % 2 else -1} for n, i in enumerate(ODD_IDS)]
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_rewards_are_refused_and_never_cached(tiny_model, tmp_path: Path,
+                                                         odd_pairs: Path, value: float) -> None:
+    """A broken checkpoint that outputs NaN/inf used to be written and scored as wrong answers."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model("llama", 1), model)
+    tensors = load_file(model / "model.safetensors")
+    head = next(k for k in tensors if k.startswith("score"))
+    tensors[head] = torch.full_like(tensors[head], value)
+    save_file(tensors, model / "model.safetensors", metadata={"format": "pt"})
+    cache = tmp_path / "cache.sqlite"
+    result = _invoke("score", "--model", str(model), "--pairs", str(odd_pairs), "--out",
+                     str(tmp_path / "s.csv"), "--cache", str(cache))
+    assert result.exit_code == 1 and "NaN or infinite scores" in result.output, result.output
+    assert not (tmp_path / "s.csv").exists()
+    scorer = RewardScorer.from_pretrained(model, progress=False, cache=cache)
+    assert scorer.last_stats.n_cached == 0
+    with pytest.raises(Exception, match="NaN or infinite"):
+        scorer.score(["q"], ["a"])
+    assert scorer.last_stats.n_cached == 0  # nothing bad reached the cache
+
+
+def test_an_ensemble_normaliser_that_overflows_is_refused(tiny_model, tmp_path: Path) -> None:
+    import json
+
+    spec = tmp_path / "e.json"
+    spec.write_text(json.dumps({"members": [{"model": str(tiny_model("llama", 1)), "weight": 1.0,
+                                             "normalize": {"std": 1e-320}}]}))
+    scorer = RewardScorer.from_pretrained(spec, progress=False, cache=None)
+    with pytest.raises(Exception, match="NaN or infinite"):
+        scorer.score(["q"], ["a longer answer"])

@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from preftree.scoring.batching import TruncationError, padding_fraction, plan_batches, truncate
+from preftree.scoring.batching import (
+    TruncationError,
+    padding_fraction,
+    plan_batches,
+    truncate,
+)
 
 
 @settings(max_examples=200, deadline=None)

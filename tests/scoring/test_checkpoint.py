@@ -120,3 +120,20 @@ def test_torch_is_imported_only_when_a_scorer_is_built():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["False", "False"], out.stderr
     assert torch.__version__  # the test itself runs with torch installed
+
+
+def test_an_unreachable_hub_is_the_environment_exit_1(tmp_path):
+    """A well-formed Hub id that cannot be fetched because the Hub is unreachable (here: offline
+    and not cached) exits 1 as the README promises, not 2 (bad input)."""
+    import subprocess
+    import sys
+
+    pairs = tmp_path / "p.jsonl"
+    pairs.write_text('{"id": "a", "prompt": "q", "response_1": "x", "response_2": "y"}\n')
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    done = subprocess.run([sys.executable, "-m", "preftree", "score", "--model",
+                           "preftree-test/not-cached-anywhere", "--pairs", str(pairs), "--no-cache",
+                           "--out", str(tmp_path / "s.csv")], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert "could not be reached" in done.stderr and "Traceback" not in done.stderr

@@ -75,3 +75,47 @@ def test_bad_specs_name_the_member(tmp_path, members, message):
     path.write_text(json.dumps({"members": members}))
     with pytest.raises(InputError, match=message):
         RewardScorer.from_pretrained(path, progress=False, cache=None)
+
+
+@pytest.mark.parametrize("key", ["trust_remote_code", "trust_pickle"])
+def test_a_spec_file_never_grants_trust(tiny_model, tmp_path, key):
+    path = tmp_path / "ensemble.json"
+    path.write_text(json.dumps({"members": [
+        {"model": str(tiny_model("llama", 1)), "weight": 1.0, "options": {key: True}}]}))
+    with pytest.raises(InputError, match=f"cannot set '{key}'.*--trust-remote-code"):
+        RewardScorer.from_pretrained(path, progress=False, cache=None)
+    pairs = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "prompt": "q", "response_1": "x",
+                                                "response_2": "y"}])
+    result = CliRunner().invoke(cli, ["score", "--model", str(path), "--pairs", str(pairs),
+                                      "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 2 and "cannot set" in result.output
+
+
+def test_member_options_are_limited_to_how_a_model_is_read(tiny_model, tmp_path):
+    path = tmp_path / "ensemble.json"
+    path.write_text(json.dumps({"members": [
+        {"model": str(tiny_model("llama", 1)), "weight": 1.0, "options": {"cache": "/etc/x"}}]}))
+    with pytest.raises(InputError, match="unknown option 'cache'"):
+        RewardScorer.from_pretrained(path, progress=False, cache=None)
+
+
+def test_members_resolve_against_the_spec_folder(tiny_model, tmp_path, monkeypatch):
+    import shutil
+
+    folder = tmp_path / "specs"
+    shutil.copytree(tiny_model("llama", 1), folder / "member")
+    (folder / "ensemble.json").write_text(json.dumps({"members": [
+        {"model": "./member", "weight": 1.0, "name": "m"}]}))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    ensemble = RewardScorer.from_pretrained(folder / "ensemble.json", progress=False, cache=None)
+    assert ensemble.members[0].model == str(folder / "member")
+
+
+def test_nested_specs_are_refused_so_a_loop_cannot_form(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps({"members": [{"model": str(b), "weight": 1.0}]}))
+    b.write_text(json.dumps({"members": [{"model": str(a), "weight": 1.0}]}))
+    with pytest.raises(InputError, match="itself an ensemble spec"):
+        RewardScorer.from_pretrained(a, progress=False, cache=None)

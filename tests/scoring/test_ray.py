@@ -147,3 +147,44 @@ def test_an_unreachable_cluster_fails_in_seconds(tiny_model, tmp_path, small_pai
     assert time.monotonic() - started < 60 and not (tmp_path / "s.parquet").exists()
     typo = _score("head-node", tiny_model("llama", 1), small_pairs_file, tmp_path / "s.parquet", tmp_path / "c")
     assert typo.returncode == 2 and "expected HOST:PORT" in typo.stderr
+
+
+def test_an_address_that_is_not_ray_fails_in_seconds(tiny_model, tmp_path, small_pairs_file):
+    """A port that answers, but not as Ray (here a plain HTTP server), used to pass the TCP probe
+    and leave Ray retrying for minutes."""
+    import http.server
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        done = _score(f"127.0.0.1:{server.server_address[1]}", tiny_model("llama", 1),
+                      small_pairs_file, tmp_path / "s.parquet", tmp_path / "cache")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 1 and "not as a Ray cluster" in done.stderr, done.stderr
+    assert time.monotonic() - started < 60
+    client = _score("ray://127.0.0.1:10001", tiny_model("llama", 1), small_pairs_file,
+                    tmp_path / "s.parquet", tmp_path / "c")
+    assert client.returncode == 2 and "Ray Client (ray://) is not supported" in client.stderr
+
+
+def test_preftree_errors_in_a_replica_keep_their_class():
+    """A replica's InputError reaches the user as itself (exit 2), not a flattened 'Ray run
+    failed' cut at 300 characters (a Ray wrapper: RayTaskError(InputError) with ``cause``)."""
+    from preftree.errors import InputError
+    from preftree.scoring.ray_engine import _preftree_cause
+
+    original = InputError("12 conversations are longer than max_length=64 tokens: " + "'x', " * 200)
+
+    class RayTaskError(Exception):
+        def __init__(self, cause):
+            super().__init__("Traceback (most recent call last): ...\n" + str(cause))
+            self.cause = cause
+
+    wrapped = RuntimeError("stream failed")
+    wrapped.__cause__ = RayTaskError(original)
+    assert _preftree_cause(wrapped) is original
+    assert _preftree_cause(RuntimeError("other")) is None

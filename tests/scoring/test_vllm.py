@@ -83,19 +83,24 @@ def test_a_dead_server_is_a_one_line_error(tiny_model, demo_pairs):
         scorer.score(["hi"], ["hello"])
 
 
-@pytest.mark.parametrize("tamper, message", [
-    (lambda vector: vector[:-1], "expected length"),            # another model behind the URL
-    (lambda vector: [float("nan")] * len(vector), "non-finite"),  # a broken server
-    (lambda vector: ["x"] * len(vector), "non-numeric"),
+@pytest.mark.parametrize("tamper, reindex, message", [
+    (lambda vector: vector[:-1], None, "expected length"),            # another model behind the URL
+    (lambda vector: [float("nan")] * len(vector), None, "non-finite"),  # a broken server
+    (lambda vector: ["x"] * len(vector), None, "non-numeric"),
+    (lambda vector: [True] * len(vector), None, "non-numeric"),         # booleans are not scores
+    (None, lambda i: 0, "must appear once"),                            # duplicate indices
+    (None, lambda i: i + 7, "must appear once"),                        # out of range
+    (None, lambda i: float(i), "must appear once"),                     # not integers
 ])
-def test_a_lying_server_stops_the_run_and_writes_nothing(tiny_model, demo_pairs, tmp_path, tamper, message):
+def test_a_lying_server_stops_the_run_and_writes_nothing(tiny_model, demo_pairs, tmp_path, tamper,
+                                                         reindex, message):
     from ..conftest import write_jsonl
 
     folder = tiny_model("llama", 5, "decision-tree-reward")  # embed task: the head is applied here
     pairs = write_jsonl(tmp_path / "p.jsonl", [
         {"id": p.id, "prompt": p.prompt, "response_1": p.response_1, "response_2": p.response_2}
         for p in list(demo_pairs)[:4]])
-    with VLLMStandIn(folder, tamper=tamper) as server:
+    with VLLMStandIn(folder, tamper=tamper, reindex=reindex) as server:
         result = CliRunner().invoke(cli, ["score", "--backend", "vllm-server", "--base-url", server.url,
                                           "--model", str(folder), "--pairs", str(pairs), "--no-cache",
                                           "--out", str(tmp_path / "s.csv"), "--quiet"])

@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -24,7 +24,8 @@ import torch
 
 class VLLMStandIn:
     def __init__(self, folder: Path, *, fail_first: int = 0,
-                 stall_first: int = 0, tamper: Callable[[list[float]], Any] | None = None) -> None:
+                 stall_first: int = 0, tamper: Callable[[list[float]], Any] | None = None,
+                 reindex: Callable[[int], Any] | None = None) -> None:
         from transformers import AutoModel, AutoModelForSequenceClassification
 
         config = json.loads((folder / "config.json").read_text())
@@ -34,6 +35,7 @@ class VLLMStandIn:
         self.requests: list[dict[str, Any]] = []
         self.fail_first, self.stall_first = fail_first, stall_first
         self.tamper = tamper or (lambda vector: vector)
+        self.reindex = reindex or (lambda i: i)  # a server that lies about which row is which
         self.lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = False  # closing waits for a stalled handler (no torch at exit)
@@ -104,7 +106,7 @@ class VLLMStandIn:
                     self._send(400, {"error": {"message": "this stand-in takes token ids"}})
                     return
                 activation = body.get("use_activation") is not False
-                data = [{"index": i, "object": "pooling", "data": stand_in.tamper(stand_in.pool(r, body.get("task", "embed"), activation))}
+                data = [{"index": stand_in.reindex(i), "object": "pooling", "data": stand_in.tamper(stand_in.pool(r, body.get("task", "embed"), activation))}
                         for i, r in enumerate(rows)]
                 tokens = sum(len(r) for r in rows)
                 self._send(200, {"id": "pool-standin", "object": "list", "model": "standin", "data": data,

@@ -13,7 +13,13 @@ from typing import Any
 
 import click
 
-from ..errors import ConfigError, FormatError, InputError, PreftreeError, UntrustedPickleError
+from ..errors import (
+    ConfigError,
+    FormatError,
+    InputError,
+    PreftreeError,
+    UntrustedPickleError,
+)
 
 __all__ = ["cli", "main"]
 
@@ -30,12 +36,16 @@ class PreftreeCLIError(click.ClickException):
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    from .._redact import redact
+
+    text = redact(" ".join(str(exc).split())) or type(exc).__name__
     return text if len(text) <= 500 else text[:500] + " …"
 
 
 def _os_error(exc: OSError) -> str:
-    where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+    from .._redact import redact
+
+    where = f"{redact(str(exc.filename))}: " if getattr(exc, "filename", None) else ""
     return f"{where}{exc.strerror or _one_line(exc)}"
 
 

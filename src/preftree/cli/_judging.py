@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
+from ._options import FiniteFloatRange
+
 __all__ = ["JUDGE_TEMPLATES", "judge_backend", "judge_options", "judge_prompt"]
 
 F = TypeVar("F")
@@ -37,18 +39,18 @@ def judge_options(function: F, *, default_template: str = "preftree", max_tokens
         click.option("--verdict-format", type=click.Choice(["leading", "brackets"]),
                      help="With --template: how answers give their verdict (default: leading)."),
         click.option("--system", help="Optional system message (replaces the template's own)."),
-        click.option("--temperature", default=0.0, show_default=True, type=click.FloatRange(min=0),
+        click.option("--temperature", default=0.0, show_default=True, type=FiniteFloatRange(min=0),
                      help="Sampling temperature."),
         click.option("--max-tokens", default=max_tokens, show_default=True, type=click.IntRange(min=1),
                      help="Longest completion asked for."),
         click.option("--concurrency", default=16, show_default=True, type=click.IntRange(min=1),
                      help="Requests in flight at once."),
-        click.option("--rpm", type=click.FloatRange(min=0, min_open=True), help="Requests per minute cap."),
+        click.option("--rpm", type=FiniteFloatRange(min=0, min_open=True), help="Requests per minute cap."),
         click.option("--timeout", default=60.0, show_default=True,
-                     type=click.FloatRange(min=0, min_open=True, max=86400), help="Seconds per request."),
+                     type=FiniteFloatRange(min=0, min_open=True, max=86400), help="Seconds per request."),
         click.option("--max-retries", default=6, show_default=True, type=click.IntRange(min=0),
                      help="Retries of a request after a 429, a 5xx or a timeout."),
-        click.option("--max-wait", default=60.0, show_default=True, type=click.FloatRange(min=0, max=86400),
+        click.option("--max-wait", default=60.0, show_default=True, type=FiniteFloatRange(min=0, max=86400),
                      help="Longest single pause before a retry, whatever Retry-After asks for."),
     ]
     for option in reversed(options):

@@ -5,14 +5,15 @@ Only click is imported here: ``preftree --help`` must not pay for pandas, scikit
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-__all__ = ["DTYPE_CHOICE", "PAIRS_FORMAT_NAMES", "build_scorer_options", "dtype_option",
-           "engine_options", "force_option", "model_option", "pairs_options", "quiet_option", "revision_option",
+__all__ = ["DTYPE_CHOICE", "LABEL_FORMAT_NAMES", "PAIRS_FORMAT_NAMES", "build_scorer_options", "dtype_option",
+           "engine_options", "force_option", "replace_option", "model_option", "pairs_options", "quiet_option", "revision_option",
            "scoring_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -20,6 +21,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 DTYPES = ("auto", "float32", "bfloat16", "float16")  # = preftree.scoring.options.DTYPES (tested)
 TRUNCATIONS = ("error", "left", "right")  # = preftree.scoring.options.TRUNCATIONS (tested)
 DTYPE_CHOICE = click.Choice(DTYPES)
+# = preftree.data.labels.LABEL_FORMATS less "map" (stated with --label-map) (tested)
+LABEL_FORMAT_NAMES = ("signed", "index", "index-tie", "ab", "alpacaeval", "strength", "binary",
+                      "autoj")
 # = preftree.data.formats.PAIRS_FORMATS (tested); listed here so --help does not import pandas
 PAIRS_FORMAT_NAMES = ("alpacaeval", "hh-rlhf", "chosen-rejected", "judgebench", "pandalm", "arena",
                       "mt-bench")
@@ -54,6 +58,22 @@ class RegistryChoice(click.ParamType):
         return str(value)
 
 
+class FiniteFloatRange(click.FloatRange):
+    """click's FloatRange that also refuses nan and inf (which pass its comparisons)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+SEED = click.IntRange(0, 2 ** 32 - 1)
+"""Seeds as numpy and scikit-learn take them."""
+
+
 def _stack(function: F, options: list[Callable[[F], F]]) -> F:
     for option in reversed(options):
         function = option(function)
@@ -67,6 +87,25 @@ quiet_option = click.option("--quiet", is_flag=True, help="Print nothing but err
 force_option = click.option(
     "--force", is_flag=True,
     help="Write into a non-empty folder that preftree did not write (its files are left untouched).")
+
+
+def replace_option(function: F) -> F:
+    """``--force`` for commands that write one file: an existing regular file at ``--out`` that
+    preftree did not write is replaced only then (links, FIFOs and devices never are)."""
+
+    @functools.wraps(function)
+    def with_force(*args: Any, force: bool, **kwargs: Any) -> Any:
+        from .._io import allow_replacing
+
+        with allow_replacing(force):
+            return function(*args, **kwargs)
+
+    return click.option(  # type: ignore[return-value]
+        "--force", is_flag=True,
+        help="Replace an existing regular file at --out that preftree did not write (or that "
+             "changed since); links, FIFOs and devices are never replaced.")(with_force)
+
+
 dtype_option = click.option("--dtype", default="auto", show_default=True, type=DTYPE_CHOICE,
                             help="auto: float32 on CPU, the checkpoint's half precision on GPU.")
 
@@ -82,9 +121,30 @@ class PairsLocation(click.ParamType):
         return as_location(value) if isinstance(value, str) else value
 
 
+def _bounded_inputs(function: F) -> F:
+    """Applies ``--max-input-bytes`` to every file the command reads."""
+
+    @functools.wraps(function)
+    def with_limit(*args: Any, max_input_bytes: int | None, strict: bool, **kwargs: Any) -> Any:
+        from ..data.files import input_limit
+        from ..data.loaders import strict_rows
+
+        with input_limit(max_input_bytes), strict_rows(strict):
+            return function(*args, **kwargs)
+
+    with_limit = click.option(
+        "--strict", is_flag=True,
+        help="Refuse a pairs file with a row that cannot form a pair (default: skip such rows "
+             "and list them, with their lines and reasons).")(with_limit)
+    return click.option(  # type: ignore[return-value]
+        "--max-input-bytes", type=click.IntRange(min=1), metavar="N",
+        help="Refuse an input larger than N bytes once decompressed (default 2 GiB; a record "
+             "over 64 MiB is always refused).")(with_limit)
+
+
 def pairs_options(function: F) -> F:
     """``--pairs FILE`` and ``--map``: the pairs every command reads."""
-    return _stack(function, [
+    return _stack(_bounded_inputs(function), [
         click.option("--pairs", "pairs_path", type=PairsLocation(),
                      help="Pairs file (JSONL, JSON, CSV/TSV, Parquet; .gz/.bz2/.xz too), a local path "
                           "or an fsspec URI (s3://, gs://, hf://...): id, prompt, response_1, response_2, ..."),
@@ -112,10 +172,10 @@ ENGINE_OPTIONS = [
                       "one, or RAY_ADDRESS), resumable from its shards."),
     click.option("--replicas", default=1, show_default=True, type=click.IntRange(min=1),
                  help="--engine ray: model replicas in the actor pool."),
-    click.option("--gpus-per-replica", default=0.0, show_default=True, type=click.FloatRange(min=0),
+    click.option("--gpus-per-replica", default=0.0, show_default=True, type=FiniteFloatRange(min=0),
                  help="--engine ray: GPUs each replica reserves."),
     click.option("--cpus-per-replica", default=1.0, show_default=True,
-                 type=click.FloatRange(min=0, min_open=True),
+                 type=FiniteFloatRange(min=0, min_open=True),
                  help="--engine ray: CPUs each replica reserves."),
 ]
 """Where a model runs: this process or a Ray actor pool (scoring commands and ``explain``'s model: features)."""
@@ -132,7 +192,7 @@ def scoring_options(function: F) -> F:
         backend_option,
         click.option("--base-url", help="vllm-server: the server's URL (e.g. http://host:8000); "
                                         "generative judges: the chat-completions endpoint."),
-        click.option("--server-timeout", default=300.0, show_default=True, type=click.FloatRange(min=1),
+        click.option("--server-timeout", default=300.0, show_default=True, type=FiniteFloatRange(min=1),
                      help="vllm-server: seconds to wait for one batch before retrying it (a stalled "
                           "server fails the run after 6 retries)."),
         dtype_option,

@@ -6,8 +6,14 @@ from pathlib import Path
 
 import click
 
-from ._options import (build_scorer_options, model_option, quiet_option, revision_option,
-                       scoring_options)
+from ._options import (
+    build_scorer_options,
+    model_option,
+    quiet_option,
+    replace_option,
+    revision_option,
+    scoring_options,
+)
 from .compare import say_orientation, tree_options
 
 __all__ = ["card"]
@@ -26,6 +32,7 @@ __all__ = ["card"]
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The card page (.html).")
 @quiet_option
+@replace_option
 def card(model: str, tree_path: str | None, tree_filename: str, trust_pickle: bool, tree_labels: str,
          results: tuple[Path, ...], published: str, row_model: str | None, out: Path, quiet: bool,
          **options: object) -> None:

@@ -7,8 +7,15 @@ from pathlib import Path
 
 import click
 
-from ._options import (build_scorer_options, model_option, pairs_options, quiet_option,
-                       revision_option, scoring_options)
+from ._options import (
+    build_scorer_options,
+    model_option,
+    pairs_options,
+    quiet_option,
+    replace_option,
+    revision_option,
+    scoring_options,
+)
 
 __all__ = ["compare", "say_orientation", "tree_options"]
 
@@ -55,6 +62,7 @@ def tree_options(function):  # type: ignore[no-untyped-def]
               help="With --pairs: verdicts file (.parquet, .csv, .jsonl); usable as a judge file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the single comparison as JSON.")
 @quiet_option
+@replace_option
 def compare(model: str, tree_path: str | None, tree_filename: str, trust_pickle: bool,
             tree_labels: str,
             prompt: str | None, response1: str | None, response2: str | None,

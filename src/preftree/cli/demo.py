@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ._options import force_option, quiet_option
+from ._options import SEED, force_option, quiet_option
 from .explain import run_and_write
 
 __all__ = ["demo", "example_path"]
@@ -26,7 +26,7 @@ def example_path(name: str) -> Path:
 @force_option
 @click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=1),
               help="Bootstrap refits for importance intervals.")
-@click.option("--seed", default=0, show_default=True, type=int,
+@click.option("--seed", default=0, show_default=True, type=SEED,
               help="Random seed (folds, bootstrap resamples).")
 @quiet_option
 def demo(out: Path, force: bool, bootstrap: int, seed: int, quiet: bool) -> None:

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._options import engine_options, force_option, pairs_options, quiet_option
+from ._options import (
+    LABEL_FORMAT_NAMES,
+    SEED,
+    FiniteFloatRange,
+    engine_options,
+    force_option,
+    pairs_options,
+    quiet_option,
+)
 
 if TYPE_CHECKING:
     from ..data import JudgmentSet, PairSet
@@ -16,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["depth_option", "explain", "run_and_write"]
 
 # = preftree.data.labels.LABEL_FORMATS (tested); listed here so --help does not import pandas
-LABEL_FORMAT_NAMES = ("signed", "index", "index-tie", "ab", "alpacaeval", "strength", "binary")
 
 
 def parse_depth(value: str) -> int | str:
@@ -40,7 +47,7 @@ depth_option = click.option("--max-depth", default="3", show_default=True,
 def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str],
                   config: ExplainConfig, out: Path, quiet: bool, include_label: bool,
                   report: Path | None = None, force: bool = False,
-                  inputs: tuple[Path, ...] = ()) -> None:
+                  inputs: tuple[Path, ...] = (), table_only: bool = False) -> None:
     """Run explain, write its files (and the report), print the summary (``explain`` and ``demo``).
 
     The output folder is checked before any work; a report inside it is written with the rest, all
@@ -48,7 +55,8 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
     (judge folders), which no output may be.
     """
     from .._io import check_output_dir, check_output_file
-    from ..explanation import explain as run_explain, format_result, write_outputs
+    from ..explanation import explain as run_explain
+    from ..explanation import format_result, write_outputs
     from ..explanation.outputs import output_inputs
 
     sources = [pairs.source, *(j.source for j in judges), *inputs]
@@ -64,9 +72,10 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
 
         check_output_file(report, output_inputs(result))
         write_report(str(out), str(report), "md" if report.suffix.lower() == ".md" else "html")
-    if not quiet:
-        click.echo(format_result(result))
-        click.echo(f"\nwrote {out}/" + (f" and {report}" if report is not None else ""))
+    if quiet:
+        return
+    click.echo(format_result(result, trees=not table_only))
+    click.echo(f"\nwrote {out}/" + (f" and {report}" if report is not None else ""))
 
 
 @click.command()
@@ -85,6 +94,9 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
 @click.option("--label-column", help="Column holding the gold/human preference (default: 'label').")
 @click.option("--label-format", default="auto", show_default=True,
               type=click.Choice(["auto", *LABEL_FORMAT_NAMES]), help="Format of the label column.")
+@click.option("--label-map", help="The label's coding, stated: VALUE=MEANING,... with MEANING one of "
+                                 "response_1, response_2, tie, e.g. 0=response_1,1=response_2,2=tie "
+                                 "(Auto-J). Also read for --judge-column columns.")
 @click.option("--label-name", default="label", show_default=True,
               help="Name the label goes by in tables (e.g. human, gold).")
 @click.option("--features", "feature_specs", multiple=True,
@@ -95,10 +107,17 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
 @click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=1),
               help="Bootstrap refits for importance intervals.")
 @click.option("--cv", default=5, show_default=True, type=click.IntRange(min=2), help="CV folds.")
-@click.option("--seed", default=0, show_default=True, type=int,
+@click.option("--seed", default=0, show_default=True, type=SEED,
               help="Random seed (folds, bootstrap resamples).")
-@click.option("--min-leaf", default=0.01, show_default=True, type=click.FloatRange(min=0, min_open=True),
+@click.option("--min-leaf", default=0.01, show_default=True, type=FiniteFloatRange(min=0, min_open=True),
               help="Smallest leaf: a share of the pairs (below 1) or a number of pairs (1 or more).")
+@click.option("--by", "by", metavar="COLUMN",
+              help="Also fit one tree per group of this pairs column (task type, scenario, "
+                   "source) and test whether each feature's effect differs across groups.")
+@click.option("--min-group", default=20, show_default=True, type=click.IntRange(min=2),
+              help="--by: pairs with a preference a group needs for a tree of its own.")
+@click.option("--permutations", default=1000, show_default=True, type=click.IntRange(min=19),
+              help="--by: permutations of the test whether an effect differs across groups.")
 @click.option("--ties", default="drop", show_default=True, type=click.Choice(["drop", "class"]),
               help="drop: leave 'no preference' verdicts out; class: model them as a third class.")
 @click.option("--symmetric/--no-symmetric", default=False, show_default=True,
@@ -112,16 +131,19 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also render the report here (.html, or .md with PNG figures).")
 @quiet_option
+@click.option("--table-only", is_flag=True,
+              help="With several judges, print the ranked table without each judge's tree.")
 def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, preset: str | None,
             preset_split: str,
             hub_root: Path | None, judge_paths: tuple[Path, ...], judge_columns: tuple[str, ...],
             label_column: str | None,
-            label_format: str, label_name: str, feature_specs: tuple[str, ...], engine: str,
+            label_format: str, label_map: str | None, label_name: str, feature_specs: tuple[str, ...], engine: str,
             replicas: int, gpus_per_replica: float, cpus_per_replica: float,
-            max_depth: int | str, bootstrap: int, cv: int, seed: int, min_leaf: float, ties: str,
+            max_depth: int | str, bootstrap: int, cv: int, seed: int, min_leaf: float,
+            by: str | None, min_group: int, permutations: int, ties: str,
             symmetric: bool,
             explain_label: bool, jobs: int, out: Path, force: bool, report_path: Path | None,
-            quiet: bool) -> None:
+            quiet: bool, table_only: bool) -> None:
     """Explain judges' preferences with one decision tree each.
 
     Writes summary.json, tree.json, importances.csv, leaves.csv and tree.png (one sub-folder per
@@ -151,23 +173,31 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
             raise click.UsageError("give --pairs FILE (or --preset NAME)")
         pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), label_column=label_column,
                            label_format=label_format, label_name=label_name,
-                           pairs_format=pairs_format, seed=seed)
+                           pairs_format=pairs_format, seed=seed, label_map=label_map)
         judges = load_judges(judge_paths, pairs=pairs)
-        judges += judges_from_columns(pairs, judge_columns)
+        judges += judges_from_columns(pairs, judge_columns, label_map=label_map)
         unchecked = sorted({str(j.source) for j in judges if j.checked is None})
         if unchecked and not quiet:
             shown = ", ".join(Path(s).name for s in unchecked[:3]) + (", ..." if len(unchecked) > 3 else "")
             click.echo(f"note: {len(unchecked)} judge file(s) ({shown}) carry no pair hashes "
                        "(pair_sha), so preftree cannot check that their verdicts were made on "
                        "these texts in this orientation", err=True)
+        for partial in (j for j in judges if j.checked and j.n_unchecked and not quiet):
+            click.echo(f"note: {partial.n_unchecked} of {len(partial)} verdicts of judge "
+                       f"{partial.judge!r} carry no pair hash (pair_sha) and could not be checked "
+                       "against these texts; the others were", err=True)
     config = ExplainConfig(max_depth=max_depth, bootstrap=bootstrap, seed=seed, cv=cv,  # type: ignore[arg-type]
-                           ties=ties, symmetric=symmetric, n_jobs=jobs, min_leaf=min_leaf)  # type: ignore[arg-type]
+                           ties=ties, symmetric=symmetric, n_jobs=jobs, min_leaf=min_leaf,  # type: ignore[arg-type]
+                           by=by, min_group=min_group, permutations=permutations)
     run_and_write(pairs, judges, features or ["style"], config, out, quiet,
-                  explain_label, report_path, force, judge_paths)
+                  explain_label, report_path, force, judge_paths, table_only=table_only)
 
 
 def _jobs(value: Any) -> int:
-    if value == 0 or value < -1:
-        raise click.BadParameter(f"{value} is not a thread count: use a positive number, or -1 "
-                                 "for all cores")
+    import os
+
+    cores = os.cpu_count() or 1
+    if value == 0 or value < -1 or value > 4 * cores:
+        raise click.BadParameter(f"{value} is not a thread count for this machine: use 1 to "
+                                 f"{4 * cores}, or -1 for all {cores} cores")
     return int(value)

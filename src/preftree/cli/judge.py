@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from ._judging import judge_backend, judge_options, judge_prompt
-from ._options import RegistryChoice, dtype_option, pairs_options, quiet_option
+from ._options import (
+    RegistryChoice,
+    dtype_option,
+    pairs_options,
+    quiet_option,
+    replace_option,
+)
 
 __all__ = ["judge"]
 
@@ -28,6 +34,7 @@ __all__ = ["judge"]
               help="Judge file (.csv, .jsonl or .parquet, by suffix); a hidden journal beside it "
                    "makes reruns resume.")
 @quiet_option
+@replace_option
 def judge(pairs_path: Path | None, mapping: str | None, pairs_format: str, model: str, backend: str,
           out: Path, quiet: bool, **options: Any) -> None:
     """Ask a judge which response is better, in both orders; keep a verdict only if both agree.

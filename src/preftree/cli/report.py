@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._options import quiet_option
+from ._options import quiet_option, replace_option
 
 __all__ = ["report"]
 
@@ -18,6 +18,7 @@ __all__ = ["report"]
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]),
               help="Report format (default: from the --out suffix, .md → md, else html).")
 @quiet_option
+@replace_option
 def report(explain_dir: Path, out: Path, fmt: str | None, quiet: bool) -> None:
     """Render the output folder of `preftree explain` as a report."""
     from .._io import check_output_dir, check_output_file
@@ -29,7 +30,9 @@ def report(explain_dir: Path, out: Path, fmt: str | None, quiet: bool) -> None:
     inputs = [p for p in explain_dir.rglob("*") if p.is_file()]
     check_output_file(out, inputs)
     if fmt == "md":
-        check_output_dir(out.with_name(f"{out.stem}_figures"), inputs)
+        from .._io import replacing_allowed
+
+        check_output_dir(out.with_name(f"{out.stem}_figures"), inputs, force=replacing_allowed())
     write_report(str(explain_dir), str(out), fmt)
     if not quiet:
         click.echo(f"wrote {out}")

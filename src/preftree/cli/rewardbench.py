@@ -7,10 +7,17 @@ from typing import Any
 
 import click
 
-from ._options import (build_scorer_options, model_option, quiet_option, revision_option,
-                       scoring_options)
 from .._registry import judge_backends
 from ._judging import judge_backend, judge_options, judge_prompt
+from ._options import (
+    SEED,
+    build_scorer_options,
+    model_option,
+    quiet_option,
+    replace_option,
+    revision_option,
+    scoring_options,
+)
 from .compare import say_orientation, tree_options
 
 JUDGE_OPTION_NAMES = ("api_key_env", "judge_name", "judge_template", "template",
@@ -42,11 +49,12 @@ benchmark_version_option = click.option(
 @judging_options
 @click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(min=0),
               help="Bootstrap resamples for the 95% intervals (0 = none).")
-@click.option("--seed", default=0, show_default=True, type=int,
+@click.option("--seed", default=0, show_default=True, type=SEED,
               help="Random seed of the bootstrap resamples.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Results JSON.")
 @quiet_option
+@replace_option
 def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets: str | None,
                 tree_path: str | None, tree_filename: str, trust_pickle: bool, tree_labels: str,
                 attribute: str | None,
@@ -118,6 +126,13 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
                    "orders; the rows above use allenai's one-random-order accounting)")
     if result["partial"] or result["absent"]:
         click.echo(f"partial: {result['partial'] or {}}; absent: {result['absent']}")
+    if "verdicts" in result:
+        counts = result["verdicts"]
+        click.echo(f"answers counted: {counts['chosen']} chosen, {counts['rejected']} rejected, "
+                   f"{counts['tie']} ties, {counts['unparsable']} unparsable, {counts['empty']} "
+                   "empty (each tie, unparsable or empty answer scores 0.5)")
+    for warning in result.get("warnings", []):
+        click.echo(f"WARNING: {warning}", err=True)
     click.echo(f"ties: {result['n_ties']}; wrote {out}")
 
 
@@ -130,6 +145,7 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
 @click.option("--format", "fmt", default="md", show_default=True,
               type=click.Choice(["md", "csv", "html"]), help="Output format.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (else stdout).")
+@replace_option
 def leaderboard(results: tuple[Path, ...], published: str, benchmark_version: str, fmt: str,
                 out: Path | None) -> None:
     """Rank local results with published figures by Score."""

@@ -6,8 +6,15 @@ from pathlib import Path
 
 import click
 
-from ._options import (build_scorer_options, model_option, pairs_options, quiet_option,
-                       revision_option, scoring_options)
+from ._options import (
+    build_scorer_options,
+    model_option,
+    pairs_options,
+    quiet_option,
+    replace_option,
+    revision_option,
+    scoring_options,
+)
 
 __all__ = ["score"]
 
@@ -20,6 +27,7 @@ __all__ = ["score"]
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Scores file: .parquet (metadata in the schema), .csv or .jsonl (+ .meta.json).")
 @quiet_option
+@replace_option
 def score(model: str, pairs_path: Path | None, mapping: str | None,
           pairs_format: str, out: Path, quiet: bool,
           **options: object) -> None:

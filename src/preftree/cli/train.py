@@ -6,13 +6,23 @@ from pathlib import Path
 
 import click
 
-from ._options import (build_scorer_options, force_option, model_option, quiet_option,
-                       revision_option, scoring_options)
+from ._options import (
+    LABEL_FORMAT_NAMES,
+    SEED,
+    FiniteFloatRange,
+    build_scorer_options,
+    force_option,
+    model_option,
+    quiet_option,
+    replace_option,
+    revision_option,
+    scoring_options,
+)
 from .explain import depth_option
 
 __all__ = ["fit_tree", "train_head"]
 
-seed_option = click.option("--seed", default=0, show_default=True, type=int,
+seed_option = click.option("--seed", default=0, show_default=True, type=SEED,
                            help="Random seed of the train/validation split.")
 hub_root_option = click.option("--hub-root", type=click.Path(path_type=Path),
                                help="Read Hub datasets from this local folder instead of the Hub.")
@@ -28,7 +38,7 @@ hub_root_option = click.option("--hub-root", type=click.Path(path_type=Path),
 @click.option("--attributes", default="helpfulness,correctness,coherence,complexity,verbosity",
               show_default=True, help="Rating columns to fit, comma-separated.")
 @hub_root_option
-@click.option("--valid-fraction", default=0.1, show_default=True, type=click.FloatRange(0.01, 0.9),
+@click.option("--valid-fraction", default=0.1, show_default=True, type=FiniteFloatRange(0.01, 0.9),
               help="Held-out share of prompts when the data has no split column.")
 @seed_option
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -40,7 +50,8 @@ def train_head(model: str, data: str, attributes: str, hub_root: Path | None,
                **options: object) -> None:
     """Fit a linear attribute head on a backbone's (--model) last-token hidden states."""
     from .._io import check_output_dir
-    from ..model.training import load_ratings, train_head as run
+    from ..model.training import load_ratings
+    from ..model.training import train_head as run
 
     check_output_dir(out, [model, data], force=force)
     names = [a.strip() for a in attributes.split(",") if a.strip()]
@@ -63,19 +74,36 @@ def train_head(model: str, data: str, attributes: str, hub_root: Path | None,
               help="nvidia/HelpSteer2:preference, or a pairs file with a label.")
 @hub_root_option
 @depth_option
-@click.option("--valid-fraction", default=0.2, show_default=True, type=click.FloatRange(0.01, 0.9),
+@click.option("--valid-fraction", default=0.2, show_default=True, type=FiniteFloatRange(0.01, 0.9),
               help="Held-out share of the pairs.")
 @seed_option
+@click.option("--min-leaf", default=0.01, show_default=True, type=FiniteFloatRange(min=0, min_open=True),
+              help="Smallest leaf: a share of the training pairs (below 1) or a number of pairs.")
+@click.option("--label-format", default="auto", show_default=True,
+              type=click.Choice(["auto", *LABEL_FORMAT_NAMES]), help="Format of the label column.")
+@click.option("--label-map", help="The label's coding, stated: VALUE=MEANING,... (MEANING: "
+                                 "response_1, response_2 or tie).")
 @quiet_option
+@replace_option
 def fit_tree(model: Path, pairs_source: str, hub_root: Path | None, max_depth: int | str,
-             valid_fraction: float, seed: int, quiet: bool, **options: object) -> None:
+             valid_fraction: float, seed: int, min_leaf: float, label_format: str,
+             label_map: str | None, quiet: bool, **options: object) -> None:
     """Fit the model's preference tree on attribute differences and save it in the folder."""
-    from ..model.training import fit_tree as run, load_preference_pairs
+    from ..model.training import fit_tree as run
+    from ..model.training import load_preference_pairs
 
-    pairs = load_preference_pairs(pairs_source, hub_root=hub_root)
-    report = run(model, pairs, max_depth=max_depth, valid_fraction=valid_fraction, seed=seed,
-                 **build_scorer_options(quiet=quiet, **options))  # type: ignore[arg-type]
+    pairs = load_preference_pairs(pairs_source, hub_root=hub_root, label_format=label_format,
+                                  label_map=label_map)
     if not quiet:
+        for note in pairs.reading_notes():
+            click.echo(note)
+    report = run(model, pairs, max_depth=max_depth, valid_fraction=valid_fraction, seed=seed,
+                 min_leaf=min_leaf, **build_scorer_options(quiet=quiet, **options))  # type: ignore[arg-type]
+    if not quiet:
+        click.echo(f"{report.n_labelled} labelled pairs: {report.n_train} to train on "
+                   f"(+{report.n_train_ties} ties left out), {report.n_valid} held out "
+                   f"(+{report.n_valid_ties} ties left out)"
+                   + (f"; {report.n_unlabelled} without a label" if report.n_unlabelled else ""))
         click.echo(report.tree.export_text())
         click.echo(f"validation accuracy on {report.n_valid} pairs (trained on {report.n_train}):")
         click.echo(f"  {'tree (depth ' + str(report.tree.depth_) + ')':<28}{report.accuracy:.3f}")

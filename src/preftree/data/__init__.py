@@ -32,7 +32,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
     from .files import Table, parse_mapping, read_table
-    from .labels import LABEL_FORMATS, detect_label_format, parse_label, parse_labels
     from .judge_files import judges_from_columns, load_judges, load_judgments
+    from .labels import LABEL_FORMATS, detect_label_format, parse_label, parse_labels
     from .loaders import load_pairs, pairs_from_table
     from .model import Judgment, JudgmentSet, Message, Pair, PairSet, Prompt

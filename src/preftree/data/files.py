@@ -9,12 +9,15 @@ text, not a missing value. Other columns get pandas' usual number parsing.
 from __future__ import annotations
 
 import bz2
+import contextlib
+import contextvars
 import gzip
 import io
 import json
 import lzma
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import IO, Any
 
@@ -22,8 +25,8 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["COMPRESSIONS", "OUTPUT_SUFFIXES", "SUPPORTED_SUFFIXES", "TEXT_COLUMNS", "Table",
-           "check_table_output", "parse_mapping", "read_table", "table_suffix", "write_table"]
+__all__ = ["COMPRESSIONS", "DEFAULT_MAX_INPUT_BYTES", "MAX_RECORD_BYTES", "OUTPUT_SUFFIXES", "SUPPORTED_SUFFIXES", "TEXT_COLUMNS", "Table",
+           "check_table_output", "input_limit", "parse_mapping", "read_table", "table_suffix", "write_table"]
 
 SUPPORTED_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet", ".pq")
 OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet")
@@ -50,6 +53,13 @@ class Table:
     lines: list[int]
     path: Path
     row_word: str  # "line" for text formats, "record" for JSON lists, "row" for Parquet
+    bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (line, why) rows left out
+
+    def refuse_bad_rows(self) -> None:
+        """For readers that take no skipped rows (judge files, results): the first is an error."""
+        if self.bad_rows:
+            line, reason = self.bad_rows[0]
+            raise InputError(reason, path=self.path, line=line)
 
     def where(self, position: int) -> str:
         """``FILE:LINE`` of a row, the location style of every preftree error."""
@@ -68,43 +78,166 @@ def table_suffix(path: PurePath) -> tuple[str, str | None]:
     return suffix, None
 
 
-def _open_bytes(path: Path, compression: str | None) -> bytes:
-    opener = COMPRESSIONS.get(compression or "", open)
+DEFAULT_MAX_INPUT_BYTES = 2 * 1024 ** 3
+"""Largest input read (after decompression): generous for preference data, and a bound on the
+memory a small compressed file can claim ("a zip bomb")."""
+MAX_RECORD_BYTES = 64 * 1024 ** 2
+"""Largest single record (one JSONL/CSV line): no real pair is 64 MB."""
+MAX_EXPANSION = 200
+"""A compressed input may expand to this many times its size (or 64 MiB) unless
+``--max-input-bytes`` is given: text compresses 3-15×, a decompression bomb a thousand × or more."""
+_MAX_INPUT: contextvars.ContextVar[int | None] = contextvars.ContextVar("preftree_max_input",
+                                                                       default=None)
+
+
+@contextlib.contextmanager
+def input_limit(max_bytes: int | None) -> Iterator[None]:
+    """Within the block, inputs larger than ``max_bytes`` (decompressed) are refused (the CLI's
+    ``--max-input-bytes``); None keeps the default."""
+    token = _MAX_INPUT.set(None if max_bytes is None else int(max_bytes))
     try:
-        with opener(path, "rb") as handle:
-            return handle.read()
+        yield
+    finally:
+        _MAX_INPUT.reset(token)
+
+
+class _Bounded:
+    """Reads a binary stream while counting: past ``max_bytes`` in all, or a record (a run of
+    bytes without a newline) past ``MAX_RECORD_BYTES``, it stops with an error naming the file
+    and line, so memory stays bounded whatever the stream expands to."""
+
+    def __init__(self, stream: IO[bytes], path: Any, max_bytes: int) -> None:
+        self.stream, self.path, self.max_bytes = stream, path, max_bytes
+        self.total = 0
+
+    def _too_large(self) -> InputError:
+        return InputError(f"is larger than {self.max_bytes:,} bytes once decompressed; pass "
+                          "--max-input-bytes N if it really is that large", path=self.path)
+
+    def _count(self, n: int) -> None:
+        self.total += n
+        if self.total > self.max_bytes:
+            raise self._too_large()
+
+    def _record_too_long(self, line: int) -> InputError:
+        return InputError(f"a record is longer than {MAX_RECORD_BYTES:,} bytes; no preference "
+                          "pair is that long (is this the right file?)", path=self.path, line=line)
+
+    def lines(self) -> Iterator[tuple[int, bytes]]:
+        """(line number, text) of each line that is not blank, read in 1 MiB chunks: blank lines
+        cost nothing, a record over the limit is an error at its line."""
+        number, pending = 1, b""
+        while chunk := self.stream.read(_CHUNK):
+            self._count(len(chunk))
+            data = pending + chunk
+            end = data.rfind(b"\n") + 1
+            body, pending = data[:end], data[end:]
+            position = 0
+            for match in _TEXT_LINE.finditer(body):
+                number += body.count(b"\n", position, match.start())
+                position = match.start()
+                if match.end() - match.start() > MAX_RECORD_BYTES:
+                    raise self._record_too_long(number)
+                yield number, match.group(1)
+            number += body.count(b"\n", position)
+            if len(pending) > MAX_RECORD_BYTES:
+                raise self._record_too_long(number)
+        if pending.strip():
+            yield number, pending.strip()
+
+    def read(self) -> bytes:
+        """The whole stream, bounded by ``max_bytes`` and the record limit."""
+        parts, run = [], 0
+        while chunk := self.stream.read(_CHUNK):
+            self._count(len(chunk))
+            newline = chunk.rfind(b"\n")
+            run = run + len(chunk) if newline < 0 else len(chunk) - newline - 1
+            if run > MAX_RECORD_BYTES:
+                raise self._record_too_long(sum(p.count(b"\n") for p in parts) + 1)
+            parts.append(chunk)
+        return b"".join(parts)
+
+
+_CHUNK = 1 << 20
+_TEXT_LINE = re.compile(rb"[ \t\r]*([^\s][^\n]*)")
+"""A line with something on it (the whitespace before it dropped); blank stretches are skipped
+by the regex engine, not a Python loop."""
+
+
+def _open_stream(path: Any, compression: str | None) -> contextlib.AbstractContextManager[IO[bytes]]:
+    """A binary stream over the (decompressed) file: a local path or a URI, never read whole."""
+    from .uri import URI, open_uri
+
+    @contextlib.contextmanager
+    def opened() -> Iterator[IO[bytes]]:
+        with contextlib.ExitStack() as stack:
+            if isinstance(path, URI):
+                raw = stack.enter_context(open_uri(path))
+            else:
+                try:
+                    raw = stack.enter_context(open(path, "rb"))
+                except OSError as exc:
+                    raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+            if compression is not None:
+                raw = stack.enter_context(COMPRESSIONS[compression](raw, "rb"))
+            yield raw
+
+    return opened()
+
+
+def _limit(path: Any, compression: str | None) -> int:
+    """The bytes this input may expand to: ``--max-input-bytes`` when given; otherwise the
+    default, and for a compressed file also :data:`MAX_EXPANSION` times its size (at least
+    64 MiB), so a few kilobytes cannot claim gigabytes."""
+    stated = _MAX_INPUT.get()
+    if stated is not None:
+        return stated
+    if compression is not None and isinstance(path, Path):
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return DEFAULT_MAX_INPUT_BYTES
+        return min(DEFAULT_MAX_INPUT_BYTES, max(64 * 1024 ** 2, MAX_EXPANSION * size))
+    return DEFAULT_MAX_INPUT_BYTES
+
+
+@contextlib.contextmanager
+def _input_stream(path: Any, compression: str | None) -> Iterator[_Bounded]:
+    """The input as a :class:`_Bounded` stream, with read and decompression errors named."""
+    try:
+        with _open_stream(path, compression) as stream:
+            yield _Bounded(stream, path, _limit(path, compression))
     except (OSError, EOFError, lzma.LZMAError) as exc:
         if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
             raise InputError(f"cannot read: {exc.strerror}", path=path) from None
         raise InputError(f"cannot decompress as {compression}: {exc}", path=path) from None
 
 
-def _decompress(data: bytes, compression: str | None, path: Any) -> bytes:
-    if compression is None:
-        return data
-    try:
-        with COMPRESSIONS[compression](io.BytesIO(data), "rb") as handle:
-            return handle.read()
-    except (OSError, EOFError, lzma.LZMAError) as exc:
-        raise InputError(f"cannot decompress as {compression}: {exc}", path=path) from None
+def _read_input(path: Any, compression: str | None) -> bytes:
+    """The file's bytes, bounded (see :func:`_limit`)."""
+    with _input_stream(path, compression) as bounded:
+        return bounded.read()
 
 
-def _decode(data: bytes, path: Path) -> str:
+def _decode(data: bytes, path: Path, *, first_line: int = 1) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[:exc.start].count(b"\n") + first_line
         raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as "
                          "UTF-8", path=path, line=line) from None
 
 
-def _read_jsonl(text: str, path: Path) -> tuple[list[dict], list[int]]:
+def _read_jsonl(raw_lines: Iterable[tuple[int, bytes]], path: Path
+                ) -> tuple[list[dict], list[int], list[tuple[int, str]]]:
+    """Records of a JSONL stream with their line numbers; a line that is valid JSON but not an
+    object is returned apart (``bad``: line, reason) for the caller to skip or refuse; invalid
+    JSON or UTF-8 is an error at its line (the file is damaged, not one row)."""
     records: list[dict] = []
     lines: list[int] = []
-    for number, raw in enumerate(text.split("\n"), start=1):
-        raw = raw.strip()
-        if not raw:
-            continue
+    bad: list[tuple[int, str]] = []
+    for number, data in raw_lines:
+        raw = _decode(data, path, first_line=number).strip()
         try:
             record = json.loads(raw)
         except (json.JSONDecodeError, RecursionError) as exc:
@@ -112,11 +245,11 @@ def _read_jsonl(text: str, path: Path) -> tuple[list[dict], list[int]]:
                 else "nested too deeply"
             raise InputError(f"invalid JSON ({detail})", path=path, line=number) from None
         if not isinstance(record, dict):
-            raise InputError(f"expected a JSON object, found {type(record).__name__}",
-                             path=path, line=number)
+            bad.append((number, f"expected a JSON object, found {type(record).__name__}"))
+            continue
         records.append(record)
         lines.append(number)
-    return records, lines
+    return records, lines, bad
 
 
 def _infer(column: pd.Series) -> pd.Series:
@@ -147,7 +280,7 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
     """Read a JSONL / JSON (list of objects) / CSV / TSV / Parquet file, optionally ``.gz``,
     ``.bz2`` or ``.xz`` compressed, into a :class:`Table`. ``text_columns`` are read as text from
     CSV/TSV on top of :data:`TEXT_COLUMNS`."""
-    from .uri import URI, as_location, read_uri_bytes
+    from .uri import URI, as_location
 
     path = as_location(path)
     if not isinstance(path, URI) and not path.exists():
@@ -159,8 +292,11 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
         raise InputError(f"unsupported file type {''.join(path.suffixes[-2:]) or 'without a suffix'!r}; "
                          f"expected one of {', '.join(SUPPORTED_SUFFIXES)}, optionally "
                          f"compressed ({', '.join(COMPRESSIONS)})", path=path)
-    data = _decompress(read_uri_bytes(path), compression, path) if isinstance(path, URI) \
-        else _open_bytes(path, compression)
+    if suffix == ".jsonl":  # record by record: memory grows with the records, not the file
+        with _input_stream(path, compression) as bounded:
+            records, lines, bad = _read_jsonl(bounded.lines(), path)
+        return Table(pd.DataFrame.from_records(records), lines, path, "line", bad)
+    data = _read_input(path, compression)
     if suffix in (".parquet", ".pq"):
         try:
             frame = pd.read_parquet(io.BytesIO(data))
@@ -168,9 +304,6 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
             raise InputError(f"cannot read as Parquet: {exc}", path=path) from None
         return Table(frame, list(range(1, len(frame) + 1)), path, "row")
     text = _decode(data, path)
-    if suffix == ".jsonl":
-        records, lines = _read_jsonl(text, path)
-        return Table(pd.DataFrame.from_records(records), lines, path, "line")
     if suffix == ".json":
         try:
             records = json.loads(text)
@@ -178,10 +311,13 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
             raise InputError(f"invalid JSON ({exc.msg})", path=path, line=exc.lineno) from None
         except RecursionError:
             raise InputError("invalid JSON (nested too deeply)", path=path) from None
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        if not isinstance(records, list):
             raise InputError("expected a JSON list of objects (or use .jsonl)", path=path)
-        return Table(pd.DataFrame.from_records(records), list(range(1, len(records) + 1)), path,
-                     "record")
+        bad = [(i, f"expected a JSON object, found {type(r).__name__}")
+               for i, r in enumerate(records, start=1) if not isinstance(r, dict)]
+        kept = [(i, r) for i, r in enumerate(records, start=1) if isinstance(r, dict)]
+        return Table(pd.DataFrame.from_records([r for _, r in kept]), [i for i, _ in kept], path,
+                     "record", bad)
     frame = _read_csv(text, path, "\t" if suffix == ".tsv" else ",", text_columns)
     # Line numbers assume one line per record (header is line 1); quoted newlines shift them.
     return Table(frame, list(range(2, len(frame) + 2)), path, "line")

@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
 from .files import Table
+from .model import SkippedRow
 
 __all__ = ["PAIRS_FORMATS", "NativeFormat", "detect_pairs_format", "to_preftree"]
 
@@ -45,6 +47,7 @@ class NativeFormat:
     detect: Callable[[set[str], dict[str, Any]], bool]  # columns, first row
     convert: Callable[[dict[str, Any], int, int], dict[str, Any]]  # row, position, seed → record
     label_format: str | None
+    column_formats: Mapping[str, str] = field(default_factory=dict)  # other label columns (judges)
 
 
 def _stable_id(prefix: str, *parts: Any) -> str:
@@ -117,9 +120,23 @@ def _hh_messages(transcript: Any, what: str) -> list[dict[str, str]]:
             for role, text in zip(parts[::2], parts[1::2])]
 
 
+_HH_REPLY = "\n\nAssistant: "
+
+
 def _hh_rlhf(row: dict[str, Any], position: int, seed: int) -> dict[str, Any]:
-    prompt, good, bad = _shared_history(_hh_messages(row["chosen"], "chosen"),
-                                        _hh_messages(row["rejected"], "rejected"))
+    """The prompt is the longest transcript both share up to its last ``\n\nAssistant: ``; each
+    response is the rest. Splitting on every marker instead refuses real rows (5 of
+    harmless-base/test's 2,312) whose final reply itself contains ``Assistant:``."""
+    chosen, rejected = row["chosen"], row["rejected"]
+    _hh_messages(chosen, "chosen"), _hh_messages(rejected, "rejected")  # both are transcripts
+    cut = os.path.commonprefix([chosen, rejected]).rfind(_HH_REPLY)
+    if cut < 0:
+        raise InputError("'chosen' and 'rejected' share no conversation up to an Assistant turn")
+    history = _hh_messages(chosen[:cut], "the shared conversation")
+    if history[-1]["role"] != "user":
+        raise InputError("the shared conversation does not end with a Human turn")
+    good, bad = chosen[cut + len(_HH_REPLY):], rejected[cut + len(_HH_REPLY):]
+    prompt: Any = history[0]["content"] if len(history) == 1 else history
     pair_id = str(row.get("id") or _stable_id("hh", prompt, good, bad))
     return _place({"id": pair_id, "prompt": prompt}, good, bad, seed)
 
@@ -141,11 +158,27 @@ def _judgebench(row: dict[str, Any], position: int, seed: int) -> dict[str, Any]
             "response_1": row["response_A"], "response_2": row["response_B"], "label": row.get("label")}
 
 
+def _pandalm_vote(value: Any, i: int) -> int | None:
+    """One PandaLM vote as published: the integer 0 (tie), 1 or 2, or its string form (the
+    README's examples); missing is None; anything else (1.7, "B", True) is refused."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, str) and value.strip() in ("0", "1", "2"):
+        return int(value.strip())
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 0 <= value <= 2:
+        return int(value)
+    if isinstance(value, float) and value in (0.0, 1.0, 2.0):  # ints read into a float column
+        return int(value)
+    raise InputError(f"annotator{i} is {value!r}; PandaLM votes are 0 (tie), 1 or 2")
+
+
 def _pandalm(row: dict[str, Any], position: int, seed: int) -> dict[str, Any]:
     extra = row.get("input")
     prompt = row["instruction"] if not extra else f"{row['instruction']}\n\n{extra}"
-    votes = [row.get(f"annotator{i}") for i in (1, 2, 3)]
-    counted = Counter(int(v) for v in votes if isinstance(v, (int, float)) and v == v)
+    votes = [_pandalm_vote(row.get(f"annotator{i}"), i) for i in (1, 2, 3)]
+    counted = Counter(v for v in votes if v is not None)
+    if not counted:
+        raise InputError("no annotator vote (annotator1-3 are all missing)")
     top = counted.most_common(2)
     majority = top[0][0] if top and (len(top) == 1 or top[0][1] > top[1][1]) else 0
     pair_id = row.get("question_id", row.get("idx", row.get("id")))
@@ -245,7 +278,7 @@ PAIRS_FORMATS: dict[str, NativeFormat] = {f.name: f for f in (
     NativeFormat("judgebench", _has("pair_id", "question", "response_A", "response_B"), _judgebench,
                  "ab"),
     NativeFormat("pandalm", _has("instruction", "response1", "response2", "annotator1"), _pandalm,
-                 "index-tie"),
+                 "index-tie", {f"annotator{i}": "index-tie" for i in (1, 2, 3)}),
     NativeFormat("arena", lambda c, row: ({"conversation_a", "conversation_b", "winner"} <= c
                                      and ("anony" in c or "language" in c))
                  or {"response_a", "response_b", "winner_model_a"} <= c, _arena, "signed"),
@@ -272,18 +305,32 @@ def detect_pairs_format(columns: Sequence[str], first_row: dict[str, Any], *,
                      "--pairs-format")
 
 
-def to_preftree(table: Table, fmt: str, seed: int = 0) -> Table:
-    """``table`` converted from native layout ``fmt`` to preftree's columns, row by row (errors
-    name the row's line)."""
+def to_preftree(table: Table, fmt: str, seed: int = 0, *,
+                strict: bool = False) -> tuple[Table, list[SkippedRow]]:
+    """``table`` converted from native layout ``fmt`` to preftree's columns, row by row; a row
+    that cannot form a pair is skipped and returned with its line and reason (``strict``: the
+    error names the row's line instead)."""
     native = PAIRS_FORMATS[fmt]
-    records = []
+    if strict:
+        table.refuse_bad_rows()
+    records, lines = [], []
+    skipped = [SkippedRow(line, reason, None, table.row_word) for line, reason in table.bad_rows]
     for position, row in enumerate(table.frame.to_dict("records")):
         try:
             records.append(native.convert(row, position, seed))
-        except InputError as exc:
-            raise table.error(position, f"{exc} (reading it as --pairs-format {fmt})") from None
-        except (KeyError, TypeError, ValueError) as exc:
-            raise table.error(position, f"not a {fmt} row ({type(exc).__name__}: {exc})") from None
+            lines.append(table.lines[position])
+        except (InputError, KeyError, TypeError, ValueError) as exc:
+            reason = (f"{exc} (reading it as --pairs-format {fmt})" if isinstance(exc, InputError)
+                      else f"not a {fmt} row ({type(exc).__name__}: {exc})")
+            if strict:
+                raise table.error(position, reason) from None
+            pair_id = row.get("id", row.get("pair_id", row.get("idx")))
+            skipped.append(SkippedRow(table.lines[position], reason,
+                                      None if pair_id is None else str(pair_id), table.row_word))
+    if not records:
+        raise InputError(f"no row could be read as --pairs-format {fmt}"
+                         + (f" (first: {skipped[0].where()}: {skipped[0].reason})" if skipped else ""),
+                         path=table.path)
     seen: Counter[str] = Counter()
     for record in records:  # generated ids of identical rows (two annotations of one pair)
         seen[record["id"]] += 1
@@ -291,4 +338,4 @@ def to_preftree(table: Table, fmt: str, seed: int = 0) -> Table:
             record["id"] = f"{record['id']}-{seen[record['id']]}"
     import pandas as pd
 
-    return Table(pd.DataFrame.from_records(records), table.lines, table.path, table.row_word)
+    return Table(pd.DataFrame.from_records(records), lines, table.path, table.row_word), skipped

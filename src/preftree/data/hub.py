@@ -92,9 +92,29 @@ def load_helpsteer2_preferences(*, split: str = "all", hub_root: str | Path | No
         if wanted is None or part in wanted:
             pairs.append(Pair(f"{part}-{position}", row["prompt"], row["response_1"], row["response_2"],
                               parse_label(row["preference_strength"], "strength"),
-                              {"split": "validation" if part == "val" else part}))
-    return PairSet(pairs, name=f"helpsteer2-preference-{split}", label_name="human",
-                   source=f"{HELPSTEER2} (preference, {split})")
+                              {"split": "validation" if part == "val" else part,
+                               "preference_strength": row["preference_strength"]}))
+    return _with_strength_reading(PairSet(pairs, name=f"helpsteer2-preference-{split}",
+                                          label_name="human",
+                                          source=f"{HELPSTEER2} (preference, {split})"))
+
+
+def _with_strength_reading(pairs: PairSet) -> PairSet:
+    """HelpSteer2-Preference's label is its published ``preference_strength`` (-3..3, negative =
+    response_1 better): recorded and shown like a file's label reading."""
+    from .labels import LabelReading
+
+    pairs.label_format = "strength"
+    reading = LabelReading("preference_strength", "strength",
+                           "the published coding of HelpSteer2-Preference")
+    reading.meanings = {"-3..-1": "response_1", "0": "tie", "1..3": "response_2"}
+    words = {-1: "response_1", 0: "tie", 1: "response_2"}
+    for pair in pairs:
+        if pair.label is not None and words[pair.label] not in reading.examples:
+            raw = pair.metadata.get("preference_strength", pair.label)
+            reading.examples[words[pair.label]] = (pair.id, str(raw))
+    pairs.label_reading = reading
+    return pairs
 
 
 def load_helpsteer2_llm_judges(*, split: str = "validation", judges: Sequence[str] | None = None,
@@ -136,8 +156,9 @@ def load_helpsteer2_llm_judges(*, split: str = "validation", judges: Sequence[st
                           parse_label(row["preference_strength"], "strength"), metadata))
     if not pairs:
         raise InputError(f"no rated pairs in split {split!r} of {HELPSTEER2}")
-    pair_set = PairSet(pairs, name=f"helpsteer2-{split}", label_name="human",
-                       source=f"{HELPSTEER2} (preference, {split}; {dropped} unrated pairs dropped)")
+    pair_set = _with_strength_reading(PairSet(
+        pairs, name=f"helpsteer2-{split}", label_name="human",
+        source=f"{HELPSTEER2} (preference, {split}; {dropped} unrated pairs dropped)"))
     return pair_set, _llm_judges(pair_set, load_dataset, hub_root, revision, judges)
 
 

@@ -94,6 +94,7 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
     out rather than read as "no preference".
     """
     table = read_table(path)
+    table.refuse_bad_rows()
     frame = table.frame
     columns = [str(c) for c in frame.columns]
     id_column = next((c for c in ("index", "id", "pair_id") if c in columns), None)
@@ -153,17 +154,25 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
     return sets
 
 
-def judges_from_columns(pairs: PairSet, columns: Sequence[str], label_format: str = "auto"
-                        ) -> list[JudgmentSet]:
+def judges_from_columns(pairs: PairSet, columns: Sequence[str], label_format: str = "auto",
+                        label_map: Any = None) -> list[JudgmentSet]:
     """Label columns inside the pairs file as judges (PandaLM's annotator1-3, a second rater):
-    each column's format is detected on its own unless named."""
+    each column's format is the native layout's published one (PandaLM's annotators), the one
+    named, the ``label_map`` coding, or detected on its own where no dataset reads it otherwise."""
+    from .formats import PAIRS_FORMATS
+
+    native = PAIRS_FORMATS.get(pairs.pairs_format)
     sets = []
     for column in columns:
         values = [p.metadata.get(column) for p in pairs]
         if all(v is None for v in values):
             raise InputError(f"--judge-column {column!r}: no such column; columns: "
                              f"{', '.join(pairs.metadata_columns())}", path=pairs.source)
-        parsed = read_labels(values, label_format, source=str(pairs.source), column=column)
+        fmt, how = label_format, None
+        if fmt == "auto" and label_map is None and native is not None and column in native.column_formats:
+            fmt, how = native.column_formats[column], f"the published coding of the {native.name} layout"
+        parsed = read_labels(values, fmt, source=str(pairs.source), column=column,
+                             label_map=label_map, ids=pairs.ids, how=how)
         judgments = [Judgment(p.id, column, preference, weight=weight or 1.0)
                      for p, preference, weight in zip(pairs, parsed.preferences, parsed.weights)
                      if preference is not None]
@@ -178,6 +187,7 @@ def _check_fingerprints(judgments: JudgmentSet, pairs: PairSet, path: Path) -> b
     -1/+1 would be read against the wrong responses. ``None`` when the file carries no hashes."""
     stated = {j.pair_id: j.metadata.get(PAIR_HASH_COLUMN) for j in judgments}
     stated = {k: str(v) for k, v in stated.items() if isinstance(v, str) and v}
+    judgments.n_unchecked = len(judgments) - len(stated)  # rows without a hash: said, not skipped
     if not stated:
         return None
     swapped = [i for i, h in stated.items() if h != pairs[i].fingerprint()

@@ -11,12 +11,17 @@
 | ``alpacaeval`` | 1 or 2; 1.5 or 0 = draw; a float in (1, 2) = soft   | AlpacaEval annotations             |
 | ``strength``   | -3..3, negative = response_1 better                 | HelpSteer2-Preference              |
 | ``binary``     | 0 = response_1 better, 1 = response_2 better        | the seed model's ``compare``       |
+| ``autoj``      | 0 = response_1 better, 1 = response_2 better, 2 = tie | the Auto-J pairwise test set     |
+| ``map``        | any coding, stated with ``--label-map VALUE=MEANING,...`` | (you)                          |
 
 Detection never guesses: a format is taken only when every format the values fit reads every
 value the same way (``{1, 2}`` is LLMBar's index, AlpacaEval's and PandaLM's alike, so any of them
 gives the same labels). Otherwise — ``{0, 1}`` is signed, binary, PandaLM's or AlpacaEval's, four
 different readings — it is an error that lists the readings and asks for ``--label-format``.
-``strength`` is never inferred without a negative value.
+``strength`` is never inferred without a negative value. A three-valued integer coding
+(``{0, 1, 2}`` with 0 and 2 present, ``{1, 2, 3}``, or their strings) means opposite things in
+public datasets (PandaLM: 0 = tie; Auto-J: 2 = tie), so it is never detected: the error prints the
+exact ``--label-map`` line of each known convention, with the datasets that use it.
 
 A soft AlpacaEval label (a weighted annotator's 1.3) is P(response_2 better) = value − 1: its
 preference is the side it leans to and its *weight* is how far it leans (|2p − 1|), so a tree
@@ -34,8 +39,8 @@ from typing import Any
 
 from ..errors import ConfigError, InputError
 
-__all__ = ["LABEL_FORMATS", "LabelColumn", "detect_label_format", "label_candidates", "parse_label",
-           "parse_labels", "read_labels"]
+__all__ = ["KNOWN_CODINGS", "LABEL_FORMATS", "LabelColumn", "LabelReading", "detect_label_format",
+           "label_candidates", "parse_label", "parse_label_map", "parse_labels", "read_labels"]
 
 LABEL_FORMATS: dict[str, str] = {
     "signed": "-1 = response_1 better, 0 = no preference, +1 = response_2 better",
@@ -47,7 +52,30 @@ LABEL_FORMATS: dict[str, str] = {
                   "(AlpacaEval)",
     "strength": "integer -3..3, negative = response_1 better, 0 = tie (HelpSteer2-Preference)",
     "binary": "0 = response_1 better, 1 = response_2 better (the seed's compare())",
+    "autoj": "0 = response_1 better, 1 = response_2 better, 2 = tie (Auto-J pairwise test set)",
+    "map": "the coding stated with --label-map VALUE=MEANING,...",
 }
+_NEVER_DETECTED = ("autoj", "map")  # stated, never inferred (they read common values differently)
+
+MEANINGS = {"response_1": 0.0, "response_2": 1.0, "tie": 0.5}
+"""The meanings ``--label-map`` takes, as P(response_2 better)."""
+_WORDS = {-1: "response_1", 0: "tie", 1: "response_2"}
+
+KNOWN_CODINGS: dict[frozenset[str], list[tuple[str, str]]] = {
+    frozenset({"0", "1", "2"}): [
+        ("0=tie,1=response_1,2=response_2",
+         "PandaLM test set (annotator1-3), AlpacaEval (preference 0 = draw); --label-format index-tie"),
+        ("0=response_1,1=response_2,2=tie",
+         "Auto-J pairwise test set (label), arena-55k's winner_model_a/b/tie as a class index; "
+         "--label-format autoj"),
+    ],
+    frozenset({"1", "2", "3"}): [
+        ("1=response_1,2=response_2,3=tie", "no public dataset known to preftree; check yours"),
+        ("1=response_1,2=tie,3=response_2", "an ordinal coding; no public dataset known to preftree"),
+    ],
+}
+"""Three-valued integer codings that public datasets read in opposite ways: never detected; the
+error lists each convention's ``--label-map`` line and the datasets that use it."""
 
 _AB = {"a>b": 0.0, "a>>b": 0.0, "[[a]]": 0.0, "a": 0.0, "b>a": 1.0, "b>>a": 1.0, "[[b]]": 1.0,
        "b": 1.0, "a=b": 0.5, "b=a": 0.5, "tie": 0.5, "[[c]]": 0.5, "c": 0.5}
@@ -56,6 +84,7 @@ _INTEGER_FORMATS: dict[str, dict[int, float]] = {
     "index": {1: 0.0, 2: 1.0},
     "index-tie": {0: 0.5, 1: 0.0, 2: 1.0},
     "binary": {0: 0.0, 1: 1.0},
+    "autoj": {0: 0.0, 1: 1.0, 2: 0.5},
     "strength": {k: 0.5 + 0.5 * ((k > 0) - (k < 0)) for k in range(-3, 4)},
 }
 
@@ -74,10 +103,54 @@ def _as_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _p_response_2(value: Any, fmt: str) -> float:
+def _map_key(value: Any) -> str:
+    """A label value as a map key: numbers in their integer form when integral (``2``, ``2.0``
+    and ``"2"`` are one key), text stripped."""
+    if isinstance(value, bool):
+        return str(value)
+    number = _as_number(value)
+    if number is not None and number.is_integer():
+        return str(int(number))
+    return str(value).strip()
+
+
+def parse_label_map(spec: str | dict[Any, str] | None) -> dict[str, float] | None:
+    """``--label-map VALUE=MEANING,...`` (meanings: response_1, response_2, tie) as a lookup from
+    value to P(response_2 better).
+
+    >>> parse_label_map("0=response_1,1=response_2,2=tie")
+    {'0': 0.0, '1': 1.0, '2': 0.5}
+    >>> parse_label_map("model_a=response_1,model_b=response_2,tie (bothbad)=tie")["tie (bothbad)"]
+    0.5
+    """
+    if spec is None or spec == "":
+        return None
+    items = spec.items() if isinstance(spec, dict) else (
+        item.rsplit("=", 1) if "=" in item else (item, "") for item in str(spec).split(","))
+    mapping: dict[str, float] = {}
+    for value, meaning in items:
+        meaning = str(meaning).strip().lower()
+        if meaning not in MEANINGS:
+            raise ConfigError(f"--label-map {value}={meaning or '?'}: each entry is VALUE=MEANING "
+                              f"with MEANING one of {', '.join(MEANINGS)}")
+        key = _map_key(value)
+        if key in mapping and mapping[key] != MEANINGS[meaning]:
+            raise ConfigError(f"--label-map gives {key!r} two meanings")
+        mapping[key] = MEANINGS[meaning]
+    if not mapping:
+        raise ConfigError("--label-map is empty")
+    return mapping
+
+
+def _p_response_2(value: Any, fmt: str, label_map: dict[str, float] | None = None) -> float:
     """P(response_2 better) that ``value`` states in ``fmt``; :class:`InputError` if invalid."""
     if fmt not in LABEL_FORMATS:
         raise ConfigError(f"unknown label format {fmt!r}; accepted: {', '.join(LABEL_FORMATS)}")
+    if fmt == "map":
+        key = _map_key(value)
+        if label_map is None or key not in label_map:
+            raise InputError(f"{value!r} is not in --label-map")
+        return label_map[key]
     if fmt == "ab":
         key = re.sub(r"\s+", "", str(value)).lower() if isinstance(value, str) else None
         if key in _AB:
@@ -128,7 +201,7 @@ def label_candidates(values: Iterable[Any]) -> dict[str, dict[Any, int]]:
     has_negative = any((_as_number(v) or 0) < 0 for v in distinct)
     readings: dict[str, dict[Any, int]] = {}
     for fmt in LABEL_FORMATS:
-        if fmt == "strength" and not has_negative:
+        if (fmt == "strength" and not has_negative) or fmt in _NEVER_DETECTED:
             continue
         try:
             readings[fmt] = {v: _preference(_p_response_2(v, fmt)) for v in distinct}
@@ -142,26 +215,67 @@ def detect_label_format(values: Iterable[Any]) -> str | None:
     ``None`` when none fits or the readings differ.
 
     >>> detect_label_format([1, 2, 2]), detect_label_format([0, 1, 2]), detect_label_format(["A>B"])
-    ('index', 'index-tie', 'ab')
+    ('index', None, 'ab')
     >>> detect_label_format([-1, 1, 0]), detect_label_format([1.0, 1.5, 2.0]), detect_label_format([-3, 1, 2])
     ('signed', 'alpacaeval', 'strength')
     >>> detect_label_format([0, 1]) is None  # signed, binary, index-tie, alpacaeval: four readings
     True
     """
+    if _three_valued(values) is not None:
+        return None
     readings = label_candidates(values)
     distinct = {tuple(sorted(r.items(), key=repr)) for r in readings.values()}
     return next(iter(readings)) if len(distinct) == 1 else None
 
 
+def _three_valued(values: Iterable[Any]) -> frozenset[str] | None:
+    """The known three-valued coding these values use ambiguously (0 and 2 of ``{0, 1, 2}``
+    present, or any of ``{1, 2, 3}`` with 3), else None."""
+    keys = {_map_key(v) for v in values if not _is_missing(v)}
+    if keys and keys <= {"0", "1", "2"} and {"0", "2"} <= keys:
+        return frozenset({"0", "1", "2"})
+    if keys and keys <= {"1", "2", "3"} and "3" in keys and len(keys) >= 2:
+        return frozenset({"1", "2", "3"})
+    return None
+
+
+@dataclass
+class LabelReading:
+    """How a label column was read, shown where people look (terminal, ``summary.json``, report):
+    the format, how it was chosen, each value's meaning, and one example pair per class."""
+
+    column: str
+    format: str
+    how: str  # "detected", "stated (--label-format)", "stated (--label-map)", "the pandalm layout"
+    meanings: dict[str, str] = field(default_factory=dict)  # raw value → response_1 / tie / ...
+    examples: dict[str, tuple[str, str]] = field(default_factory=dict)  # meaning → (pair id, raw)
+
+    def text(self) -> str:
+        """One line, e.g. ``label read as autoj (stated): 0 → response_1, ...; e.g. id 17: label
+        2 → tie``."""
+        meanings = ", ".join(f"{value} → {word}" for value, word in list(self.meanings.items())[:8])
+        examples = "; ".join(f"id {pair}: {self.column} {raw} → {word}"
+                             for word, (pair, raw) in self.examples.items())
+        return (f"{self.column!r} read as {self.format} ({self.how}): {meanings}"
+                + (f"; e.g. {examples}" if examples else ""))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"column": self.column, "format": self.format, "how": self.how,
+                "meanings": self.meanings,
+                "examples": [{"id": pair, "value": raw, "read_as": word}
+                             for word, (pair, raw) in self.examples.items()]}
+
+
 @dataclass
 class LabelColumn:
     """A parsed label column: preferences, per-label weights (1 for hard labels), the format
-    used and how many labels fell in each class."""
+    used, how many labels fell in each class, and how it was read."""
 
     preferences: list[int | None]
     weights: list[float | None]
     format: str
     class_counts: dict[str, int] = field(default_factory=dict)
+    reading: LabelReading | None = None
 
     @property
     def soft(self) -> bool:
@@ -174,6 +288,13 @@ def _class_counts(preferences: Sequence[int | None]) -> dict[str, int]:
 
 
 def _ambiguity_message(values: Sequence[Any], column: str) -> str:
+    coding = _three_valued(values)
+    if coding is not None:
+        shown = ", ".join(sorted({_map_key(v) for v in values if not _is_missing(v)}))
+        lines = "; ".join(f"--label-map {line}  ({datasets})" for line, datasets in KNOWN_CODINGS[coding])
+        return (f"column {column!r} holds the values {shown}, which public datasets code in "
+                f"opposite ways, so preftree will not guess. State the coding of your data, "
+                f"e.g. {lines}")
     readings = label_candidates(values)
     if not readings:
         shown = sorted({repr(v) for v in values if not _is_missing(v)})[:8]
@@ -184,23 +305,40 @@ def _ambiguity_message(values: Sequence[Any], column: str) -> str:
     options = "; ".join(f"{fmt} reads {', '.join(f'{v!r} as {words[p]}' for v, p in reading.items())}"
                         for fmt, reading in readings.items())
     return (f"the label format of column {column!r} is ambiguous: {options}. Name it with "
-            f"--label-format {'|'.join(readings)}")
+            f"--label-format {'|'.join(readings)}, or state the coding with --label-map "
+            "VALUE=response_1|response_2|tie,...")
 
 
 def read_labels(values: Sequence[Any], fmt: str = "auto", *, source: str = "labels",
-                column: str = "label", lines: Sequence[int] | None = None) -> LabelColumn:
+                column: str = "label", lines: Sequence[int] | None = None,
+                label_map: dict[str, float] | str | None = None, ids: Sequence[str] | None = None,
+                how: str | None = None) -> LabelColumn:
     """Parse a column of labels into a :class:`LabelColumn`.
 
     ``lines[i]`` is the file line of ``values[i]``, so errors point at it (``FILE:LINE: ...``);
-    by default the 1-based row number.
+    by default the 1-based row number. ``label_map`` (``--label-map``) states the coding and wins
+    over ``fmt``. ``ids`` name the example pairs of the reading; ``how`` says who chose the format.
     """
-    if fmt == "auto":
+    mapping = parse_label_map(label_map) if isinstance(label_map, str) or label_map is None \
+        else label_map
+    if mapping is not None:
+        if fmt not in ("auto", "map"):
+            raise ConfigError(f"--label-map and --label-format {fmt} both state the coding; "
+                              "give one")
+        fmt, how = "map", "stated with --label-map"
+    elif fmt == "auto":
+        if all(_is_missing(v) for v in values):
+            raise InputError(f"label column {column!r} is empty (every value is missing); give "
+                             "--label-column, or drop the column", path=source)
         detected = detect_label_format(values)
         if detected is None:
             raise InputError(_ambiguity_message(values, column), path=source)
-        fmt = detected
+        fmt, how = detected, "detected: every known format reads these values alike"
     if fmt not in LABEL_FORMATS:
         raise ConfigError(f"unknown label format {fmt!r}; accepted: {', '.join(LABEL_FORMATS)}")
+    if fmt == "map" and mapping is None:
+        raise ConfigError("label format 'map' needs --label-map VALUE=MEANING,...")
+    reading = LabelReading(column, fmt, how or "stated with --label-format")
     preferences: list[int | None] = []
     weights: list[float | None] = []
     bad: list[tuple[int, Any]] = []
@@ -210,18 +348,34 @@ def read_labels(values: Sequence[Any], fmt: str = "auto", *, source: str = "labe
             weights.append(None)
             continue
         try:
-            p = _p_response_2(value, fmt)
+            p = _p_response_2(value, fmt, mapping)
         except InputError:
             bad.append((lines[offset] if lines else offset + 1, value))
             p = 0.5
-        preferences.append(_preference(p))
+        preference = _preference(p)
+        preferences.append(preference)
         weights.append(1.0 if p in (0.0, 0.5, 1.0) else abs(2.0 * p - 1.0))
+        word = _WORDS[preference] if p in (0.0, 0.5, 1.0) else f"{_WORDS[preference]} (soft, p = {p:.2f})"
+        key = _map_key(value)
+        if key not in reading.meanings and len(reading.meanings) < 50:
+            reading.meanings[key] = word
+        if _WORDS[preference] not in reading.examples:
+            where = ids[offset] if ids is not None else f"{'line' if lines else 'row'} " \
+                f"{lines[offset] if lines else offset + 1}"
+            reading.examples[_WORDS[preference]] = (str(where), repr(value) if isinstance(value, str) else str(value))
     if bad:
         examples = ", ".join(f"line {where}: {value!r}" for where, value in bad[:5])
+        expected = (f"the --label-map values {', '.join(map(repr, mapping))}" if mapping
+                    else LABEL_FORMATS[fmt])
+        distinct = sorted({repr(v) for _, v in bad})[:10]
         raise InputError(
             f"{len(bad)} value(s) of column {column!r} are not valid {fmt!r} labels "
-            f"({LABEL_FORMATS[fmt]}): {examples}", path=source, line=bad[0][0])
-    return LabelColumn(preferences, weights, fmt, _class_counts(preferences))
+            f"({expected}): {examples}; values not covered: {', '.join(distinct)}",
+            path=source, line=bad[0][0])
+    if reading.examples:
+        order = [w for w in ("response_1", "tie", "response_2") if w in reading.examples]
+        reading.examples = {w: reading.examples[w] for w in order}
+    return LabelColumn(preferences, weights, fmt, _class_counts(preferences), reading)
 
 
 def parse_labels(values: Sequence[Any], fmt: str = "auto", *, source: str = "labels",

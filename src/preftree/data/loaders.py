@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,23 +15,44 @@ from ..errors import ConfigError, InputError
 from .files import Table, read_table
 from .formats import PAIRS_FORMATS, detect_pairs_format, to_preftree
 from .labels import read_labels
-from .model import Pair, PairSet
+from .model import Pair, PairSet, SkippedRow
 
-__all__ = ["PAIR_ALIASES", "load_pairs", "mapping_values", "pairs_from_table"]
+__all__ = ["PAIR_ALIASES", "load_pairs", "mapping_values", "pairs_from_table", "strict_rows"]
+
+_STRICT: contextvars.ContextVar[bool] = contextvars.ContextVar("preftree_strict", default=False)
+
+
+@contextlib.contextmanager
+def strict_rows(strict: bool) -> Iterator[None]:
+    """Within the block, :func:`load_pairs` refuses a file with a row that cannot form a pair
+    (the CLI's ``--strict``) instead of skipping and listing it."""
+    token = _STRICT.set(strict)
+    try:
+        yield
+    finally:
+        _STRICT.reset(token)
 
 PAIR_COLUMNS = ("id", "prompt", "response_1", "response_2")
 PAIR_ALIASES: dict[str, tuple[str, ...]] = {
-    "id": ("pair_id", "index", "question_id"),
-    "prompt": ("question", "instruction", "input"),
-    "response_1": ("response_A", "response_a", "output_1"),
-    "response_2": ("response_B", "response_b", "output_2"),
+    "id": ("pair_id", "index", "question_id", "idx", "uid"),
+    "prompt": ("question", "instruction", "input", "query"),
+    "response_1": ("response_A", "response_a", "output_1", "response1", "answer1", "answer_1",
+                   "answer_a", "completion_a", "completion_1", "output_a"),
+    "response_2": ("response_B", "response_b", "output_2", "response2", "answer2", "answer_2",
+                   "answer_b", "completion_b", "completion_2", "output_b"),
 }
 """Column names used for the canonical ones when the canonical column is absent (JudgeBench,
-AlpacaEval, LLMBar). An explicit ``--map`` always wins."""
+AlpacaEval, LLMBar, Auto-J, ...). Matching ignores case, spaces, hyphens and underscores
+(``Response 1`` is ``response_1``). An explicit ``--map`` always wins."""
+
+
+def _squash(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())
 
 
 def _resolve_columns(columns: Sequence[str], mapping: Mapping[str, str], required: Sequence[str],
-                     aliases: Mapping[str, Sequence[str]], path: Path) -> dict[str, str]:
+                     aliases: Mapping[str, Sequence[str]], path: Path,
+                     optional: Sequence[str] = ()) -> dict[str, str]:
     resolved: dict[str, str] = {}
     for canonical in required:
         if canonical in mapping:
@@ -41,10 +64,11 @@ def _resolve_columns(columns: Sequence[str], mapping: Mapping[str, str], require
         elif canonical in columns:
             resolved[canonical] = canonical
         else:
-            found = [a for a in aliases.get(canonical, ()) if a in columns]
+            wanted = {_squash(a) for a in (canonical, *aliases.get(canonical, ()))}
+            found = [c for c in columns if _squash(c) in wanted and c not in resolved.values()]
             if len(found) == 1:
                 resolved[canonical] = found[0]
-    missing = [c for c in required if c not in resolved]
+    missing = [c for c in required if c not in resolved and c not in optional]
     if missing:
         raise InputError(
             f"missing column(s) {', '.join(map(repr, missing))}; expected {', '.join(required)} "
@@ -53,17 +77,36 @@ def _resolve_columns(columns: Sequence[str], mapping: Mapping[str, str], require
     return resolved
 
 
-def _check_prompt(value: Any, table: Table, position: int) -> Any:
+def _as_text(value: Any) -> str | None:
+    """A text field as text: strings as they are; JSON scalars as their text (``true`` →
+    ``"True"``, ``1.5`` → ``"1.5"``: a model that answered "True" is still an answer); None for a
+    missing value or a structure."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, str):
         return value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return str(value)
+    return None
+
+
+def _check_prompt(value: Any) -> Any:
+    """The prompt as text or a list of {role, content} messages; InputError otherwise."""
+    text = _as_text(value)
+    if text is not None:
+        return text
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, list) and value and all(
             isinstance(m, Mapping) and isinstance(m.get("role"), str)
             and isinstance(m.get("content"), str) for m in value):
         return [{"role": m["role"], "content": m["content"]} for m in value]
-    raise table.error(position, "'prompt' must be a string or a list of {role, content} "
-                      f"messages, found {type(value).__name__}")
+    raise InputError("'prompt' must be a string or a list of {role, content} messages, found "
+                     f"{type(value).__name__}")
 
 
 def _clean_metadata(value: Any) -> Any:
@@ -75,14 +118,17 @@ def _clean_metadata(value: Any) -> Any:
 def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
                      label_column: str | None = None, label_format: str = "auto",
                      label_name: str = "label", name: str | None = None,
-                     use_labels: bool = True) -> PairSet:
+                     use_labels: bool = True, label_map: Any = None, strict: bool = False,
+                     label_how: str | None = None,
+                     skipped: Sequence[SkippedRow] = ()) -> PairSet:
     """Build a :class:`PairSet` from a read table (see :func:`load_pairs`)."""
     mapping = dict(mapping or {})
     frame = table.frame
     columns = [str(c) for c in frame.columns]
     if label_column is None and "label" in mapping:
         label_column = mapping["label"]
-    resolved = _resolve_columns(columns, mapping, PAIR_COLUMNS, PAIR_ALIASES, table.path)
+    resolved = _resolve_columns(columns, mapping, PAIR_COLUMNS, PAIR_ALIASES, table.path,
+                                optional=("id",))
     if label_column is None and "label" in columns and use_labels:
         label_column = "label"
     if not use_labels:
@@ -90,64 +136,107 @@ def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
     if label_column is not None and label_column not in columns:
         raise InputError(f"label column {label_column!r} not found; found "
                          f"{', '.join(map(repr, columns))}", path=table.path)
-    labels: list[int | None] = [None] * len(frame)
-    weights: list[float | None] = [None] * len(frame)
-    used_format = None
+    records = frame.to_dict("records")
+    if strict:
+        table.refuse_bad_rows()
+    skipped_rows = [SkippedRow(line, reason, None, table.row_word) for line, reason in table.bad_rows]
+    skipped_rows += list(skipped)
+    rows: list[tuple[int, str, Any, str, str]] = []  # position, id, prompt, response_1, response_2
+    seen: dict[str, int] = {}
+    for position, record in enumerate(records):
+        try:
+            pair_id = _row_id(record, resolved, position)
+            if pair_id in seen:
+                raise InputError(f"duplicate id {pair_id!r} (first at {table.row_word} "
+                                 f"{table.lines[seen[pair_id]]})")
+            prompt = _check_prompt(record[resolved["prompt"]])
+            responses = []
+            for key in ("response_1", "response_2"):
+                value = record[resolved[key]]
+                text = _as_text(value)
+                if text is None:
+                    missing = value is None or (isinstance(value, float) and math.isnan(value))
+                    raise InputError(f"{key!r} (column {resolved[key]!r}) is missing" if missing
+                                     else f"{key!r} (column {resolved[key]!r}) must be text, "
+                                          f"found {value!r:.60}")
+                responses.append(text)
+        except InputError as exc:
+            if strict:
+                raise table.error(position, str(exc)) from None
+            skipped_rows.append(SkippedRow(table.lines[position], str(exc),
+                                           _plain_id(record, resolved), table.row_word))
+            continue
+        seen[pair_id] = position
+        rows.append((position, pair_id, prompt, responses[0], responses[1]))
+    if not rows:
+        reason = f" (every row was skipped: {skipped_rows[0].reason})" if skipped_rows else ""
+        raise InputError(f"no pairs in file{reason}", path=table.path)
+    kept = [position for position, *_ in rows]
+    labels: list[int | None] = [None] * len(records)
+    weights: list[float | None] = [None] * len(records)
+    reading, used_format = None, None
     if label_column is not None:
-        parsed = read_labels(frame[label_column].tolist(), label_format, source=str(table.path),
-                             column=label_column, lines=table.lines)
-        labels, weights, used_format = parsed.preferences, parsed.weights, parsed.format
+        parsed = read_labels([records[i][label_column] for i in kept], label_format,
+                             source=str(table.path), column=label_column,
+                             lines=[table.lines[i] for i in kept], label_map=label_map,
+                             ids=[row[1] for row in rows], how=label_how)
+        for i, preference, weight in zip(kept, parsed.preferences, parsed.weights):
+            labels[i], weights[i] = preference, weight
+        used_format, reading = parsed.format, parsed.reading
     used = set(resolved.values()) | ({label_column} if label_column else set())
     extra = [c for c in columns if c not in used]
-    pairs: list[Pair] = []
-    seen: dict[str, int] = {}
-    records = frame.to_dict("records")
-    for position, record in enumerate(records):
-        raw_id = record[resolved["id"]]
-        if raw_id is None or (isinstance(raw_id, float) and math.isnan(raw_id)):
-            raise table.error(position, "empty 'id'")
-        pair_id = str(raw_id.item() if isinstance(raw_id, np.generic) else raw_id)
-        if pair_id in seen:
-            raise table.error(position, f"duplicate id {pair_id!r} (first at "
-                                        f"{table.row_word} {table.lines[seen[pair_id]]})")
-        seen[pair_id] = position
-        prompt = _check_prompt(record[resolved["prompt"]], table, position)
-        responses = []
-        for key in ("response_1", "response_2"):
-            text = record[resolved[key]]
-            if not isinstance(text, str):
-                raise table.error(position, f"{key!r} (column {resolved[key]!r}) must be a "
-                                            f"string, found {text!r:.60}")
-            responses.append(text)
-        metadata = {c: _clean_metadata(record[c]) for c in extra}
-        pairs.append(Pair(pair_id, prompt, responses[0], responses[1], labels[position], metadata,
-                          weights[position] or 1.0))
-    if not pairs:
-        raise InputError("no pairs in file", path=table.path)
-    return PairSet(pairs, name=name or table.path.stem, label_name=label_name,
-                   source=str(table.path), label_format=used_format)
+    pairs = [Pair(pair_id, prompt, first, second, labels[position],
+                  {c: _clean_metadata(records[position][c]) for c in extra},
+                  weights[position] or 1.0)
+             for position, pair_id, prompt, first, second in rows]
+    result = PairSet(pairs, name=name or table.path.stem, label_name=label_name,
+                     source=str(table.path), label_format=used_format)
+    result.label_reading, result.skipped = reading, skipped_rows
+    result.id_source = "column" if "id" in resolved else "row number"
+    result.columns_used = {k: v for k, v in resolved.items() if k != v}
+    return result
+
+
+def _row_id(record: Mapping[str, Any], resolved: Mapping[str, str], position: int) -> str:
+    if "id" not in resolved:
+        return str(position + 1)  # no id column: stable ids from row numbers
+    raw_id = record[resolved["id"]]
+    if raw_id is None or (isinstance(raw_id, float) and math.isnan(raw_id)) or raw_id == "":
+        raise InputError("empty 'id'")
+    return str(raw_id.item() if isinstance(raw_id, np.generic) else raw_id)
+
+
+def _plain_id(record: Mapping[str, Any], resolved: Mapping[str, str]) -> str | None:
+    value = record.get(resolved.get("id", "")) if "id" in resolved else None
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
                label_column: str | None = None, label_format: str = "auto",
                label_name: str = "label", use_labels: bool = True, pairs_format: str = "auto",
-               seed: int = 0) -> PairSet:
+               seed: int = 0, label_map: Any = None, strict: bool | None = None) -> PairSet:
     """Load pairs from JSONL / JSON / CSV / Parquet.
 
-    Columns ``id, prompt, response_1, response_2`` (or aliases, or ``mapping``); a ``label`` column
-    (or ``label_column``) becomes the gold/human preference, its format auto-detected unless named.
-    Every other column is kept as metadata (e.g. rating columns ``helpfulness_1``).
-    ``use_labels=False`` (commands that use no label: score, judge, compare) reads no label at all.
-    ``pairs_format`` names a native layout (:data:`preftree.data.formats.PAIRS_FORMATS`: AlpacaEval,
-    RewardBench-style chosen/rejected, HH-RLHF, JudgeBench, PandaLM, arena, MT-Bench); ``auto``
-    recognises it from the columns when only one fits. ``seed`` places chosen responses first or
-    second reproducibly.
+    Columns ``id, prompt, response_1, response_2`` (or aliases, or ``mapping``; without an id
+    column, pairs are numbered by row); a ``label`` column (or ``label_column``) becomes the
+    gold/human preference, read in ``label_format``, or in the coding ``label_map`` states
+    (``"0=response_1,1=response_2,2=tie"``); auto-detected only where no public dataset reads the
+    values differently. Every other column is kept as metadata (e.g. rating columns
+    ``helpfulness_1``). ``use_labels=False`` (commands that use no label: score, judge, compare)
+    reads no label at all. ``pairs_format`` names a native layout
+    (:data:`preftree.data.formats.PAIRS_FORMATS`: AlpacaEval, RewardBench-style chosen/rejected,
+    HH-RLHF, JudgeBench, PandaLM, arena, MT-Bench), which keeps its published label meaning;
+    ``auto`` recognises it from the columns when only one fits. ``seed`` places chosen responses
+    first or second reproducibly. A row that cannot form a pair is skipped and listed in
+    ``PairSet.skipped``; ``strict=True`` refuses the file instead.
     """
+    strict = _STRICT.get() if strict is None else strict
     table = read_table(path, text_columns=mapping_values(mapping))
     columns = [str(c) for c in table.frame.columns]
     if pairs_format == "auto":
         try:
-            _resolve_columns(columns, dict(mapping or {}), PAIR_COLUMNS, PAIR_ALIASES, table.path)
+            _resolve_columns(columns, dict(mapping or {}), PAIR_COLUMNS, PAIR_ALIASES, table.path,
+                             optional=("id",))
             fits = True
         except InputError:
             fits = False
@@ -157,13 +246,16 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
     elif pairs_format != "preftree" and pairs_format not in PAIRS_FORMATS:
         raise ConfigError(f"unknown pairs format {pairs_format!r}; known: preftree, "
                           f"{', '.join(PAIRS_FORMATS)}")
+    skipped: list[SkippedRow] = []
+    how = None
     if pairs_format != "preftree":
-        table = to_preftree(table, pairs_format, seed)
+        table, skipped = to_preftree(table, pairs_format, seed, strict=strict)
         native = PAIRS_FORMATS[pairs_format].label_format
-        if label_format == "auto" and native and label_column is None:
-            label_format = native
+        if label_format == "auto" and native and label_column is None and label_map is None:
+            label_format, how = native, f"the published coding of the {pairs_format} layout"
     pairs = pairs_from_table(table, mapping=mapping, label_column=label_column,
-                             label_format=label_format, label_name=label_name, use_labels=use_labels)
+                             label_format=label_format, label_name=label_name, use_labels=use_labels,
+                             label_map=label_map, strict=strict, label_how=how, skipped=skipped)
     pairs.pairs_format = pairs_format
     return pairs
 

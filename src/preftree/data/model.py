@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 import numpy as np
 import pandas as pd
+
 from ..errors import InputError
 
-__all__ = ["Judgment", "JudgmentSet", "Message", "Pair", "PairSet", "Prompt"]
+__all__ = ["Judgment", "JudgmentSet", "Message", "Pair", "PairSet", "Prompt", "SkippedRow"]
 
 Message = Mapping[str, str]
 """A chat message ``{"role": ..., "content": ...}``."""
@@ -84,6 +86,22 @@ class Judgment:
         return self.preference_orig_order is not None and self.preference_swapped_order is not None
 
 
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row of the input that could not form a pair: where it is, its id if it had one, why."""
+
+    line: int
+    reason: str
+    pair_id: str | None = None
+    word: str = "line"
+
+    def where(self) -> str:
+        return f"{self.word} {self.line}" + (f" (id {self.pair_id!r})" if self.pair_id else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {self.word: self.line, "id": self.pair_id, "reason": self.reason}
+
 class PairSet:
     """An ordered collection of pairs with unique ids; the input of every pipeline stage."""
 
@@ -108,6 +126,10 @@ class PairSet:
         self.source = source
         self.label_format = label_format  # the format the label column was read in
         self.pairs_format = pairs_format  # the native layout the file was read from
+        self.label_reading: Any = None  # labels.LabelReading: how the label column was read
+        self.skipped: list[SkippedRow] = []  # rows that could not form a pair, and why
+        self.id_source = "column"  # or "row number" when the file has no id column
+        self.columns_used: dict[str, str] = {}  # canonical → the file's column, where they differ
 
     def __len__(self) -> int:
         return len(self._pairs)
@@ -169,10 +191,42 @@ class PairSet:
         return pd.DataFrame(rows)
 
     def subset(self, ids: Iterable[str]) -> PairSet:
-        """The pairs with these ids, in the given order."""
-        return PairSet((self[i] for i in ids), name=self.name, label_name=self.label_name,
+        """The pairs with these ids, in the given order (with how the file was read)."""
+        part = PairSet((self[i] for i in ids), name=self.name, label_name=self.label_name,
                        source=self.source, label_format=self.label_format,
                        pairs_format=self.pairs_format)
+        part.label_reading, part.skipped = self.label_reading, self.skipped
+        part.id_source, part.columns_used = self.id_source, self.columns_used
+        return part
+
+    def reading_notes(self) -> list[str]:
+        """What a user should know about how the file was read: skipped rows, generated ids,
+        column aliases, the label's reading (printed by the CLI, kept in ``summary.json``)."""
+        notes = []
+        if self.columns_used:
+            notes.append("columns: " + ", ".join(f"{canonical} ← {column!r}"
+                                                 for canonical, column in self.columns_used.items()))
+        if self.id_source != "column":
+            notes.append(f"no id column: pairs are numbered by {self.id_source} (1 = the first)")
+        if self.skipped:
+            reasons = Counter(row.reason for row in self.skipped)
+            shown = "; ".join(f"{n} × {reason}" for reason, n in reasons.most_common(3))
+            where = ", ".join(row.where() for row in self.skipped[:5])
+            notes.append(f"skipped {len(self.skipped)} row(s) that cannot form a pair ({shown}; "
+                         f"at {where}{', ...' if len(self.skipped) > 5 else ''}); --strict refuses "
+                         "such a file instead")
+        if self.label_reading is not None:
+            notes.append(f"label {self.label_reading.text()}")
+        return notes
+
+    def reading_record(self) -> dict[str, Any]:
+        """The same, as data for ``summary.json``."""
+        return {"pairs_format": self.pairs_format, "id_source": self.id_source,
+                "columns": dict(self.columns_used),
+                "label": None if self.label_reading is None else self.label_reading.to_dict(),
+                "skipped": {"count": len(self.skipped),
+                            "rows": [row.to_dict() for row in self.skipped[:100]],
+                            "reasons": dict(Counter(row.reason for row in self.skipped))}}
 
 
 class JudgmentSet:
@@ -184,6 +238,7 @@ class JudgmentSet:
         self.source = source
         self.label_format = label_format  # how the verdicts were written, when known
         self.checked: bool | None = None  # verdicts matched to the pairs' texts by fingerprint
+        self.n_unchecked = 0  # verdicts without a fingerprint in a file where others have one
         self._by_id: dict[str, Judgment] = {}
         for judgment in judgments:
             if judgment.pair_id in self._by_id:

@@ -12,7 +12,7 @@ _EXPORTS = {
     "JudgeExplanation": ".analysis",
     "agreement_matrix": ".agreement",
     "consistency_table": ".agreement",
-    "explain": ".analysis",
+    "explain": ".run",
     "explain_judge": ".analysis",
     "format_judge": ".outputs",
     "format_result": ".outputs",
@@ -24,5 +24,6 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
     from .agreement import agreement_matrix, consistency_table
-    from .analysis import ExplainConfig, ExplainResult, JudgeExplanation, explain, explain_judge
+    from .analysis import ExplainConfig, ExplainResult, JudgeExplanation, explain_judge
     from .outputs import format_judge, format_result, write_outputs
+    from .run import explain

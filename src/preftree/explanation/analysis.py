@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from ..data.model import JudgmentSet, PairSet
-from ..errors import InputError
-from ..features.differences import FeatureTable, build_features
-from ..features.sources import FeatureSource
+from ..errors import ConfigError, InputError
+from ..features.differences import FeatureTable
 from ..tree.estimator import PreferenceTree
 from ..tree.serialize import data_fingerprint
 from ..tree.text import format_percent
 from ..tree.validation import CVReport
 from ..tree.wording import direction_phrase
-from .agreement import agreement_matrix, consistency_table
 
-__all__ = ["GROUP_SPEARMAN", "ExplainConfig", "ExplainResult", "JudgeExplanation", "explain",
+__all__ = ["GROUP_SPEARMAN", "ExplainConfig", "ExplainResult", "JudgeExplanation",
            "explain_judge", "feature_directions", "feature_groups"]
 
 GROUP_SPEARMAN = 0.9
@@ -40,6 +37,16 @@ class ExplainConfig:
     symmetric: bool = False
     n_jobs: int | None = -1
     min_leaf: float = 0.01  # smallest leaf: a fraction of the pairs (< 1) or a count (>= 1)
+    by: str | None = None  # a pairs column: one tree per group beside the pooled one
+    min_group: int = 20  # decided pairs a group needs for a tree of its own
+    permutations: int = 1000  # of the test whether an effect differs across groups
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.min_leaf, (int, float)) and math.isfinite(self.min_leaf)
+                and self.min_leaf > 0):
+            raise ConfigError(f"min_leaf must be a positive finite number, got {self.min_leaf!r}")
+        if not (isinstance(self.seed, int) and 0 <= self.seed < 2 ** 32):
+            raise ConfigError(f"seed must be an integer in [0, 2**32 - 1], got {self.seed!r}")
 
     def tree(self) -> PreferenceTree:
         leaf = self.min_leaf if self.min_leaf < 1 else int(self.min_leaf)
@@ -62,6 +69,14 @@ class JudgeExplanation:
     class_counts: dict[str, int] = field(default_factory=dict)
     label_format: str | None = None
     directions: dict[str, str] = field(default_factory=dict)  # feature → "prefers longer", ...
+    by: Any = None  # groups.GroupComparison with ExplainConfig.by
+
+    def used_direction(self, feature: str, mean: float, ci_high: float) -> str:
+        """The direction the verdicts lean along a feature, or "not used by the tree" when no
+        refit splits on it (a direction there would read as a finding)."""
+        if mean <= 0 and ci_high <= 0:
+            return "not used by the tree"
+        return self.directions.get(feature, "")
 
     @property
     def explains_something(self) -> bool:
@@ -112,13 +127,16 @@ class JudgeExplanation:
             "label_format": self.label_format,
             "importances": [
                 {"feature": r.feature, "mean": float(r.mean), "ci_low": float(r.ci_low),
-                 "ci_high": float(r.ci_high), "direction": self.directions.get(r.feature, ""),
+                 "ci_high": float(r.ci_high), "direction": self.used_direction(r.feature, r.mean, r.ci_high),
                  "group": getattr(r, "group", "") or None} for r in features.itertuples()],
             "feature_groups": [
                 {"features": r.feature.split(" + "), "mean": float(r.mean),
                  "ci_low": float(r.ci_low), "ci_high": float(r.ci_high)} for r in groups.itertuples()],
             "tree": self.tree.export_text(),
             **self.extra,
+            **({"by": self.by.column, "groups": self.by.records(),
+                "group_tests": self.by.tests.to_dict("records"), "group_changes": self.by.changes}
+               if self.by is not None else {}),
         }
 
 
@@ -135,6 +153,9 @@ class ExplainResult:
     config: ExplainConfig
     label_judge: str | None = None
     judge_sources: list[str] = field(default_factory=list)  # files the verdicts came from
+    agreement_decided: pd.DataFrame = field(default_factory=pd.DataFrame)  # pairs both decided
+    agreement_decided_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    kappa: pd.DataFrame = field(default_factory=pd.DataFrame)  # Cohen's κ between judges
 
 
 def feature_groups(X: pd.DataFrame, threshold: float = GROUP_SPEARMAN) -> list[list[str]]:
@@ -219,48 +240,3 @@ def explain_judge(features: FeatureTable | pd.DataFrame, verdicts: JudgmentSet |
                             n_without_verdict=len(diffs) - len(ids), class_counts=counts,
                             label_format=getattr(verdicts, "label_format", None),
                             directions=feature_directions(X, y))
-
-
-def explain(pairs: PairSet, judges: Sequence[JudgmentSet], features: Sequence[str | FeatureSource]
-            | FeatureTable, config: ExplainConfig | None = None, *,
-            include_label: bool = False, progress: bool | None = None) -> ExplainResult:
-    """Explain every judge (or, with none, the pairs' own labels) with one tree each.
-
-    The pairs' gold/human label, when present, joins the agreement table as one more judge and
-    each judge's agreement with it is recorded in its summary; with ``include_label`` it also gets
-    a tree of its own next to the judges' (the seed's "human" tree).
-    """
-    config = config or ExplainConfig()
-    table = features if isinstance(features, FeatureTable) else build_features(pairs, features)
-    label_set = pairs.as_judgments() if pairs.has_labels else None
-    targets = list(judges)
-    if not targets:
-        if label_set is None:
-            raise InputError("nothing to explain: give --judge files, or pairs with a label column "
-                             "(--label-column)", path=pairs.source)
-        targets = [label_set]
-    elif include_label and label_set is not None:
-        targets.append(label_set)
-    explanations = []
-    quiet = None if progress is None else not progress  # None: bar only on a terminal
-    for verdicts in tqdm(targets, desc="judges", unit="judge", disable=quiet):
-        explanation = explain_judge(table, verdicts, config)
-        if label_set is not None and verdicts is not label_set:
-            gold, own = label_set.preferences(), verdicts.preferences()
-            common = own.index.intersection(gold.index)
-            if len(common):
-                explanation.extra["agreement_with_label"] = float(
-                    (own.loc[common].to_numpy() == gold.loc[common].to_numpy()).mean())
-        explanations.append(explanation)
-    everyone = list(judges) + ([label_set] if label_set is not None and judges else [])
-    if not everyone:
-        everyone = targets
-    shares, counts = agreement_matrix(everyone)
-    consistency = consistency_table(list(judges))
-    for explanation, row in zip(explanations, consistency.to_dict("records")):
-        if row["n_both_orders"]:
-            explanation.extra["consistency"] = row["consistency"]
-            explanation.extra["prefers_first_shown"] = row["prefers_first_shown"]
-    return ExplainResult(pairs, table, explanations, shares, counts, consistency, config,
-                         label_judge=label_set.judge if label_set is not None else None,
-                         judge_sources=sorted({j.source for j in judges if j.source}))

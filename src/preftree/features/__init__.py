@@ -25,5 +25,11 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
     from .differences import FeatureTable, build_features, diff_name
-    from .sources import ColumnsSource, FeatureSource, ScoresSource, StyleSource, parse_feature_spec
+    from .sources import (
+        ColumnsSource,
+        FeatureSource,
+        ScoresSource,
+        StyleSource,
+        parse_feature_spec,
+    )
     from .style import STYLE_FEATURES, style_features, style_of

@@ -20,9 +20,9 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from .._registry import FEATURE_SOURCES, feature_sources, load_registered
 from ..data.files import read_table
 from ..data.model import PairSet
-from .._registry import FEATURE_SOURCES, feature_sources, load_registered
 from ..errors import InputError
 from .style import style_features
 
@@ -82,6 +82,7 @@ class ScoresSource:
 
     def values(self, pairs: PairSet) -> tuple[pd.DataFrame, pd.DataFrame]:
         table = read_table(self.path)
+        table.refuse_bad_rows()
         frame = table.frame
         id_column = next((c for c in ("id", "pair_id", "index") if c in frame.columns), None)
         if id_column is None:

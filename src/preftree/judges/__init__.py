@@ -27,7 +27,13 @@ __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
-    from .collect import BACKENDS, JudgeSummary, collect_judgments, combine, load_backend
+    from .collect import (
+        BACKENDS,
+        JudgeSummary,
+        collect_judgments,
+        combine,
+        load_backend,
+    )
     from .parse import parse_verdict
     from .prompt import DEFAULT_TEMPLATE, JudgePrompt, format_conversation
     from .records import Journal, JudgeRequest, JudgeResult, journal_path

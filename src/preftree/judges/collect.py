@@ -15,13 +15,21 @@ from typing import Any, Protocol
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .._registry import JUDGE_BACKENDS, judge_backends as backends, load_registered
+from .._registry import JUDGE_BACKENDS, load_registered
+from .._registry import judge_backends as backends
 from ..data.files import check_table_output, write_table
 from ..data.judge_files import PAIR_HASH_COLUMN
 from ..data.model import Pair, PairSet
 from ..errors import InputError
 from .prompt import JudgePrompt
-from .records import ORDERS, Journal, JudgeRequest, JudgeResult, journal_path, request_key
+from .records import (
+    ORDERS,
+    Journal,
+    JudgeRequest,
+    JudgeResult,
+    journal_path,
+    request_key,
+)
 
 __all__ = ["BACKENDS", "JudgeBackend", "backends", "JudgeSummary", "collect_judgments", "combine", "load_backend"]
 

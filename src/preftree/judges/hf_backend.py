@@ -40,7 +40,12 @@ class HFBackend:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from ..scoring.backends.hf import checkpoint_errors, pick_device, pick_dtype, quiet_transformers
+        from ..scoring.backends.hf import (
+            checkpoint_errors,
+            pick_device,
+            pick_dtype,
+            quiet_transformers,
+        )
         from ..scoring.checkpoint import resolve_checkpoint
 
         self.options = options

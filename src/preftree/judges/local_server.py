@@ -32,6 +32,8 @@ class Faults:
     stall_times: int = 0
     echo_auth: bool = False        # put the Authorization header in the error body (leak probe)
     echo_auth_in_answer: bool = False  # ...or in the completion itself (a server that lies)
+    echo_offset: int = 0           # filler before the echoed header (a key straddling a cut)
+    echo_chars: int | None = None  # echo only this many characters of the key (a partial echo)
 
 
 @dataclass
@@ -89,8 +91,13 @@ class LocalJudgeServer:
         text = body["messages"][-1]["content"]
         if self.mode == "first":
             return "A is the better response."
+        if self.mode == "broken-brackets":  # a failing upstream: empty or error text, as content
+            if "[empty]" in text:
+                return ""
+            if "[upstream]" in text:
+                return "Upstream error"
         first, second = _responses(text)
-        if self.mode == "longer-brackets":  # MT-Bench style: reasoning, then [[A]] / [[B]] / [[C]]
+        if self.mode in ("longer-brackets", "broken-brackets"):  # MT-Bench style: reasoning, then [[A]] / [[B]] / [[C]]
             verdict = "C" if len(first) == len(second) else ("A" if len(first) > len(second) else "B")
             return f"Comparing the two answers, the longer one says more. [[{verdict}]]"
         return ("A" if len(first) >= len(second) else "B") + " is the better response: it says more."
@@ -104,6 +111,12 @@ class LocalJudgeServer:
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass
+
+            def _echo(self, faults: Faults) -> str:
+                header = self.headers.get("Authorization") or ""
+                if faults.echo_chars is None:
+                    return f"for {header}"
+                return f"for {header.removeprefix('Bearer ')[:faults.echo_chars]}"
 
             def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(payload).encode()
@@ -134,13 +147,13 @@ class LocalJudgeServer:
                     if faults.status is not None and attempt < faults.times:
                         message = "injected failure"
                         if faults.echo_auth:
-                            message += f" for {self.headers.get('Authorization')}"
+                            message += " " + "." * faults.echo_offset + self._echo(faults)
                         headers = {"Retry-After": faults.retry_after} if faults.retry_after else {}
                         self._send(faults.status, {"error": {"message": message}}, headers)
                         return
                     content = server.answer(body) + " " * bool(server.padding) + "x" * server.padding
                     if faults.echo_auth_in_answer:
-                        content += f" (you sent {self.headers.get('Authorization')})"
+                        content += f" (you sent {self._echo(faults)})"
                     self._send(200, {"id": "local", "object": "chat.completion",
                                      "model": body.get("model"),
                                      "choices": [{"index": 0, "finish_reason": "stop",

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from .._async import run_sync
+from .._redact import scrub_secret
 from ..errors import ConfigError, InputError
 from .parse import parse_verdict
 from .records import JudgeRequest, JudgeResult
@@ -140,7 +141,7 @@ async def post_with_retries(client: httpx.AsyncClient, path: str, body: dict[str
         else:
             if response.status_code == 200:
                 return response, "", attempt
-            error = f"HTTP {response.status_code}: {scrub(response.text[:300])}"
+            error = f"HTTP {response.status_code}: {scrub(response.text)[:300]}"
             if response.status_code not in RETRY_STATUS:
                 break
             retry_after = response.headers.get("retry-after")
@@ -176,7 +177,7 @@ class OpenAIBackend:
                 "max_tokens": o.max_tokens}
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "***") if self._key else text
+        return scrub_secret(text, self._key)  # whole or in part (8+ characters of the key)
 
     def run(self, requests: Iterable[JudgeRequest], on_result: Callable[[JudgeResult], None],
             on_wait: Callable[[float, str], None] | None = None) -> None:
@@ -227,7 +228,7 @@ class OpenAIBackend:
             text = data["choices"][0]["message"]["content"] or ""
         except (ValueError, KeyError, IndexError, TypeError):
             return JudgeResult(request.pair_id, request.order, None, None,
-                               f"api: malformed response: {self._scrub(response.text[:300])}",
+                               f"api: malformed response: {self._scrub(response.text)[:300]}",
                                time.perf_counter() - started, attempts=attempt)
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
         if not isinstance(text, str):

@@ -8,8 +8,8 @@ Templates are plain text with three placeholders, ``{conversation}``, ``{respons
 from __future__ import annotations
 
 import hashlib
-from importlib import resources
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from ..data.model import Prompt

@@ -19,6 +19,6 @@ __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
-    from .ranking import Ranking, rank_from_pairwise, symmetric_win_matrix
     from .layout import TREE_FILE
+    from .ranking import Ranking, rank_from_pairwise, symmetric_win_matrix
     from .reward_model import DecisionTreeRewardModel

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..data.judge_files import PAIR_HASH_COLUMN
 from ..data.model import PairSet, Prompt
+from .._hub import hub_failure
 from ..errors import InputError, MissingDependencyError
 from ..features.differences import diff_name
 from ..scoring.scorer import RewardScorer
@@ -41,8 +42,8 @@ def _locate(source: str | Path, filename: str, revision: str | None) -> Path:
     try:
         return Path(hf_hub_download(str(source), filename, revision=revision))
     except Exception as exc:  # huggingface_hub raises many types: validation, 404, offline, auth
-        raise InputError(f"cannot fetch {filename!r} from {str(source)!r}: no such file or folder "
-                         f"here, and the Hub said {type(exc).__name__}: {exc}") from None
+        raise hub_failure(exc, f"cannot fetch {filename!r} from {str(source)!r}: no such file or "
+                               "folder here, nor on the Hub") from None
 
 
 class DecisionTreeRewardModel:
@@ -114,8 +115,10 @@ class DecisionTreeRewardModel:
             raise InputError(f"no tree in {local}: neither {filename} nor a preftree tree file; "
                              "pass the tree (--tree FILE) or fit one with `preftree fit-tree`")
         if not trust_pickle and not str(filename).endswith(".json") and not str(source).endswith(".json"):
-            # refuse before downloading or opening anything
-            return self._set(PreferenceTree.from_pickle(filename, trust_pickle=False))
+            # refuse before downloading or opening anything, naming the file the user gave
+            shown = local if local.is_file() else (local / filename if local.is_dir()
+                                                   else f"{source}:{filename}")
+            return self._set(PreferenceTree.from_pickle(shown, trust_pickle=False))
         path = _locate(source, filename, revision)
         if path.suffix == ".json":
             return self._set(PreferenceTree.load(path))

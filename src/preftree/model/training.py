@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,10 +22,15 @@ import pandas as pd
 
 from .._io import atomic_write_text, output_dir
 from ..data.files import read_table
-from ..data.hub import HELPSTEER2, HELPSTEER2_ATTRIBUTES, load_helpsteer2_preferences, load_helpsteer2_ratings
+from ..data.hub import (
+    HELPSTEER2,
+    HELPSTEER2_ATTRIBUTES,
+    load_helpsteer2_preferences,
+    load_helpsteer2_ratings,
+)
 from ..data.loaders import load_pairs
 from ..data.model import PairSet
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..features.differences import diff_name
 from ..scoring.scorer import RewardScorer
 from ..tree import PreferenceTree
@@ -64,6 +70,7 @@ def load_ratings(source: str | Path, *, hub_root: str | Path | None = None) -> p
     if str(source) == HELPSTEER2:
         return load_helpsteer2_ratings(split="all", hub_root=hub_root)
     table = read_table(source)
+    table.refuse_bad_rows()
     missing = [c for c in ("prompt", "response") if c not in table.frame.columns]
     if missing:
         raise InputError(f"a ratings file needs columns prompt and response (+ one per attribute); "
@@ -71,11 +78,13 @@ def load_ratings(source: str | Path, *, hub_root: str | Path | None = None) -> p
     return table.frame
 
 
-def load_preference_pairs(source: str | Path, *, hub_root: str | Path | None = None) -> PairSet:
-    """Preference pairs: ``nvidia/HelpSteer2:preference`` or a pairs file with a label."""
+def load_preference_pairs(source: str | Path, *, hub_root: str | Path | None = None,
+                          label_format: str = "auto", label_map: Any = None) -> PairSet:
+    """Preference pairs: ``nvidia/HelpSteer2:preference`` or a pairs file with a label (read in
+    ``label_format`` or the coding ``label_map`` states)."""
     if str(source) == f"{HELPSTEER2}:preference":
         return load_helpsteer2_preferences(split="all", hub_root=hub_root)
-    pairs = load_pairs(source)
+    pairs = load_pairs(source, label_format=label_format, label_map=label_map)
     if not pairs.has_labels:
         raise InputError("the pairs need a preference label to fit a tree on", path=source)
     return pairs
@@ -156,13 +165,21 @@ def train_head(backbone: str | Path, ratings: pd.DataFrame, out: str | Path, *,
 
 @dataclass
 class TreeReport:
-    """Validation accuracy of the fitted tree next to every single-attribute sign rule."""
+    """Validation accuracy of the fitted tree next to every single-attribute sign rule, with
+    counts that add up: labelled = train + train ties + held out + held-out ties."""
 
     tree: PreferenceTree
     accuracy: float
     single_attribute: dict[str, float]
-    n_train: int
-    n_valid: int
+    n_train: int  # training pairs with a preference (the tree's n)
+    n_valid: int  # held-out pairs with a preference (the accuracy's n)
+    n_train_ties: int = 0
+    n_valid_ties: int = 0
+    n_unlabelled: int = 0
+
+    @property
+    def n_labelled(self) -> int:
+        return self.n_train + self.n_train_ties + self.n_valid + self.n_valid_ties
 
 
 def _sign_rule_accuracy(diff: np.ndarray, labels: np.ndarray) -> float:
@@ -171,8 +188,12 @@ def _sign_rule_accuracy(diff: np.ndarray, labels: np.ndarray) -> float:
 
 
 def fit_tree(model_dir: str | Path, pairs: PairSet, *, max_depth: int | str = 3,
-             valid_fraction: float = 0.2, seed: int = 0, **scoring: Any) -> TreeReport:
-    """Fit the preference tree of a preftree model folder on labelled pairs and save it there."""
+             valid_fraction: float = 0.2, seed: int = 0, min_leaf: float = 0.01,
+             **scoring: Any) -> TreeReport:
+    """Fit the preference tree of a preftree model folder on labelled pairs and save it there;
+    every leaf holds at least ``min_leaf`` of the training pairs (a share below 1, else a count)."""
+    if not (isinstance(min_leaf, (int, float)) and math.isfinite(min_leaf) and min_leaf > 0):
+        raise ConfigError(f"min_leaf must be a positive finite number, got {min_leaf!r}")
     from ..scoring.pairs import score_pairs
     from .layout import TREE_FILE
     from .reward_model import DecisionTreeRewardModel
@@ -195,12 +216,19 @@ def fit_tree(model_dir: str | Path, pairs: PairSet, *, max_depth: int | str = 3,
         raise InputError(f"{len(labelled)} labelled pairs give {n_train} training and "
                          f"{int(decided.sum())} validation pairs with a preference; fit-tree needs "
                          "both (more pairs, or another --valid-fraction)", path=pairs.source)
-    tree = PreferenceTree(max_depth=max_depth, random_state=seed)  # type: ignore[arg-type]
+    leaf = min_leaf if min_leaf < 1 else int(min_leaf)
+    tree = PreferenceTree(max_depth=max_depth, random_state=seed,  # type: ignore[arg-type]
+                          min_samples_leaf=leaf)
     tree.fit(diffs[~held_out], labels[~held_out])
     accuracy = float(np.mean(tree.predict(diffs[decided]) == labels[decided]))
     singles = {a: _sign_rule_accuracy(diffs[diff_name(a)].to_numpy()[decided], labels[decided])
                for a in names}
+    counts = {"n_train": n_train, "n_train_ties": int(((~held_out) & (labels == 0)).sum()),
+              "n_valid": int(decided.sum()), "n_valid_ties": int((held_out & (labels == 0)).sum()),
+              "n_unlabelled": int((~known).sum())}
     tree.save(Path(model_dir) / TREE_FILE, metadata={
         "attributes": names, "validation_accuracy": accuracy, "single_attribute_accuracy": singles,
-        "n_train_pairs": int((~held_out).sum()), "n_valid_pairs": int(decided.sum())})
-    return TreeReport(tree, accuracy, singles, int((~held_out).sum()), int(decided.sum()))
+        "min_leaf": min_leaf, "label": None if pairs.label_reading is None
+        else pairs.label_reading.to_dict(), **counts,
+        "n_train_pairs": n_train, "n_valid_pairs": counts["n_valid"]})
+    return TreeReport(tree, accuracy, singles, **counts)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from .svg import tree_svg
 
 if TYPE_CHECKING:

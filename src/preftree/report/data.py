@@ -13,7 +13,7 @@ from ..data.files import read_table
 from ..errors import InputError
 from ..tree import PreferenceTree
 
-__all__ = ["JudgeReport", "ReportData", "load_report_data"]
+__all__ = ["JudgeReport", "ReportData", "header_facts", "load_report_data"]
 
 
 @dataclass
@@ -49,6 +49,35 @@ class ReportData:
         if not any("agreement_with_label" in j.summary for j in self.judges):
             return list(self.judges)
         return sorted(self.judges, key=lambda j: -float(j.summary.get("agreement_with_label", -1.0)))
+
+
+def header_facts(data: ReportData) -> list[tuple[str, str]]:
+    """What the report is about, as (name, plain text) for both renderers to escape: the pairs
+    read, how their label was read (with an example per class), the judges, the features."""
+    overview = data.overview
+    reading = overview.get("reading") or {}
+    n_pairs = overview.get("n_pairs") or data.judges[0].summary.get("n_pairs")
+    pairs = f"{overview.get('pairs') or 'pairs'} ({n_pairs} pairs"
+    pairs += f", layout {overview['pairs_format']}" if overview.get("pairs_format") else ""
+    skipped = (reading.get("skipped") or {}).get("count", 0)
+    pairs += f"; {skipped} row(s) that could not form a pair skipped)" if skipped else ")"
+    facts = [("pairs read", pairs)]
+    label = reading.get("label") or {}
+    if data.label:
+        text = f"{data.label}"
+        if label:
+            meanings = ", ".join(f"{k} → {v}" for k, v in list(label.get("meanings", {}).items())[:6])
+            examples = "; ".join(f"id {e['id']}: {e['value']} → {e['read_as']}"
+                                 for e in label.get("examples", []))
+            text += f", column {label.get('column')!r} read as {label.get('format')} " \
+                    f"({label.get('how')}): {meanings}" + (f"; e.g. {examples}" if examples else "")
+        elif overview.get("label_format"):
+            text += f" ({overview['label_format']})"
+        facts.append(("label", text))
+    facts.append(("judges", ", ".join(j.name for j in data.judges)))
+    features = overview.get("features") or data.judges[0].summary.get("features", [])
+    facts.append(("features", ", ".join(map(str, features))))
+    return facts
 
 
 def beats_baselines(summary: dict[str, Any]) -> str:
@@ -109,8 +138,8 @@ def load_report_data(folder: str | Path) -> ReportData:
         judges = [_judge(folder)]
         overview = {"n_pairs": top.get("n_pairs"), "features": top.get("features", []),
                     "feature_specs": top.get("feature_specs", []), "label": top.get("label"),
-                    "pairs": None, "label_format": top.get("label_format"),
-                    "pairs_format": top.get("pairs_format")}
+                    "pairs": top.get("pairs"), "label_format": top.get("label_format"),
+                    "pairs_format": top.get("pairs_format"), "reading": top.get("reading")}
     return ReportData(folder, judges, _csv(folder / "agreement.csv", index=True),
                       _csv(folder / "agreement_counts.csv", index=True),
                       _csv(folder / "consistency.csv"), overview)

@@ -12,10 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from ..tree.text import format_percent as _pct
-from .data import JudgeReport, ReportData, beats_baselines, verdict_counts
-from .svg import bars_svg, heatmap_svg, shade, tree_svg
+from .data import JudgeReport, ReportData, beats_baselines, header_facts, verdict_counts
+from .groups import groups_section
+from .svg import bars_svg, heatmap_svg, legend_svg, shade, tree_svg
 
 __all__ = ["importance_matrix", "render_html"]
 
@@ -33,6 +34,7 @@ pre{white-space:pre-wrap;word-break:break-word;background:#f7f7f7;padding:.5rem;
 max-height:18rem;overflow:auto;font-size:.8rem}
 details{margin:.3rem 0}summary{cursor:pointer}
 .judge{page-break-inside:avoid}
+.facts th{text-align:left;font-weight:600;white-space:nowrap}.facts td{text-align:left}
 .warning{background:#fff4e5;border-left:4px solid #e08a00;padding:.4rem .6rem}
 @media print{details{display:block}details>*{display:block}.figure{overflow:visible}body{margin:0}}
 """
@@ -116,11 +118,20 @@ def _judge_section(judge: JudgeReport, index: int) -> str:
                  ("majority class", _pct(s.get("majority_baseline"))),
                  (f"best single feature: {best.get('feature', '')} ({best.get('direction', '')})",
                   _pct(best.get("accuracy")))]
-    for key, name in (("agreement_with_label", "agreement with the label"),
+    for key, name in (("agreement_with_label", "agreement with the label (a tie on one side "
+                                               "counts as a disagreement)"),
+                      ("agreement_decided", "agreement where both have a preference"),
+                      ("order_averaged_accuracy", "order-averaged accuracy (LLMBar's Acc.)"),
+                      ("both_orders_correct", "right in both orders"),
+                      ("positional_agreement", "positional agreement (LLMBar's Agr.)"),
                       ("consistency", "consistency under swap"),
                       ("prefers_first_shown", "verdicts for the response shown first")):
         if key in s:
-            baselines.append((name, _pct(s[key])))
+            n = {"agreement_with_label": s.get("n_with_label"),
+                 "agreement_decided": s.get("n_decided")}.get(key)
+            baselines.append((name, _pct(s[key]) + (f" of {n} pairs" if n is not None else "")))
+    if "kappa" in s:
+        baselines.append(("Cohen's kappa with the label", f"{s['kappa']:.2f}"))
     rows = "".join(f"<tr><td>{_e(a)}</td><td>{_e(b)}</td></tr>" for a, b in baselines)
     examples = _examples(judge)
     caveat = s.get("caveat")
@@ -140,9 +151,11 @@ def _judge_section(judge: JudgeReport, index: int) -> str:
             f'{_e(verdict_counts(s))}{fmt}. Left branch = condition true.</p>'
             f'<div class="figure">{tree_svg(judge.tree)}</div>'
             f'<details><summary>the tree in words</summary><pre>{_e(judge.tree.export_text())}</pre></details>'
-            f'<table class="importances"><thead><tr><th>feature</th><th>importance [95%]</th>'
-            f'<th>direction</th><th>group</th></tr></thead><tbody>{directions}{groups}</tbody></table>'
-            f'<table class="baselines"><tbody>{rows}</tbody></table>{examples}</section>')
+            f'<div class="figure"><table class="importances"><thead><tr><th>feature</th>'
+            f'<th>importance [95%]</th><th>direction</th><th>group</th></tr></thead><tbody>'
+            f'{directions}{groups}</tbody></table></div>'
+            f'<div class="figure"><table class="baselines"><tbody>{rows}</tbody></table></div>'
+            f'{groups_section(s)}{examples}</section>')
 
 
 def _examples(judge: JudgeReport) -> str:
@@ -168,27 +181,23 @@ def _examples(judge: JudgeReport) -> str:
 
 def render_html(data: ReportData, *, title: str = "preftree report") -> str:
     """The whole page as one string."""
-    overview = data.overview
-    features = overview.get("features") or data.judges[0].summary.get("features", [])
-    n_pairs = overview.get("n_pairs") or data.judges[0].summary.get("n_pairs")
-    facts = [f"{_e(n_pairs)} pairs", f"{len(data.judges)} judge(s)", f"{len(features)} features: "
-             + ", ".join(_e(f) for f in features)]
-    if data.label:
-        label_format = overview.get("label_format")
-        facts.append(f"label: {_e(data.label)}" + (f" ({_e(label_format)})" if label_format else ""))
-    if overview.get("pairs_format"):
-        facts.append(f"pairs format: {_e(overview['pairs_format'])}")
+    facts = "".join(f"<tr><th>{_e(name)}</th><td>{_e(text)}</td></tr>"
+                    for name, text in header_facts(data))
     body = [f"<h1>{_e(title)}</h1>",
-            f'<p class="muted">{" · ".join(facts)}. Each tree splits on Δ = feature(response_2) − '
-            f'feature(response_1). From <code>{_e(data.source.name)}</code>, preftree {_e(__version__)}.</p>',
-            "<h2>Judges</h2>", _summary_table(data),
+            f'<div class="figure"><table class="facts"><tbody>{facts}</tbody></table></div>',
+            f'<p class="muted">Each tree splits on Δ = feature(response_2) − feature(response_1). '
+            f'From <code>{_e(data.source.name)}</code>, preftree {_e(__version__)}.</p>',
+            "<h2>Judges</h2>", f'<div class="figure">{_summary_table(data)}</div>',
             "<h2>Feature importances</h2><p class=\"muted\">Share of each tree's log-loss reduction, "
             "mean over bootstrap refits with the 95% interval.</p>",
-            f'<div class="figure">{_matrix_table(data)}</div>']
+            f'<div class="figure">{_matrix_table(data)}</div>',
+            f'<div class="figure">{legend_svg("importance")}</div>']
     if data.agreement is not None and len(data.agreement) >= 2:
         body += ["<h2>Agreement between judges</h2><p class=\"muted\">D(A, B): share of common pairs "
-                 "with the same preference; judges ordered by clustering.</p>",
-                 f'<div class="figure">{heatmap_svg(data.agreement, data.agreement_counts)}</div>']
+                 "with the same preference (a tie against a preference is a disagreement); judges "
+                 "ordered by clustering.</p>",
+                 f'<div class="figure">{heatmap_svg(data.agreement, data.agreement_counts)}</div>',
+                 f'<div class="figure">{legend_svg("agreement D(A, B)")}</div>']
     c = None if data.consistency is None else data.consistency[data.consistency["consistency"].notna()]
     if c is not None and len(c):  # only judges asked in both orders have a consistency
         body += ["<h2>Position consistency</h2><p class=\"muted\">Bars: share of pairs whose verdict "

@@ -7,32 +7,16 @@ from urllib.parse import quote
 
 import numpy as np
 
-from .._io import atomic_write_text, output_dir
+from .._io import atomic_write_text, output_dir, replacing_allowed
+from .._markup import md_escape
 from ..tree.text import format_percent as _pct
-from .data import ReportData, beats_baselines, verdict_counts
+from .data import ReportData, beats_baselines, header_facts, verdict_counts
+from .groups import groups_markdown
 from .html import importance_matrix
-from .svg import agreement_order
+from .svg import SCALE_HIGH, SCALE_LOW, agreement_order
 from .tree_plot import draw_tree
 
 __all__ = ["md_escape", "render_markdown"]
-
-
-
-
-_MARKDOWN_PUNCTUATION = set("\\`*_{}[]()#+-.!|~>")
-
-
-def md_escape(text: object) -> str:
-    """Text from the data as inert Markdown: HTML special characters become entities (renderers
-    pass raw HTML through) and Markdown punctuation is backslash-escaped; one line.
-
-    >>> print(md_escape("<script>alert(1)</script> *bold* [x](y) a|b"))
-    &lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*bold\\* \\[x\\]\\(y\\) a\\|b
-    """
-    plain = " ".join(str(text).split())
-    plain = plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "".join("\\" + c if c in _MARKDOWN_PUNCTUATION else c for c in plain)
-
 
 
 def _figures(data: ReportData, folder: Path) -> dict[str, str]:
@@ -40,11 +24,14 @@ def _figures(data: ReportData, folder: Path) -> dict[str, str]:
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    from matplotlib.colors import LinearSegmentedColormap
 
+    scale = LinearSegmentedColormap.from_list("preftree", [SCALE_LOW, SCALE_HIGH])  # the HTML's
     names: dict[str, str] = {}
     judges, features, mean, _, _ = importance_matrix(data)
-    fig, ax = plt.subplots(figsize=(1.0 + 0.75 * len(features), 0.9 + 0.4 * len(judges)))
-    ax.imshow(mean, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    fig, ax = plt.subplots(figsize=(1.8 + 0.75 * len(features), 0.9 + 0.4 * len(judges)))
+    image = ax.imshow(mean, cmap=scale, vmin=0, vmax=1, aspect="auto")
+    fig.colorbar(image, ax=ax, label="importance (share of the tree's gain)")
     ax.set_xticks(range(len(features)), features, rotation=45, ha="right")
     ax.set_yticks(range(len(judges)), judges)
     for (i, k), value in np.ndenumerate(mean):
@@ -58,7 +45,8 @@ def _figures(data: ReportData, folder: Path) -> dict[str, str]:
         order = agreement_order(data.agreement)
         matrix = data.agreement.loc[order, order].to_numpy(dtype=float)
         fig, ax = plt.subplots(figsize=(1.5 + 0.45 * len(order), 1.2 + 0.45 * len(order)))
-        ax.imshow(matrix, cmap="Blues", vmin=0, vmax=1)
+        image = ax.imshow(matrix, cmap=scale, vmin=0, vmax=1)
+        fig.colorbar(image, ax=ax, label="agreement D(A, B)")
         ax.set_xticks(range(len(order)), order, rotation=60, ha="right")
         ax.set_yticks(range(len(order)), order)
         fig.tight_layout()
@@ -75,7 +63,7 @@ def render_markdown(data: ReportData, out: str | Path) -> Path:
     """Write ``out`` (Markdown) and its figures in ``<stem>_figures/`` beside it."""
     out = Path(out)
     figures_dir = out.with_name(f"{out.stem}_figures")
-    with output_dir(figures_dir) as tmp:
+    with output_dir(figures_dir, force=replacing_allowed()) as tmp:
         figures = _figures(data, tmp)
     rel = quote(figures_dir.name)
     label = data.label
@@ -83,10 +71,11 @@ def render_markdown(data: ReportData, out: str | Path) -> Path:
             "best single feature", "explains more than a baseline"]
     head += [f"agreement with {md_escape(label)}"] if label else []
     head += ["consistency", "top feature"]
-    lines = ["# preftree report", "",
-             f"{data.overview.get('n_pairs') or data.judges[0].summary.get('n_pairs')} pairs, "
-             f"{len(data.judges)} judge(s). Trees split on Δ = feature(response_2) − feature(response_1).",
-             "", "## Judges", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = ["# preftree report", ""]
+    lines += [f"- **{md_escape(name)}**: {md_escape(text)}" for name, text in header_facts(data)]
+    lines += ["", "Trees split on Δ = feature(response_2) − feature(response_1). Figures share one "
+              "colour scale, 0 (white) to 1 (dark blue), shown beside each.",
+              "", "## Judges", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for judge in data.ranked():
         s = judge.summary
         best = s.get("best_single_feature") or {}
@@ -107,6 +96,7 @@ def render_markdown(data: ReportData, out: str | Path) -> Path:
         caveat = judge.summary.get("caveat")
         lines += [f"### {name}", ""] + ([f"> **Read with care:** {md_escape(caveat)}", ""] if caveat else [])
         lines += [f"![tree of {name}]({rel}/{figures[f'tree_{i}']})", ""]
+        lines += groups_markdown(judge.summary)
     atomic_write_text(out, "\n".join(lines))
     return out
 

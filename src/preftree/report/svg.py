@@ -12,11 +12,15 @@ import numpy as np
 import pandas as pd
 
 from ..tree import PreferenceTree
-from ..tree.text import format_number
+from ..tree.text import format_number, format_percent
 from ..tree.wording import split_sentence
 from .tree_plot import tree_layout
 
-__all__ = ["CHAR_WIDTH", "agreement_order", "bars_svg", "heatmap_svg", "shade", "tree_svg"]
+__all__ = ["CHAR_WIDTH", "SCALE_HIGH", "SCALE_LOW", "agreement_order", "bars_svg", "heatmap_svg",
+           "legend_svg", "shade", "tree_svg"]
+
+SCALE_LOW, SCALE_HIGH = "#f7fbff", "#08519c"
+"""The one colour scale of every figure (HTML, PNG, Markdown): 0 → ``SCALE_LOW``, 1 → ``SCALE_HIGH``."""
 
 CHAR_WIDTH = 7.5
 """A generous width of one character of the 11 px labels, so long names are never clipped."""
@@ -25,7 +29,7 @@ TREE_MAX_WIDTH = 1150
 """Wider top-down trees would put their root off-screen: they are drawn as an outline instead."""
 
 
-def shade(value: float, low: str = "#f7fbff", high: str = "#08519c") -> str:
+def shade(value: float, low: str = SCALE_LOW, high: str = SCALE_HIGH) -> str:
     """A colour between ``low`` (0) and ``high`` (1).
 
     >>> shade(0.0), shade(1.0)
@@ -35,6 +39,19 @@ def shade(value: float, low: str = "#f7fbff", high: str = "#08519c") -> str:
     a = [int(low[i:i + 2], 16) for i in (1, 3, 5)]
     b = [int(high[i:i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(x + (y - x) * value):02x}" for x, y in zip(a, b))
+
+
+def legend_svg(label: str, *, width: int = 220) -> str:
+    """The colour scale as a bar from 0 to 1 with its ticks, under the figures that use it."""
+    stops = "".join(f'<stop offset="{t:.1f}" stop-color="{shade(t)}"/>' for t in np.linspace(0, 1, 11))
+    ticks = "".join(f'<text x="{10 + t * width:.0f}" y="34" text-anchor="middle" class="small">'
+                    f"{t:g}</text>" for t in (0, 0.25, 0.5, 0.75, 1))
+    return (f'<svg class="legend" xmlns="http://www.w3.org/2000/svg" width="{width + 20}" '
+            f'height="40" viewBox="0 0 {width + 20} 40" role="img" aria-label="colour scale: '
+            f'{escape(label)}"><defs><linearGradient id="scale">{stops}</linearGradient></defs>'
+            f'<text x="10" y="10" class="small">{escape(label)}</text>'
+            f'<rect x="10" y="14" width="{width}" height="10" fill="url(#scale)" stroke="#ccc"/>'
+            f"{ticks}</svg>")
 
 
 def _ink(value: float) -> str:
@@ -198,14 +215,14 @@ def bars_svg(names: Sequence[str], values: Sequence[float], markers: Sequence[fl
         length = 0 if not np.isfinite(value) else scale * min(max(value, 0.0), 1.0)
         parts.append(f'<text x="{label_w - 6}" y="{y + bar * 0.75:.0f}" text-anchor="end">{escape(name)}</text>'
                      f'<rect x="{label_w}" y="{y}" width="{length:.0f}" height="{bar}" fill="#4a7fb5">'
-                     f'<title>{escape(name)}: {100 * value:.1f}%</title></rect>'
+                     f'<title>{escape(name)}: {format_percent(value)}</title></rect>'
                      f'<text x="{label_w + length + 4:.0f}" y="{y + bar * 0.75:.0f}" class="small">'
-                     f'{100 * value:.0f}%</text>')
+                     f'{format_percent(value)}</text>')  # as the table says it
         if markers is not None and np.isfinite(markers[i]):
             mx = label_w + scale * markers[i]
             parts.append(f'<line x1="{mx:.0f}" y1="{y - 2}" x2="{mx:.0f}" y2="{y + bar + 2}" '
                          f'stroke="#d6604d" stroke-width="3"><title>first-shown share '
-                         f'{100 * markers[i]:.0f}%</title></line>')
+                         f'{format_percent(markers[i])}</title></line>')
     axis_y = height - 10
     half = label_w + scale / 2
     parts.append(f'<line x1="{half:.0f}" y1="4" x2="{half:.0f}" y2="{axis_y}" stroke="#bbb" '

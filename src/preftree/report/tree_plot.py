@@ -37,7 +37,16 @@ def tree_layout(tree: PreferenceTree) -> dict[int, tuple[float, float]]:
 
 
 def draw_tree(tree: PreferenceTree, path: str | Path, *, title: str | None = None) -> None:
-    """Save the tree diagram; the format follows the suffix (``.png``, ``.svg``, ``.pdf``)."""
+    """Save the tree diagram; the format follows the suffix (``.png``, ``.svg``, ``.pdf``).
+    A name in a script the installed fonts lack draws as boxes, without a warning per glyph."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from")
+        _draw_tree(tree, path, title=title)
+
+
+def _draw_tree(tree: PreferenceTree, path: str | Path, *, title: str | None = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg", force=False)

@@ -58,6 +58,7 @@ def _rows(source: str | Path | None, default: tuple[str, str]) -> tuple[list[dic
         rows, origin = _hub_rows(*default)
         return rows, list(range(1, len(rows) + 1)), origin
     table = read_table(source)
+    table.refuse_bad_rows()
     return table.frame.to_dict("records"), table.lines, str(source)
 
 
@@ -88,6 +89,7 @@ def load_v1(source: str | Path | None = None, *, prior_sets: str | Path | None =
                                      PRIOR_DATASET, set(PRIOR_SETS))
         else:
             table = read_table(prior_sets)
+            table.refuse_bad_rows()
             prior = table.frame.to_dict("records")
             examples += _v1_examples(prior, table.lines,
                                      str(prior_sets), set(PRIOR_SETS))

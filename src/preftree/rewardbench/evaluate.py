@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
 from .._io import atomic_write_text
+from .._version import __version__
 from .data import V1Example, V2Example
 from .judges import BenchJudge
 from .sections import EXAMPLE_COUNTS, PRIOR_COLUMN, SECTIONS, compute_sections
@@ -95,7 +95,17 @@ def evaluate_v1(judge: BenchJudge, examples: Sequence[V1Example], *, bootstrap: 
     if summary.prior is not None:
         result[PRIOR_COLUMN] = summary.prior
     if both_orders is not None:
+        from .generative import verdict_counts
+
         result["both_orders"] = _variant(examples, both_orders, include_prior)
+        outcomes = getattr(judge, "last_outcomes", np.array([]))
+        counts = verdict_counts(outcomes)
+        result.update(counts)
+        result["n_ties"] = counts["n_judge_ties"]  # real ties only; no-verdict answers apart
+        judge_ties: dict[str, int] = defaultdict(int)
+        for example, outcome in zip(examples, outcomes):
+            judge_ties[example.subset] += int(outcome == "tie")
+        result["ties_by_subset"] = {s: k for s, k in judge_ties.items() if k}
     return result
 
 

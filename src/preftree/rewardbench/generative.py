@@ -30,7 +30,8 @@ from ..data.model import Pair, PairSet
 from ..errors import InputError, PreftreeError
 from .data import V1Example, V2Example
 
-__all__ = ["ACCOUNTING", "GenerativeJudge", "judgments_path"]
+__all__ = ["ACCOUNTING", "UNPARSABLE_WARNING", "GenerativeJudge", "judgments_path",
+           "verdict_counts"]
 
 ACCOUNTING = ("allenai run_generative.py: one order per pair by a seeded coin; chosen picked = 1, "
               "rejected = 0, tie or unparsable = 0.5")
@@ -49,6 +50,20 @@ def _order_credit(values: pd.Series) -> np.ndarray:
     return np.where(numbers == -1, 1.0, np.where(numbers == 1, 0.0, 0.5))
 
 
+UNPARSABLE_WARNING = 0.02
+"""Share of the scored answers without a verdict above which a run warns (they score 0.5 each)."""
+
+
+def _outcomes(values: pd.Series, completions: pd.Series) -> np.ndarray:
+    """Per answer: ``chosen``, ``rejected``, ``tie`` (the judge said so), ``unparsable`` (it
+    answered without a verdict we can read) or ``empty`` (no text: null, empty, cut off)."""
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    texts = completions.astype(object).where(completions.notna(), "").astype(str).str.strip()
+    no_text = (texts == "").to_numpy()
+    return np.select([numbers == -1, numbers == 1, numbers == 0, no_text],
+                     ["chosen", "rejected", "tie", "empty"], "unparsable")
+
+
 def _coin(seed: int, pair_id: str) -> bool:
     return hashlib.sha256(f"{seed}:{pair_id}".encode()).digest()[0] % 2 == 0
 
@@ -62,6 +77,7 @@ class GenerativeJudge:
                  progress: bool = True) -> None:
         self.backend, self.prompt, self.judgments = backend, prompt, Path(judgments)
         self.name, self.seed, self.progress = name, seed, progress
+        self.last_outcomes: np.ndarray = np.array([], dtype=object)  # per pair, the counted order
         self.description: dict[str, Any] = {"model": name, **backend.describe(),
                                             "judge_template_sha256": prompt.sha256,
                                             "verdict_format": prompt.parser, "accounting": ACCOUNTING,
@@ -84,8 +100,28 @@ class GenerativeJudge:
         orig = _order_credit(frame["preference_orig_order"])
         swapped = _order_credit(frame["preference_swapped_order"])
         coin = np.array([_coin(self.seed, e.id) for e in examples])
+        counted = np.where(coin, _outcomes(frame["preference_orig_order"], frame["completion_orig"]),
+                           _outcomes(frame["preference_swapped_order"], frame["completion_swapped"]))
+        self.last_outcomes = counted
         return np.where(coin, orig, swapped), (orig + swapped) / 2
 
     def v2_scores(self, examples: Sequence[V2Example]) -> list[np.ndarray]:
         raise InputError("a generative pairwise judge runs RewardBench 1 only (RewardBench 2 ranks "
                          "four answers with per-answer ratings)")
+
+
+def verdict_counts(outcomes: np.ndarray) -> dict[str, Any]:
+    """The counted answers by kind, and a warning when too many had no verdict: allenai's
+    accounting scores them 0.5, like real ties, so a headline can hide a broken judge."""
+    counts = {kind: int(np.sum(outcomes == kind))
+              for kind in ("chosen", "rejected", "tie", "unparsable", "empty")}
+    missing = counts["unparsable"] + counts["empty"]
+    share = missing / len(outcomes) if len(outcomes) else 0.0
+    warnings = []
+    if share > UNPARSABLE_WARNING:
+        warnings.append(f"{missing} of {len(outcomes)} counted answers ({share:.1%}) have no "
+                        f"verdict ({counts['unparsable']} unparsable, {counts['empty']} empty); "
+                        "allenai's accounting scores each as 0.5, as a tie: check the judge "
+                        "file's completions before trusting the score")
+    return {"verdicts": counts, "n_judge_ties": counts["tie"], "n_no_verdict": missing,
+            "warnings": warnings}

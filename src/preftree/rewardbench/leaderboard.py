@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -65,10 +66,16 @@ def _result_row(data: dict[str, Any], path: Path, version: int) -> dict[str, Any
     row: dict[str, Any] = {"model": data.get("leaderboard_name") or data["model"],
                            "model_type": data.get("model_type", ""), "source": "local"}
     sections = data.get("sections") or {}
+    if not isinstance(sections, dict):
+        raise InputError("'sections' must be an object of section scores", path=path)
     for column in COLUMNS[version]:
         value = data.get("score") if column == "Score" else sections.get(column, data.get(column))
-        if value is not None and version == 2 and column != "Score":
-            value = 100.0 * float(value)
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value):
+                raise InputError(f"{column!r} is {value!r}; a score must be a finite number",
+                                 path=path)
+            value = 100.0 * float(value) if version == 2 and column != "Score" else float(value)
         row[column] = value
     partial = data.get("partial") or {}
     row["note"] = ("partial: " + ", ".join(sorted(partial))) if partial else ""
@@ -80,16 +87,20 @@ def load_results(paths: Iterable[str | Path], version: int = 1) -> pd.DataFrame:
     rows = []
     for source in paths:
         path = Path(source)
-        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        files = (sorted(p for p in path.glob("*.json") if not p.name.startswith("."))
+                 if path.is_dir() else [path])  # hidden files (the manifest) are not results
         if not files:
             raise InputError("no results (*.json) in this folder", path=path)
         for file in files:
             try:
-                data = json.loads(file.read_text(encoding="utf-8"))
+                data = json.loads(file.read_text(encoding="utf-8"),
+                                  parse_constant=lambda name: float(name))
             except FileNotFoundError:
                 raise InputError("no such file", path=file) from None
             except json.JSONDecodeError as exc:
                 raise InputError(f"invalid JSON ({exc.msg})", path=file, line=exc.lineno) from None
+            if not isinstance(data, dict):
+                raise InputError("a results file is a JSON object", path=file)
             rows.append(_result_row(data, file, version))
     return pd.DataFrame(rows, columns=["model", "model_type", "source", *COLUMNS[version], "note"])
 
@@ -134,8 +145,11 @@ def render(board: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
         return board.to_csv(index=False)
     if fmt == "md":
-        lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+        from .._markup import md_cell
+
+        lines = ["| " + " | ".join(md_cell(c) for c in columns) + " |",
+                 "|" + "|".join("---" for _ in columns) + "|"]
+        lines += ["| " + " | ".join(md_cell(cell) for cell in row) + " |" for row in rows]
         return "\n".join(lines) + "\n"
     if fmt == "html":
         head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
 from ..errors import InputError
 
 __all__ = ["EXAMPLE_COUNTS", "PRIOR_SETS", "SECTIONS", "SectionScores", "compute_sections",

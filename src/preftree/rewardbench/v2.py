@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
 from ..errors import InputError
 
 __all__ = ["V2_SUBSETS", "TiesPrompt", "best_of_n_credit", "ties_components", "ties_score", "v2_score"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data.hub import HELPSTEER2_ATTRIBUTES
+from .._hub import hub_failure
 from ..errors import InputError, MissingDependencyError
 
 __all__ = ["DECISION_TREE_ARCHITECTURES", "HELPSTEER2_ATTRIBUTES", "PREFTREE_HEAD_KEY", "Checkpoint", "attribute_names",
@@ -76,8 +77,8 @@ def _download(name: str, revision: str | None) -> Path:
         if not any(folder.glob("*.safetensors")):
             folder = Path(snapshot_download(name, revision=revision, allow_patterns=["*.bin"]))
     except Exception as exc:  # huggingface_hub raises many types: validation, 404, offline, auth
-        raise InputError(f"model {name!r} is not a local folder and could not be fetched from the "
-                         f"Hugging Face Hub ({type(exc).__name__}: {exc})".rstrip()) from None
+        raise hub_failure(exc, f"model {name!r} is not a local folder and could not be fetched "
+                               "from the Hugging Face Hub") from None
     return folder
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from ..data.model import Prompt
 from ..errors import InputError
 from .chat import conversation
-from .scorer import RewardScorer, ScoreRun, ScoreStats
+from .scorer import RewardScorer, ScoreRun, ScoreStats, check_finite_scores
 
 __all__ = ["EnsembleMember", "EnsembleScorer", "is_ensemble_spec", "read_spec"]
 
@@ -68,6 +68,44 @@ def _number(value: Any, what: str, path: Path) -> float:
     return number
 
 
+TRUST_OPTIONS = ("trust_remote_code", "trust_pickle")
+"""Options a file may never set: only the command line or an explicit API argument grants trust."""
+MEMBER_OPTIONS = ("head", "attn_implementation", "max_length", "truncation", "dtype", "revision",
+                  "batch_tokens", "chat_template", "prefix_sharing")
+"""What a member's ``options`` may set (how to read that model), nothing about where to write."""
+
+
+def _member_options(options: Any, i: int, path: Path) -> dict[str, Any]:
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise InputError(f"member {i}: 'options' must be an object", path=path)
+    for key in options:
+        if key in TRUST_OPTIONS:
+            raise InputError(f"member {i}: a spec file cannot set {key!r}; trust is granted only "
+                             "on the command line (--trust-remote-code) or by an explicit API "
+                             "argument", path=path)
+        if key not in MEMBER_OPTIONS:
+            raise InputError(f"member {i}: unknown option {key!r}; a member may set "
+                             f"{', '.join(MEMBER_OPTIONS)}", path=path)
+    options = dict(options)
+    if isinstance(options.get("chat_template"), str):
+        options["chat_template"] = str(_relative_to_spec(options["chat_template"], path))
+    return options
+
+
+def _relative_to_spec(model: str, path: Path) -> str:
+    """A member given as a relative path is read from the spec's folder, not the working one
+    (``./m`` and ``../m`` always; a bare ``org/name`` when that folder exists beside the spec,
+    else it is a Hub id)."""
+    candidate = path.parent / model
+    if Path(model).is_absolute() or "://" in model:
+        return model
+    if model.startswith(("./", "../")) or candidate.exists():
+        return str(candidate)
+    return model
+
+
 def read_spec(path: str | Path) -> tuple[str, list[EnsembleMember], float]:
     """The spec's name, members and bias; every field checked, errors naming the member."""
     path = Path(path)
@@ -75,6 +113,8 @@ def read_spec(path: str | Path) -> tuple[str, list[EnsembleMember], float]:
         spec = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise InputError(f"not valid JSON: {exc}", path=path) from None
+    if not isinstance(spec, dict):
+        raise InputError("an ensemble spec is a JSON object with 'members'", path=path)
     members = spec.get("members")
     if not isinstance(members, list) or not members:
         raise InputError("an ensemble spec needs a non-empty 'members' list", path=path)
@@ -86,10 +126,14 @@ def read_spec(path: str | Path) -> tuple[str, list[EnsembleMember], float]:
         std = _number(norm.get("std", 1.0), f"member {i}: normalize.std", path)
         if std <= 0:
             raise InputError(f"member {i}: normalize.std must be positive, found {std}", path=path)
+        model = _relative_to_spec(member["model"], path)
+        if is_ensemble_spec(model):
+            raise InputError(f"member {i} ({member['model']}) is itself an ensemble spec; list "
+                             "its members here instead (nested specs could refer back)", path=path)
         parsed.append(EnsembleMember(
-            model=member["model"], weight=_number(member.get("weight"), f"member {i}: weight", path),
+            model=model, weight=_number(member.get("weight"), f"member {i}: weight", path),
             mean=_number(norm.get("mean", 0.0), f"member {i}: normalize.mean", path), std=std,
-            attribute=member.get("attribute"), options=member.get("options") or {},
+            attribute=member.get("attribute"), options=_member_options(member.get("options"), i, path),
             name=member.get("name")))
     names = [m.name or Path(m.model).name for m in parsed]
     if len(set(names)) != len(names):
@@ -154,6 +198,9 @@ class EnsembleScorer:
                         "n_padded_tokens", "n_batches", "seconds"):
                 setattr(stats, key, getattr(stats, key) + getattr(run.stats, key))
         parts = np.column_stack(normalised)
-        reward = self.bias + parts @ np.array([m.weight for m in self.members])
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            reward = self.bias + parts @ np.array([m.weight for m in self.members])
+        check_finite_scores(np.column_stack([reward, parts]), f"the ensemble {self.description['model']!r}",
+                            ids)
         self.last_stats = stats
         return ScoreRun(np.column_stack([reward, parts]), truncated, stats)

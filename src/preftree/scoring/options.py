@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
 from ..errors import ConfigError
 
 __all__ = ["DTYPES", "DEVICES", "TRUNCATIONS", "ScoringOptions"]

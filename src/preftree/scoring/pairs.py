@@ -4,14 +4,14 @@ shared between pairs (a common baseline answer, a response in several pairs) are
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .. import __version__
 from .._io import atomic_write_text, check_output_file
+from .._version import __version__
 from ..data.files import check_table_output, write_table
 from ..data.model import PairSet
 from .chat import conversation

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import tempfile
@@ -29,10 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, MissingDependencyError, PreftreeError
+from ..errors import ConfigError, InputError, MissingDependencyError, PreftreeError
 from .cache import default_cache_path, model_key
 from .chat import distinct_positions
-from .scorer import ScoreRun, ScoreStats
+from .scorer import ScoreRun, ScoreStats, check_finite_scores
 
 __all__ = ["RayScorer", "ScoreActor", "read_shards"]
 
@@ -57,15 +58,56 @@ def _check_reachable(address: str | None, timeout_s: float = 10.0) -> None:
 
     if not address or address in ("auto", "local"):
         return
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit():
-        raise InputError(f"RAY_ADDRESS={address!r}: expected HOST:PORT, ray://HOST:PORT, auto or local")
+    if address.startswith("ray://"):
+        raise ConfigError(f"RAY_ADDRESS={address!r}: Ray Client (ray://) is not supported, since "
+                          "replicas write their shards on the cluster and the driver reads them; "
+                          "run preftree on a node of the cluster with RAY_ADDRESS=HOST:PORT or auto")
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"RAY_ADDRESS={address!r}: expected HOST:PORT, auto or local")
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s) as sock:
+            sock.settimeout(timeout_s)
+            sock.sendall(_HTTP2_PREFACE)
+            answer = sock.recv(9)
     except OSError as exc:
         raise PreftreeError(f"cannot reach the Ray cluster at RAY_ADDRESS={address} ({exc.strerror or exc}); "
                             "is `ray start --head` running there, or unset RAY_ADDRESS to start a local one?"
                             ) from None
+    if len(answer) < 9 or answer[3] != 0x04:  # a gRPC server answers the preface with SETTINGS
+        raise PreftreeError(f"RAY_ADDRESS={address} answers, but not as a Ray cluster (no gRPC "
+                            f"answer: {answer[:16]!r}); give the address `ray start --head` printed")
+
+
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+"""The HTTP/2 client preface and an empty SETTINGS frame: Ray's GCS (gRPC) answers with its own
+SETTINGS frame, which a plain TCP or HTTP/1 server does not."""
+
+
+def _preftree_cause(exc: BaseException) -> PreftreeError | None:
+    """The preftree error a replica raised, found through Ray's wrappers (``cause``,
+    ``__cause__``, ``__context__``), rebuilt as its own class so its exit code survives."""
+    import preftree.errors as errors
+
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        kind = type(current)
+        if kind.__module__ == errors.__name__ and issubclass(kind, PreftreeError):
+            return current
+        cause = getattr(current, "cause", None)
+        if isinstance(cause, BaseException) and type(cause).__module__ == errors.__name__:
+            return cause  # type: ignore[return-value]
+        for base in kind.__mro__[1:]:  # RayTaskError(InputError) is a subclass of both
+            if base.__module__ == errors.__name__ and issubclass(base, PreftreeError):
+                message = str(getattr(current, "cause", None) or current).strip().splitlines()
+                return base(message[-1] if message else base.__name__)
+        stack += [getattr(current, "cause", None), current.__cause__, current.__context__]
+    return None
 
 
 def read_shards(folder: Path) -> dict[str, tuple[np.ndarray, bool]]:
@@ -127,6 +169,9 @@ class RayScorer:
     def __init__(self, model: str | Path, options: dict[str, Any], *, replicas: int = 1,
                  gpus_per_replica: float = 0.0, cpus_per_replica: float = 1.0,
                  batch_size: int = 64, shards: str | Path | None = None) -> None:
+        if not (math.isfinite(cpus_per_replica) and math.isfinite(gpus_per_replica)):
+            raise ConfigError(f"--cpus-per-replica {cpus_per_replica} and --gpus-per-replica "
+                              f"{gpus_per_replica} must be finite numbers")
         if replicas < 1 or cpus_per_replica <= 0 or gpus_per_replica < 0 or batch_size < 1:
             raise InputError("--replicas and --cpus-per-replica must be positive, "
                              "--gpus-per-replica at least 0")
@@ -168,6 +213,10 @@ class RayScorer:
                                 "again to score them (finished batches are kept)")
         stats.n_computed = len(todo)
         scores = np.vstack([done[d][0] for d in hashes]) if hashes else np.empty((0, len(self.attributes)))
+        if scores.shape[1] != len(self.attributes):
+            raise PreftreeError(f"the shards in {self.shards} hold {scores.shape[1]} outputs per row, "
+                                f"the model has {len(self.attributes)}; delete that folder")
+        check_finite_scores(scores, self.description.get("model", "the model"), ids)
         truncated = np.array([done[d][1] for d in hashes], dtype=bool)
         stats.seconds = time.perf_counter() - started
         self.last_stats = stats
@@ -196,12 +245,15 @@ class RayScorer:
                     bar.update(len(batch["hash"]))
                     tokens += int(batch["tokens"].sum())
             except Exception as exc:  # a replica failed: say why; finished shards are kept
+                original = _preftree_cause(exc)
+                if original is not None:  # preftree's own error in a replica, with its exit code
+                    raise original from None
                 text = str(exc)
                 found = re.search(r"preftree\.errors\.(InputError|ConfigError): (.+)", text)
                 if found:  # bad input found by a replica (e.g. a conversation too long)
                     raise InputError(found.group(2).strip()[:800]) from None
                 found = re.search(r"(\w+(?:Error|Exception)): (.+)", text)
-                reason = found.group(0)[:300] if found else type(exc).__name__
+                reason = found.group(0)[:800] if found else type(exc).__name__
                 raise PreftreeError(f"the Ray run failed ({reason}); finished batches are kept, "
                                     "run again to resume") from None
         return tokens

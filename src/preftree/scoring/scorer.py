@@ -13,9 +13,15 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..data.model import Prompt
-from ..errors import InputError
+from ..errors import InputError, PreftreeError
 from .backends import ScoringEngine, load_backend
-from .batching import TruncationError, fed_tokens, plan_batches, shared_prefix_groups, truncate
+from .batching import (
+    TruncationError,
+    fed_tokens,
+    plan_batches,
+    shared_prefix_groups,
+    truncate,
+)
 from .cache import ScoreCache, model_key
 from .chat import ChatFormatter, conversation, distinct_positions
 from .checkpoint import Checkpoint, resolve_checkpoint
@@ -23,6 +29,17 @@ from .options import ScoringOptions
 
 __all__ = ["RewardScorer", "ScoreRun", "ScoreStats"]
 
+
+
+def check_finite_scores(scores: np.ndarray, model: object, ids: Sequence[str] | None = None) -> None:
+    """Refuse NaN or infinite scores (a broken checkpoint, an overflowing normaliser): written and
+    compared, they would score as silent wrong answers. Every scorer calls this on its output."""
+    bad = np.flatnonzero(~np.isfinite(np.asarray(scores, dtype=np.float64)).all(axis=-1))
+    if bad.size:
+        names = [repr(ids[i]) if ids is not None else f"row {i + 1}" for i in bad[:5]]
+        raise PreftreeError(f"{model} produced NaN or infinite scores for {bad.size} "
+                            f"conversation(s) ({', '.join(names)}{' ...' if bad.size > 5 else ''}): "
+                            "a broken checkpoint or a numeric overflow; nothing was written")
 
 @dataclass
 class ScoreStats:
@@ -147,6 +164,7 @@ class RewardScorer:
                 raise InputError(f"cached scores for this model have {values.shape[0]} outputs, the "
                                  f"model has {width}; delete the cache at {self.options.cache}")
             scores[position], truncated[position] = values, cut
+        check_finite_scores(scores, self.description.get("model", "the model"), ids)
         stats.seconds = time.perf_counter() - started
         self.last_stats = stats
         return ScoreRun(scores, truncated, stats)
@@ -190,6 +208,8 @@ class RewardScorer:
                     stats.n_padded_tokens += prefix + len(batch) * max(lengths[i] - prefix for i in batch)
                 else:
                     values = self.engine.forward([encoded[i] for i in batch]).astype(np.float32)
+                check_finite_scores(values, self.description.get("model", "the model"),  # before caching
+                                    [ids[positions[i]] for i in batch] if ids is not None else None)
                 rows = [(digests[i], values[j], lengths[i], i in cut_set) for j, i in enumerate(batch)]
                 if self._cache is not None:
                     self._cache.put(self.model_key, rows)

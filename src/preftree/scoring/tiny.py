@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-from .checkpoint import HELPSTEER2_ATTRIBUTES
 from ..errors import ConfigError
+from .checkpoint import HELPSTEER2_ATTRIBUTES
 
 __all__ = ["CHAT_TEMPLATE", "save_tiny_reward_model", "train_tokenizer"]
 

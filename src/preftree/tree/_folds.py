@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
 import numbers
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
+
 from ..errors import InputError
 
 __all__ = ["fold_indices", "parallel_map"]
@@ -46,4 +47,8 @@ def parallel_map(function: Callable[..., T], argument_lists: Iterable[Sequence[o
     jobs = [delayed(function)(*args) for args in argument_lists]
     if n_jobs == 1:
         return [f(*a, **k) for f, a, k in jobs]
+    import os
+
+    cap = 4 * (os.cpu_count() or 1)  # threads beyond the cores only queue (and can exhaust limits)
+    n_jobs = min(n_jobs, cap) if n_jobs is not None and n_jobs > 0 else n_jobs
     return list(Parallel(n_jobs=n_jobs, prefer="threads")(jobs))

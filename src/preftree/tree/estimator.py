@@ -73,6 +73,15 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
             raise ConfigError(f"ties must be 'drop' or 'class', got {self.ties!r}")
         if isinstance(self.cv, numbers.Integral) and self.cv < 2:
             raise ConfigError(f"cv must be an integer >= 2 or a CV splitter, got {self.cv!r}")
+        leaf = self.min_samples_leaf
+        if isinstance(leaf, bool) or not isinstance(leaf, numbers.Real) or not (
+                (isinstance(leaf, numbers.Integral) and leaf >= 1)
+                or (not isinstance(leaf, numbers.Integral) and 0 < leaf < 1)):
+            raise ConfigError(f"min_samples_leaf must be an integer >= 1 or a fraction in (0, 1), "
+                              f"got {leaf!r}")
+        seed = self.random_state
+        if seed is not None and isinstance(seed, numbers.Integral) and not 0 <= seed < 2 ** 32:
+            raise ConfigError(f"random_state must be in [0, 2**32 - 1], got {seed!r}")
 
     def _fit_tree(self, X: np.ndarray, y: np.ndarray, depth: int,
                   weights: np.ndarray | None = None) -> DecisionTreeClassifier:

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from ..errors import ConfigError, InputError
 from ._fitting import check_preferences, fit_sklearn_tree, leaf_size, mirror_pairs
 from ._folds import parallel_map
 from .histogram import bin_features, histogram_importances
-from ..errors import ConfigError, InputError
 
 if TYPE_CHECKING:
     from .estimator import PreferenceTree

@@ -52,7 +52,7 @@ def library_versions() -> dict[str, str]:
     """Versions that affect a fit, recorded with every saved tree."""
     import sklearn
 
-    from .. import __version__
+    from .._version import __version__
 
     return {"preftree": __version__, "scikit-learn": sklearn.__version__, "numpy": np.__version__,
             "python": platform.python_version()}

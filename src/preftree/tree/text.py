@@ -17,13 +17,18 @@ __all__ = ["explain_row", "format_number", "format_percent", "leaf_summary", "tr
 def format_number(value: float) -> str:
     """Compact, readable numbers for thresholds and feature values.
 
+    Large values keep their fitted decimals: a threshold of −1380.5 is not −1,380 (which would
+    put an integer difference on the wrong side of the split).
+
     >>> format_number(0.5), format_number(-1.234567), format_number(15234.5), format_number(3.0)
-    ('0.5', '-1.23', '15,234', '3')
+    ('0.5', '-1.23', '15234.5', '3')
+    >>> format_number(-1380.5), format_number(2000.0), format_number(1234.56)
+    ('-1380.5', '2000', '1234.56')
     """
     if not np.isfinite(value):
         return str(value)
     if abs(value) >= 1000:
-        return f"{value:,.0f}"
+        return f"{value:.2f}".rstrip("0").rstrip(".")
     text = f"{value:.3g}"
     return "0" if text == "-0" else text
 

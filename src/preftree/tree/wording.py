@@ -28,15 +28,16 @@ def feature_base(feature: str) -> str:
     return feature[:-5] if feature.endswith("_diff") else feature
 
 
-def _amount(threshold: float, above: bool) -> tuple[str, str]:
-    """(qualifier, number) for |Δ| beyond a threshold: integer midpoints become "at least N"."""
+def _amount(threshold: float) -> tuple[str, str]:
+    """(qualifier, number) for the lead a split names: integer midpoints become "at least N";
+    otherwise Δ > t (t ≥ 0) is a lead of "more than" t, and Δ ≤ t (t < 0) a lead of "at least" |t|
+    (the boundary belongs to the ≤ side)."""
     magnitude = abs(threshold)
     if math.isfinite(magnitude) and abs(magnitude * 2 - round(magnitude * 2)) < 1e-6 \
             and round(magnitude * 2) % 2 == 1:
-        whole = math.ceil(magnitude) if above else math.floor(magnitude)
-        return ("at least" if above else "at most"), f"{whole:,}"
-    text = f"{magnitude:.3g}"
-    return ("by more than" if above else "by at most"), text
+        return "at least", f"{math.ceil(magnitude):,}"
+    text = f"{magnitude:.6g}" if magnitude < 1e6 else f"{magnitude:.1f}"
+    return ("by more than" if threshold >= 0 else "by at least"), text
 
 
 def split_sentence(feature: str, threshold: float, greater: bool) -> str:
@@ -52,12 +53,18 @@ def split_sentence(feature: str, threshold: float, greater: bool) -> str:
     'response_2 is rated at least 1 higher on helpfulness'
     >>> split_sentence("reward_diff", 0.37, False)
     'response_2 is not rated higher on reward by more than 0.37'
+    >>> split_sentence("reward_diff", -0.37, False)  # Δ ≤ −0.37: response_1 leads by 0.37 or more
+    'response_1 is rated higher on reward by at least 0.37'
+    >>> split_sentence("reward_diff", -1380.3, True)
+    'response_1 is not rated higher on reward by at least 1380.3'
+    >>> split_sentence("length_chars_diff", -1380.5, True)
+    'response_1 is not 1,381 or more characters longer'
     """
     base = feature_base(feature)
     # Δ > t with t ≥ 0 and Δ ≤ t with t < 0 name a lead of one response; the others deny it.
     leader = "response_2" if threshold >= 0 else "response_1"
     asserts = greater == (threshold >= 0)
-    qualifier, number = _amount(threshold, True)
+    qualifier, number = _amount(threshold)
     if base in _NOUNS:
         more, _, unit = _NOUNS[base]
         if more in ("longer",):

@@ -14,7 +14,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..._registry import SCORING_BACKENDS as BACKENDS
-from ..._registry import load_registered, scoring_backends as backends
+from ..._registry import load_registered
+from ..._registry import scoring_backends as backends
 
 __all__ = ["BACKENDS", "ScoringEngine", "backends", "load_backend"]
 

@@ -9,11 +9,23 @@ from typing import Any
 
 import transformers
 from torch import nn
-from transformers import AutoModel, AutoModelForCausalLM, AutoModelForSequenceClassification
+from transformers import (
+    AutoModel,
+    AutoModelForCausalLM,
+    AutoModelForSequenceClassification,
+)
 
 from ...errors import InputError
 from ..checkpoint import Checkpoint
-from ..heads import MLP_KEYS, TokenLogitHead, detect_head, mlp_head, parse_head, unknown_head_error, weight_names
+from ..heads import (
+    MLP_KEYS,
+    TokenLogitHead,
+    detect_head,
+    mlp_head,
+    parse_head,
+    unknown_head_error,
+    weight_names,
+)
 from ..options import ScoringOptions
 
 __all__ = ["Built", "build_model"]

@@ -124,17 +124,26 @@ class VLLMServerEngine:
         """The ``n`` pooled vectors of a response, checked: count, length, finite numbers."""
         try:
             items = sorted(response.json()["data"], key=lambda item: item["index"])
+            indices = [item["index"] for item in items]
             rows = [item["data"] for item in items]
         except (ValueError, KeyError, TypeError):
             raise PreftreeError(f"the vLLM server at {self.url} answered in an unknown shape: "
                                 f"{response.text[:200]}") from None
+        if any(type(i) is not int for i in indices) or indices != list(range(len(indices))):
+            raise PreftreeError(f"the vLLM server at {self.url} returned the indices "
+                                f"{indices[:10]} for {n} inputs; each of 0..{n - 1} must appear "
+                                "once (scores would land on the wrong rows)")
         if len(rows) != n or any(not isinstance(r, list) or len(r) != self.width for r in rows):
             widths = sorted({len(r) if isinstance(r, list) else -1 for r in rows})
             raise PreftreeError(f"the vLLM server at {self.url} returned {len(rows)} pooled vectors of "
                                 f"length {widths} for {n} inputs; expected length {self.width} "
                                 "(is it serving this checkpoint with --runner pooling and LAST pooling?)")
-        try:
+        if any(type(v) not in (int, float) for r in rows for v in r):  # true is not 1.0
+            values = np.array([np.nan])
+        else:
             values = np.asarray(rows, dtype=np.float64)
+        try:
+            values = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
             values = np.array([np.nan])
         if not np.isfinite(values).all():

@@ -1,0 +1,221 @@
+"""The manifest: what preftree wrote into a folder, recorded so it can be recognised later.
+
+``.preftree-manifest.json`` in a folder lists every file preftree wrote there (sub-folders
+included) with its SHA-256 and the output it belongs to (``"."`` for a folder output, a file name
+for a single-file output). Each entry is sealed with an HMAC under a key that lives outside every
+output folder (``$PREFTREE_STATE_DIR/manifest.key``, by default in the user's state folder), so
+a file is preftree's only while its bytes still hash to a value preftree itself recorded: a
+manifest that was copied from another machine, hand-written (even with the hash of your file) or
+left beside edited files grants nothing, and is never a licence to delete or overwrite. A path
+below a symbolic link is never preftree's. While a rerun is replacing files the manifest holds
+both the old and the new hashes and ``complete: false``; a run killed then leaves every file
+recognised, and the next run repairs the folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ._version import __version__
+from .errors import InputError
+
+__all__ = ["FOLDER_OWNER", "MANIFEST", "MANIFEST_SCRATCH", "Manifest", "file_sha256", "locked",
+           "regular_file"]
+
+MANIFEST = ".preftree-manifest.json"
+MANIFEST_SCRATCH = re.compile(r"^\.preftree-manifest\.json\.(\d+)\.tmp$")
+"""The manifest's temporary file while it is rewritten (it carries the writer's pid)."""
+FORMAT = 3
+FOLDER_OWNER = "."
+_CHUNK = 1 << 20
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in chunks (outputs can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def regular_file(path: Path) -> bool:
+    """True for a regular file that is not a symbolic link (the only kind preftree replaces)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _state_dir() -> Path:
+    configured = os.environ.get("PREFTREE_STATE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "preftree"
+
+
+_KEY: bytes | None = None
+
+
+def _key() -> bytes:
+    """This user's manifest key, made once (0600) outside every output folder; a temporary one
+    per user if the state folder cannot be written."""
+    global _KEY
+    if _KEY is not None:
+        return _KEY
+    for folder in (_state_dir(), Path(tempfile.gettempdir()) / f"preftree-{os.getuid()}"):
+        path = folder / "manifest.key"
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                key = path.read_bytes()
+            else:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(os.urandom(32))
+                key = path.read_bytes()
+            if len(key) >= 32 and path.stat().st_uid == os.getuid():
+                _KEY = key[:32]
+                return _KEY
+        except OSError:
+            continue
+    _KEY = os.urandom(32)  # nothing writable: this run recognises only what it wrote itself
+    return _KEY
+
+
+def _seal(relative: str, digest: str) -> str:
+    return hmac.new(_key(), f"{relative}\0{digest}".encode(), hashlib.sha256).hexdigest()
+
+
+def _safe_relative(name: object) -> str | None:
+    """A manifest key as a relative POSIX path inside the folder, or None if it points elsewhere."""
+    if not isinstance(name, str) or not name or "\\" in name or "\x00" in name:
+        return None
+    parts = PurePosixPath(name).parts
+    if name.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        return None
+    return "/".join(parts)
+
+
+@dataclass
+class Manifest:
+    """The files preftree wrote in one folder: relative path → accepted hashes and owner."""
+
+    folder: Path
+    files: dict[str, dict[str, object]] = field(default_factory=dict)
+    complete: bool = True
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        """The folder's manifest; a missing, unreadable or foreign one reads as empty (it grants
+        nothing, so there is nothing to refuse)."""
+        manifest = cls(folder)
+        path = folder / MANIFEST
+        if not regular_file(path):
+            return manifest
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return manifest
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return manifest  # older manifests listed names without hashes: they prove nothing
+        manifest.complete = data.get("complete") is True
+        files = data.get("files")
+        for name, entry in (files.items() if isinstance(files, dict) else ()):
+            relative = _safe_relative(name)
+            if relative is None or not isinstance(entry, dict):
+                continue
+            if entry.get("folder") is True and isinstance(entry.get("owner"), str):
+                manifest.files[relative] = {"folder": True, "owner": entry["owner"]}
+                continue
+            seals = entry.get("sealed")
+            hashes = [h for h in (seals if isinstance(seals, list) else [])
+                      if isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h)
+                      and hmac.compare_digest(_seal(relative, h[0]), h[1])]
+            hashes = [h[0] for h in hashes]
+            owner = entry.get("owner")
+            if hashes and isinstance(owner, str):
+                manifest.files[relative] = {"sha256": hashes, "owner": owner}
+        return manifest
+
+    def write(self) -> None:
+        """Write the manifest atomically (temporary file + rename)."""
+        files: dict[str, Any] = {}
+        for name in sorted(self.files):
+            entry = self.files[name]
+            if entry.get("folder"):
+                files[name] = entry
+            else:
+                files[name] = {"owner": entry["owner"],
+                               "sealed": [[h, _seal(name, h)] for h in entry["sha256"]]}  # type: ignore[union-attr]
+        payload = {"written_by": f"preftree {__version__}", "format": FORMAT,
+                   "complete": self.complete, "files": files}
+        path = self.folder / MANIFEST
+        if os.path.lexists(path) and not regular_file(path):
+            raise InputError(f"{MANIFEST} here is not a file preftree wrote (a folder or a link); "
+                             "move it away", path=self.folder)
+        tmp = self.folder / f".{MANIFEST}.{os.getpid()}.tmp"
+        try:
+            tmp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+
+    def owns(self, relative: str) -> bool:
+        """True if the file at ``relative`` is still exactly what preftree wrote there (and no
+        folder on the way to it is a symbolic link, which would point outside the folder)."""
+        entry = self.files.get(relative)
+        path = self.folder / relative
+        parts = relative.split("/")
+        if any(os.path.islink(self.folder.joinpath(*parts[:depth])) for depth in range(1, len(parts))):
+            return False
+        if entry is not None and entry.get("folder"):
+            return path.is_dir() and not path.is_symlink()
+        if entry is None or not regular_file(path):
+            return False
+        return file_sha256(path) in entry["sha256"]  # type: ignore[operator]
+
+    def owned_by(self, owner: str) -> list[str]:
+        """Recorded files of one output (whether or not they are still unchanged)."""
+        return sorted(name for name, entry in self.files.items() if entry["owner"] == owner)
+
+    def record(self, relative: str, sha256: str, owner: str, *, keep_old: bool = False) -> None:
+        """Record a file preftree is writing; ``keep_old`` also accepts the hashes recorded before
+        (used while a replacement is under way)."""
+        old = self.files.get(relative, {}).get("sha256", []) if keep_old else []
+        hashes = [sha256, *[h for h in old if h != sha256]]  # type: ignore[union-attr]
+        self.files[relative] = {"sha256": hashes, "owner": owner}
+
+    def record_folder(self, relative: str, owner: str) -> None:
+        """Record an empty folder preftree made (so a rerun may remove it when it is still empty)."""
+        self.files[relative] = {"folder": True, "owner": owner}
+
+    def forget(self, relative: str) -> None:
+        self.files.pop(relative, None)
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` while its manifest is read, changed and written, so two
+    preftree processes writing into one folder do not lose each other's records."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,38 @@
+"""Text from the data made inert for Markdown output, shared by the report and the leaderboard."""
+
+from __future__ import annotations
+
+__all__ = ["md_escape", "md_cell"]
+
+_MARKDOWN_PUNCTUATION = set("\\`*_{}[]()#+-.!|~>")
+
+
+def md_escape(text: object) -> str:
+    """Text from the data as inert Markdown: HTML special characters become entities (renderers
+    pass raw HTML through) and Markdown punctuation is backslash-escaped; one line.
+
+    >>> print(md_escape("<script>alert(1)</script> *bold* [x](y) a|b"))
+    &lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*bold\\* \\[x\\]\\(y\\) a\\|b
+    """
+    plain = " ".join(str(text).split())
+    plain = plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join("\\" + c if c in _MARKDOWN_PUNCTUATION else c for c in plain)
+
+
+_CELL_PUNCTUATION = set("\\`*_[]|~")
+
+
+def md_cell(text: object) -> str:
+    """A table cell made inert: HTML entities, and the punctuation that acts inside a cell
+    (emphasis, code, links, the column bar) escaped; hyphens and dots of names left readable.
+
+    >>> md_cell("72.5"), md_cell("<b>x</b>"), md_cell("org/Model-2.5_[x](y)|z")
+    ('72.5', '&lt;b&gt;x&lt;/b&gt;', 'org/Model-2.5\\\\_\\\\[x\\\\](y)\\\\|z')
+    """
+    plain = " ".join(str(text).split())
+    try:
+        float(plain)
+    except ValueError:
+        plain = plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return "".join("\\" + c if c in _CELL_PUNCTUATION else c for c in plain)
+    return plain

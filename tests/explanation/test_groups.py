@@ -1,0 +1,86 @@
+"""``explain --by COLUMN``: the pooled tree hides that a judge rewards length in one task type and
+brevity in another; one tree per group shows it, the permutation test says the effect differs,
+and a group too small for a tree is listed with the reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from preftree.cli import cli
+from preftree.explanation.groups import effect_differs_test
+
+from ..conftest import write_jsonl
+
+
+def _rows(seed: int = 0) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(240):
+        scenario = "writing" if i < 110 else ("coding" if i < 230 else "rare")
+        a, b = int(rng.integers(1, 40)), int(rng.integers(1, 40))
+        if a == b:
+            b += 1
+        longer_second = b > a
+        prefers_second = longer_second if scenario != "coding" else not longer_second
+        if rng.random() < 0.1:
+            prefers_second = not prefers_second
+        rows.append({"id": f"p{i}", "prompt": f"task {i}", "response_1": "word " * a,
+                     "response_2": "word " * b, "scenario": scenario,
+                     "label": 1 if prefers_second else -1})
+    return rows
+
+
+def test_the_effect_of_length_differs_by_scenario(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", _rows())
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--by", "scenario",
+                                      "--permutations", "200", "--cv", "3", "--bootstrap", "5",
+                                      "--out", str(tmp_path / "e")])
+    assert result.exit_code == 0, result.output
+    assert "-- by scenario: 2 groups with a tree, 1 too small" in result.output
+    assert "rare" in result.output and "no tree: 10 pairs with a preference" in result.output
+    assert "conclusion changes in writing" in result.output  # pooled: 120 coding pairs prefer shorter
+    summary = json.loads((tmp_path / "e" / "summary.json").read_text())
+    assert summary["by"] == "scenario"
+    groups = {g["group"]: g for g in summary["groups"]}
+    assert groups["rare"]["skipped"].startswith("10 pairs")
+    assert groups["writing"]["top_direction"].startswith("prefers longer")
+    assert groups["coding"]["top_direction"].startswith("prefers shorter")
+    assert groups["coding"]["cv_accuracy"] > 0.75 and {"n", "majority_baseline"} <= set(groups["coding"])
+    tests = pd.read_csv(tmp_path / "e" / "group_tests.csv").set_index("feature")
+    assert tests.loc["length_words_diff", "p_holm"] < 0.05
+    assert tests.loc["length_words_diff", "lean[coding]"] < 0 < tests.loc["length_words_diff", "lean[writing]"]
+    assert (tmp_path / "e" / "importance_by_group.csv").exists()
+
+
+def test_no_difference_gives_a_large_p_value() -> None:
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    y = np.where(X["a"] + 0.3 * rng.normal(size=400) > 0, 1, -1)
+    groups = np.array(["g1", "g2"] * 200)
+    table = effect_differs_test(X, y, groups, permutations=300, seed=0).set_index("feature")
+    assert table.loc["a", "p_value"] > 0.05
+
+
+def test_an_unknown_column_is_named(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", _rows())
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--by", "task",
+                                      "--out", str(tmp_path / "e")])
+    assert result.exit_code == 2 and "--by 'task'" in result.output and "scenario" in result.output
+
+
+def test_llmbar_by_subset(shared_data: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(shared_data / "llmbar" / "pairs.jsonl"),
+                                      "--judge", str(shared_data / "llmbar" / "judges" / "GPT-4-Vanilla.csv"),
+                                      "--by", "subset", "--permutations", "100", "--cv", "3",
+                                      "--bootstrap", "5", "--out", str(tmp_path / "e")])
+    assert result.exit_code == 0, result.output
+    judge = json.loads((tmp_path / "e" / "summary.json").read_text())  # one judge: at the top
+    assert judge["by"] == "subset" and len(judge["groups"]) == 5
+    assert sum(g["n"] for g in judge["groups"]) == judge["n_pairs"] + judge["n_ties_dropped"]
+    assert "-- by subset" in result.output
