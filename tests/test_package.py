@@ -83,4 +83,4 @@ def test_one_exception_root() -> None:
     pattern = re.compile(r"raise (ValueError|TypeError|KeyError|RuntimeError|Exception)\(")
     found = [(str(path.relative_to(SRC)), line.strip()[:40]) for path in SRC.rglob("*.py")
              for line in path.read_text().splitlines() if pattern.search(line)]
-    assert found == [("explanation/outputs.py", 'raise TypeError(f"not JSON serializable:')]
+    assert found == [("report/folder.py", 'raise TypeError(f"not JSON serializable:')]

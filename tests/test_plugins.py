@@ -41,8 +41,12 @@ def load_engine(checkpoint, options):
 class ShorterJudge:
     name = "shorter"
 
-    def __init__(self, model, **options):
+    def __init__(self, model):
         self.model = model
+
+    @classmethod
+    def from_settings(cls, model, settings):  # how preftree builds every judge backend
+        return cls(model)
 
     def describe(self):
         return {"backend": "shorter", "model": self.model}

@@ -4,9 +4,8 @@ A file output is written to a temporary file beside it and renamed into place. p
 only a regular file that it can show it wrote: the folder's manifest (:mod:`preftree._manifest`)
 records the SHA-256 of everything preftree writes, so a file that was changed, copied in, or never
 written by preftree is kept unless ``force`` (the CLI's ``--force``). Symbolic links, FIFOs and
-devices are never replaced, even with ``force``. A folder output is built in a temporary folder;
-a new or empty target receives it in one rename, a rerun replaces only its own unchanged files
-(sub-folders included) and removes only its own stale ones. No output may be one of the command's
+devices are never replaced, even with ``force``. Folder outputs
+(:mod:`preftree._folders`) follow the same rules file by file. No output may be one of the command's
 inputs, compared after resolving ``file://`` URIs and symbolic links.
 """
 
@@ -24,7 +23,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ._manifest import (
-    FOLDER_OWNER,
     MANIFEST,
     MANIFEST_SCRATCH,
     Manifest,
@@ -34,8 +32,8 @@ from ._manifest import (
 )
 from .errors import InputError
 
-__all__ = ["MANIFEST", "allow_replacing", "replacing_allowed", "atomic_path", "atomic_write_text", "check_output_dir",
-           "check_output_file", "local_path", "output_dir"]
+__all__ = ["MANIFEST", "allow_replacing", "atomic_path", "atomic_write_text", "check_output_dir",
+           "check_output_file", "local_path", "replacing_allowed"]
 
 _FORCE: contextvars.ContextVar[bool] = contextvars.ContextVar("preftree_force", default=False)
 _SCRATCH: set[str] = set()  # temporary folders this process is building (not recorded beside)
@@ -55,50 +53,6 @@ def allow_replacing(force: bool) -> Iterator[None]:
         yield
     finally:
         _FORCE.reset(token)
-
-
-def _default_mode(base: int) -> int:
-    """``base`` less the process umask: the mode a plain ``open``/``mkdir`` would have given."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return base & ~mask
-
-
-def _scratch_prefix(target: Path) -> str:
-    """Prefix of the temporary entries made beside ``target``; it carries this process's id."""
-    return f".{target.name}.preftree-{os.getpid()}-"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _scratch_pattern(target: Path) -> re.Pattern[str]:
-    """Exactly the names preftree gives its temporary entries beside ``target`` (mkstemp's 8
-    random characters and a .tmp/.old suffix): nothing of the user's can match by accident."""
-    return re.compile(rf"^\.{re.escape(target.name)}\.preftree-(\d+)-[a-z0-9_]{{8}}\.(?:tmp|old)$")
-
-
-def _sweep(folder: Path, pattern: re.Pattern[str]) -> None:
-    """Remove temporary entries matching ``pattern`` left in ``folder`` by a preftree process
-    that was killed before it could clean up; a live process's entries are left alone."""
-    try:
-        entries = [(e, m.group(1)) for e in folder.iterdir() if (m := pattern.match(e.name))]
-    except OSError:
-        return
-    for entry, pid in entries:
-        if int(pid) != os.getpid() and not _pid_alive(int(pid)):
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    entry.unlink()
 
 
 def _kind(path: Path) -> str | None:
@@ -125,6 +79,14 @@ def _in_scratch(path: Path) -> bool:
     return any(real == s or real.startswith(s + os.sep) for s in _SCRATCH)
 
 
+def _check_manifest(folder: Path) -> None:
+    """The folder's manifest may be rewritten only where it is a file (or absent)."""
+    path = folder / MANIFEST
+    if os.path.lexists(path) and not regular_file(path):
+        raise InputError(f"{MANIFEST} here is not a file preftree wrote (a folder or a link); "
+                         "move it away", path=folder)
+
+
 def _check_replaceable(target: Path, force: bool) -> None:
     """A file output may land on nothing, on a file preftree wrote, or (with force) on any regular
     file; never on a link, FIFO, device, socket or folder."""
@@ -137,52 +99,6 @@ def _check_replaceable(target: Path, force: bool) -> None:
     if not Manifest.read(target.parent).owns(target.name):
         raise InputError("exists and preftree did not write it (or it changed since); give "
                          "another path, or --force to replace it", path=target)
-
-
-@contextlib.contextmanager
-def atomic_path(target: str | Path, *, force: bool | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it onto ``target`` only if the block
-    succeeds, and record the file in the folder's manifest (see the module docstring)."""
-    target = Path(os.path.abspath(target))
-    force = _FORCE.get() if force is None else force
-    if target.name == MANIFEST:
-        raise InputError(f"{MANIFEST} is preftree's record of what it wrote; give another name",
-                         path=target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _check_replaceable(target, force)
-    _sweep(target.parent, _scratch_pattern(target))
-    fd, tmp_name = tempfile.mkstemp(prefix=_scratch_prefix(target), suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        if tmp.exists():
-            os.chmod(tmp, _default_mode(0o666))
-        if _in_scratch(target.parent):
-            os.replace(tmp, target)
-            return
-        with locked(target.parent):
-            _check_replaceable(target, force)  # the path may have changed meanwhile
-            replaced_foreign = os.path.lexists(target) and not Manifest.read(
-                target.parent).owns(target.name)
-            manifest = Manifest.read(target.parent)
-            manifest.record(target.name, file_sha256(tmp), target.name, keep_old=True)
-            manifest.write()  # a crash after the rename still finds the new file recorded
-            os.replace(tmp, target)
-            manifest.record(target.name, file_sha256(target), target.name)
-            manifest.write()
-        if replaced_foreign:
-            print(f"preftree: replaced {target}, which preftree had not written (--force)",
-                  file=sys.stderr)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def atomic_write_text(target: str | Path, text: str, *, force: bool | None = None) -> None:
-    """Write ``text`` to ``target`` atomically (UTF-8)."""
-    with atomic_path(target, force=force) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 def local_path(source: str | Path) -> Path | None:
@@ -288,134 +204,93 @@ def check_output_dir(out: str | Path, inputs: Iterable[str | Path | None] = (), 
     return out
 
 
-def _walk_files(folder: Path) -> tuple[dict[str, Path], list[str]]:
-    """The files below ``folder`` and its empty sub-folders, by relative POSIX path."""
-    files: dict[str, Path] = {}
-    empty: list[str] = []
-    for root, dirs, names in os.walk(folder):
-        for name in names:
-            path = Path(root, name)
-            files[path.relative_to(folder).as_posix()] = path
-        if not dirs and not names and Path(root) != folder:
-            empty.append(Path(root).relative_to(folder).as_posix())
-    return files, empty
+def _default_mode(base: int) -> int:
+    """``base`` less the process umask: the mode a plain ``open``/``mkdir`` would have given."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return base & ~mask
 
 
-def _clashes(target: Path, manifest: Manifest, new: Iterable[str]) -> list[str]:
-    """New entries that would land on something preftree did not write."""
-    clash: list[str] = []
-    for relative in new:
-        parts = relative.split("/")
-        for depth in range(1, len(parts)):
-            ancestor = target.joinpath(*parts[:depth])
-            if os.path.lexists(ancestor) and (ancestor.is_symlink() or not ancestor.is_dir()):
-                clash.append("/".join(parts[:depth]))
-        if os.path.lexists(target / relative) and not manifest.owns(relative):
-            clash.append(relative)
-    return sorted(set(clash))
+def _scratch_prefix(target: Path) -> str:
+    """Prefix of the temporary entries made beside ``target``; it carries this process's id."""
+    return f".{target.name}.preftree-{os.getpid()}-"
 
 
-def _merge(tmp: Path, target: Path, new: dict[str, Path], empty: list[str]) -> list[str]:
-    """Move the new files into ``target`` over preftree's own; remove preftree's stale unchanged
-    files; return the stale ones kept because they changed. Caller holds the folder lock."""
-    manifest = Manifest.read(target)
-    clash = _clashes(target, manifest, new)
-    if clash:
-        raise InputError(f"would overwrite {', '.join(clash[:5])}, which preftree did not write "
-                         "(or which changed since it did); nothing was changed", path=target)
-    hashes = {relative: file_sha256(path) for relative, path in new.items()}
-    stale = [r for r in manifest.owned_by(FOLDER_OWNER) if r not in new and r not in empty]
-    for relative, digest in hashes.items():
-        manifest.record(relative, digest, FOLDER_OWNER, keep_old=True)
-    manifest.complete = False
-    manifest.write()  # from here a kill leaves every file recognised; the next run repairs
-    for relative in sorted(new):
-        destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(new[relative], destination)
-    for relative in empty:
-        (target / relative).mkdir(parents=True, exist_ok=True)
-    kept: list[str] = []
-    for relative in stale:
-        if manifest.files[relative].get("folder"):
-            with contextlib.suppress(OSError):
-                (target / relative).rmdir()  # only while still empty
-                _remove_empty_parents(target, relative)
-        elif manifest.owns(relative):
-            (target / relative).unlink()
-            _remove_empty_parents(target, relative)
-        elif os.path.lexists(target / relative):
-            kept.append(relative)
-        manifest.forget(relative)
-    for relative, digest in hashes.items():
-        manifest.record(relative, digest, FOLDER_OWNER)
-    for relative in empty:
-        manifest.record_folder(relative, FOLDER_OWNER)
-    manifest.complete = True
-    manifest.write()
-    return kept
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
-def _remove_empty_parents(target: Path, relative: str) -> None:
-    parent = (target / relative).parent
-    while parent != target:
-        try:
-            parent.rmdir()  # only an empty folder goes; one holding anything of the user's stays
-        except OSError:
-            return
-        parent = parent.parent
+def _scratch_pattern(target: Path) -> re.Pattern[str]:
+    """Exactly the names preftree gives its temporary entries beside ``target`` (mkstemp's 8
+    random characters and a .tmp/.old suffix): nothing of the user's can match by accident."""
+    return re.compile(rf"^\.{re.escape(target.name)}\.preftree-(\d+)-[a-z0-9_]{{8}}\.(?:tmp|old)$")
+
+
+def _sweep(folder: Path, pattern: re.Pattern[str]) -> None:
+    """Remove temporary entries matching ``pattern`` left in ``folder`` by a preftree process
+    that was killed before it could clean up; a live process's entries are left alone."""
+    try:
+        entries = [(e, m.group(1)) for e in folder.iterdir() if (m := pattern.match(e.name))]
+    except OSError:
+        return
+    for entry, pid in entries:
+        if int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    entry.unlink()
 
 
 @contextlib.contextmanager
-def output_dir(target: str | Path, inputs: Iterable[str | Path | None] = (), *,
-               force: bool = False) -> Iterator[Path]:
-    """Yield an empty temporary folder; on success move its files into ``target``.
-
-    A new or empty target receives the folder in one rename. Otherwise only files an earlier
-    preftree run wrote and nobody changed are replaced or removed; a new file that would land on
-    anything else is an error, and then nothing is changed.
-    """
-    inputs = list(inputs)
-    target = check_output_dir(target, inputs, force=force)
+def atomic_path(target: str | Path, *, force: bool | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` only if the block
+    succeeds, and record the file in the folder's manifest (see the module docstring)."""
+    target = Path(os.path.abspath(target))
+    force = _FORCE.get() if force is None else force
+    if target.name == MANIFEST:
+        raise InputError(f"{MANIFEST} is preftree's record of what it wrote; give another name",
+                         path=target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _check_replaceable(target, force)
+    if not _in_scratch(target.parent):
+        _check_manifest(target.parent)
     _sweep(target.parent, _scratch_pattern(target))
-    if target.is_dir():
-        _sweep(target, MANIFEST_SCRATCH)
-    tmp = Path(tempfile.mkdtemp(prefix=_scratch_prefix(target), suffix=".tmp", dir=target.parent))
-    _SCRATCH.add(os.path.realpath(tmp))
+    fd, tmp_name = tempfile.mkstemp(prefix=_scratch_prefix(target), suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
     try:
         yield tmp
-        new, empty = _walk_files(tmp)
-        odd = [r for r, p in new.items() if not regular_file(p)]
-        if odd:
-            raise InputError(f"preftree wrote something other than a file ({odd[0]}); nothing "
-                             "was changed", path=target)
-        cwd = os.path.realpath(os.getcwd())
-        holds_cwd = target.exists() and (cwd + os.sep).startswith(os.path.realpath(target) + os.sep)
-        if not target.exists() or (not any(target.iterdir()) and not holds_cwd):
-            manifest = Manifest(tmp)
-            for relative, path in new.items():
-                manifest.record(relative, file_sha256(path), FOLDER_OWNER)
-            for relative in empty:
-                manifest.record_folder(relative, FOLDER_OWNER)
-            manifest.write()
-            os.chmod(tmp, _default_mode(0o777))
-            if target.exists():
-                target.rmdir()
-            os.replace(tmp, target)  # one rename: the folder appears whole or not at all
-            return
-        with locked(target):
-            check_output_dir(target, inputs, force=force)  # the folder may have changed meanwhile
-            kept = _merge(tmp, target, new, empty)
-        if kept:
-            print(f"preftree: kept {', '.join(kept[:5])} in {target}: written by an earlier run "
-                  "but changed since, so they are yours now", file=sys.stderr)
-    finally:
-        _SCRATCH.discard(os.path.realpath(tmp))
         if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+            os.chmod(tmp, _default_mode(0o666))
+        if _in_scratch(target.parent):
+            os.replace(tmp, target)
+            return
+        with locked(target.parent):
+            _check_replaceable(target, force)  # the path may have changed meanwhile
+            replaced_foreign = os.path.lexists(target) and not Manifest.read(
+                target.parent).owns(target.name)
+            manifest = Manifest.read(target.parent)
+            manifest.record(target.name, file_sha256(tmp), target.name, keep_old=True)
+            manifest.write()  # a crash after the rename still finds the new file recorded
+            os.replace(tmp, target)
+            manifest.record(target.name, file_sha256(target), target.name)
+            manifest.write()
+        if replaced_foreign:
+            print(f"preftree: replaced {target}, which preftree had not written (--force)",
+                  file=sys.stderr)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
-def half_written(folder: Path) -> bool:
-    """True if a preftree run was killed while replacing files in ``folder`` (rerun it to repair)."""
-    return (folder / MANIFEST).exists() and not Manifest.read(folder).complete
+def atomic_write_text(target: str | Path, text: str, *, force: bool | None = None) -> None:
+    """Write ``text`` to ``target`` atomically (UTF-8)."""
+    with atomic_path(target, force=force) as tmp:
+        tmp.write_text(text, encoding="utf-8")

@@ -29,7 +29,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ._version import __version__
-from .errors import InputError
 
 __all__ = ["FOLDER_OWNER", "MANIFEST", "MANIFEST_SCRATCH", "Manifest", "file_sha256", "locked",
            "regular_file"]
@@ -164,10 +163,7 @@ class Manifest:
                                "sealed": [[h, _seal(name, h)] for h in entry["sha256"]]}  # type: ignore[union-attr]
         payload = {"written_by": f"preftree {__version__}", "format": FORMAT,
                    "complete": self.complete, "files": files}
-        path = self.folder / MANIFEST
-        if os.path.lexists(path) and not regular_file(path):
-            raise InputError(f"{MANIFEST} here is not a file preftree wrote (a folder or a link); "
-                             "move it away", path=self.folder)
+        path = self.folder / MANIFEST  # _io checks first that it is a file, not a link or folder
         tmp = self.folder / f".{MANIFEST}.{os.getpid()}.tmp"
         try:
             tmp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

@@ -88,7 +88,9 @@ class _Guarded:
         return _GuardedObject(made, self._label)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._target, name)
+        value = getattr(self._target, name)
+        return _Guarded(value, self._label) if callable(value) and not isinstance(value, type) \
+            else value
 
 
 class _GuardedObject:
@@ -109,11 +111,11 @@ class _GuardedObject:
 
 
 SCORING_BACKENDS: dict[str, str] = {
-    "transformers": "preftree.scoring.backends.hf:load_engine",
-    "vllm": "preftree.scoring.backends.vllm_offline:load_engine",
-    "vllm-server": "preftree.scoring.backends.vllm_server:load_engine",
+    "transformers": "preftree.scoring.backends.hf:load_model",
+    "vllm": "preftree.scoring.backends.vllm_offline:load_model",
+    "vllm-server": "preftree.scoring.backends.vllm_server:load_model",
 }
-"""Built-in scoring backends: factories ``(checkpoint, options) -> ScoringEngine``."""
+"""Built-in scoring backends: factories ``(checkpoint, options) -> LoadedModel``."""
 
 JUDGE_BACKENDS: dict[str, str] = {"openai": "preftree.judges.openai_backend:OpenAIBackend",
                                   "hf": "preftree.judges.hf_backend:HFBackend"}

@@ -12,8 +12,7 @@ from click.testing import CliRunner
 
 from preftree.cli import cli
 from preftree.cli._judging import JUDGE_TEMPLATES
-from preftree.cli._options import DTYPES, TRUNCATIONS
-from preftree.cli._options import LABEL_FORMAT_NAMES
+from preftree.cli._options import DTYPES, LABEL_FORMAT_NAMES, TRUNCATIONS
 
 from ..conftest import write_jsonl
 
@@ -55,7 +54,7 @@ def test_shared_option_names_mean_the_same_everywhere() -> None:
         assert "--model" in _options(cli.commands[command]), command
     # --revision only where a Hub model is loaded by id
     assert {c for c in COMMANDS if "--revision" in _options(cli.commands[c])} == \
-        {"score", "compare", "card", "train-head", "rewardbench"}
+        {"score", "compare", "card", "train-head", "rewardbench", "explain"}
 
 
 def test_lists_kept_in_the_cli_match_the_library() -> None:
@@ -106,3 +105,37 @@ def test_preset_with_pairs_is_an_error(tmp_path: Path, small_pairs_file: Path) -
     result = CliRunner().invoke(cli, ["explain", "--preset", "helpsteer2-llm-judges", "--pairs",
                                       str(small_pairs_file), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "--preset loads pairs and judges itself" in result.output
+
+
+def test_one_meaning_per_name() -> None:
+    """--backend on scoring commands names scoring backends only; a generative judge is
+    --judge-backend; --bootstrap means refits (explain) and --resamples resamples (rewardbench);
+    fit-tree reads --data like train-head; the chosen/rejected coin is --orientation-seed."""
+    score = _options(cli.commands["score"])
+    assert "openai" not in score["--backend"].help and "rewardbench" not in score["--backend"].help
+    bench = _options(cli.commands["rewardbench"])
+    assert "--judge-backend" in bench and "--resamples" in bench and "--bootstrap" not in bench
+    assert "refits" in _options(cli.commands["explain"])["--bootstrap"].help.lower()
+    fit = _options(cli.commands["fit-tree"])
+    assert "--data" in fit and "--pairs" not in fit
+    for name in ("explain", "score", "judge", "compare"):
+        assert "--orientation-seed" in _options(cli.commands[name]), name
+    assert "orientation" not in (_options(cli.commands["explain"])["--seed"].help or "")
+    result = CliRunner().invoke(cli, ["score", "--backend", "openai", "--model", "m",
+                                      "--pairs", "x.jsonl", "--out", "s.csv"])
+    assert result.exit_code == 2 and "'openai' is not one of" in result.output
+
+
+def test_the_orientation_seed_places_chosen_responses_and_the_seed_does_not(tmp_path) -> None:
+    from preftree import load_pairs
+    from preftree.data.loaders import reading_options
+
+    from ..conftest import write_jsonl
+
+    rows = [{"id": f"r{i}", "prompt": "q", "chosen": f"good {i}", "rejected": f"bad {i}"}
+            for i in range(40)]
+    path = write_jsonl(tmp_path / "rb.jsonl", rows)
+    base = [p.label for p in load_pairs(path)]
+    with reading_options(orientation_seed=7):
+        other = [p.label for p in load_pairs(path)]
+    assert base != other and sorted(set(base)) == [-1, 1]

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from preftree._io import MANIFEST, check_output_dir, half_written, output_dir
+from preftree._folders import half_written, output_dir
+from preftree._io import MANIFEST, check_output_dir
 from preftree._manifest import Manifest
 from preftree.cli import cli
 from preftree.errors import InputError
@@ -169,7 +170,7 @@ def test_an_out_link_to_a_folder_writes_into_the_folder(tmp_path: Path,
 KILLER = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    import preftree._io as io
+    import preftree._folders as io
     renames, real_replace = [0], os.replace
     def replace(a, b):
         if Path(a).parent.name.endswith('.tmp') and Path(b).parent == Path(sys.argv[1]):

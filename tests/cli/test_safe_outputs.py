@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from preftree._io import MANIFEST, check_output_dir, output_dir
+from preftree._folders import output_dir
+from preftree._io import MANIFEST, check_output_dir
 from preftree.cli import cli
 from preftree.errors import InputError
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from preftree import ExplainConfig, build_features, explain, load_judges, load_pairs
-from preftree.explanation import write_outputs
+from preftree.report import write_outputs
 
 pytestmark = pytest.mark.shared_data
 

@@ -106,7 +106,7 @@ def test_rewardbench_and_compare_cli_agree_across_conventions(seed, tmp_path) ->
         out = tmp_path / f"{name}.json"
         result = CliRunner().invoke(cli, ["rewardbench", "--model", str(folder), "--tree",
                                           str(folder / f"{name}.pkl"), "--trust-pickle", "--data",
-                                          str(data), "--bootstrap", "0", "--no-cache", "--out", str(out)])
+                                          str(data), "--resamples", "0", "--no-cache", "--out", str(out)])
         assert result.exit_code == 0, result.output
         assert f"tree read with --tree-labels {name} (probe:" in result.stderr
         results[name] = json.loads(out.read_text())

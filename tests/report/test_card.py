@@ -35,7 +35,7 @@ def card_page(tmp_path_factory, tiny_model, demo_pairs) -> tuple[Path, Path]:
     results = root / "results" / "tiny.json"
     bench = CliRunner().invoke(cli, ["rewardbench", "--model", str(folder), "--trust-pickle", "--tree",
                                      str(folder / "decision_tree.pkl"), "--data", str(data),
-                                     "--bootstrap", "0", "--no-cache", "--out", str(results), "--quiet"])
+                                     "--resamples", "0", "--no-cache", "--out", str(results), "--quiet"])
     assert bench.exit_code == 0, bench.output
     out = root / "card.html"
     result = CliRunner().invoke(cli, ["card", "--model", str(folder), "--trust-pickle", "--results",

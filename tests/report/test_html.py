@@ -139,3 +139,46 @@ def test_judges_without_both_orders_get_no_consistency_bar(tmp_path, small_pairs
     assert result.exit_code == 0, result.output
     html = (tmp_path / "out" / "report.html").read_text()
     assert "nan%" not in html and "Position consistency" not in html
+
+
+def test_the_report_from_memory_equals_the_report_from_the_folder(tmp_path):
+    """explain renders its report from the result in memory; ``preftree report DIR`` reads the
+    folder back into the same typed object: the two pages are the same."""
+    from preftree import ExplainConfig, explain, load_judges, load_pairs
+    from preftree.report import load_report_data, render_html, write_outputs
+    from preftree.report.data import report_from_result
+    from preftree.report.folder import example_records
+
+    from ..conftest import write_jsonl
+
+    rows = [{"id": f"p{i}", "prompt": "q", "response_1": "a" * (i % 9 + 1),
+             "response_2": "bb" * (i % 4 + 1), "label": 1 if (i % 4 + 1) * 2 > i % 9 + 1 else -1}
+            for i in range(60)]
+    pairs_file = write_jsonl(tmp_path / "p.jsonl", rows)
+    write_jsonl(tmp_path / "judges" / "j.jsonl",
+                [{"index": r["id"], "preference": -r["label"] if i % 5 == 0 else r["label"]}
+                 for i, r in enumerate(rows)])
+    pairs = load_pairs(pairs_file)
+    judges = load_judges([tmp_path / "judges"], pairs=pairs)
+    result = explain(pairs, judges, ["style"], ExplainConfig(bootstrap=3, cv=2))
+    out = write_outputs(result, tmp_path / "out")
+    examples = {e.judge: example_records(e, result) for e in result.judges}
+    from_memory = render_html(report_from_result(result, examples, source=out))
+    from_folder = render_html(load_report_data(out))
+    assert from_memory == from_folder
+
+
+def test_a_new_section_lands_in_both_formats(evil_explain, tmp_path, monkeypatch):
+    from preftree.report import load_report_data, render_html, render_markdown, sections
+
+    class Extra:
+        def html(self, data):
+            return "<h2>An extra analysis</h2>"
+
+        def markdown(self, data, figures):
+            return ["## An extra analysis", ""]
+
+    monkeypatch.setattr(sections, "SECTIONS", [*sections.SECTIONS, Extra()])
+    data = load_report_data(evil_explain / "explained")
+    assert "<h2>An extra analysis</h2>" in render_html(data)
+    assert "## An extra analysis" in render_markdown(data, tmp_path / "r.md").read_text()

@@ -43,7 +43,7 @@ def test_v1_scalar_model_accuracies_match_the_models_scores(tiny_model, v1_file,
     model = tiny_model("llama", 1)
     out = tmp_path / "result.json"
     result = _invoke("rewardbench", "--model", str(model), "--data", str(v1_file), "--out", str(out),
-                     "--no-cache", "--bootstrap", "200")
+                     "--no-cache", "--resamples", "200")
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     rows = [json.loads(line) for line in v1_file.read_text().splitlines()]
@@ -80,7 +80,7 @@ def test_v1_decision_tree_decides(tiny_model, v1_file, tmp_path, demo_pairs):
                                        "--data", str(v1_file), "--out", str(out), "--no-cache"])
     assert refused.exit_code == 2 and not out.exists()
     result = _invoke("rewardbench", "--model", str(folder), "--tree", str(folder), "--trust-pickle",
-                     "--data", str(v1_file), "--out", str(out), "--no-cache", "--bootstrap", "0")
+                     "--data", str(v1_file), "--out", str(out), "--no-cache", "--resamples", "0")
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     assert data["model_type"] == "Decision Tree" and data["n_ties"] >= 3  # identical texts tie
@@ -107,7 +107,7 @@ def test_v2_scores_by_hand_from_the_models_scores(tiny_model, demo_pairs, tmp_pa
     model = tiny_model("llama", 1)
     out = tmp_path / "rb2.json"
     result = _invoke("rewardbench", "--benchmark-version", "2", "--model", str(model), "--data", str(data_file),
-                     "--out", str(out), "--no-cache", "--bootstrap", "100")
+                     "--out", str(out), "--no-cache", "--resamples", "100")
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     scorer = RewardScorer.from_pretrained(model, progress=False)
@@ -132,7 +132,7 @@ def test_llmbar_file_end_to_end(shared_data, tiny_model, tmp_path):
     out = tmp_path / "llmbar.json"
     result = _invoke("rewardbench", "--model", str(tiny_model("llama", 1)), "--data",
                      str(shared_data / "llmbar" / "rewardbench_llmbar.jsonl"), "--out", str(out),
-                     "--truncation", "left", "--no-cache", "--bootstrap", "100")
+                     "--truncation", "left", "--no-cache", "--resamples", "100")
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     assert data["n_examples"] == {"llmbar-natural": 100, "llmbar-adver-neighbor": 134,
@@ -164,7 +164,7 @@ def test_prior_sets_add_the_half_weighted_column(tiny_model, v1_file, tmp_path, 
         for i, p in enumerate(list(demo_pairs)[100:140])])
     out = tmp_path / "prior.json"
     result = _invoke("rewardbench", "--model", str(tiny_model("llama", 1)), "--data", str(v1_file),
-                     "--prior-sets", str(prior), "--out", str(out), "--no-cache", "--bootstrap", "0")
+                     "--prior-sets", str(prior), "--out", str(out), "--no-cache", "--resamples", "0")
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     column = 100 * (data["anthropic_helpful"] + data["shp"]) / 2

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from preftree import load_pairs
 from preftree.cli import cli
-from preftree.scoring import RewardScorer, score_pairs, write_scores
+from preftree.scoring import RewardScorer, load_scorer, score_pairs, write_scores
 
 ODD_IDS = ["000", "007", "1e3", "0x1f", "1.50", "NA", "-0", "1_000"]
 
@@ -129,6 +129,6 @@ def test_an_ensemble_normaliser_that_overflows_is_refused(tiny_model, tmp_path: 
     spec = tmp_path / "e.json"
     spec.write_text(json.dumps({"members": [{"model": str(tiny_model("llama", 1)), "weight": 1.0,
                                              "normalize": {"std": 1e-320}}]}))
-    scorer = RewardScorer.from_pretrained(spec, progress=False, cache=None)
+    scorer = load_scorer(spec, progress=False, cache=None)
     with pytest.raises(Exception, match="NaN or infinite"):
         scorer.score(["q"], ["a longer answer"])

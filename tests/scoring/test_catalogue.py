@@ -73,7 +73,7 @@ def test_catalogue_settings_apply_to_a_hub_id_and_are_recorded(tokenizer, demo_p
                                          "chosen": p.response_1, "rejected": p.response_2}) + "\n"
                              for i, p in enumerate(list(demo_pairs)[:6])))
     done = subprocess.run([sys.executable, "-m", "preftree", "rewardbench", "--model",
-                           "nvidia/Llama-3.1-Nemotron-70B-Reward-HF", "--data", str(bench), "--bootstrap",
+                           "nvidia/Llama-3.1-Nemotron-70B-Reward-HF", "--data", str(bench), "--resamples",
                            "0", "--no-cache", "--quiet", "--out", str(tmp_path / "res" / "nemotron.json")],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -140,7 +140,7 @@ def test_a_quantile_gating_model_runs_through_its_authors_code(tmp_path_factory,
     assert len(scorer.attributes) == 1 + 3 + 12
     pairs = list(demo_pairs)[:5]
     scores = scorer.score([p.prompt for p in pairs], [p.response_1 for p in pairs])
-    tok = scorer.engine.tokenizer
+    tok = scorer.loaded_model.tokenizer
     with torch.no_grad():
         for pair, row in zip(pairs, scores):
             text = tok.apply_chat_template(conversation(pair.prompt, pair.response_1), tokenize=False)
@@ -156,7 +156,7 @@ def test_bos_appears_once_even_when_the_template_writes_it(tiny_model, tmp_path,
 
     folder = shutil.copytree(tiny_model("llama", 1), tmp_path / "skywork-like")
     scorer = RewardScorer.from_pretrained(folder, progress=False, cache=None)
-    tok = scorer.engine.tokenizer
+    tok = scorer.loaded_model.tokenizer
     tok.bos_token = tok.bos_token or "<s>"
     bos = tok.convert_tokens_to_ids(tok.bos_token)
     tok.backend_tokenizer.post_processor = TemplateProcessing(single=f"{tok.bos_token} $A",
@@ -166,9 +166,9 @@ def test_bos_appears_once_even_when_the_template_writes_it(tiny_model, tmp_path,
     tok.save_pretrained(folder)
     quirky = RewardScorer.from_pretrained(folder, progress=False, cache=None)
     pair = list(demo_pairs)[0]
-    text = quirky.engine.tokenizer.apply_chat_template(conversation(pair.prompt, pair.response_1),
+    text = quirky.loaded_model.tokenizer.apply_chat_template(conversation(pair.prompt, pair.response_1),
                                                        tokenize=False)
-    naive = quirky.engine.tokenizer(text)["input_ids"]
+    naive = quirky.loaded_model.tokenizer(text)["input_ids"]
     assert naive[:2] == [bos, bos]  # what tokenizing the rendered template the usual way gives
     [ids] = quirky.formatter.encode([text])
     assert ids[0] == bos and ids.count(bos) == 1
@@ -180,7 +180,7 @@ def test_pad_equal_to_eos_does_not_merge_chosen_and_rejected(tiny_model, tmp_pat
     folder = shutil.copytree(tiny_model("llama", 1), tmp_path / "pad-eos")
     config = json.loads((folder / "config.json").read_text())
     scorer = RewardScorer.from_pretrained(folder, progress=False, cache=None)
-    eos = scorer.engine.tokenizer.eos_token or "</s>"
+    eos = scorer.loaded_model.tokenizer.eos_token or "</s>"
     config["pad_token_id"] = config.get("eos_token_id", 2)
     (folder / "config.json").write_text(json.dumps(config))
     tok_config = json.loads((folder / "tokenizer_config.json").read_text())

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from preftree.cli import cli
 from preftree.errors import InputError
-from preftree.scoring import RewardScorer
+from preftree.scoring import RewardScorer, load_scorer
 
 from ..conftest import write_jsonl, write_rewardbench
 
@@ -31,7 +31,7 @@ def spec(tiny_model, tmp_path):
 def test_the_reward_is_the_weighted_sum_of_normalised_members(spec, tiny_model, demo_pairs, tmp_path):
     pairs = list(demo_pairs)[:10]
     cache = tmp_path / "cache.sqlite"
-    ensemble = RewardScorer.from_pretrained(spec, progress=False, cache=cache)
+    ensemble = load_scorer(spec, progress=False, cache=cache)
     assert ensemble.attributes == ["reward", "llama", "gemma"]
     scores = ensemble.score([p.prompt for p in pairs], [p.response_1 for p in pairs])
     alone = {name: RewardScorer.from_pretrained(tiny_model(arch, 1), progress=False, cache=cache)
@@ -58,7 +58,7 @@ def test_score_and_rewardbench_take_an_ensemble(spec, demo_pairs, tmp_path):
     assert meta["backend"] == "ensemble" and [m["weight"] for m in meta["members"]] == [0.7, 0.3]
     data = write_rewardbench(tmp_path / "rb.jsonl", pairs)
     bench = CliRunner().invoke(cli, ["rewardbench", "--model", str(spec), "--attribute", "reward",
-                                     "--data", str(data), "--bootstrap", "0", "--no-cache",
+                                     "--data", str(data), "--resamples", "0", "--no-cache",
                                      "--out", str(tmp_path / "r.json"), "--quiet"])
     assert bench.exit_code == 0, bench.output
     assert json.loads((tmp_path / "r.json").read_text())["model"] == "tiny-metametrics"
@@ -74,7 +74,7 @@ def test_bad_specs_name_the_member(tmp_path, members, message):
     path = tmp_path / "bad.json"
     path.write_text(json.dumps({"members": members}))
     with pytest.raises(InputError, match=message):
-        RewardScorer.from_pretrained(path, progress=False, cache=None)
+        load_scorer(path, progress=False, cache=None)
 
 
 @pytest.mark.parametrize("key", ["trust_remote_code", "trust_pickle"])
@@ -83,7 +83,7 @@ def test_a_spec_file_never_grants_trust(tiny_model, tmp_path, key):
     path.write_text(json.dumps({"members": [
         {"model": str(tiny_model("llama", 1)), "weight": 1.0, "options": {key: True}}]}))
     with pytest.raises(InputError, match=f"cannot set '{key}'.*--trust-remote-code"):
-        RewardScorer.from_pretrained(path, progress=False, cache=None)
+        load_scorer(path, progress=False, cache=None)
     pairs = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "prompt": "q", "response_1": "x",
                                                 "response_2": "y"}])
     result = CliRunner().invoke(cli, ["score", "--model", str(path), "--pairs", str(pairs),
@@ -96,7 +96,7 @@ def test_member_options_are_limited_to_how_a_model_is_read(tiny_model, tmp_path)
     path.write_text(json.dumps({"members": [
         {"model": str(tiny_model("llama", 1)), "weight": 1.0, "options": {"cache": "/etc/x"}}]}))
     with pytest.raises(InputError, match="unknown option 'cache'"):
-        RewardScorer.from_pretrained(path, progress=False, cache=None)
+        load_scorer(path, progress=False, cache=None)
 
 
 def test_members_resolve_against_the_spec_folder(tiny_model, tmp_path, monkeypatch):
@@ -109,7 +109,7 @@ def test_members_resolve_against_the_spec_folder(tiny_model, tmp_path, monkeypat
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    ensemble = RewardScorer.from_pretrained(folder / "ensemble.json", progress=False, cache=None)
+    ensemble = load_scorer(folder / "ensemble.json", progress=False, cache=None)
     assert ensemble.members[0].model == str(folder / "member")
 
 
@@ -118,4 +118,4 @@ def test_nested_specs_are_refused_so_a_loop_cannot_form(tmp_path):
     a.write_text(json.dumps({"members": [{"model": str(b), "weight": 1.0}]}))
     b.write_text(json.dumps({"members": [{"model": str(a), "weight": 1.0}]}))
     with pytest.raises(InputError, match="itself an ensemble spec"):
-        RewardScorer.from_pretrained(a, progress=False, cache=None)
+        load_scorer(a, progress=False, cache=None)

@@ -23,7 +23,7 @@ PAIRS_N = 8
 
 
 def _ids(scorer, pair, response):  # type: ignore[no-untyped-def]
-    tok = scorer.engine.tokenizer
+    tok = scorer.loaded_model.tokenizer
     text = tok.apply_chat_template(conversation(pair.prompt, response), tokenize=False)
     return torch.tensor([tok(text, add_special_tokens=False)["input_ids"]])
 
@@ -78,7 +78,7 @@ def test_the_cli_scores_with_a_head_and_rewardbench_runs(nemotron, tmp_path, dem
     pairs = [p for p in demo_pairs if p.label in (-1, 1)][:20]
     data = write_rewardbench(tmp_path / "rb.jsonl", pairs)
     result = CliRunner().invoke(cli, ["rewardbench", "--model", str(nemotron), "--head", "token-logit:0",
-                                      "--data", str(data), "--bootstrap", "0", "--no-cache",
+                                      "--data", str(data), "--resamples", "0", "--no-cache",
                                       "--out", str(tmp_path / "r.json"), "--quiet"])
     assert result.exit_code == 0, result.output
     assert 0.0 <= json.loads((tmp_path / "r.json").read_text())["alpacaeval-easy"] <= 1.0
@@ -93,7 +93,7 @@ def test_a_model_split_across_cpu_and_disk_scores_the_same(inf_orm, tmp_path, de
     split = RewardScorer.from_pretrained(inf_orm, progress=False, cache=None, device_map="auto",
                                          max_memory={"cpu": "400KB"},
                                          offload_folder=str(tmp_path / "offload"))
-    placement = split.engine.backbone.hf_device_map
+    placement = split.loaded_model.backbone.hf_device_map
     assert "disk" in set(placement.values()) and "cpu" in set(placement.values())
     np.testing.assert_allclose(split.score([p.prompt for p in pairs], [p.response_1 for p in pairs]),
                                whole.score([p.prompt for p in pairs], [p.response_1 for p in pairs]),
@@ -109,7 +109,7 @@ def test_each_kind_runs_rewardbench_on_the_shared_llmbar_file(shared_data, tmp_p
     out = tmp_path / "results" / f"{layout}.json"
     result = CliRunner().invoke(cli, ["rewardbench", "--model", str(folder), *extra, "--data",
                                       str(shared_data / "llmbar" / "rewardbench_llmbar.jsonl"),
-                                      "--truncation", "left", "--bootstrap", "0", "--no-cache",
+                                      "--truncation", "left", "--resamples", "0", "--no-cache",
                                       "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     results = json.loads(out.read_text())

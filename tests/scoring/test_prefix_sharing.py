@@ -29,7 +29,7 @@ def test_shared_prefixes_give_the_full_sequences_scores(tiny_model, demo_pairs, 
     prompts, responses = _long(list(demo_pairs)[:12])
     sharing = RewardScorer.from_pretrained(folder, progress=False, cache=None)
     plain = RewardScorer.from_pretrained(folder, progress=False, cache=None, prefix_sharing=False)
-    assert sharing.engine.shares_prefixes
+    assert sharing.loaded_model.shares_prefixes
     shared, full = sharing.score(prompts, responses), plain.score(prompts, responses)
     np.testing.assert_allclose(shared, full, atol=1e-4)
     assert sharing.last_stats.n_tokens < 0.6 * plain.last_stats.n_tokens  # the prompts once
@@ -54,7 +54,7 @@ def test_left_truncation_and_a_partly_filled_cache(tiny_model, demo_pairs, tmp_p
 def test_gemma2_takes_the_ordinary_path(tiny_model, demo_pairs):
     folder = tiny_model("gemma2", 1)
     scorer = RewardScorer.from_pretrained(folder, progress=False, cache=None)
-    assert not scorer.engine.shares_prefixes  # a sliding-window cache: not reused
+    assert not scorer.loaded_model.shares_prefixes  # a sliding-window cache: not reused
     prompts, responses = _long(list(demo_pairs)[:3])
     plain = RewardScorer.from_pretrained(folder, progress=False, cache=None, prefix_sharing=False)
     np.testing.assert_allclose(scorer.score(prompts, responses), plain.score(prompts, responses), atol=1e-4)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,29 +18,7 @@ import pytest
 
 pytest.importorskip("ray", reason="--engine ray needs preftree[ray]")
 
-
-# a cluster of this test's own on loopback: no token authentication between its processes
-RAY_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    port = _free_port()
-    env = {**os.environ, **RAY_ENV}
-    started = subprocess.run(["ray", "start", "--head", "--num-cpus", "2", "--port", str(port),
-                              "--include-dashboard", "false", "--disable-usage-stats"],
-                             capture_output=True, text=True, env=env, timeout=300)
-    assert started.returncode == 0, started.stderr
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        subprocess.run(["ray", "stop", "--force"], capture_output=True, env=env, timeout=120)
+from .conftest import RAY_ENV, _free_port  # noqa: E402  (the cluster fixture lives there)
 
 
 def _score(cluster: str, model: Path, pairs: Path, out: Path, cache_dir: Path, *extra: str,
@@ -122,7 +99,7 @@ def test_rewardbench_and_explain_run_on_ray(cluster, tiny_model, demo_pairs, tmp
         out = tmp_path / f"{engine}.json"
         done = subprocess.run([sys.executable, "-m", "preftree", "rewardbench", "--model", str(model),
                                "--engine", engine, "--replicas", "2", "--data", str(data), "--truncation",
-                               "left", "--bootstrap", "0", "--quiet", "--out", str(out)],
+                               "left", "--resamples", "0", "--quiet", "--out", str(out)],
                               env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr
         results[engine] = json.loads(out.read_text())["alpacaeval-easy"]

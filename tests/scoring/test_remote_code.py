@@ -58,7 +58,7 @@ def test_custom_code_runs_only_when_trusted(custom_model, demo_pairs):
                                               batch_tokens=1)
     np.testing.assert_allclose(one_by_one.score([p.prompt for p in pairs],
                                                 [p.response_1 for p in pairs]), scores, atol=1e-4)
-    tok = scorer.engine.tokenizer
+    tok = scorer.loaded_model.tokenizer
     with torch.no_grad():
         for pair, row in zip(pairs[:3], scores):
             text = tok.apply_chat_template(conversation(pair.prompt, pair.response_1), tokenize=False)

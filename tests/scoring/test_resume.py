@@ -21,7 +21,7 @@ from preftree.scoring import RewardScorer, score_pairs, write_scores
 
 folder, pairs_path, cache, out, kill_at = sys.argv[1:]
 scorer = RewardScorer.from_pretrained(folder, cache=cache, batch_tokens=512, progress=False)
-engine, calls = scorer.engine, [0]
+engine, calls = scorer.loaded_model, [0]
 
 def dying(method):
     def call(*args):

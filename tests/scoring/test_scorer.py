@@ -173,7 +173,7 @@ def test_dtype_is_honoured_and_keys_the_cache(tiny_model, demo_pairs, tmp_path):
     half = RewardScorer.from_pretrained(folder, progress=False, cache=tmp_path / "c.sqlite",
                                         dtype="bfloat16")
     assert (full.description["dtype"], half.description["dtype"]) == ("float32", "bfloat16")
-    assert next(half.engine.backbone.parameters()).dtype == torch.bfloat16
+    assert next(half.loaded_model.backbone.parameters()).dtype == torch.bfloat16
     a, b = full.score(prompts, responses), half.score(prompts, responses)
     assert half.last_stats.n_cached == 0 and half.model_key != full.model_key
     assert not np.array_equal(a, b)  # really computed in bfloat16 ...

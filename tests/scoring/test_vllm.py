@@ -33,7 +33,7 @@ def test_server_scores_equal_the_in_process_engine(tiny_model, demo_pairs, layou
     assert {r["task"] for r in sent} == {task} and all(r["use_activation"] is False for r in sent)
     assert all(isinstance(r["input"], list) and isinstance(r["input"][0], list) for r in sent)  # ids
     first = sent[0]["input"][0]
-    assert first.count(local.engine.tokenizer.bos_token_id) <= 1  # no second BOS
+    assert first.count(local.loaded_model.tokenizer.bos_token_id) <= 1  # no second BOS
 
 
 def test_busy_server_is_retried_and_the_cli_scores(tiny_model, demo_pairs, tmp_path):
@@ -78,7 +78,7 @@ def test_a_dead_server_is_a_one_line_error(tiny_model, demo_pairs):
     folder = tiny_model("llama", 1)
     scorer = RewardScorer.from_pretrained(folder, progress=False, cache=None, backend="vllm-server",
                                           server_url="http://127.0.0.1:9")
-    scorer.engine.max_retries = 0
+    scorer.loaded_model.max_retries = 0
     with pytest.raises(Exception, match="did not score a batch"):
         scorer.score(["hi"], ["hello"])
 

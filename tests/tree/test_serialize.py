@@ -66,3 +66,20 @@ def test_trusted_pickle_converts_to_json(tmp_path: Path) -> None:
     np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
     with pytest.raises(InputError, match="no feature names"):
         PreferenceTree.from_pickle(tmp_path / "decision_tree.pkl", trust_pickle=True)
+
+
+def test_a_loaded_tree_and_a_fitted_one_expose_the_same_attributes(tmp_path, synthetic_xy):
+    """Learned state comes from fit or a loader, never patched on from outside: both give the
+    same attributes, metadata included."""
+    from preftree import PreferenceTree
+
+    X, y = synthetic_xy
+    fitted = PreferenceTree(max_depth=2, random_state=0).fit(X, y, metadata={"judge": "j"})
+    fitted.save(tmp_path / "t.json")
+    loaded = PreferenceTree.load(tmp_path / "t.json")
+
+    def learned(tree):
+        return {k for k in vars(tree) if k.endswith("_") and not k.startswith("_")}
+
+    assert learned(fitted) == learned(loaded)
+    assert loaded.metadata_["judge"] == fitted.metadata_["judge"] == "j"

@@ -10,11 +10,11 @@ import click
 
 from ._options import FiniteFloatRange
 
-__all__ = ["JUDGE_TEMPLATES", "judge_backend", "judge_options", "judge_prompt"]
+__all__ = ["JUDGE_TEMPLATES", "judge_backend", "judge_options", "judge_prompt", "judge_settings"]
 
 F = TypeVar("F")
 
-JUDGE_TEMPLATES = ("preftree", "mt-bench", "skywork-critic")  # = JudgePrompt presets (tested)
+from .._vocabulary import JUDGE_TEMPLATES
 
 
 def judge_options(function: F, *, default_template: str = "preftree", max_tokens: int = 16,
@@ -72,23 +72,24 @@ def judge_prompt(judge_template: str, template: Path | None, verdict_format: str
     return JudgePrompt(prompt.template, system or prompt.system, prompt.parser)
 
 
-def judge_backend(backend: str, model: str, options: dict[str, Any]) -> Any:
-    """The backend object for ``backend`` built from the judge options."""
-    from ..judges import load_backend
-
-    backend_class = load_backend(backend)
-    if backend not in ("openai", "hf"):  # a plug-in: its class takes the model and the options
-        return backend_class(model=model, **options)
-    if backend == "openai":
-        from ..judges.openai_backend import OpenAIOptions
-
-        return backend_class(OpenAIOptions(
-            model=model, base_url=options["base_url"], api_key_env=options["api_key_env"],
-            temperature=options["temperature"], max_tokens=options["max_tokens"],
-            concurrency=options["concurrency"], rpm=options["rpm"], timeout_s=options["timeout"],
-            max_retries=options["max_retries"], max_wait_s=options["max_wait"]))
-    from ..judges.hf_backend import HFOptions
+def judge_settings(options: dict[str, Any]) -> Any:
+    """The typed :class:`~preftree.judges.settings.JudgeSettings` of the judge options."""
+    from ..judges.settings import JudgeSettings
 
     chat_template = options.get("chat_template")
-    return backend_class(HFOptions(model=model, dtype=options["dtype"], device=options["device"],
-                                   chat_template=None if chat_template is None else str(chat_template)))
+    return JudgeSettings(
+        base_url=options.get("base_url") or "https://api.openai.com/v1",
+        api_key_env=options["api_key_env"], temperature=options["temperature"],
+        max_tokens=options["max_tokens"], concurrency=options["concurrency"], rpm=options["rpm"],
+        timeout_s=options["timeout"], max_retries=options["max_retries"],
+        max_wait_s=options["max_wait"], dtype=options.get("dtype") or "auto",
+        device=options.get("device") or "auto",
+        chat_template=None if chat_template is None else str(chat_template))
+
+
+def judge_backend(backend: str, model: str, options: dict[str, Any]) -> Any:
+    """The judge backend ``backend`` built from the judge options: every backend, built-in or
+    plug-in, as ``from_settings(model, JudgeSettings)``."""
+    from ..judges import load_backend
+
+    return load_backend(backend).from_settings(model, judge_settings(options))

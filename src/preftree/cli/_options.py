@@ -8,9 +8,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from ..scoring.options import ScorerSettings
 
 __all__ = ["DTYPE_CHOICE", "LABEL_FORMAT_NAMES", "PAIRS_FORMAT_NAMES", "build_scorer_options", "dtype_option",
            "engine_options", "force_option", "replace_option", "model_option", "pairs_options", "quiet_option", "revision_option",
@@ -18,15 +21,9 @@ __all__ = ["DTYPE_CHOICE", "LABEL_FORMAT_NAMES", "PAIRS_FORMAT_NAMES", "build_sc
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DTYPES = ("auto", "float32", "bfloat16", "float16")  # = preftree.scoring.options.DTYPES (tested)
-TRUNCATIONS = ("error", "left", "right")  # = preftree.scoring.options.TRUNCATIONS (tested)
+from .._vocabulary import DTYPES, LABEL_FORMAT_NAMES, PAIRS_FORMAT_NAMES, TRUNCATIONS
+
 DTYPE_CHOICE = click.Choice(DTYPES)
-# = preftree.data.labels.LABEL_FORMATS less "map" (stated with --label-map) (tested)
-LABEL_FORMAT_NAMES = ("signed", "index", "index-tie", "ab", "alpacaeval", "strength", "binary",
-                      "autoj")
-# = preftree.data.formats.PAIRS_FORMATS (tested); listed here so --help does not import pandas
-PAIRS_FORMAT_NAMES = ("alpacaeval", "hh-rlhf", "chosen-rejected", "judgebench", "pandalm", "arena",
-                      "mt-bench")
 
 
 class RegistryChoice(click.ParamType):
@@ -125,13 +122,19 @@ def _bounded_inputs(function: F) -> F:
     """Applies ``--max-input-bytes`` to every file the command reads."""
 
     @functools.wraps(function)
-    def with_limit(*args: Any, max_input_bytes: int | None, strict: bool, **kwargs: Any) -> Any:
+    def with_limit(*args: Any, max_input_bytes: int | None, strict: bool, orientation_seed: int,
+                   **kwargs: Any) -> Any:
         from ..data.files import input_limit
-        from ..data.loaders import strict_rows
+        from ..data.loaders import reading_options
 
-        with input_limit(max_input_bytes), strict_rows(strict):
+        with input_limit(max_input_bytes), reading_options(strict=strict,
+                                                           orientation_seed=orientation_seed):
             return function(*args, **kwargs)
 
+    with_limit = click.option(
+        "--orientation-seed", default=0, show_default=True, type=SEED,
+        help="Chosen/rejected layouts: the seed of the coin that places each pair's chosen "
+             "response first or second (reproducible per pair id, whatever the row order).")(with_limit)
     with_limit = click.option(
         "--strict", is_flag=True,
         help="Refuse a pairs file with a row that cannot form a pair (default: skip such rows "
@@ -160,10 +163,9 @@ def pairs_options(function: F) -> F:
 
 backend_option = click.option(
     "--backend", default="transformers", show_default=True,
-    type=RegistryChoice("scoring backend", "judge backend"),
+    type=RegistryChoice("scoring backend"),
     help="Scoring backend: transformers (in process), vllm (offline engine, GPU), vllm-server "
-         "(a `vllm serve --runner pooling` endpoint, --base-url), or a plug-in's. rewardbench also "
-         "takes a judge backend (openai, hf) to run --model as a generative judge.")
+         "(a `vllm serve --runner pooling` endpoint, --base-url), or a plug-in's.")
 
 
 ENGINE_OPTIONS = [
@@ -240,9 +242,17 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
                          no_prefix_sharing: bool = False,
                          engine: str = "local", replicas: int = 1, gpus_per_replica: float = 0.0,
                          cpus_per_replica: float = 1.0,
-                         revision: str | None = None) -> dict[str, object]:
-    """Keyword arguments for :meth:`RewardScorer.from_pretrained` from the shared CLI options."""
+                         revision: str | None = None) -> ScorerSettings:
+    """The typed scoring settings of the shared CLI options: the options every backend shares,
+    the chosen backend's own options class, and the Ray pool when ``--engine ray``."""
     from ..scoring.cache import default_cache_path
+    from ..scoring.options import (
+        RayOptions,
+        ScorerSettings,
+        ScoringOptions,
+        TransformersOptions,
+        VLLMServerOptions,
+    )
 
     memory = None
     if max_memory:
@@ -255,42 +265,41 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
             memory[device_name.strip()] = amount.strip()
     if (memory or offload_folder) and not device_map:
         raise click.UsageError("--max-memory and --offload-folder go with --device-map")
-    from .._registry import scoring_backends
-
-    if backend not in scoring_backends():
-        raise click.UsageError(f"--backend {backend} is a judge backend: only `preftree rewardbench` "
-                               "runs a model as a generative judge; scoring backends: "
-                               + ", ".join(scoring_backends()))
     if backend == "vllm-server" and not base_url:
         raise click.UsageError("--backend vllm-server needs --base-url (the server's URL)")
-    options = {"revision": revision, "dtype": dtype, "device": device, "head": head,
-               "backend": backend, "server_url": base_url,
-               **({"server_timeout_s": server_timeout} if backend == "vllm-server" else {}),
-               "prefix_sharing": not no_prefix_sharing,
-               **({"engine": "ray", "replicas": replicas, "gpus_per_replica": gpus_per_replica,
-                   "cpus_per_replica": cpus_per_replica} if engine == "ray" else {}),
-            "device_map": device_map, "max_memory": memory,
-            "offload_folder": None if offload_folder is None else str(offload_folder),
-            "attn_implementation": attn_implementation, "max_length": max_length,
-            "truncation": truncation, "batch_tokens": batch_tokens,
-            "chat_template": None if chat_template is None else str(chat_template),
-            "trust_remote_code": trust_remote_code, "progress": not quiet,
-            "cache": None if no_cache else (cache_path or default_cache_path())}
-    return _without_defaults(options)
+    given = _given({"attn_implementation": attn_implementation, "max_length": max_length,
+                    "head": head})
+    backend_options: object = None
+    if backend == "transformers":
+        backend_options = TransformersOptions(
+            attn_implementation=given.get("attn_implementation"), device_map=device_map,
+            max_memory=memory, offload_folder=None if offload_folder is None else str(offload_folder))
+    elif backend == "vllm-server":
+        backend_options = VLLMServerOptions(url=base_url, timeout_s=server_timeout)
+    options = ScoringOptions(
+        revision=revision, dtype=dtype, device=device, head=given.get("head", "auto"),
+        backend=backend, prefix_sharing=not no_prefix_sharing,
+        max_length=given.get("max_length"), truncation=truncation,  # type: ignore[arg-type]
+        batch_tokens=batch_tokens, chat_template=None if chat_template is None else str(chat_template),
+        trust_remote_code=trust_remote_code, progress=not quiet,
+        cache=None if no_cache else Path(cache_path or default_cache_path()),
+        backend_options=backend_options,
+        explicit=frozenset({"revision", "dtype", "device", "truncation", "batch_tokens",
+                            "chat_template", "trust_remote_code", "cache"}) | frozenset(given))
+    ray = RayOptions(replicas=replicas, gpus_per_replica=gpus_per_replica,
+                     cpus_per_replica=cpus_per_replica) if engine == "ray" else None
+    return ScorerSettings(options, ray)
 
 
-CATALOGUE_OPTIONS = {"attn_implementation": "attn_implementation", "max_length": "max_length",
-                     "head": "head"}
+CATALOGUE_OPTIONS = ("attn_implementation", "max_length", "head")
+"""Options the model catalogue sets for a known model unless the user gave them."""
 
 
-def _without_defaults(options: dict[str, object]) -> dict[str, object]:
-    """Leave out the options the model catalogue may set, where the user gave no value, so the
-    catalogue's settings apply (see :mod:`preftree.scoring.catalogue`)."""
+def _given(values: dict[str, object]) -> dict[str, object]:
+    """The catalogue-settable options the user gave on the command line (the others are left to
+    the model catalogue, see :mod:`preftree.scoring.catalogue`)."""
     context = click.get_current_context(silent=True)
     if context is None:
-        return options
-    for key, param in CATALOGUE_OPTIONS.items():
-        source = context.get_parameter_source(param)
-        if source in (None, click.core.ParameterSource.DEFAULT):
-            options.pop(key, None)
-    return options
+        return {k: v for k, v in values.items() if v is not None}
+    return {k: v for k, v in values.items()
+            if context.get_parameter_source(k) not in (None, click.core.ParameterSource.DEFAULT)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,7 +36,7 @@ __all__ = ["card"]
 @replace_option
 def card(model: str, tree_path: str | None, tree_filename: str, trust_pickle: bool, tree_labels: str,
          results: tuple[Path, ...], published: str, row_model: str | None, out: Path, quiet: bool,
-         **options: object) -> None:
+         **options: Any) -> None:
     """Draw a decision-tree reward model's architecture from the loaded model, with its settings,
     its RewardBench row and its leaderboard neighbours, as one self-contained HTML page."""
     from .._io import atomic_write_text, check_output_file
@@ -44,8 +45,8 @@ def card(model: str, tree_path: str | None, tree_filename: str, trust_pickle: bo
     from ..rewardbench import build_leaderboard, load_published, load_results
 
     check_output_file(out, [model, tree_path, *results, published])
-    reward_model = DecisionTreeRewardModel.from_pretrained(
-        model, **build_scorer_options(quiet=True, **options))  # type: ignore[arg-type]
+    settings = build_scorer_options(quiet=True, **options)
+    reward_model = DecisionTreeRewardModel.from_pretrained(model, settings.options, ray=settings.ray)
     if tree_path is not None or reward_model.tree is None:
         reward_model.load_decision_tree(tree_path, tree_filename, trust_pickle=trust_pickle,
                                         tree_labels=tree_labels)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -68,7 +69,7 @@ def compare(model: str, tree_path: str | None, tree_filename: str, trust_pickle:
             prompt: str | None, response1: str | None, response2: str | None,
             pairs_path: Path | None, mapping: str | None,
           pairs_format: str, out: Path | None, as_json: bool,
-            quiet: bool, **options: object) -> None:
+            quiet: bool, **options: Any) -> None:
     """Which response is better, by the decision-tree reward model, and why."""
     single = {"--prompt": prompt, "--response-1": response1, "--response-2": response2}
     if pairs_path is not None:
@@ -91,8 +92,8 @@ def compare(model: str, tree_path: str | None, tree_filename: str, trust_pickle:
 
     if out is not None:
         check_scores_output(out, [pairs_path, model, tree_path, options.get("cache_path")])
-    reward_model = DecisionTreeRewardModel.from_pretrained(
-        model, **build_scorer_options(quiet=quiet or pairs_path is None, **options))  # type: ignore[arg-type]
+    settings = build_scorer_options(quiet=quiet or pairs_path is None, **options)
+    reward_model = DecisionTreeRewardModel.from_pretrained(model, settings.options, ray=settings.ray)
     if tree_path is not None or reward_model.tree is None:
         reward_model.load_decision_tree(tree_path, tree_filename, trust_pickle=trust_pickle,
                                         tree_labels=tree_labels)

@@ -11,10 +11,12 @@ from ._options import (
     LABEL_FORMAT_NAMES,
     SEED,
     FiniteFloatRange,
-    engine_options,
+    build_scorer_options,
     force_option,
     pairs_options,
     quiet_option,
+    revision_option,
+    scoring_options,
 )
 
 if TYPE_CHECKING:
@@ -56,8 +58,8 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
     """
     from .._io import check_output_dir, check_output_file
     from ..explanation import explain as run_explain
-    from ..explanation import format_result, write_outputs
-    from ..explanation.outputs import output_inputs
+    from ..explanation import format_result
+    from ..report.folder import output_inputs, write_outputs
 
     sources = [pairs.source, *(j.source for j in judges), *inputs]
     check_output_dir(out, sources, force=force)
@@ -102,7 +104,8 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
 @click.option("--features", "feature_specs", multiple=True,
               help="Feature spec: style | columns:NAME[,NAME] | scores:FILE | model:PATH; repeatable. "
                    "Default: style (or the preset's ratings).")
-@engine_options
+@scoring_options
+@revision_option
 @depth_option
 @click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=1),
               help="Bootstrap refits for importance intervals.")
@@ -137,13 +140,12 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
             preset_split: str,
             hub_root: Path | None, judge_paths: tuple[Path, ...], judge_columns: tuple[str, ...],
             label_column: str | None,
-            label_format: str, label_map: str | None, label_name: str, feature_specs: tuple[str, ...], engine: str,
-            replicas: int, gpus_per_replica: float, cpus_per_replica: float,
+            label_format: str, label_map: str | None, label_name: str, feature_specs: tuple[str, ...],
             max_depth: int | str, bootstrap: int, cv: int, seed: int, min_leaf: float,
             by: str | None, min_group: int, permutations: int, ties: str,
             symmetric: bool,
             explain_label: bool, jobs: int, out: Path, force: bool, report_path: Path | None,
-            quiet: bool, table_only: bool) -> None:
+            quiet: bool, table_only: bool, **scoring: Any) -> None:
     """Explain judges' preferences with one decision tree each.
 
     Writes summary.json, tree.json, importances.csv, leaves.csv and tree.png (one sub-folder per
@@ -153,13 +155,12 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
     from ..explanation import ExplainConfig
 
     features: list = list(feature_specs)
-    if engine == "ray":  # model: features scored by a pool of replicas on Ray
+    if any(spec.startswith("model:") for spec in features):  # scored with the scoring options
         from ..scoring.features import ModelSource
 
-        ray = {"engine": "ray", "replicas": replicas, "gpus_per_replica": gpus_per_replica,
-               "cpus_per_replica": cpus_per_replica}
-        features = [ModelSource(spec.split(":", 1)[1], spec, ray) if spec.startswith("model:") else spec
-                    for spec in features]
+        settings = build_scorer_options(quiet=quiet, **scoring)
+        features = [ModelSource(spec.split(":", 1)[1], spec, settings) if spec.startswith("model:")
+                    else spec for spec in features]
     if preset:
         if pairs_path is not None or judge_paths or mapping or judge_columns:
             raise click.UsageError("--preset loads pairs and judges itself: drop --pairs, --judge "
@@ -173,7 +174,7 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
             raise click.UsageError("give --pairs FILE (or --preset NAME)")
         pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), label_column=label_column,
                            label_format=label_format, label_name=label_name,
-                           pairs_format=pairs_format, seed=seed, label_map=label_map)
+                           pairs_format=pairs_format, label_map=label_map)
         judges = load_judges(judge_paths, pairs=pairs)
         judges += judges_from_columns(pairs, judge_columns, label_map=label_map)
         unchecked = sorted({str(j.source) for j in judges if j.checked is None})

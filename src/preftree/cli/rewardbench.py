@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from .._registry import judge_backends
 from ._judging import judge_backend, judge_options, judge_prompt
 from ._options import (
     SEED,
+    RegistryChoice,
     build_scorer_options,
     model_option,
     quiet_option,
@@ -47,10 +47,14 @@ benchmark_version_option = click.option(
 @tree_options
 @click.option("--attribute", help="For a multi-output model without a tree: the output to rank by.")
 @judging_options
-@click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(min=0),
-              help="Bootstrap resamples for the 95% intervals (0 = none).")
+@click.option("--judge-backend", "judge_backend_name", type=RegistryChoice("judge backend"),
+              help="Run --model as a generative pairwise judge through this judge backend "
+                   "(openai: an OpenAI-compatible endpoint at --base-url; hf: a local model).")
+@click.option("--resamples", default=1000, show_default=True, type=click.IntRange(min=0),
+              help="Bootstrap resamples of the pairs for the 95% intervals (0 = none).")
 @click.option("--seed", default=0, show_default=True, type=SEED,
-              help="Random seed of the bootstrap resamples.")
+              help="Random seed of the bootstrap resamples and of a generative judge's one random "
+                   "presentation order per pair (allenai's accounting).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Results JSON.")
 @quiet_option
@@ -58,7 +62,8 @@ benchmark_version_option = click.option(
 def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets: str | None,
                 tree_path: str | None, tree_filename: str, trust_pickle: bool, tree_labels: str,
                 attribute: str | None,
-                bootstrap: int, seed: int, out: Path, quiet: bool, **options: Any) -> None:
+                judge_backend_name: str | None, resamples: int, seed: int, out: Path, quiet: bool,
+                **options: Any) -> None:
     """Score a reward model, a decision-tree reward model or a generative judge on RewardBench."""
     from .._io import check_output_file
     from ..rewardbench import evaluate_v1, evaluate_v2, load_v1, load_v2, write_results
@@ -69,14 +74,15 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
     if version == "2" and prior_sets is not None:
         raise click.UsageError("--prior-sets belongs to RewardBench 1 (--benchmark-version 1)")
     judge_settings = {k: options.pop(k) for k in JUDGE_OPTION_NAMES}
-    backend = options["backend"] if options["backend"] in judge_backends() else None
+    backend = judge_backend_name
     if backend is not None:  # a generative judge: the scoring engine's options do not apply
         judge_settings["base_url"] = options["base_url"] or "https://api.openai.com/v1"
     if backend is not None and (tree_path is not None or attribute is not None):
-        raise click.UsageError("--backend runs a generative judge: --tree and --attribute do not apply")
+        raise click.UsageError("--judge-backend runs a generative judge: --tree and --attribute do "
+                               "not apply")
     examples = load_v1(data, prior_sets=prior_sets) if version == "1" else load_v2(data)
-    scoring = build_scorer_options(quiet=quiet, **{**options, "backend": "transformers"}
-                                   if backend is not None else options)  # type: ignore[arg-type]
+    settings = build_scorer_options(quiet=quiet, **options)
+    scoring = settings.options
     if backend is not None:
         from ..rewardbench.generative import GenerativeJudge, judgments_path
 
@@ -89,30 +95,30 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
             judge_settings["judge_template"] = entry["settings"]["judge_template"]  # the model's own
         prompt = judge_prompt(judge_settings["judge_template"], judge_settings["template"],
                               judge_settings["verdict_format"], judge_settings["system"])
-        engine = judge_backend(backend, model, {**judge_settings, "dtype": scoring.get("dtype", "auto"),
-                                                "device": scoring["device"],
-                                                "chat_template": scoring["chat_template"]})
-        judge: Any = GenerativeJudge(engine, prompt, judgments_path(out),
+        runner = judge_backend(backend, model, {**judge_settings, "dtype": scoring.dtype,
+                                                "device": scoring.device,
+                                                "chat_template": scoring.chat_template})
+        judge: Any = GenerativeJudge(runner, prompt, judgments_path(out),
                                      name=judge_settings["judge_name"] or model, seed=seed,
                                      progress=not quiet)
     elif tree_path is not None:
         from ..model import DecisionTreeRewardModel
 
-        reward_model = DecisionTreeRewardModel.from_pretrained(model, **scoring)
+        reward_model = DecisionTreeRewardModel.from_pretrained(model, scoring, ray=settings.ray)
         reward_model.load_decision_tree(tree_path, tree_filename, trust_pickle=trust_pickle,
                                         tree_labels=tree_labels)
         say_orientation(reward_model.tree, quiet)
         judge = TreeJudge(reward_model)
     else:
-        from ..scoring import RewardScorer
+        from ..scoring import load_scorer
 
-        judge = ScalarJudge(RewardScorer.from_pretrained(model, **scoring), attribute)
+        judge = ScalarJudge(load_scorer(model, scoring, ray=settings.ray), attribute)
     if version == "1":
-        result = evaluate_v1(judge, examples, bootstrap=bootstrap, seed=seed,  # type: ignore[arg-type]
+        result = evaluate_v1(judge, examples, bootstrap=resamples, seed=seed,  # type: ignore[arg-type]
                              include_prior=prior_sets is not None)
         sections = result["sections"]
     else:
-        result = evaluate_v2(judge, examples, bootstrap=bootstrap, seed=seed)  # type: ignore[arg-type]
+        result = evaluate_v2(judge, examples, bootstrap=resamples, seed=seed)  # type: ignore[arg-type]
         sections = {s: 100 * result[s] for s in result["n_examples"]}
     write_results(result, out)
     if quiet:

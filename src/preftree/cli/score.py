@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -30,7 +31,7 @@ __all__ = ["score"]
 @replace_option
 def score(model: str, pairs_path: Path | None, mapping: str | None,
           pairs_format: str, out: Path, quiet: bool,
-          **options: object) -> None:
+          **options: Any) -> None:
     """Score both responses of every pair with a reward model.
 
     Writes one row per pair: id, <attr>_1, <attr>_2 for each output of the model. Each distinct
@@ -38,7 +39,7 @@ def score(model: str, pairs_path: Path | None, mapping: str | None,
     where it stopped.
     """
     from ..data import load_pairs, parse_mapping
-    from ..scoring import RewardScorer, score_pairs, write_scores
+    from ..scoring import load_scorer, score_pairs, write_scores
     from ..scoring.pairs import check_scores_output
 
     if pairs_path is None:
@@ -47,7 +48,8 @@ def score(model: str, pairs_path: Path | None, mapping: str | None,
     check_scores_output(out, inputs)
     pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), use_labels=False,
                        pairs_format=pairs_format)
-    scorer = RewardScorer.from_pretrained(model, **build_scorer_options(quiet=quiet, **options))  # type: ignore[arg-type]
+    settings = build_scorer_options(quiet=quiet, **options)
+    scorer = load_scorer(model, settings.options, ray=settings.ray)
     try:
         frame = score_pairs(scorer, pairs)
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -47,7 +48,7 @@ hub_root_option = click.option("--hub-root", type=click.Path(path_type=Path),
 @quiet_option
 def train_head(model: str, data: str, attributes: str, hub_root: Path | None,
                valid_fraction: float, seed: int, out: Path, force: bool, quiet: bool,
-               **options: object) -> None:
+               **options: Any) -> None:
     """Fit a linear attribute head on a backbone's (--model) last-token hidden states."""
     from .._io import check_output_dir
     from ..model.training import load_ratings
@@ -57,7 +58,8 @@ def train_head(model: str, data: str, attributes: str, hub_root: Path | None,
     names = [a.strip() for a in attributes.split(",") if a.strip()]
     ratings = load_ratings(data, hub_root=hub_root)
     report = run(model, ratings, out, attributes=names, valid_fraction=valid_fraction, seed=seed,
-                 origin=data, force=force, **build_scorer_options(quiet=quiet, **options))  # type: ignore[arg-type]
+                 origin=data, force=force,
+                 options=build_scorer_options(quiet=quiet, **options).options)
     if not quiet:
         click.echo(f"{report.n_train} training and {report.n_valid} held-out responses, "
                    f"hidden size {report.hidden_size}")
@@ -70,8 +72,9 @@ def train_head(model: str, data: str, attributes: str, hub_root: Path | None,
 @click.option("--model", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="A preftree model folder (from train-head); the tree is saved into it.")
 @scoring_options
-@click.option("--pairs", "pairs_source", required=True,
-              help="nvidia/HelpSteer2:preference, or a pairs file with a label.")
+@click.option("--data", "pairs_source", required=True,
+              help="Labelled preference pairs to fit on: nvidia/HelpSteer2:preference, or a pairs "
+                   "file with a label.")
 @hub_root_option
 @depth_option
 @click.option("--valid-fraction", default=0.2, show_default=True, type=FiniteFloatRange(0.01, 0.9),
@@ -87,7 +90,7 @@ def train_head(model: str, data: str, attributes: str, hub_root: Path | None,
 @replace_option
 def fit_tree(model: Path, pairs_source: str, hub_root: Path | None, max_depth: int | str,
              valid_fraction: float, seed: int, min_leaf: float, label_format: str,
-             label_map: str | None, quiet: bool, **options: object) -> None:
+             label_map: str | None, quiet: bool, **options: Any) -> None:
     """Fit the model's preference tree on attribute differences and save it in the folder."""
     from ..model.training import fit_tree as run
     from ..model.training import load_preference_pairs
@@ -98,7 +101,8 @@ def fit_tree(model: Path, pairs_source: str, hub_root: Path | None, max_depth: i
         for note in pairs.reading_notes():
             click.echo(note)
     report = run(model, pairs, max_depth=max_depth, valid_fraction=valid_fraction, seed=seed,
-                 min_leaf=min_leaf, **build_scorer_options(quiet=quiet, **options))  # type: ignore[arg-type]
+                 min_leaf=min_leaf,
+                 options=build_scorer_options(quiet=quiet, **options).options)
     if not quiet:
         click.echo(f"{report.n_labelled} labelled pairs: {report.n_train} to train on "
                    f"(+{report.n_train_ties} ties left out), {report.n_valid} held out "

@@ -190,7 +190,11 @@ def _pandalm(row: dict[str, Any], position: int, seed: int) -> dict[str, Any]:
             "response_2": row["response2"], "label": majority}
 
 
-_WINNER = {"model_a": -1, "model_b": 1, "tie": 0, "tie (bothbad)": 0}
+_WINNER = {"model_a": -1, "model_b": 1, "tie": 0, "tie (bothbad)": 0, "both_bad": 0,
+           "tie (inconsistent)": 0}
+"""Arena's and MT-Bench's published winner codings: the 33k release's ``tie (bothbad)``, the
+100k/140k releases' ``both_bad``, and MT-Bench gpt4_pair's ``tie (inconsistent)`` (FastChat's
+compute_agreement.py counts every "tie…" as a tie)."""
 
 
 def _winner(value: Any) -> int:

@@ -17,20 +17,24 @@ from .formats import PAIRS_FORMATS, detect_pairs_format, to_preftree
 from .labels import read_labels
 from .model import Pair, PairSet, SkippedRow
 
-__all__ = ["PAIR_ALIASES", "load_pairs", "mapping_values", "pairs_from_table", "strict_rows"]
+__all__ = ["PAIR_ALIASES", "load_pairs", "mapping_values", "pairs_from_table", "reading_options"]
 
 _STRICT: contextvars.ContextVar[bool] = contextvars.ContextVar("preftree_strict", default=False)
+_ORIENTATION_SEED: contextvars.ContextVar[int] = contextvars.ContextVar("preftree_orientation",
+                                                                       default=0)
 
 
 @contextlib.contextmanager
-def strict_rows(strict: bool) -> Iterator[None]:
+def reading_options(*, strict: bool = False, orientation_seed: int = 0) -> Iterator[None]:
     """Within the block, :func:`load_pairs` refuses a file with a row that cannot form a pair
-    (the CLI's ``--strict``) instead of skipping and listing it."""
-    token = _STRICT.set(strict)
+    (the CLI's ``--strict``) instead of skipping and listing it, and places chosen responses with
+    ``orientation_seed`` (``--orientation-seed``) unless told otherwise."""
+    tokens = _STRICT.set(strict), _ORIENTATION_SEED.set(orientation_seed)
     try:
         yield
     finally:
-        _STRICT.reset(token)
+        _STRICT.reset(tokens[0])
+        _ORIENTATION_SEED.reset(tokens[1])
 
 PAIR_COLUMNS = ("id", "prompt", "response_1", "response_2")
 PAIR_ALIASES: dict[str, tuple[str, ...]] = {
@@ -214,7 +218,8 @@ def _plain_id(record: Mapping[str, Any], resolved: Mapping[str, str]) -> str | N
 def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
                label_column: str | None = None, label_format: str = "auto",
                label_name: str = "label", use_labels: bool = True, pairs_format: str = "auto",
-               seed: int = 0, label_map: Any = None, strict: bool | None = None) -> PairSet:
+               seed: int | None = None, label_map: Any = None,
+               strict: bool | None = None) -> PairSet:
     """Load pairs from JSONL / JSON / CSV / Parquet.
 
     Columns ``id, prompt, response_1, response_2`` (or aliases, or ``mapping``; without an id
@@ -227,10 +232,11 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
     (:data:`preftree.data.formats.PAIRS_FORMATS`: AlpacaEval, RewardBench-style chosen/rejected,
     HH-RLHF, JudgeBench, PandaLM, arena, MT-Bench), which keeps its published label meaning;
     ``auto`` recognises it from the columns when only one fits. ``seed`` places chosen responses
-    first or second reproducibly. A row that cannot form a pair is skipped and listed in
+    first or second reproducibly (the CLI's ``--orientation-seed``). A row that cannot form a pair is skipped and listed in
     ``PairSet.skipped``; ``strict=True`` refuses the file instead.
     """
     strict = _STRICT.get() if strict is None else strict
+    seed = _ORIENTATION_SEED.get() if seed is None else seed
     table = read_table(path, text_columns=mapping_values(mapping))
     columns = [str(c) for c in table.frame.columns]
     if pairs_format == "auto":

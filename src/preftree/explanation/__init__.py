@@ -14,9 +14,8 @@ _EXPORTS = {
     "consistency_table": ".agreement",
     "explain": ".run",
     "explain_judge": ".analysis",
-    "format_judge": ".outputs",
-    "format_result": ".outputs",
-    "write_outputs": ".outputs",
+    "format_judge": ".text",
+    "format_result": ".text",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -25,5 +24,5 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
     from .agreement import agreement_matrix, consistency_table
     from .analysis import ExplainConfig, ExplainResult, JudgeExplanation, explain_judge
-    from .outputs import format_judge, format_result, write_outputs
     from .run import explain
+    from .text import format_judge, format_result

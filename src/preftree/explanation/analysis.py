@@ -224,8 +224,8 @@ def explain_judge(features: FeatureTable | pd.DataFrame, verdicts: JudgmentSet |
     if len(fitted) < max(config.cv, 2) * 2:
         raise InputError(f"judge {name!r}: only {len(fitted)} pairs with a verdict; a tree with "
                          f"{config.cv}-fold cross-validation needs at least {max(config.cv, 2) * 2}")
-    tree = config.tree().fit(X, y, weights)
-    tree.metadata_ = {"judge": name, "data_sha256": data_fingerprint(X, y)}
+    tree = config.tree().fit(X, y, weights,
+                             metadata={"judge": name, "data_sha256": data_fingerprint(X, y)})
     report = tree.cross_validate(X, y, sample_weight=weights)
     kept = (y != 0) if config.ties == "drop" else np.ones(len(y), dtype=bool)
     importances = tree.bootstrap_importances(X, y, n=config.bootstrap, random_state=config.seed,

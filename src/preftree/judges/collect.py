@@ -50,6 +50,12 @@ class JudgeBackend(Protocol):
 
     name: str
 
+    @classmethod
+    def from_settings(cls, model: str, settings: Any) -> JudgeBackend:
+        """Build the backend for ``model`` from :class:`~preftree.judges.settings.JudgeSettings`
+        (how the CLI builds every judge backend, built-in or plug-in)."""
+        ...
+
     def describe(self) -> dict[str, Any]: ...
 
     def run(self, requests: Any, on_result: Any, on_wait: Any = None) -> None: ...

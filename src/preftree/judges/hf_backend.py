@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import InputError
 from ..scoring.batching import plan_batches
 from .records import JudgeRequest, JudgeResult
+from .settings import JudgeSettings
 
 __all__ = ["HFBackend", "HFOptions"]
 
@@ -40,7 +41,7 @@ class HFBackend:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from ..scoring.backends.hf import (
+        from ..scoring.backends.torch_support import (
             checkpoint_errors,
             pick_device,
             pick_dtype,
@@ -73,6 +74,12 @@ class HFBackend:
                              "the hf backend needs it to be one token")
         return int(ids[0])
 
+    @classmethod
+    def from_settings(cls, model: str, settings: JudgeSettings) -> HFBackend:
+        """The backend a command's :class:`JudgeSettings` describe (as every judge backend)."""
+        return cls(HFOptions(model=model, dtype=settings.dtype, device=settings.device,
+                             chat_template=settings.chat_template))
+
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "model": self.options.model, "revision": self.revision}
 
@@ -100,7 +107,7 @@ class HFBackend:
                                           probability_a=float(p_a)))
 
     def _p_a(self, rows: list[list[int]]) -> np.ndarray:
-        from ..scoring.backends.hf import last_token_states
+        from ..scoring.backends.torch_support import last_token_states
 
         torch = self._torch
         with torch.inference_mode():  # the LM head only at each row's last token, not the whole row

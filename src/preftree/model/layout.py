@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .._io import output_dir
+from .._folders import output_dir
 from ..errors import InputError
 from ..scoring.checkpoint import PREFTREE_HEAD_KEY
 from ..scoring.scorer import RewardScorer
@@ -30,7 +30,7 @@ def write_checkpoint(folder: Path, *, backbone: Any, head: Any, source_config: P
     import torch
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
-    from ..scoring.backends.hf import quiet_transformers
+    from ..scoring.backends.torch_support import quiet_transformers
 
     config = AutoConfig.from_pretrained(source_config)
     if hasattr(config, "auto_map"):  # the seed's remote-code pointers do not apply to this folder
@@ -56,7 +56,7 @@ def save_model_folder(scorer: RewardScorer, tree: PreferenceTree | None, folder:
                       force: bool = False) -> Path:
     """Write a loaded scorer (and its tree) in preftree's layout, atomically; the model's own
     folder and a folder preftree did not write are refused (see :func:`preftree._io.output_dir`)."""
-    engine = scorer.engine
+    engine = scorer.loaded_model
     backbone, head = getattr(engine, "backbone", None), getattr(engine, "head", None)
     if backbone is None or head is None or scorer.checkpoint is None:
         raise InputError("only a backbone + linear-head model can be saved in preftree's layout "

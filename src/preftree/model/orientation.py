@@ -18,8 +18,8 @@ both ways, loading stops and asks for ``tree_labels`` (``--tree-labels first|sec
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,8 @@ from ..tree import PreferenceTree
 from ..tree.structure import TreeStructure
 from ..tree.wording import feature_base
 
-__all__ = ["QUALITY_ATTRIBUTES", "TREE_LABELS", "Orientation", "orient_tree", "probe_orientation"]
+__all__ = ["QUALITY_ATTRIBUTES", "TREE_LABELS", "Orientation", "decide_orientation",
+           "probe_orientation"]
 
 QUALITY_ATTRIBUTES = ("helpfulness", "correctness", "coherence")
 TREE_LABELS = ("auto", "first", "second")
@@ -80,19 +81,13 @@ def probe_orientation(tree: PreferenceTree) -> Orientation:
                              f"probe: {', '.join(f'{p:.2f}' for p in up)})")
 
 
-def _flipped(tree: PreferenceTree) -> PreferenceTree:
-    """The same tree with its two classes' meanings exchanged."""
-    tree.structure_ = dataclasses.replace(tree.structure_,
-                                          class_counts=tree.structure_.class_counts[:, ::-1].copy())
-    return tree
-
-
-def orient_tree(tree: PreferenceTree, tree_labels: str = "auto") -> PreferenceTree:
-    """Read a foreign tree (already imported as ``first``) in preftree's convention.
+def decide_orientation(tree: PreferenceTree, tree_labels: str = "auto") -> tuple[bool, dict[str, Any]]:
+    """How to read a foreign tree (imported as ``first``) in preftree's convention: whether its
+    classes must be exchanged, and what to record (``tree_labels``, ``tree_labels_decided_by``).
+    Passed to :meth:`PreferenceTree.from_pickle`, which applies it while it builds the tree.
 
     ``tree_labels``: ``auto`` probes the tree (:func:`probe_orientation`) and refuses when the
-    probe cannot tell; ``first`` / ``second`` state it. The decision and its reason are recorded
-    in ``tree.metadata_`` (``tree_labels``, ``tree_labels_decided_by``).
+    probe cannot tell; ``first`` / ``second`` state it.
     """
     if tree_labels not in TREE_LABELS:
         raise InputError(f"tree_labels must be one of {', '.join(TREE_LABELS)}, got {tree_labels!r}")
@@ -108,8 +103,4 @@ def orient_tree(tree: PreferenceTree, tree_labels: str = "auto") -> PreferenceTr
         labels, decided_by = found.labels, f"probe: {found.reason}"
     else:
         labels, decided_by = tree_labels, "stated by the user"
-    if labels == "second":
-        tree = _flipped(tree)
-    tree.metadata_ = {**getattr(tree, "metadata_", {}), "tree_labels": labels,
-                      "tree_labels_decided_by": decided_by}
-    return tree
+    return labels == "second", {"tree_labels": labels, "tree_labels_decided_by": decided_by}

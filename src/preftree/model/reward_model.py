@@ -11,15 +11,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._hub import hub_failure
 from ..data.judge_files import PAIR_HASH_COLUMN
 from ..data.model import PairSet, Prompt
-from .._hub import hub_failure
 from ..errors import InputError, MissingDependencyError
 from ..features.differences import diff_name
-from ..scoring.scorer import RewardScorer
+from ..scoring.loading import load_scorer
+from ..scoring.options import RayOptions, ScoringOptions
+from ..scoring.protocol import Scorer
 from ..tree import PreferenceTree
 from .layout import TREE_FILE, save_model_folder
-from .orientation import orient_tree
+from .orientation import TREE_LABELS, decide_orientation
 from .ranking import Ranking, rank_from_pairwise, symmetric_win_matrix
 
 __all__ = ["TREE_FILE", "DecisionTreeRewardModel"]
@@ -53,15 +55,17 @@ class DecisionTreeRewardModel:
     Δ = rating(response2) − rating(response1) and gives P(response2 better).
     """
 
-    def __init__(self, scorer: RewardScorer, tree: PreferenceTree | None = None) -> None:
+    def __init__(self, scorer: Scorer, tree: PreferenceTree | None = None) -> None:
         self.scorer = scorer
         self.tree: PreferenceTree | None = None
         if tree is not None:
             self.set_tree(tree)
 
     @classmethod
-    def from_pretrained(cls, model: str | Path, *, torch_dtype: Any = None, dtype: str | None = None,
-                        device: str = "auto", **options: Any) -> DecisionTreeRewardModel:
+    def from_pretrained(cls, model: str | Path, options: ScoringOptions | None = None, *,
+                        ray: RayOptions | None = None, torch_dtype: Any = None,
+                        dtype: str | None = None, device: str | None = None,
+                        **settings: Any) -> DecisionTreeRewardModel:
         """Load from a Hub id or a folder (the seed's layout or preftree's; no remote code).
 
         A preftree folder's ``preftree_tree.json`` is loaded with it; the seed's
@@ -71,8 +75,10 @@ class DecisionTreeRewardModel:
         if torch_dtype is not None:
             dtype = str(torch_dtype).removeprefix("torch.")
         if dtype is not None:  # else the model catalogue's, or auto
-            options["dtype"] = dtype
-        scorer = RewardScorer.from_pretrained(model, device=device, **options)
+            settings["dtype"] = dtype
+        if device is not None:
+            settings["device"] = device
+        scorer = load_scorer(model, options, ray=ray, **settings)
         tree = None
         if scorer.checkpoint is not None and (scorer.checkpoint.path / TREE_FILE).exists():
             tree = PreferenceTree.load(scorer.checkpoint.path / TREE_FILE)
@@ -122,9 +128,11 @@ class DecisionTreeRewardModel:
         path = _locate(source, filename, revision)
         if path.suffix == ".json":
             return self._set(PreferenceTree.load(path))
-        tree = PreferenceTree.from_pickle(path, trust_pickle=trust_pickle,
-                                          default_feature_names=self.feature_names)
-        return self._set(orient_tree(tree, tree_labels))
+        if tree_labels not in TREE_LABELS:
+            raise InputError(f"tree_labels must be one of {', '.join(TREE_LABELS)}, got {tree_labels!r}")
+        return self._set(PreferenceTree.from_pickle(
+            path, trust_pickle=trust_pickle, default_feature_names=self.feature_names,
+            orientation=lambda tree: decide_orientation(tree, tree_labels)))
 
     def _set(self, tree: PreferenceTree) -> PreferenceTree:
         self.set_tree(tree)

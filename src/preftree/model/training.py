@@ -10,8 +10,8 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._io import atomic_write_text, output_dir
+from .._folders import output_dir
+from .._io import atomic_write_text
 from ..data.files import read_table
 from ..data.hub import (
     HELPSTEER2,
@@ -32,6 +33,7 @@ from ..data.loaders import load_pairs
 from ..data.model import PairSet
 from ..errors import ConfigError, InputError
 from ..features.differences import diff_name
+from ..scoring.options import ScoringOptions
 from ..scoring.scorer import RewardScorer
 from ..tree import PreferenceTree
 from .head import fit_ridge_head
@@ -117,7 +119,7 @@ class HeadReport:
 def train_head(backbone: str | Path, ratings: pd.DataFrame, out: str | Path, *,
                attributes: Sequence[str] = HELPSTEER2_ATTRIBUTES, valid_fraction: float = 0.1,
                seed: int = 0, origin: str = "ratings", force: bool = False,
-               **scoring: Any) -> HeadReport:
+               options: ScoringOptions | None = None, **scoring: Any) -> HeadReport:
     """Fit a biased linear head on ``backbone``'s last-token states and write a model folder
     (checked before any work: see :func:`preftree._io.output_dir`)."""
     import torch
@@ -136,14 +138,14 @@ def train_head(backbone: str | Path, ratings: pd.DataFrame, out: str | Path, *,
     if held_out.all() or not held_out.any():
         raise InputError(f"need rated responses on both sides of the split; {int(held_out.sum())} "
                          f"of {len(held_out)} are held out", path=origin)
-    scorer = RewardScorer.from_pretrained(backbone, output="hidden", **scoring)
+    scorer = RewardScorer.from_pretrained(backbone, options, output="hidden", **scoring)
     try:
         hidden = scorer.score(prompts, ratings["response"].astype(str).tolist())
     finally:
         scorer.close()
     fit = fit_ridge_head(hidden[~held_out], targets[~held_out], hidden[held_out], targets[held_out],
                          list(attributes))
-    engine = scorer.engine
+    engine = scorer.loaded_model
     head = torch.nn.Linear(fit.weight.shape[1], fit.weight.shape[0], bias=True)
     with torch.no_grad():
         head.weight.copy_(torch.as_tensor(fit.weight, dtype=torch.float32))
@@ -189,7 +191,7 @@ def _sign_rule_accuracy(diff: np.ndarray, labels: np.ndarray) -> float:
 
 def fit_tree(model_dir: str | Path, pairs: PairSet, *, max_depth: int | str = 3,
              valid_fraction: float = 0.2, seed: int = 0, min_leaf: float = 0.01,
-             **scoring: Any) -> TreeReport:
+             options: ScoringOptions | None = None, **scoring: Any) -> TreeReport:
     """Fit the preference tree of a preftree model folder on labelled pairs and save it there;
     every leaf holds at least ``min_leaf`` of the training pairs (a share below 1, else a count)."""
     if not (isinstance(min_leaf, (int, float)) and math.isfinite(min_leaf) and min_leaf > 0):
@@ -198,7 +200,7 @@ def fit_tree(model_dir: str | Path, pairs: PairSet, *, max_depth: int | str = 3,
     from .layout import TREE_FILE
     from .reward_model import DecisionTreeRewardModel
 
-    model = DecisionTreeRewardModel.from_pretrained(model_dir, **scoring)
+    model = DecisionTreeRewardModel.from_pretrained(model_dir, options, **scoring)
     frame = score_pairs(model.scorer, pairs).set_index("id")
     names = model.attributes
     diffs = pd.DataFrame({diff_name(a): frame[f"{a}_2"] - frame[f"{a}_1"] for a in names})

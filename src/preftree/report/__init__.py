@@ -1,4 +1,4 @@
-"""Figures and the self-contained HTML report, rendered from explain's outputs (no refitting)."""
+"""explain's output folder, its figures and the self-contained HTML report (no refitting)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ _EXPORTS = {
     "JudgeReport": ".data",
     "ReportData": ".data",
     "load_report_data": ".data",
-    "render_html": ".html",
-    "render_markdown": ".markdown",
+    "render_html": ".render",
+    "render_markdown": ".render",
+    "write_outputs": ".folder",
     "write_report": ".write",
 }
 
@@ -20,6 +21,6 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
     from .data import JudgeReport, ReportData, load_report_data
-    from .html import render_html
-    from .markdown import render_markdown
+    from .folder import write_outputs
+    from .render import render_html, render_markdown
     from .write import write_report

@@ -13,7 +13,58 @@ from ..data.files import read_table
 from ..errors import InputError
 from ..tree import PreferenceTree
 
-__all__ = ["JudgeReport", "ReportData", "header_facts", "load_report_data"]
+__all__ = ["JudgeReport", "JudgeSummary", "ReportData", "header_facts", "load_report_data",
+           "report_from_result"]
+
+
+LABEL_FIGURES = ("agreement_with_label", "n_with_label", "agreement_decided", "n_decided", "kappa",
+                 "order_averaged_accuracy", "both_orders_correct", "positional_agreement")
+"""A judge's figures against the label (see :func:`preftree.explanation.agreement.label_agreement`)."""
+
+
+@dataclass
+class JudgeSummary:
+    """One judge's summary, typed: what every renderer reads, whether the result is in memory or
+    read back from ``summary.json``."""
+
+    judge: str
+    n_pairs: int | None = None
+    n_ties_dropped: int = 0
+    depth: int | None = None
+    features: list[str] = field(default_factory=list)
+    cv_accuracy: float | None = None
+    cv_accuracy_ci: list[float] = field(default_factory=lambda: [float("nan"), float("nan")])
+    majority_baseline: float | None = None
+    best_single_feature: dict[str, Any] = field(default_factory=dict)
+    beats_majority: bool | None = None
+    beats_best_single_feature: bool | None = None
+    caveat: str | None = None
+    class_counts: dict[str, int] = field(default_factory=dict)
+    label_format: str | None = None
+    importances: list[dict[str, Any]] = field(default_factory=list)
+    feature_groups: list[dict[str, Any]] = field(default_factory=list)
+    label_figures: dict[str, float] = field(default_factory=dict)
+    consistency: float | None = None
+    prefers_first_shown: float | None = None
+    by: str | None = None
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    group_tests: list[dict[str, Any]] = field(default_factory=list)
+    group_changes: list[str] = field(default_factory=list)
+    reading: dict[str, Any] = field(default_factory=dict)
+    pairs: str | None = None
+    label: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, default_name: str = "judge") -> JudgeSummary:
+        """From the record :meth:`JudgeExplanation.summary` makes (and ``summary.json`` holds)."""
+        names = {f for f in cls.__dataclass_fields__ if f not in ("judge", "label_figures")}
+        values = {k: data[k] for k in names if data.get(k) is not None}
+        return cls(judge=str(data.get("judge", default_name)),
+                   label_figures={k: data[k] for k in LABEL_FIGURES if k in data}, **values)
+
+    @property
+    def top_feature(self) -> str:
+        return str(self.importances[0]["feature"]) if self.importances else ""
 
 
 @dataclass
@@ -21,8 +72,8 @@ class JudgeReport:
     """One judge's explain results."""
 
     name: str
-    folder: Path
-    summary: dict[str, Any]
+    folder: Path | None
+    summary: JudgeSummary
     tree: PreferenceTree
     importances: pd.DataFrame
     leaves: pd.DataFrame
@@ -46,9 +97,10 @@ class ReportData:
 
     def ranked(self) -> list[JudgeReport]:
         """Judges by agreement with the label (when there is one), else in file order."""
-        if not any("agreement_with_label" in j.summary for j in self.judges):
+        if not any("agreement_with_label" in j.summary.label_figures for j in self.judges):
             return list(self.judges)
-        return sorted(self.judges, key=lambda j: -float(j.summary.get("agreement_with_label", -1.0)))
+        return sorted(self.judges,
+                      key=lambda j: -float(j.summary.label_figures.get("agreement_with_label", -1.0)))
 
 
 def header_facts(data: ReportData) -> list[tuple[str, str]]:
@@ -56,7 +108,7 @@ def header_facts(data: ReportData) -> list[tuple[str, str]]:
     read, how their label was read (with an example per class), the judges, the features."""
     overview = data.overview
     reading = overview.get("reading") or {}
-    n_pairs = overview.get("n_pairs") or data.judges[0].summary.get("n_pairs")
+    n_pairs = overview.get("n_pairs") or data.judges[0].summary.n_pairs
     pairs = f"{overview.get('pairs') or 'pairs'} ({n_pairs} pairs"
     pairs += f", layout {overview['pairs_format']}" if overview.get("pairs_format") else ""
     skipped = (reading.get("skipped") or {}).get("count", 0)
@@ -75,23 +127,23 @@ def header_facts(data: ReportData) -> list[tuple[str, str]]:
             text += f" ({overview['label_format']})"
         facts.append(("label", text))
     facts.append(("judges", ", ".join(j.name for j in data.judges)))
-    features = overview.get("features") or data.judges[0].summary.get("features", [])
+    features = overview.get("features") or data.judges[0].summary.features
     facts.append(("features", ", ".join(map(str, features))))
     return facts
 
 
-def beats_baselines(summary: dict[str, Any]) -> str:
+def beats_baselines(summary: JudgeSummary) -> str:
     """Whether a judge's tree explains more than its baselines, in words, for the report tables."""
-    if "beats_majority" not in summary:
+    if summary.beats_majority is None:
         return "n/a"
-    if not summary["beats_majority"]:
+    if not summary.beats_majority:
         return "no: not above the majority"
-    return "yes" if summary.get("beats_best_single_feature") else "no: not above one feature"
+    return "yes" if summary.beats_best_single_feature else "no: not above one feature"
 
 
-def verdict_counts(summary: dict[str, Any]) -> str:
+def verdict_counts(summary: JudgeSummary) -> str:
     """``response_1 / tie / response_2`` verdict counts of a judge ("" when unknown)."""
-    counts = summary.get("class_counts") or {}
+    counts = summary.class_counts
     return " / ".join(str(counts.get(k, 0)) for k in ("response_1", "tie", "response_2")) if counts else ""
 
 
@@ -116,7 +168,8 @@ def _judge(folder: Path) -> JudgeReport:
     summary = _json(folder / "summary.json")
     examples_file = folder / "examples.jsonl"
     examples = read_table(examples_file).frame.to_dict("records") if examples_file.exists() else []
-    return JudgeReport(str(summary.get("judge", folder.name)), folder, summary,
+    typed = JudgeSummary.from_dict(summary, default_name=folder.name)
+    return JudgeReport(typed.judge, folder, typed,
                        PreferenceTree.load(folder / "tree.json"),
                        _csv(folder / "importances.csv") if (folder / "importances.csv").exists()
                        else pd.DataFrame(summary.get("importances", [])),
@@ -143,3 +196,21 @@ def load_report_data(folder: str | Path) -> ReportData:
     return ReportData(folder, judges, _csv(folder / "agreement.csv", index=True),
                       _csv(folder / "agreement_counts.csv", index=True),
                       _csv(folder / "consistency.csv"), overview)
+
+
+def report_from_result(result: Any, examples: dict[str, list[dict[str, Any]]] | None = None, *,
+                       source: Path | None = None) -> ReportData:
+    """The same :class:`ReportData` from an :class:`~preftree.explanation.ExplainResult` held in
+    memory (explain renders its report this way; ``preftree report DIR`` reads the folder)."""
+    examples = examples or {}
+    judges = [JudgeReport(e.judge, None, JudgeSummary.from_dict(
+                  {**e.summary(), "reading": result.pairs.reading_record(),
+                   "pairs": result.pairs.source, "label": result.label_judge}),
+                  e.tree, e.importances, e.leaves, examples.get(e.judge, []))
+              for e in result.judges]
+    overview = {"n_pairs": len(result.pairs), "features": result.features.feature_names,
+                "feature_specs": result.features.specs, "label": result.label_judge,
+                "pairs": result.pairs.source, "label_format": result.pairs.label_format,
+                "pairs_format": result.pairs.pairs_format, "reading": result.pairs.reading_record()}
+    return ReportData(source or Path("explain"), judges, result.agreement, result.agreement_counts,
+                      result.consistency if len(result.consistency) else None, overview)

@@ -12,13 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._version import __version__
 from ..tree.text import format_percent as _pct
-from .data import JudgeReport, ReportData, beats_baselines, header_facts, verdict_counts
-from .groups import groups_section
-from .svg import bars_svg, heatmap_svg, legend_svg, shade, tree_svg
+from .data import JudgeReport, ReportData, beats_baselines, verdict_counts
+from .svg import shade, tree_svg
 
-__all__ = ["importance_matrix", "render_html"]
+__all__ = ["CSS", "consistency_rows", "importance_matrix", "judge_section", "matrix_table",
+           "summary_table"]
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;
@@ -68,7 +67,7 @@ def importance_matrix(data: ReportData) -> tuple[list[str], list[str], np.ndarra
     return judges, features, mean, low, high
 
 
-def _summary_table(data: ReportData) -> str:
+def summary_table(data: ReportData) -> str:
     label = data.label
     head = ["judge", "pairs", "verdicts r1 / tie / r2", "depth", "tree accuracy (CV)",
             "95% interval", "majority", "best single feature", "explains more than a baseline"]
@@ -78,23 +77,21 @@ def _summary_table(data: ReportData) -> str:
     rows = []
     for judge in data.ranked():
         s = judge.summary
-        ci = s.get("cv_accuracy_ci") or [np.nan, np.nan]
-        best = s.get("best_single_feature") or {}
-        cells = [judge.name, s.get("n_pairs", ""), verdict_counts(s), s.get("depth", ""),
-                 _pct(s.get("cv_accuracy")), f"{_pct(ci[0])} – {_pct(ci[1])}",
-                 _pct(s.get("majority_baseline")),
+        ci, best = s.cv_accuracy_ci, s.best_single_feature
+        cells = [judge.name, s.n_pairs or "", verdict_counts(s), s.depth or "",
+                 _pct(s.cv_accuracy), f"{_pct(ci[0])} – {_pct(ci[1])}",
+                 _pct(s.majority_baseline),
                  f"{_pct(best.get('accuracy'))} ({best.get('feature', '')})",
                  beats_baselines(s)]
         if label:
-            cells.append(_pct(s.get("agreement_with_label")))
-        top = (s.get("importances") or [{}])[0].get("feature", "")
-        cells += [_pct(s.get("consistency")), top]
+            cells.append(_pct(s.label_figures.get("agreement_with_label")))
+        cells += [_pct(s.consistency), s.top_feature]
         rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
     return ('<table class="summary"><thead><tr>' + "".join(f"<th>{_e(h)}</th>" for h in head) +
             "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
-def _matrix_table(data: ReportData) -> str:
+def matrix_table(data: ReportData) -> str:
     judges, features, mean, low, high = importance_matrix(data)
     head = "<tr><th>judge</th>" + "".join(f"<th>{_e(f)}</th>" for f in features) + "</tr>"
     rows = []
@@ -110,12 +107,11 @@ def _matrix_table(data: ReportData) -> str:
     return f'<table class="matrix"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def _judge_section(judge: JudgeReport, index: int) -> str:
+def judge_section(judge: JudgeReport, index: int) -> str:
     s = judge.summary
-    ci = s.get("cv_accuracy_ci") or [np.nan, np.nan]
-    best = s.get("best_single_feature") or {}
-    baselines = [("tree (cross-validated)", f"{_pct(s.get('cv_accuracy'))} [{_pct(ci[0])}, {_pct(ci[1])}]"),
-                 ("majority class", _pct(s.get("majority_baseline"))),
+    ci, best = s.cv_accuracy_ci, s.best_single_feature
+    baselines = [("tree (cross-validated)", f"{_pct(s.cv_accuracy)} [{_pct(ci[0])}, {_pct(ci[1])}]"),
+                 ("majority class", _pct(s.majority_baseline)),
                  (f"best single feature: {best.get('feature', '')} ({best.get('direction', '')})",
                   _pct(best.get("accuracy")))]
     for key, name in (("agreement_with_label", "agreement with the label (a tie on one side "
@@ -126,28 +122,30 @@ def _judge_section(judge: JudgeReport, index: int) -> str:
                       ("positional_agreement", "positional agreement (LLMBar's Agr.)"),
                       ("consistency", "consistency under swap"),
                       ("prefers_first_shown", "verdicts for the response shown first")):
-        if key in s:
-            n = {"agreement_with_label": s.get("n_with_label"),
-                 "agreement_decided": s.get("n_decided")}.get(key)
-            baselines.append((name, _pct(s[key]) + (f" of {n} pairs" if n is not None else "")))
-    if "kappa" in s:
-        baselines.append(("Cohen's kappa with the label", f"{s['kappa']:.2f}"))
+        figures = {**s.label_figures, "consistency": s.consistency,
+                   "prefers_first_shown": s.prefers_first_shown}
+        if figures.get(key) is not None:
+            n = {"agreement_with_label": figures.get("n_with_label"),
+                 "agreement_decided": figures.get("n_decided")}.get(key)
+            baselines.append((name, _pct(figures[key]) + (f" of {n} pairs" if n is not None else "")))
+    if "kappa" in s.label_figures:
+        baselines.append(("Cohen's kappa with the label", f"{s.label_figures['kappa']:.2f}"))
     rows = "".join(f"<tr><td>{_e(a)}</td><td>{_e(b)}</td></tr>" for a, b in baselines)
     examples = _examples(judge)
-    caveat = s.get("caveat")
+    caveat = s.caveat
     warning = f'<p class="warning"><b>Read with care:</b> {_e(caveat)}</p>' if caveat else ""
-    fmt = f", label format {_e(s['label_format'])}" if s.get("label_format") else ""
+    fmt = f", verdict format {_e(s.label_format)}" if s.label_format else ""
     directions = "".join(
         f"<tr><td>{_e(i['feature'])}</td><td>{i['mean']:.2f} [{i['ci_low']:.2f}, {i['ci_high']:.2f}]</td>"
         f"<td>{_e(i.get('direction') or '')}</td><td>{_e(i.get('group') or '')}</td></tr>"
-        for i in (s.get("importances") or [])[:6])
+        for i in s.importances[:6])
     groups = "".join(
         f"<tr><td>{_e(' + '.join(g['features']))}</td><td>{g['mean']:.2f} [{g['ci_low']:.2f}, "
         f"{g['ci_high']:.2f}]</td><td>group of near-duplicates</td><td></td></tr>"
-        for g in s.get("feature_groups") or [])
+        for g in s.feature_groups)
     return (f'<section class="judge" id="judge-{index}"><h3>{_e(judge.name)}</h3>{warning}'
-            f'<p class="muted">{_e(s.get("n_pairs", ""))} pairs, {_e(s.get("n_ties_dropped", 0))} ties '
-            f'dropped, depth {_e(s.get("depth", ""))}; verdicts response_1 / tie / response_2: '
+            f'<p class="muted">{_e(s.n_pairs or "")} pairs, {_e(s.n_ties_dropped)} ties '
+            f'dropped, depth {_e(s.depth or "")}; verdicts response_1 / tie / response_2: '
             f'{_e(verdict_counts(s))}{fmt}. Left branch = condition true.</p>'
             f'<div class="figure">{tree_svg(judge.tree)}</div>'
             f'<details><summary>the tree in words</summary><pre>{_e(judge.tree.export_text())}</pre></details>'
@@ -155,7 +153,7 @@ def _judge_section(judge: JudgeReport, index: int) -> str:
             f'<th>importance [95%]</th><th>direction</th><th>group</th></tr></thead><tbody>'
             f'{directions}{groups}</tbody></table></div>'
             f'<div class="figure"><table class="baselines"><tbody>{rows}</tbody></table></div>'
-            f'{groups_section(s)}{examples}</section>')
+            f'{examples}</section>')
 
 
 def _examples(judge: JudgeReport) -> str:
@@ -179,34 +177,7 @@ def _examples(judge: JudgeReport) -> str:
     return "".join(parts)
 
 
-def render_html(data: ReportData, *, title: str = "preftree report") -> str:
-    """The whole page as one string."""
-    facts = "".join(f"<tr><th>{_e(name)}</th><td>{_e(text)}</td></tr>"
-                    for name, text in header_facts(data))
-    body = [f"<h1>{_e(title)}</h1>",
-            f'<div class="figure"><table class="facts"><tbody>{facts}</tbody></table></div>',
-            f'<p class="muted">Each tree splits on Δ = feature(response_2) − feature(response_1). '
-            f'From <code>{_e(data.source.name)}</code>, preftree {_e(__version__)}.</p>',
-            "<h2>Judges</h2>", f'<div class="figure">{_summary_table(data)}</div>',
-            "<h2>Feature importances</h2><p class=\"muted\">Share of each tree's log-loss reduction, "
-            "mean over bootstrap refits with the 95% interval.</p>",
-            f'<div class="figure">{_matrix_table(data)}</div>',
-            f'<div class="figure">{legend_svg("importance")}</div>']
-    if data.agreement is not None and len(data.agreement) >= 2:
-        body += ["<h2>Agreement between judges</h2><p class=\"muted\">D(A, B): share of common pairs "
-                 "with the same preference (a tie against a preference is a disagreement); judges "
-                 "ordered by clustering.</p>",
-                 f'<div class="figure">{heatmap_svg(data.agreement, data.agreement_counts)}</div>',
-                 f'<div class="figure">{legend_svg("agreement D(A, B)")}</div>']
+def consistency_rows(data: ReportData) -> Any:
+    """The judges asked in both orders (only they have a consistency), or None."""
     c = None if data.consistency is None else data.consistency[data.consistency["consistency"].notna()]
-    if c is not None and len(c):  # only judges asked in both orders have a consistency
-        body += ["<h2>Position consistency</h2><p class=\"muted\">Bars: share of pairs whose verdict "
-                 "survives swapping the order. Red marks: share of per-order verdicts for the response "
-                 "shown first (dashed line: no position bias).</p>",
-                 '<div class="figure">' + bars_svg([str(n) for n in c["judge"]], c["consistency"].tolist(),
-                                                   c["prefers_first_shown"].tolist()) + "</div>"]
-    body.append("<h2>Per judge</h2>")
-    body += [_judge_section(judge, i) for i, judge in enumerate(data.ranked())]
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_e(title)}</title><style>{CSS}</style></head><body>{''.join(body)}</body></html>\n")
+    return c if c is not None and len(c) else None

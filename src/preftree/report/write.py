@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from .._io import atomic_write_text
 from .data import load_report_data
-from .html import render_html
-from .markdown import render_markdown
+from .render import render_html, render_markdown
 
 __all__ = ["write_report"]
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..model import DecisionTreeRewardModel
-from ..scoring.scorer import RewardScorer
+from ..scoring.protocol import Scorer
 from .data import V1Example, V2Example
 
 __all__ = ["BenchJudge", "ScalarJudge", "TreeJudge"]
@@ -47,7 +47,7 @@ class ScalarJudge:
 
     model_type = "Seq. Classifier"
 
-    def __init__(self, scorer: RewardScorer, attribute: str | None = None) -> None:
+    def __init__(self, scorer: Scorer, attribute: str | None = None) -> None:
         names = scorer.attributes
         if attribute is None and len(names) > 1:
             raise InputError(f"the model has {len(names)} outputs {names}: pass --attribute NAME "

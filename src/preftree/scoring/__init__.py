@@ -12,6 +12,8 @@ from .._lazy import lazy_exports
 
 _EXPORTS = {
     "RewardScorer": ".scorer",
+    "Scorer": ".protocol",
+    "load_scorer": ".loading",
     "ScoreCache": ".cache",
     "ScoreRun": ".scorer",
     "ScoreStats": ".scorer",
@@ -27,6 +29,8 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
     from .cache import ScoreCache, default_cache_path
+    from .loading import load_scorer
     from .options import ScoringOptions
     from .pairs import read_scores_metadata, score_pairs, write_scores
+    from .protocol import Scorer
     from .scorer import RewardScorer, ScoreRun, ScoreStats

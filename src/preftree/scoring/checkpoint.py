@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..data.hub import HELPSTEER2_ATTRIBUTES
 from .._hub import hub_failure
+from ..data.hub import HELPSTEER2_ATTRIBUTES
 from ..errors import InputError, MissingDependencyError
 
 __all__ = ["DECISION_TREE_ARCHITECTURES", "HELPSTEER2_ATTRIBUTES", "PREFTREE_HEAD_KEY", "Checkpoint", "attribute_names",

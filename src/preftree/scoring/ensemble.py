@@ -19,17 +19,21 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..data.model import Prompt
 from ..errors import InputError
 from .chat import conversation
+from .options import ScoringOptions
 from .scorer import RewardScorer, ScoreRun, ScoreStats, check_finite_scores
+
+if TYPE_CHECKING:
+    from .protocol import Scorer
 
 __all__ = ["EnsembleMember", "EnsembleScorer", "is_ensemble_spec", "read_spec"]
 
@@ -146,7 +150,7 @@ class EnsembleScorer:
 
     checkpoint = None
 
-    def __init__(self, name: str, members: Sequence[EnsembleMember], scorers: Sequence[RewardScorer],
+    def __init__(self, name: str, members: Sequence[EnsembleMember], scorers: Sequence[Scorer],
                  bias: float, source: str) -> None:
         self.members, self.scorers, self.bias = list(members), list(scorers), bias
         self.columns = []
@@ -169,11 +173,16 @@ class EnsembleScorer:
         self.last_stats = ScoreStats()
 
     @classmethod
-    def from_spec(cls, path: str | Path, **options: Any) -> EnsembleScorer:
-        """Load every member with ``options`` (each member's own ``options`` on top)."""
+    def from_spec(cls, path: str | Path, options: ScoringOptions | None = None, *,
+                  load: Callable[[str, ScoringOptions], Scorer] | None = None,
+                  **settings: Any) -> EnsembleScorer:
+        """Load every member with ``options`` (each member's own ``options`` on top) through
+        ``load`` (:func:`~preftree.scoring.load_scorer` passes one that keeps its Ray pool; by
+        default each member loads in this process)."""
         name, members, bias = read_spec(path)
-        scorers = [RewardScorer.from_pretrained(m.model, **{**options, **(m.options or {})})
-                   for m in members]
+        base = (options or ScoringOptions()).with_settings(**settings)
+        load = load or RewardScorer.from_pretrained
+        scorers = [load(m.model, base.with_settings(**(m.options or {}))) for m in members]
         return cls(name, members, scorers, bias, str(path))
 
     def close(self) -> None:

@@ -4,14 +4,14 @@ cache as ``preftree score``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
 from ..data.model import PairSet
 from .cache import default_cache_path
+from .loading import load_scorer
+from .options import ScorerSettings, ScoringOptions
 from .pairs import score_pairs
-from .scorer import RewardScorer
 
 __all__ = ["ModelSource", "model_source"]
 
@@ -22,10 +22,11 @@ class ModelSource:
 
     model: str
     spec: str
-    options: dict[str, Any] = field(default_factory=dict)  # e.g. engine="ray", replicas=4
+    settings: ScorerSettings = field(default_factory=lambda: ScorerSettings(
+        ScoringOptions(cache=default_cache_path())))  # the command's scoring options and engine
 
     def values(self, pairs: PairSet) -> tuple[pd.DataFrame, pd.DataFrame]:
-        scorer = RewardScorer.from_pretrained(self.model, **{"cache": default_cache_path(), **self.options})
+        scorer = load_scorer(self.model, self.settings.options, ray=self.settings.ray)
         try:
             frame = score_pairs(scorer, pairs).set_index("id")
         finally:

@@ -1,25 +1,94 @@
-"""Typed options of the scoring engine, shared by the Python API and the CLI."""
+"""Typed options of scoring, built once (by the CLI, or from keyword arguments in Python) and
+passed whole: the options every backend shares, each backend's own frozen options class, and
+the Ray pool's size."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ..errors import ConfigError
 
-__all__ = ["DTYPES", "DEVICES", "TRUNCATIONS", "ScoringOptions"]
+__all__ = ["BACKEND_OPTIONS", "DEVICES", "DTYPES", "TRUNCATIONS", "RayOptions", "ScorerSettings", "ScoringOptions",
+           "TransformersOptions", "VLLMOptions", "VLLMServerOptions"]
 
-DTYPES = ("auto", "float32", "bfloat16", "float16")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-TRUNCATIONS = ("error", "left", "right")
+from .._vocabulary import DEVICES, DTYPES, TRUNCATIONS
 
 Truncation = Literal["error", "left", "right"]
 
 
 @dataclass(frozen=True)
+class TransformersOptions:
+    """The transformers backend's own settings: attention kernel and accelerate placement."""
+
+    attn_implementation: str | None = None
+    device_map: str | None = None  # e.g. "auto": shard over the GPUs (accelerate), offload the rest
+    max_memory: dict[str, str] | None = None  # per device, e.g. {"0": "70GiB", "cpu": "200GiB"}
+    offload_folder: str | None = None  # where weights that fit nowhere go with device_map
+
+    def __post_init__(self) -> None:
+        if (self.max_memory or self.offload_folder) and not self.device_map:
+            raise ConfigError("max_memory and offload_folder (--max-memory, --offload-folder) go "
+                              "with device_map (--device-map)")
+
+
+@dataclass(frozen=True)
+class VLLMServerOptions:
+    """The vllm-server backend's settings: where the server is and how long a batch may take."""
+
+    url: str | None = None
+    timeout_s: float = 300.0
+
+    def __post_init__(self) -> None:
+        if not self.url:
+            raise ConfigError("--backend vllm-server needs --base-url (the server's URL)")
+        if not (math.isfinite(self.timeout_s) and self.timeout_s >= 1):
+            raise ConfigError(f"server timeout must be at least 1 second, got {self.timeout_s!r}")
+
+
+@dataclass(frozen=True)
+class VLLMOptions:
+    """The offline vllm backend's settings."""
+
+    tensor_parallel_size: int = 1
+
+    def __post_init__(self) -> None:
+        if self.tensor_parallel_size < 1:
+            raise ConfigError(f"tensor_parallel_size must be at least 1, got {self.tensor_parallel_size}")
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """The size of a Ray actor pool (``--engine ray``): replicas and what each reserves."""
+
+    replicas: int = 1
+    gpus_per_replica: float = 0.0
+    cpus_per_replica: float = 1.0
+    batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.cpus_per_replica) and math.isfinite(self.gpus_per_replica)):
+            raise ConfigError(f"--cpus-per-replica {self.cpus_per_replica} and --gpus-per-replica "
+                              f"{self.gpus_per_replica} must be finite numbers")
+        if self.replicas < 1 or self.cpus_per_replica <= 0 or self.gpus_per_replica < 0 \
+                or self.batch_size < 1:
+            raise ConfigError("--replicas and --cpus-per-replica must be positive, "
+                              "--gpus-per-replica at least 0")
+
+
+BACKEND_OPTIONS: dict[str, type] = {"transformers": TransformersOptions,
+                                    "vllm-server": VLLMServerOptions, "vllm": VLLMOptions}
+"""Each built-in backend's options class (a plug-in backend takes the common options only)."""
+_FLAT_NAMES = {"server_url": "url", "server_timeout_s": "timeout_s"}  # flat API name → field
+
+
+@dataclass(frozen=True)
 class ScoringOptions:
-    """How a reward model is loaded and run.
+    """How a reward model is loaded and run: the options every backend shares, and the chosen
+    backend's own in ``backend_options`` (:class:`TransformersOptions`, :class:`VLLMServerOptions`,
+    :class:`VLLMOptions`).
 
     ``truncation``: what to do with a conversation longer than ``max_length`` tokens — ``error``
     (the default) lists the offending ids; ``left`` drops tokens from the start (the prompt goes
@@ -27,11 +96,11 @@ class ScoringOptions:
     ``batch_tokens`` bounds padded tokens per forward pass (rows × longest row).
     ``cache`` is a SQLite file, or ``None`` for no cache. ``output="hidden"`` returns the backbone's
     last-token hidden state instead of the head's scores (features for training a head).
+    ``explicit`` names the settings the user gave, which the model catalogue never overrides.
     """
 
     dtype: str = "auto"
     device: str = "auto"
-    attn_implementation: str | None = None
     max_length: int | None = None
     truncation: Truncation = "error"
     batch_tokens: int = 8192
@@ -43,13 +112,9 @@ class ScoringOptions:
     progress: bool = True
     output: Literal["scores", "hidden"] = "scores"
     head: str = "auto"  # auto (from the weights) | linear | mlp | token-logit:ID
-    device_map: str | None = None  # e.g. "auto": shard over the GPUs (accelerate), offload the rest
-    max_memory: dict[str, str] | None = None  # per device, e.g. {"0": "70GiB", "cpu": "200GiB"}
-    offload_folder: str | None = None  # where weights that fit nowhere go with device_map
-    server_url: str | None = None  # vllm-server: the URL of a `vllm serve --runner pooling` server
-    server_timeout_s: float = 300.0  # vllm-server: seconds one batch may take before it is retried
-    tensor_parallel_size: int = 1  # vllm: GPUs one replica spans
     prefix_sharing: bool = True  # compute a prompt shared by several responses once (KV cache)
+    backend_options: Any = None  # the backend's own options (see BACKEND_OPTIONS)
+    explicit: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
@@ -64,3 +129,53 @@ class ScoringOptions:
             raise ConfigError(f"batch_tokens must be positive, got {self.batch_tokens}")
         if self.max_length is not None and self.max_length < 2:
             raise ConfigError(f"max_length must be at least 2, got {self.max_length}")
+        kind = BACKEND_OPTIONS.get(self.backend)
+        if self.backend_options is not None and kind is not None \
+                and not isinstance(self.backend_options, kind):
+            raise ConfigError(f"backend {self.backend!r} takes {kind.__name__}, got "
+                              f"{type(self.backend_options).__name__}")
+
+    @classmethod
+    def build(cls, **settings: Any) -> ScoringOptions:
+        """Options from flat keyword arguments (the Python API's convenience): the shared fields,
+        and the backend's own (``attn_implementation``, ``device_map``, ``server_url``, ...) into
+        its options class; an unknown name is an error naming the known ones."""
+        return cls().with_settings(**settings)
+
+    def with_settings(self, **settings: Any) -> ScoringOptions:
+        """These options with ``settings`` (flat names, as :meth:`build`) applied on top."""
+        shared = {f.name for f in fields(self)} - {"backend_options", "explicit"}
+        own = {k: v for k, v in settings.items() if k in shared}
+        backend = own.get("backend", self.backend)
+        rest = {_FLAT_NAMES.get(k, k): v for k, v in settings.items() if k not in shared}
+        kind = BACKEND_OPTIONS.get(backend)
+        known = {f.name for f in fields(kind)} if kind is not None else set()
+        unknown = sorted(set(rest) - known)
+        if unknown:
+            raise ConfigError(f"unknown scoring option(s) {unknown} for backend {backend!r}; "
+                              f"shared: {sorted(shared)}; {backend}: {sorted(known) or 'none'}")
+        backend_options = self.backend_options if backend == self.backend else None
+        if kind is not None and (rest or backend_options is None):
+            base = backend_options if isinstance(backend_options, kind) else None
+            values = {**({f.name: getattr(base, f.name) for f in fields(kind)} if base else {}), **rest}
+            if kind is not VLLMServerOptions or values.get("url"):
+                backend_options = kind(**values)
+        if "cache" in own and own["cache"] is not None:
+            own["cache"] = Path(own["cache"])
+        explicit = self.explicit | frozenset(settings)
+        return replace(self, **own, backend_options=backend_options, explicit=explicit)
+
+    @property
+    def transformers(self) -> TransformersOptions:
+        """The transformers backend's options (its defaults when none were given)."""
+        return self.backend_options if isinstance(self.backend_options, TransformersOptions) \
+            else TransformersOptions()
+
+
+@dataclass(frozen=True)
+class ScorerSettings:
+    """Everything a command decides about scoring: the options, and the Ray pool's size when the
+    model runs there (``--engine ray``). Built once at the CLI edge and passed whole."""
+
+    options: ScoringOptions = ScoringOptions()
+    ray: RayOptions | None = None

@@ -20,11 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import os
 import re
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ import numpy as np
 from ..errors import ConfigError, InputError, MissingDependencyError, PreftreeError
 from .cache import default_cache_path, model_key
 from .chat import distinct_positions
+from .options import RayOptions, ScoringOptions
 from .scorer import ScoreRun, ScoreStats, check_finite_scores
 
 __all__ = ["RayScorer", "ScoreActor", "read_shards"]
@@ -128,10 +129,10 @@ def read_shards(folder: Path) -> dict[str, tuple[np.ndarray, bool]]:
 class ScoreActor:
     """One replica: loads the model once, scores a batch of conversations, commits one shard."""
 
-    def __init__(self, model: str, options: dict[str, Any], shards: str) -> None:
+    def __init__(self, model: str, options: ScoringOptions, shards: str) -> None:
         from .scorer import RewardScorer
 
-        self.scorer = RewardScorer.from_pretrained(model, **{**options, "cache": None, "progress": False})
+        self.scorer = RewardScorer.from_pretrained(model, replace(options, cache=None, progress=False))
         self.shards = Path(shards)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
@@ -154,10 +155,10 @@ class ScoreActor:
         return {"hash": np.asarray(hashes), "tokens": tokens}
 
 
-def _describe(model: str, options: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+def _describe(model: str, options: ScoringOptions) -> tuple[list[str], dict[str, Any]]:
     from .scorer import RewardScorer
 
-    scorer = RewardScorer.from_pretrained(model, **{**options, "cache": None, "progress": False})
+    scorer = RewardScorer.from_pretrained(model, replace(options, cache=None, progress=False))
     return scorer.attributes, dict(scorer.description)
 
 
@@ -166,23 +167,19 @@ class RayScorer:
 
     checkpoint = None
 
-    def __init__(self, model: str | Path, options: dict[str, Any], *, replicas: int = 1,
-                 gpus_per_replica: float = 0.0, cpus_per_replica: float = 1.0,
-                 batch_size: int = 64, shards: str | Path | None = None) -> None:
-        if not (math.isfinite(cpus_per_replica) and math.isfinite(gpus_per_replica)):
-            raise ConfigError(f"--cpus-per-replica {cpus_per_replica} and --gpus-per-replica "
-                              f"{gpus_per_replica} must be finite numbers")
-        if replicas < 1 or cpus_per_replica <= 0 or gpus_per_replica < 0 or batch_size < 1:
-            raise InputError("--replicas and --cpus-per-replica must be positive, "
-                             "--gpus-per-replica at least 0")
+    def __init__(self, model: str | Path, options: ScoringOptions, ray_options: RayOptions, *,
+                 shards: str | Path | None = None) -> None:
         ray = _ray()
-        self.model, self.options = str(model), dict(options)
-        self.replicas, self.gpus, self.cpus, self.batch_size = replicas, gpus_per_replica, cpus_per_replica, batch_size
-        describe = ray.remote(num_cpus=cpus_per_replica, num_gpus=gpus_per_replica)(_describe)
+        self.model, self.ray_options = str(model), ray_options
+        self.options = replace(options, cache=None, progress=False)  # what each replica loads with
+        self.progress = options.progress
+        self.replicas, self.gpus = ray_options.replicas, ray_options.gpus_per_replica
+        self.cpus, self.batch_size = ray_options.cpus_per_replica, ray_options.batch_size
+        describe = ray.remote(num_cpus=self.cpus, num_gpus=self.gpus)(_describe)
         self.attributes, description = ray.get(describe.remote(self.model, self.options))
-        self.description = {**description, "engine": "ray", "replicas": replicas}
+        self.description = {**description, "engine": "ray", "replicas": self.replicas}
         key = model_key({k: v for k, v in description.items() if k not in ("attributes", "catalogue")})
-        base = Path(shards) if shards is not None else Path(options.get("cache") or default_cache_path()).parent / "ray"
+        base = Path(shards) if shards is not None else Path(options.cache or default_cache_path()).parent / "ray"
         self.shards = base / key
         self.last_stats = ScoreStats()
 
@@ -192,6 +189,8 @@ class RayScorer:
     def score(self, prompts: Sequence[Any], responses: Sequence[str]) -> np.ndarray:
         from .chat import conversation
 
+        if len(prompts) != len(responses):
+            raise InputError(f"{len(prompts)} prompts but {len(responses)} responses")
         return self.score_conversations([conversation(p, r) for p, r in zip(prompts, responses)]).scores
 
     def score_conversations(self, conversations: Sequence[Sequence[dict[str, str]]],
@@ -239,7 +238,7 @@ class RayScorer:
             num_cpus=self.cpus, num_gpus=self.gpus or None)
         tokens = 0
         with tqdm(total=len(items), unit="text", desc=f"scoring on {self.replicas} Ray replicas",
-                  disable=not self.options.get("progress", True), dynamic_ncols=True) as bar:
+                  disable=not self.progress, dynamic_ncols=True) as bar:
             try:
                 for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
                     bar.update(len(batch["hash"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..data.model import Prompt
-from ..errors import InputError, PreftreeError
-from .backends import ScoringEngine, load_backend
+from ..errors import ConfigError, InputError, PreftreeError
+from .backends import LoadedModel, load_backend
 from .batching import (
     TruncationError,
     fed_tokens,
@@ -27,8 +27,7 @@ from .chat import ChatFormatter, conversation, distinct_positions
 from .checkpoint import Checkpoint, resolve_checkpoint
 from .options import ScoringOptions
 
-__all__ = ["RewardScorer", "ScoreRun", "ScoreStats"]
-
+__all__ = ["RewardScorer", "ScoreRun", "ScoreStats", "check_finite_scores"]
 
 
 def check_finite_scores(scores: np.ndarray, model: object, ids: Sequence[str] | None = None) -> None:
@@ -40,6 +39,7 @@ def check_finite_scores(scores: np.ndarray, model: object, ids: Sequence[str] | 
         raise PreftreeError(f"{model} produced NaN or infinite scores for {bad.size} "
                             f"conversation(s) ({', '.join(names)}{' ...' if bad.size > 5 else ''}): "
                             "a broken checkpoint or a numeric overflow; nothing was written")
+
 
 @dataclass
 class ScoreStats:
@@ -75,14 +75,14 @@ class ScoreRun:
 class RewardScorer:
     """Scores (prompt, response) conversations with a reward model; see :meth:`from_pretrained`."""
 
-    def __init__(self, engine: ScoringEngine, options: ScoringOptions,
+    def __init__(self, loaded_model: LoadedModel, options: ScoringOptions,
                  formatter: ChatFormatter, checkpoint: Checkpoint | None = None) -> None:
-        self.engine = engine
+        self.loaded_model = loaded_model
         self.checkpoint = checkpoint
         self.options = options
         self.formatter = formatter
         self.description: dict[str, Any] = {
-            **engine.description, "truncation": options.truncation,
+            **loaded_model.description, "truncation": options.truncation,
             "chat_template_sha256": formatter.template_hash}
         self.model_key = model_key({k: v for k, v in self.description.items()
                                     if k not in ("attributes", "catalogue")})
@@ -92,45 +92,37 @@ class RewardScorer:
         self.last_stats = ScoreStats()
 
     @classmethod
-    def from_pretrained(cls, model: str | Path, **options: Any) -> RewardScorer:
-        """Load a reward model from a Hub id or a local folder.
+    def from_pretrained(cls, model: str | Path, options: ScoringOptions | None = None,
+                        **settings: Any) -> RewardScorer:
+        """Load a reward model in this process from a Hub id or a local folder.
 
-        ``options`` are the fields of :class:`ScoringOptions` (``dtype``, ``device``,
-        ``max_length``, ``truncation``, ``batch_tokens``, ``chat_template``, ``cache``, ...).
-        torch and transformers are imported here, not before.
+        ``options`` are typed :class:`ScoringOptions` (the CLI builds them); ``settings`` are the
+        same as keyword arguments (``dtype``, ``device``, ``max_length``, ``cache``,
+        ``attn_implementation``, ...) on top. torch and transformers are imported here, not
+        before. An ensemble spec or ``engine="ray"`` is :func:`preftree.scoring.load_scorer`'s.
         """
         from .catalogue import catalogue_entry, catalogue_settings
-        from .ensemble import EnsembleScorer, is_ensemble_spec
 
-        if is_ensemble_spec(model):  # several models scored as one
-            return EnsembleScorer.from_spec(model, **options)  # type: ignore[return-value]
-        ray_settings = {k: options.pop(k) for k in ("replicas", "gpus_per_replica", "cpus_per_replica",
-                                                     "ray_batch_size") if k in options}
-        if options.pop("engine", "local") == "ray":  # a pool of replicas on a Ray cluster
-            from .ray_engine import RayScorer
-
-            return RayScorer(model, options, replicas=int(ray_settings.get("replicas", 1)),  # type: ignore[return-value]
-                             gpus_per_replica=float(ray_settings.get("gpus_per_replica", 0.0)),
-                             cpus_per_replica=float(ray_settings.get("cpus_per_replica", 1.0)),
-                             batch_size=int(ray_settings.get("ray_batch_size", 64)))
-
-        applied = {k: v for k, v in catalogue_settings(str(model)).items() if k not in options}
-        opts = ScoringOptions(**{**options, **applied})
-        if opts.cache is not None:
-            opts = replace(opts, cache=Path(opts.cache))
+        if settings.pop("engine", "local") != "local":
+            raise ConfigError("RewardScorer loads a model in this process; use "
+                              "preftree.scoring.load_scorer(model, engine='ray', ...) for Ray")
+        opts = (options or ScoringOptions()).with_settings(**settings)
+        applied = {k: v for k, v in catalogue_settings(str(model)).items() if k not in opts.explicit}
+        if applied:
+            opts = opts.with_settings(**applied)
         factory = load_backend(opts.backend)
         checkpoint = resolve_checkpoint(model, opts.revision)
-        engine = factory(checkpoint, opts)
-        formatter = ChatFormatter(engine.tokenizer, opts.chat_template, model_name=repr(str(model)))
+        loaded = factory(checkpoint, opts)
+        formatter = ChatFormatter(loaded.tokenizer, opts.chat_template, model_name=repr(str(model)))
         entry = catalogue_entry(str(model))
         if entry is not None:  # what the catalogue set is part of the outputs' metadata
-            engine.description["catalogue"] = {"id": entry["id"], "applied": applied}
-        return cls(engine, opts, formatter, checkpoint)
+            loaded.description["catalogue"] = {"id": entry["id"], "applied": applied}
+        return cls(loaded, opts, formatter, checkpoint)
 
     @property
     def attributes(self) -> list[str]:
         """Names of the model's outputs, in column order of :meth:`score`."""
-        return list(self.engine.attributes)
+        return list(self.loaded_model.attributes)
 
     def close(self) -> None:
         if self._cache is not None:
@@ -174,7 +166,7 @@ class RewardScorer:
                  done: dict[str, tuple[np.ndarray, int, bool]], stats: ScoreStats) -> None:
         texts = [self.formatter.render(c) for c in conversations]
         encoded = self.formatter.encode(texts)
-        max_length = self.engine.max_length
+        max_length = self.loaded_model.max_length
         try:
             encoded, cut = truncate(encoded, max_length, self.options.truncation)
         except TruncationError as exc:
@@ -188,7 +180,7 @@ class RewardScorer:
         cut_set = set(cut)
         lengths = [len(e) for e in encoded]
         groups, alone = [], list(range(len(encoded)))
-        if self.options.prefix_sharing and getattr(self.engine, "shares_prefixes", False):
+        if self.options.prefix_sharing and getattr(self.loaded_model, "shares_prefixes", False):
             groups, alone = shared_prefix_groups(encoded, [c[:-1] for c in conversations])
         batches = [np.asarray([alone[i] for i in b], dtype=np.int64)
                    for b in plan_batches([lengths[i] for i in alone], self.options.batch_tokens)]
@@ -203,11 +195,11 @@ class RewardScorer:
             for prefix, batch in work:
                 # float32, as stored in the cache: fresh and cached results are then identical
                 if prefix:
-                    values = self.engine.forward_shared(
+                    values = self.loaded_model.forward_shared(
                         encoded[batch[0]][:prefix], [encoded[i][prefix:] for i in batch]).astype(np.float32)
                     stats.n_padded_tokens += prefix + len(batch) * max(lengths[i] - prefix for i in batch)
                 else:
-                    values = self.engine.forward([encoded[i] for i in batch]).astype(np.float32)
+                    values = self.loaded_model.forward([encoded[i] for i in batch]).astype(np.float32)
                 check_finite_scores(values, self.description.get("model", "the model"),  # before caching
                                     [ids[positions[i]] for i in batch] if ids is not None else None)
                 rows = [(digests[i], values[j], lengths[i], i in cut_set) for j, i in enumerate(batch)]

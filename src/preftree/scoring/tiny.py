@@ -119,7 +119,7 @@ def save_tiny_reward_model(
             model.score.weight.normal_(0.0, 1.0)
             if model.score.bias is not None:
                 model.score.bias.uniform_(-1.0, 1.0)
-    from .backends.hf import quiet_transformers
+    from .backends.torch_support import quiet_transformers
 
     with quiet_transformers():
         model.save_pretrained(folder)

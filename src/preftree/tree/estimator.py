@@ -110,9 +110,13 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
         chosen = next(i for i in range(len(depths)) if means[i] >= means[best] - errors[best])
         return depths[chosen], {d: float(m) for d, m in zip(depths, means)}
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> PreferenceTree:
-        """Fit on differences ``X`` (n_pairs × n_features) and preferences ``y`` in {-1, 0, +1}."""
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, *,
+            metadata: dict[str, Any] | None = None) -> PreferenceTree:
+        """Fit on differences ``X`` (n_pairs × n_features) and preferences ``y`` in {-1, 0, +1};
+        ``metadata`` (the judge, a fingerprint of the data) is kept in ``metadata_`` and saved
+        with the tree, as a loaded tree's is."""
         self._check_params()
+        self.metadata_: dict[str, Any] = dict(metadata or {})
         try:
             X, y_raw = validate_data(self, X, y, dtype=np.float32, ensure_min_samples=1)
         except ValueError as exc:  # no rows, NaN or inf, ragged shapes: the caller's data
@@ -219,12 +223,16 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
     @classmethod
     def from_pickle(cls, path: Any, *, trust_pickle: bool = False,
                     feature_names: list[str] | None = None,
-                    default_feature_names: list[str] | None = None) -> PreferenceTree:
+                    default_feature_names: list[str] | None = None,
+                    orientation: Any = None) -> PreferenceTree:
         """Import a pickled scikit-learn tree (e.g. RLHFlow's ``decision_tree.pkl``).
 
         Unpickling runs arbitrary code, so this refuses unless ``trust_pickle=True``.
-        ``default_feature_names`` apply only when the pickle stores none.
+        ``default_feature_names`` apply only when the pickle stores none. ``orientation`` (a
+        function of the imported tree returning whether its classes mean the other response,
+        and what to record about that decision) is applied while the tree is built.
         """
         return serialize.load_pickled_tree(cls, path, trust_pickle=trust_pickle,
                                            feature_names=feature_names,
-                                           default_feature_names=default_feature_names)
+                                           default_feature_names=default_feature_names,
+                                           orientation=orientation)

@@ -23,11 +23,13 @@ full float64 precision, so a loaded tree predicts exactly as the fitted one.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import pickle
 import platform
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -145,6 +147,7 @@ def tree_from_dict(cls: type[PreferenceTree], data: dict[str, Any], *,
     tree.n_pairs_ = int(data.get("n_pairs", 0))
     tree.n_ties_dropped_ = int(data.get("n_ties_dropped", 0))
     tree.metadata_ = dict(data.get("metadata", {}))
+    tree.estimator_ = None  # a loaded tree predicts from structure_; no sklearn object behind it
     return tree
 
 
@@ -191,14 +194,17 @@ def _classes_as_preferences(classes: np.ndarray, path: Path) -> np.ndarray:
 
 def load_pickled_tree(cls: type[PreferenceTree], path: str | Path, *, trust_pickle: bool = False,
                       feature_names: list[str] | None = None,
-                      default_feature_names: list[str] | None = None) -> PreferenceTree:
+                      default_feature_names: list[str] | None = None,
+                      orientation: Callable[[PreferenceTree], tuple[bool, dict[str, Any]]] | None = None
+                      ) -> PreferenceTree:
     """Import a pickled ``DecisionTreeClassifier`` and convert it to a :class:`PreferenceTree`.
 
     Unpickling can execute arbitrary code: without ``trust_pickle=True`` this raises
     :class:`UntrustedPickleError` before the file is opened. Classes {0, 1} are read with the seed's
     convention (0 = response_1 better, 1 = response_2 better) and become -1 / +1.
     ``feature_names`` overrides the names stored in the pickle; ``default_feature_names`` is used
-    only when it stores none.
+    only when it stores none. ``orientation`` decides, from the imported tree, whether its two
+    classes mean the other response (they are then exchanged) and what to record about it.
     """
     from sklearn.tree import DecisionTreeClassifier
 
@@ -239,6 +245,7 @@ def load_pickled_tree(cls: type[PreferenceTree], path: str | Path, *, trust_pick
     tree = cls(max_depth=int(obj.get_depth()) or 1, criterion=obj.criterion,
                           min_samples_leaf=obj.min_samples_leaf)
     tree.structure_ = TreeStructure.from_sklearn(obj.tree_)
+    tree.estimator_ = obj
     tree.classes_ = _classes_as_preferences(obj.classes_, path)
     tree.n_features_in_ = int(obj.n_features_in_)
     tree.feature_names_in_ = np.array(names, dtype=object)
@@ -248,4 +255,10 @@ def load_pickled_tree(cls: type[PreferenceTree], path: str | Path, *, trust_pick
     tree.n_ties_dropped_ = 0
     tree.metadata_ = {"imported_from": str(path), "original_classes": [int(c) for c in obj.classes_],
                       "python_at_import": sys.version.split()[0]}
+    if orientation is not None:
+        exchange, recorded = orientation(tree)
+        if exchange:  # class 1 meant the other response: exchange the two classes' counts
+            tree.structure_ = dataclasses.replace(
+                tree.structure_, class_counts=tree.structure_.class_counts[:, ::-1].copy())
+        tree.metadata_.update(recorded)
     return tree

@@ -1,7 +1,7 @@
 """Scoring backends, registered as lazy ``"module:factory"`` strings so nothing heavy loads early.
 
 A backend's factory takes a :class:`~preftree.scoring.checkpoint.Checkpoint` and
-:class:`~preftree.scoring.options.ScoringOptions` and returns a :class:`ScoringEngine`: something
+:class:`~preftree.scoring.options.ScoringOptions` and returns a :class:`LoadedModel`: something
 that turns batches of token ids into an ``(n, K)`` array of scores. Deduplication, batching,
 truncation and caching live in :class:`~preftree.scoring.scorer.RewardScorer`, shared by all.
 """
@@ -17,10 +17,10 @@ from ..._registry import SCORING_BACKENDS as BACKENDS
 from ..._registry import load_registered
 from ..._registry import scoring_backends as backends
 
-__all__ = ["BACKENDS", "ScoringEngine", "backends", "load_backend"]
+__all__ = ["BACKENDS", "LoadedModel", "backends", "load_backend"]
 
 
-class ScoringEngine(Protocol):
+class LoadedModel(Protocol):
     """A loaded reward model: tokenizer, output names and a batched forward pass."""
 
     attributes: list[str]
@@ -33,6 +33,6 @@ class ScoringEngine(Protocol):
         ...
 
 
-def load_backend(name: str) -> Callable[..., ScoringEngine]:
+def load_backend(name: str) -> Callable[..., LoadedModel]:
     """The factory of a registered backend; an unknown name lists the available ones."""
     return load_registered(backends(), name, "scoring backend")

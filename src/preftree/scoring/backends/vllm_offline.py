@@ -25,14 +25,14 @@ import torch
 
 from ...errors import MissingDependencyError
 from ..checkpoint import Checkpoint, attribute_names
-from ..options import ScoringOptions
+from ..options import ScoringOptions, VLLMOptions
 from .vllm_server import _local_head, apply_head
 
-__all__ = ["VLLMOfflineEngine", "load_engine"]
+__all__ = ["VLLMOfflineModel", "load_model"]
 
 
-class VLLMOfflineEngine:
-    """A :class:`~preftree.scoring.backends.ScoringEngine` over ``vllm.LLM`` (pooling runner)."""
+class VLLMOfflineModel:
+    """A :class:`~preftree.scoring.backends.LoadedModel` over ``vllm.LLM`` (pooling runner)."""
 
     def __init__(self, *, llm: Any, task: str, head: torch.nn.Module | None, tokenizer: Any,
                  attributes: list[str], max_length: int, description: dict[str, Any]) -> None:
@@ -55,7 +55,12 @@ class VLLMOfflineEngine:
         return values.reshape(len(batch), -1)
 
 
-def load_engine(checkpoint: Checkpoint, options: ScoringOptions) -> VLLMOfflineEngine:
+def _parallel(options: ScoringOptions) -> int:
+    own = options.backend_options
+    return own.tensor_parallel_size if isinstance(own, VLLMOptions) else 1
+
+
+def load_model(checkpoint: Checkpoint, options: ScoringOptions) -> VLLMOfflineModel:
     """Start vLLM on the checkpoint folder; the head (when vLLM's classifier does not fit) and the
     tokenizer are read locally."""
     try:
@@ -66,21 +71,21 @@ def load_engine(checkpoint: Checkpoint, options: ScoringOptions) -> VLLMOfflineE
                                      f"(vLLM has no CPU wheel): {exc}") from None
     from transformers import AutoConfig, AutoTokenizer
 
-    from .hf import _max_length
+    from .torch_support import model_max_length
 
     tokenizer = AutoTokenizer.from_pretrained(str(checkpoint.path))
     config = AutoConfig.from_pretrained(str(checkpoint.path), trust_remote_code=options.trust_remote_code)
     task, head, outputs, head_name = _local_head(checkpoint, options)
-    max_length = _max_length(options, tokenizer, config, checkpoint)
+    max_length = model_max_length(options, tokenizer, config, checkpoint)
     dtype = "auto" if options.dtype == "auto" else options.dtype
     llm = LLM(model=str(checkpoint.path), runner="pooling", tokenizer=str(checkpoint.path),
-              tensor_parallel_size=options.tensor_parallel_size, dtype=dtype, max_model_len=max_length,
+              tensor_parallel_size=_parallel(options), dtype=dtype, max_model_len=max_length,
               trust_remote_code=options.trust_remote_code, enable_prefix_caching=True,
               pooler_config=PoolerConfig(pooling_type="LAST", use_activation=False))
     attributes = attribute_names(config, outputs, decision_tree=checkpoint.is_decision_tree_reward)
     description = {"model": checkpoint.name, "revision": checkpoint.revision, "backend": "vllm",
                    "architecture": checkpoint.architecture, "head": head_name.replace("server's", "engine's"),
                    "dtype": dtype, "max_length": max_length, "attributes": attributes,
-                   "tensor_parallel_size": options.tensor_parallel_size}
-    return VLLMOfflineEngine(llm=llm, task=task, head=head, tokenizer=tokenizer, attributes=attributes,
+                   "tensor_parallel_size": _parallel(options)}
+    return VLLMOfflineModel(llm=llm, task=task, head=head, tokenizer=tokenizer, attributes=attributes,
                              max_length=max_length, description=description)

@@ -31,9 +31,9 @@ from ..._async import run_sync
 from ...errors import InputError, PreftreeError
 from ..checkpoint import Checkpoint, attribute_names
 from ..heads import MLP_KEYS, detect_head, mlp_head, parse_head, weight_names
-from ..options import ScoringOptions
+from ..options import ScoringOptions, VLLMServerOptions
 
-__all__ = ["VLLMServerEngine", "load_engine"]
+__all__ = ["VLLMServerModel", "load_model"]
 
 ROWS_PER_REQUEST = 16
 CONCURRENCY = 8
@@ -41,7 +41,7 @@ CONCURRENCY = 8
 
 def _local_head(checkpoint: Checkpoint, options: ScoringOptions) -> tuple[str, nn.Module | None, int, str]:
     """(task, head applied here or None, number of outputs, head name) for this checkpoint."""
-    from .hf import _read_tensors
+    from .hf_models import read_tensors
 
     kind, token_id = parse_head(options.head)
     names = weight_names(checkpoint.path)
@@ -49,15 +49,15 @@ def _local_head(checkpoint: Checkpoint, options: ScoringOptions) -> tuple[str, n
         kind = "linear-bias" if checkpoint.has_biased_linear_head else (detect_head(names) or "unknown")
     if kind == "token-logit":
         key = "lm_head.weight" if "lm_head.weight" in names else "model.embed_tokens.weight"
-        weight = _read_tensors(checkpoint.path, [key])[key]
+        weight = read_tensors(checkpoint.path, [key])[key]
         head = nn.Linear(weight.shape[1], 1, bias=False)
         head.weight.data.copy_(weight[int(token_id or 0):int(token_id or 0) + 1].float())
         return "embed", head, 1, f"token-logit(id {token_id}) on the server's hidden states"
     if kind == "mlp":
-        tensors = _read_tensors(checkpoint.path, MLP_KEYS)
+        tensors = read_tensors(checkpoint.path, MLP_KEYS)
         head = mlp_head({k: v.float() for k, v in tensors.items()})
         return "embed", head, int(tensors["score.2.weight"].shape[0]), "mlp on the server's hidden states"
-    tensors = _read_tensors(checkpoint.path, ["score.weight", "score.bias"])
+    tensors = read_tensors(checkpoint.path, ["score.weight", "score.bias"])
     if "score.weight" not in tensors:
         from ..heads import unknown_head_error
 
@@ -79,8 +79,8 @@ def apply_head(head: nn.Module | None, pooled: np.ndarray) -> np.ndarray:
         return head(torch.as_tensor(pooled, dtype=torch.float32)).double().numpy()
 
 
-class VLLMServerEngine:
-    """A :class:`~preftree.scoring.backends.ScoringEngine` whose forward pass is a vLLM server."""
+class VLLMServerModel:
+    """A :class:`~preftree.scoring.backends.LoadedModel` whose forward pass is a vLLM server."""
 
     def __init__(self, *, url: str, task: str, head: nn.Module | None, tokenizer: Any,
                  attributes: list[str], max_length: int, description: dict[str, Any], width: int,
@@ -110,7 +110,7 @@ class VLLMServerEngine:
         return np.vstack(parts) if parts else np.empty((0, self.width))
 
     async def _request(self, client: Any, chunk: list[list[int]]) -> np.ndarray:
-        from ...judges.openai_backend import post_with_retries
+        from ..._http import post_with_retries
 
         body = {"input": chunk, "task": self.task, "use_activation": False, "encoding_format": "float"}
         response, error, _ = await post_with_retries(
@@ -152,24 +152,25 @@ class VLLMServerEngine:
         return values
 
 
-def load_engine(checkpoint: Checkpoint, options: ScoringOptions) -> VLLMServerEngine:
+def load_model(checkpoint: Checkpoint, options: ScoringOptions) -> VLLMServerModel:
     """Read the tokenizer, config and (if needed) the head locally; the rest is the server's."""
     from transformers import AutoConfig, AutoTokenizer
 
-    from .hf import _max_length, checkpoint_errors, quiet_transformers
+    from .torch_support import checkpoint_errors, model_max_length, quiet_transformers
 
-    if not options.server_url:
+    server = options.backend_options
+    if not isinstance(server, VLLMServerOptions):
         raise InputError("the vllm-server backend needs the server's URL (--base-url)")
     with quiet_transformers(), checkpoint_errors(checkpoint.name, checkpoint.path):
         tokenizer = AutoTokenizer.from_pretrained(str(checkpoint.path))
         config = AutoConfig.from_pretrained(str(checkpoint.path))
     task, head, outputs, head_name = _local_head(checkpoint, options)
     attributes = attribute_names(config, outputs, decision_tree=checkpoint.is_decision_tree_reward)
-    max_length = _max_length(options, tokenizer, config, checkpoint)
+    max_length = model_max_length(options, tokenizer, config, checkpoint)
     description = {"model": checkpoint.name, "revision": checkpoint.revision, "backend": "vllm-server",
                    "architecture": checkpoint.architecture, "head": head_name,
                    "dtype": "server", "max_length": max_length, "attributes": attributes}
     width = outputs if head is None else int(config.get_text_config().hidden_size)
-    return VLLMServerEngine(url=options.server_url, task=task, head=head, tokenizer=tokenizer,
+    return VLLMServerModel(url=str(server.url), task=task, head=head, tokenizer=tokenizer,
                             attributes=attributes, max_length=max_length, description=description,
-                            width=width, timeout_s=options.server_timeout_s)
+                            width=width, timeout_s=server.timeout_s)
