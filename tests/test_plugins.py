@@ -87,6 +87,13 @@ def failing_engine(checkpoint, options):
     raise RuntimeError("no GPU here, says the plug-in")
 
 
+class OldStyleJudge:  # the old convention: Class(model=..., **options), no from_settings
+    name = "oldstyle"
+
+    def __init__(self, model, **options):
+        self.model = model
+
+
 class ExitingJudge(ShorterJudge):
     def run(self, requests, on_result, on_wait=None):
         import sys
@@ -121,6 +128,7 @@ failing = "preftree_lengthplugin:failing_engine"
 [project.entry-points."preftree.judge_backends"]
 shorter = "preftree_lengthplugin:ShorterJudge"
 exiting = "preftree_lengthplugin:ExitingJudge"
+oldstyle = "preftree_lengthplugin:OldStyleJudge"
 
 [project.entry-points."preftree.feature_sources"]
 vowels = "preftree_lengthplugin:vowel_source"
@@ -212,3 +220,11 @@ def test_a_plugin_method_that_exits_is_a_failed_plugin(plugin, tmp_path: Path) -
                "--out", str(tmp_path / "j.csv"))
     assert run.returncode == 1 and "plug-in 'exiting'" in run.stderr and "SystemExit" in run.stderr
     assert not (tmp_path / "j.csv").exists()
+
+
+def test_a_judge_plugin_without_from_settings_is_named(plugin, tmp_path: Path) -> None:
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"id": "a", "prompt": "p", "response_1": "x",
+                                                    "response_2": "y"}])
+    run = _run("judge", "--backend", "oldstyle", "--model", "m", "--pairs", str(pairs),
+               "--out", str(tmp_path / "j.csv"))
+    assert run.returncode == 1 and "has no from_settings" in run.stderr and "bug" not in run.stderr

@@ -204,3 +204,9 @@ def test_the_untrusted_pickle_error_names_the_given_file(tmp_path: Path) -> None
         model.load_decision_tree(folder, "my_tree.pkl")
     with pytest.raises(UntrustedPickleError, match="org/repo:decision_tree.pkl"):
         model.load_decision_tree("org/repo")
+
+
+def test_train_head_says_it_runs_in_this_process(tmp_path: Path) -> None:
+    result = invoke("train-head", "--model", "m", "--data", "nvidia/HelpSteer2", "--engine", "ray",
+                    "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2 and "--engine ray is for scoring" in result.output

@@ -193,3 +193,41 @@ def test_pad_equal_to_eos_does_not_merge_chosen_and_rejected(tiny_model, tmp_pat
     alone = [padded.score([pair.prompt], [r])[0] for r in (chosen, rejected)]
     np.testing.assert_allclose(batch, np.vstack(alone), atol=1e-4)
     assert abs(batch[0, 0] - batch[1, 0]) > 1e-3
+
+
+def test_catalogue_settings_respect_typed_options_and_the_backend() -> None:
+    """The catalogue fills only what the caller did not give, typed or by keyword, and only
+    settings the chosen backend takes (a Gemma-2 entry's attn_implementation is transformers')."""
+    from preftree.scoring.catalogue import catalogue_settings
+    from preftree.scoring.options import ScoringOptions, TransformersOptions
+
+    settings = catalogue_settings("RLHFlow/Decision-Tree-Reward-Gemma-2-27B")
+    assert "attn_implementation" in settings
+    typed = ScoringOptions(max_length=512, backend_options=TransformersOptions(attn_implementation="sdpa"))
+    assert typed.given("max_length") and typed.given("attn_implementation")
+    assert not ScoringOptions().given("max_length")
+    server = ScoringOptions.build(backend="vllm-server", server_url="http://127.0.0.1:9")
+    assert not server.accepts("attn_implementation") and server.accepts("max_length")
+    kept = ScoringOptions.build(backend="vllm-server", server_timeout_s=5).with_settings(
+        server_url="http://x")
+    assert kept.backend_options.timeout_s == 5 and kept.backend_options.url == "http://x"
+
+
+def test_a_gemma_catalogue_model_runs_on_the_vllm_server_backend(tmp_path, tokenizer, demo_pairs) -> None:
+    """The catalogue's attn_implementation for Gemma-2 systems is not a vllm-server setting: it is
+    left out, not an error (the model then fails only for the reason that is real here: no server)."""
+    repo = tmp_path / "hub" / "models--RLHFlow--Decision-Tree-Reward-Gemma-2-27B"
+    save_tiny_reward_model(repo / "snapshots" / COMMIT, tokenizer, architecture="gemma2",
+                           num_labels=5, layout="decision-tree-reward")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(COMMIT)
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"id": "a", "prompt": "q", "response_1": "x", "response_2": "y"}) + "\n")
+    env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "preftree", "score", "--model",
+                           "RLHFlow/Decision-Tree-Reward-Gemma-2-27B", "--backend", "vllm-server",
+                           "--base-url", "http://127.0.0.1:9", "--server-timeout", "1",
+                           "--pairs", str(pairs), "--no-cache", "--out", str(tmp_path / "s.jsonl")],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert "attn_implementation" not in done.stderr, done.stderr
+    assert done.returncode == 1 and "vLLM server" in done.stderr, done.stderr

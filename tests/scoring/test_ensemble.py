@@ -119,3 +119,10 @@ def test_nested_specs_are_refused_so_a_loop_cannot_form(tmp_path):
     b.write_text(json.dumps({"members": [{"model": str(a), "weight": 1.0}]}))
     with pytest.raises(InputError, match="itself an ensemble spec"):
         load_scorer(a, progress=False, cache=None)
+
+
+def test_the_local_loader_points_a_spec_to_load_scorer(spec):
+    from preftree.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="load_scorer"):
+        RewardScorer.from_pretrained(spec)

@@ -90,6 +90,14 @@ def judge_settings(options: dict[str, Any]) -> Any:
 def judge_backend(backend: str, model: str, options: dict[str, Any]) -> Any:
     """The judge backend ``backend`` built from the judge options: every backend, built-in or
     plug-in, as ``from_settings(model, JudgeSettings)``."""
+    from ..errors import PreftreeError
     from ..judges import load_backend
 
-    return load_backend(backend).from_settings(model, judge_settings(options))
+    backend_class = load_backend(backend)
+    try:
+        build = backend_class.from_settings
+    except AttributeError:
+        raise PreftreeError(f"the judge backend {backend!r} has no from_settings(model, settings) "
+                            "classmethod, which is how preftree builds every judge backend "
+                            "(see preftree.judges.collect.JudgeBackend)") from None
+    return build(model, judge_settings(options))

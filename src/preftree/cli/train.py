@@ -54,12 +54,15 @@ def train_head(model: str, data: str, attributes: str, hub_root: Path | None,
     from ..model.training import load_ratings
     from ..model.training import train_head as run
 
+    settings = build_scorer_options(quiet=quiet, **options)
+    if settings.ray is not None:
+        raise click.UsageError("train-head reads the backbone's hidden states in this process; "
+                               "--engine ray is for scoring (score, fit-tree, rewardbench, explain)")
     check_output_dir(out, [model, data], force=force)
     names = [a.strip() for a in attributes.split(",") if a.strip()]
     ratings = load_ratings(data, hub_root=hub_root)
     report = run(model, ratings, out, attributes=names, valid_fraction=valid_fraction, seed=seed,
-                 origin=data, force=force,
-                 options=build_scorer_options(quiet=quiet, **options).options)
+                 origin=data, force=force, options=settings.options)
     if not quiet:
         click.echo(f"{report.n_train} training and {report.n_valid} held-out responses, "
                    f"hidden size {report.hidden_size}")
@@ -100,9 +103,9 @@ def fit_tree(model: Path, pairs_source: str, hub_root: Path | None, max_depth: i
     if not quiet:
         for note in pairs.reading_notes():
             click.echo(note)
+    settings = build_scorer_options(quiet=quiet, **options)
     report = run(model, pairs, max_depth=max_depth, valid_fraction=valid_fraction, seed=seed,
-                 min_leaf=min_leaf,
-                 options=build_scorer_options(quiet=quiet, **options).options)
+                 min_leaf=min_leaf, options=settings.options, ray=settings.ray)
     if not quiet:
         click.echo(f"{report.n_labelled} labelled pairs: {report.n_train} to train on "
                    f"(+{report.n_train_ties} ties left out), {report.n_valid} held out "

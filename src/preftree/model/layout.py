@@ -55,7 +55,7 @@ def write_checkpoint(folder: Path, *, backbone: Any, head: Any, source_config: P
 def save_model_folder(scorer: RewardScorer, tree: PreferenceTree | None, folder: Path, *,
                       force: bool = False) -> Path:
     """Write a loaded scorer (and its tree) in preftree's layout, atomically; the model's own
-    folder and a folder preftree did not write are refused (see :func:`preftree._io.output_dir`)."""
+    folder and a folder preftree did not write are refused (see :func:`preftree._folders.output_dir`)."""
     engine = scorer.loaded_model
     backbone, head = getattr(engine, "backbone", None), getattr(engine, "head", None)
     if backbone is None or head is None or scorer.checkpoint is None:

@@ -33,7 +33,7 @@ from ..data.loaders import load_pairs
 from ..data.model import PairSet
 from ..errors import ConfigError, InputError
 from ..features.differences import diff_name
-from ..scoring.options import ScoringOptions
+from ..scoring.options import RayOptions, ScoringOptions
 from ..scoring.scorer import RewardScorer
 from ..tree import PreferenceTree
 from .head import fit_ridge_head
@@ -121,7 +121,7 @@ def train_head(backbone: str | Path, ratings: pd.DataFrame, out: str | Path, *,
                seed: int = 0, origin: str = "ratings", force: bool = False,
                options: ScoringOptions | None = None, **scoring: Any) -> HeadReport:
     """Fit a biased linear head on ``backbone``'s last-token states and write a model folder
-    (checked before any work: see :func:`preftree._io.output_dir`)."""
+    (checked before any work: see :func:`preftree._folders.output_dir`)."""
     import torch
 
     from .._io import check_output_dir
@@ -191,7 +191,8 @@ def _sign_rule_accuracy(diff: np.ndarray, labels: np.ndarray) -> float:
 
 def fit_tree(model_dir: str | Path, pairs: PairSet, *, max_depth: int | str = 3,
              valid_fraction: float = 0.2, seed: int = 0, min_leaf: float = 0.01,
-             options: ScoringOptions | None = None, **scoring: Any) -> TreeReport:
+             options: ScoringOptions | None = None, ray: RayOptions | None = None,
+             **scoring: Any) -> TreeReport:
     """Fit the preference tree of a preftree model folder on labelled pairs and save it there;
     every leaf holds at least ``min_leaf`` of the training pairs (a share below 1, else a count)."""
     if not (isinstance(min_leaf, (int, float)) and math.isfinite(min_leaf) and min_leaf > 0):
@@ -200,7 +201,7 @@ def fit_tree(model_dir: str | Path, pairs: PairSet, *, max_depth: int | str = 3,
     from .layout import TREE_FILE
     from .reward_model import DecisionTreeRewardModel
 
-    model = DecisionTreeRewardModel.from_pretrained(model_dir, options, **scoring)
+    model = DecisionTreeRewardModel.from_pretrained(model_dir, options, ray=ray, **scoring)
     frame = score_pairs(model.scorer, pairs).set_index("id")
     names = model.attributes
     diffs = pd.DataFrame({diff_name(a): frame[f"{a}_2"] - frame[f"{a}_1"] for a in names})

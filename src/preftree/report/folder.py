@@ -1,6 +1,6 @@
 """Writing explain's output folder: summary.json, tree.json, importances.csv, leaves.csv,
 examples.jsonl and tree.png per judge, the agreement tables, and the report, all or nothing (one
-transaction of :func:`preftree._io.output_dir`). It renders an :class:`ExplainResult` held in
+transaction of :func:`preftree._folders.output_dir`). It renders an :class:`ExplainResult` held in
 memory; ``preftree report DIR`` reads the same folder back."""
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def output_inputs(result: ExplainResult) -> list[str]:
 
 def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = False,
                   report: str | None = None) -> Path:
-    """Write all outputs into ``out_dir``, all or nothing (see :func:`preftree._io.output_dir`:
+    """Write all outputs into ``out_dir``, all or nothing (see :func:`preftree._folders.output_dir`:
     only files an earlier preftree run wrote there are replaced; ``force`` allows a folder that
     holds other files, which are left untouched).
 

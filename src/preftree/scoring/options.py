@@ -41,9 +41,7 @@ class VLLMServerOptions:
     url: str | None = None
     timeout_s: float = 300.0
 
-    def __post_init__(self) -> None:
-        if not self.url:
-            raise ConfigError("--backend vllm-server needs --base-url (the server's URL)")
+    def __post_init__(self) -> None:  # the URL is checked when the backend loads
         if not (math.isfinite(self.timeout_s) and self.timeout_s >= 1):
             raise ConfigError(f"server timeout must be at least 1 second, got {self.timeout_s!r}")
 
@@ -82,6 +80,7 @@ BACKEND_OPTIONS: dict[str, type] = {"transformers": TransformersOptions,
                                     "vllm-server": VLLMServerOptions, "vllm": VLLMOptions}
 """Each built-in backend's options class (a plug-in backend takes the common options only)."""
 _FLAT_NAMES = {"server_url": "url", "server_timeout_s": "timeout_s"}  # flat API name → field
+_API_NAMES = {field: name for name, field in _FLAT_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,7 @@ class ScoringOptions:
         rest = {_FLAT_NAMES.get(k, k): v for k, v in settings.items() if k not in shared}
         kind = BACKEND_OPTIONS.get(backend)
         known = {f.name for f in fields(kind)} if kind is not None else set()
-        unknown = sorted(set(rest) - known)
+        unknown = sorted({_API_NAMES.get(k, k) for k in set(rest) - known})
         if unknown:
             raise ConfigError(f"unknown scoring option(s) {unknown} for backend {backend!r}; "
                               f"shared: {sorted(shared)}; {backend}: {sorted(known) or 'none'}")
@@ -158,12 +157,31 @@ class ScoringOptions:
         if kind is not None and (rest or backend_options is None):
             base = backend_options if isinstance(backend_options, kind) else None
             values = {**({f.name: getattr(base, f.name) for f in fields(kind)} if base else {}), **rest}
-            if kind is not VLLMServerOptions or values.get("url"):
-                backend_options = kind(**values)
+            backend_options = kind(**values)
         if "cache" in own and own["cache"] is not None:
             own["cache"] = Path(own["cache"])
         explicit = self.explicit | frozenset(settings)
         return replace(self, **own, backend_options=backend_options, explicit=explicit)
+
+    def accepts(self, name: str) -> bool:
+        """Whether ``name`` (a flat setting, as :meth:`build` takes) applies to this backend."""
+        shared = {f.name for f in fields(self)} - {"backend_options", "explicit"}
+        kind = BACKEND_OPTIONS.get(self.backend)
+        return name in shared or (kind is not None
+                                  and _FLAT_NAMES.get(name, name) in {f.name for f in fields(kind)})
+
+    def given(self, name: str) -> bool:
+        """Whether the caller set ``name``: named in ``explicit``, or away from its default (a
+        typed ``ScoringOptions(max_length=512)`` counts as given)."""
+        if name in self.explicit:
+            return True
+        if hasattr(self, name):
+            return getattr(self, name) != getattr(ScoringOptions(), name)
+        own = self.backend_options
+        field_name = _FLAT_NAMES.get(name, name)
+        if own is not None and hasattr(own, field_name):
+            return getattr(own, field_name) != getattr(type(own)(), field_name)
+        return False
 
     @property
     def transformers(self) -> TransformersOptions:

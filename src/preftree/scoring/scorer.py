@@ -106,8 +106,14 @@ class RewardScorer:
         if settings.pop("engine", "local") != "local":
             raise ConfigError("RewardScorer loads a model in this process; use "
                               "preftree.scoring.load_scorer(model, engine='ray', ...) for Ray")
+        from .ensemble import is_ensemble_spec
+
+        if is_ensemble_spec(model):
+            raise ConfigError(f"{model} is an ensemble spec; load it with "
+                              "preftree.scoring.load_scorer(spec), which scores its members as one")
         opts = (options or ScoringOptions()).with_settings(**settings)
-        applied = {k: v for k, v in catalogue_settings(str(model)).items() if k not in opts.explicit}
+        applied = {k: v for k, v in catalogue_settings(str(model)).items()
+                   if not opts.given(k) and opts.accepts(k)}  # never over the caller's
         if applied:
             opts = opts.with_settings(**applied)
         factory = load_backend(opts.backend)

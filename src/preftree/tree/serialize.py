@@ -245,7 +245,7 @@ def load_pickled_tree(cls: type[PreferenceTree], path: str | Path, *, trust_pick
     tree = cls(max_depth=int(obj.get_depth()) or 1, criterion=obj.criterion,
                           min_samples_leaf=obj.min_samples_leaf)
     tree.structure_ = TreeStructure.from_sklearn(obj.tree_)
-    tree.estimator_ = obj
+    tree.estimator_ = None  # the structure is read from the pickle; its classes may be exchanged
     tree.classes_ = _classes_as_preferences(obj.classes_, path)
     tree.n_features_in_ = int(obj.n_features_in_)
     tree.feature_names_in_ = np.array(names, dtype=object)
