@@ -79,14 +79,18 @@ def _key() -> bytes:
         path = folder / "manifest.key"
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                key = path.read_bytes()
-            else:
+            if not path.exists():  # published whole with link(): a racing process reads all or none
+                tmp = folder / f".manifest.key.{os.getpid()}.tmp"
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(os.urandom(32))
-                key = path.read_bytes()
+                try:
+                    os.link(tmp, path)
+                except FileExistsError:
+                    pass
+                finally:
+                    tmp.unlink()
+            key = path.read_bytes()
             if len(key) >= 32 and path.stat().st_uid == os.getuid():
                 _KEY = key[:32]
                 return _KEY

@@ -303,3 +303,16 @@ def test_markdown_report_force_writes_figures_beside_the_users(tmp_path: Path,
                           "--force")
     assert code == 0, output
     assert (figures / "notes.txt").read_text() == "mine" and (figures / "importances.png").is_file()
+
+
+def test_concurrent_first_runs_agree_on_one_manifest_key(tmp_path: Path) -> None:
+    """The sealing key is published whole: six processes starting at once all get the same one,
+    so none of them later fails to recognise what another wrote."""
+    code = "from preftree._manifest import _key; print(_key().hex())"
+    env = {**os.environ, "PREFTREE_STATE_DIR": str(tmp_path / "state")}
+    runs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+            for _ in range(6)]
+    keys = {run.communicate(timeout=120)[0].strip() for run in runs}
+    assert len(keys) == 1 and len(next(iter(keys))) == 64
+    assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["manifest.key"]
+    assert stat.S_IMODE((tmp_path / "state" / "manifest.key").stat().st_mode) == 0o600
