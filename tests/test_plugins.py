@@ -213,18 +213,15 @@ def test_a_plugin_that_exits_or_fails_is_a_failed_plugin(plugin, tmp_path: Path,
     assert not (tmp_path / "x.csv").exists()
 
 
-def test_a_plugin_method_that_exits_is_a_failed_plugin(plugin, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "fragments"), [
+    ("exiting", ["plug-in 'exiting'", "SystemExit"]),    # sys.exit inside a method (run)
+    ("oldstyle", ["has no from_settings"]),              # the old Class(model=...) convention
+])
+def test_a_judge_plugin_that_exits_or_cannot_be_built_is_named(plugin, tmp_path: Path, name: str,
+                                                               fragments: list[str]) -> None:
     pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"id": "a", "prompt": "p", "response_1": "x",
                                                     "response_2": "y"}])
-    run = _run("judge", "--backend", "exiting", "--model", "m", "--pairs", str(pairs),
+    run = _run("judge", "--backend", name, "--model", "m", "--pairs", str(pairs),
                "--out", str(tmp_path / "j.csv"))
-    assert run.returncode == 1 and "plug-in 'exiting'" in run.stderr and "SystemExit" in run.stderr
-    assert not (tmp_path / "j.csv").exists()
-
-
-def test_a_judge_plugin_without_from_settings_is_named(plugin, tmp_path: Path) -> None:
-    pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"id": "a", "prompt": "p", "response_1": "x",
-                                                    "response_2": "y"}])
-    run = _run("judge", "--backend", "oldstyle", "--model", "m", "--pairs", str(pairs),
-               "--out", str(tmp_path / "j.csv"))
-    assert run.returncode == 1 and "has no from_settings" in run.stderr and "bug" not in run.stderr
+    assert run.returncode == 1 and all(f in run.stderr for f in fragments), run.stderr
+    assert "bug" not in run.stderr and not (tmp_path / "j.csv").exists()

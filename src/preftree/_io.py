@@ -33,7 +33,7 @@ from ._manifest import (
 from .errors import InputError
 
 __all__ = ["MANIFEST", "allow_replacing", "atomic_path", "atomic_write_text", "check_output_dir",
-           "check_output_file", "local_path", "replacing_allowed"]
+           "check_output_file", "file_uri_path", "local_path", "replacing_allowed"]
 
 _FORCE: contextvars.ContextVar[bool] = contextvars.ContextVar("preftree_force", default=False)
 _SCRATCH: set[str] = set()  # temporary folders this process is building (not recorded beside)
@@ -101,13 +101,27 @@ def _check_replaceable(target: Path, force: bool) -> None:
                          "another path, or --force to replace it", path=target)
 
 
+def file_uri_path(uri: str) -> Path:
+    """The local path a ``file://`` URI names (any case of the scheme, %-escapes decoded); a
+    host other than localhost, a ?query or a #fragment is an error that does not echo secrets."""
+    from urllib.parse import unquote, urlsplit
+
+    from ._redact import redact
+
+    parts = urlsplit(uri)
+    if parts.netloc not in ("", "localhost"):
+        raise InputError(f"a file:// URI names a path on this machine; this one names the host "
+                         f"{redact('file://' + parts.netloc + '/')!r}: use file:///PATH")
+    if parts.query or parts.fragment:
+        raise InputError("a file:// URI names a file: drop its ?query or #fragment")
+    return Path(unquote(parts.path))
+
+
 def local_path(source: str | Path) -> Path | None:
     """The local path behind an input: a path, or a ``file://`` URI; None for a remote URI."""
     text = str(source)
-    if text.startswith("file://"):
-        from urllib.parse import unquote, urlsplit
-
-        return Path(unquote(urlsplit(text).path))
+    if text[:7].lower() == "file://":
+        return file_uri_path(text)
     if "://" in text:
         return None
     return Path(source)
@@ -274,13 +288,13 @@ def atomic_path(target: str | Path, *, force: bool | None = None) -> Iterator[Pa
             return
         with locked(target.parent):
             _check_replaceable(target, force)  # the path may have changed meanwhile
-            replaced_foreign = os.path.lexists(target) and not Manifest.read(
-                target.parent).owns(target.name)
             manifest = Manifest.read(target.parent)
-            manifest.record(target.name, file_sha256(tmp), target.name, keep_old=True)
+            replaced_foreign = os.path.lexists(target) and not manifest.owns(target.name)
+            digest = file_sha256(tmp)
+            manifest.record(target.name, digest, target.name, keep_old=True)
             manifest.write()  # a crash after the rename still finds the new file recorded
             os.replace(tmp, target)
-            manifest.record(target.name, file_sha256(target), target.name)
+            manifest.record(target.name, digest, target.name)
             manifest.write()
         if replaced_foreign:
             print(f"preftree: replaced {target}, which preftree had not written (--force)",

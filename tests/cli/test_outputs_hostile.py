@@ -139,9 +139,10 @@ def test_file_uri_and_links_to_an_input_are_inputs(tmp_path: Path) -> None:
     data = tmp_path / "rb.jsonl"
     data.write_text('{"id": "1", "prompt": "p", "chosen": "a", "rejected": "b", "subset": "x"}\n')
     before = data.read_bytes()
-    code, output = invoke("rewardbench", "--model", "m", "--data", f"file://{data}",
-                          "--out", str(data), "--force")
-    assert code == 2 and "is one of this command's inputs" in output
+    for scheme in ("file", "FILE"):  # the scheme in any case, as a URI parser reads it
+        code, output = invoke("rewardbench", "--model", "m", "--data", f"{scheme}://{data}",
+                              "--out", str(data), "--force")
+        assert code == 2 and "is one of this command's inputs" in output
     hard = tmp_path / "hard.jsonl"
     os.link(data, hard)
     code, output = invoke("rewardbench", "--model", "m", "--data", str(data), "--out", str(hard),

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from .._io import file_uri_path
 from .._redact import redact
 from ..errors import InputError, MissingDependencyError, UnreachableError
 
@@ -47,16 +48,8 @@ def as_location(value: str | Path) -> Path | URI:
     scheme, sep, rest = value.partition("://")
     if not sep or not scheme.replace("+", "").replace("-", "").isalnum() or len(scheme) < 2:
         return Path(value)  # no scheme (a one-letter "scheme" is a Windows drive)
-    if scheme.lower() == "file":  # a local path, read as _io.local_path reads it
-        from urllib.parse import unquote, urlsplit
-
-        parts = urlsplit(value)
-        if parts.netloc not in ("", "localhost"):
-            raise InputError(f"a file:// URI names a path on this machine; this one names the host "
-                             f"{redact('file://' + parts.netloc + '/')!r}: use file:///PATH")
-        if parts.query or parts.fragment:
-            raise InputError("a file:// URI names a file: drop its ?query or #fragment")
-        return Path(unquote(parts.path))
+    if scheme.lower() == "file":  # a local path, read as the output checks read it
+        return file_uri_path(value)
     return URI(value)
 
 

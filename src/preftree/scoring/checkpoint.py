@@ -17,7 +17,7 @@ from .._hub import hub_failure
 from ..data.hub import HELPSTEER2_ATTRIBUTES
 from ..errors import InputError, MissingDependencyError
 
-__all__ = ["DECISION_TREE_ARCHITECTURES", "HELPSTEER2_ATTRIBUTES", "PREFTREE_HEAD_KEY", "Checkpoint", "attribute_names",
+__all__ = ["is_ensemble_spec", "DECISION_TREE_ARCHITECTURES", "HELPSTEER2_ATTRIBUTES", "PREFTREE_HEAD_KEY", "Checkpoint", "attribute_names",
            "resolve_checkpoint"]
 
 # RLHFlow's Decision-Tree-Reward checkpoints name a remote-code class in their config. Their layout
@@ -80,6 +80,17 @@ def _download(name: str, revision: str | None) -> Path:
         raise hub_failure(exc, f"model {name!r} is not a local folder and could not be fetched "
                                "from the Hugging Face Hub") from None
     return folder
+
+
+def is_ensemble_spec(model: str | Path) -> bool:
+    """A ``.json`` file with ``members``: an ensemble spec rather than a checkpoint."""
+    path = Path(model)
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return False
+    try:
+        return "members" in json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return False
 
 
 def resolve_checkpoint(name: str | Path, revision: str | None = None) -> Checkpoint:

@@ -29,6 +29,7 @@ import numpy as np
 from ..data.model import Prompt
 from ..errors import InputError
 from .chat import conversation
+from .checkpoint import is_ensemble_spec
 from .options import ScoringOptions
 from .scorer import RewardScorer, ScoreRun, ScoreStats, check_finite_scores
 
@@ -49,17 +50,6 @@ class EnsembleMember:
     attribute: str | None = None
     options: dict[str, Any] | None = None
     name: str | None = None
-
-
-def is_ensemble_spec(model: str | Path) -> bool:
-    """A ``.json`` file with ``members``: an ensemble spec rather than a checkpoint."""
-    path = Path(model)
-    if path.suffix.lower() != ".json" or not path.is_file():
-        return False
-    try:
-        return "members" in json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, OSError):
-        return False
 
 
 def _number(value: Any, what: str, path: Path) -> float:

@@ -24,7 +24,7 @@ from .batching import (
 )
 from .cache import ScoreCache, model_key
 from .chat import ChatFormatter, conversation, distinct_positions
-from .checkpoint import Checkpoint, resolve_checkpoint
+from .checkpoint import Checkpoint, is_ensemble_spec, resolve_checkpoint
 from .options import ScoringOptions
 
 __all__ = ["RewardScorer", "ScoreRun", "ScoreStats", "check_finite_scores"]
@@ -106,8 +106,6 @@ class RewardScorer:
         if settings.pop("engine", "local") != "local":
             raise ConfigError("RewardScorer loads a model in this process; use "
                               "preftree.scoring.load_scorer(model, engine='ray', ...) for Ray")
-        from .ensemble import is_ensemble_spec
-
         if is_ensemble_spec(model):
             raise ConfigError(f"{model} is an ensemble spec; load it with "
                               "preftree.scoring.load_scorer(spec), which scores its members as one")
