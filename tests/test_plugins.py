@@ -99,6 +99,10 @@ class ExitingJudge(ShorterJudge):
         import sys
 
         sys.exit(0)  # ends the process from inside a method: must not end preftree with exit 0
+
+
+def shout(text, other, rng):  # a probe: the same words, shouted
+    return text.upper() + "!"
 '''
 
 EXITS_ON_IMPORT = '''
@@ -132,6 +136,9 @@ oldstyle = "preftree_lengthplugin:OldStyleJudge"
 
 [project.entry-points."preftree.feature_sources"]
 vowels = "preftree_lengthplugin:vowel_source"
+
+[project.entry-points."preftree.probes"]
+shout = "preftree_lengthplugin:shout"
 '''
 
 
@@ -185,6 +192,18 @@ def test_a_plugin_works_from_the_cli(plugin, tmp_path: Path) -> None:
     assert explained.returncode == 0, explained.stderr
     summary = json.loads((tmp_path / "e" / "summary.json").read_text())
     assert summary["features"] == ["vowels_diff"]
+
+    probed = _run("probe", "--judge-backend", "shorter", "--judge-model", "rule", "--pairs", str(pairs),
+                  "--probe", "shout", "--probe", "length", "--out", str(tmp_path / "probe"), "--quiet")
+    assert probed.returncode == 0, probed.stderr
+    records = {(r["probe"], r["target"]): r
+               for r in json.loads((tmp_path / "probe" / "probe.json").read_text())["records"]}
+    assert records[("length", "winner")]["flip_rate"] == 1.0  # padded, the shorter one loses
+    assert records[("length", "loser")]["flip_rate"] == 0.0
+    edited = [json.loads(line) for line in (tmp_path / "probe" / "edited_pairs.jsonl").read_text().splitlines()]
+    shouted = [e for e in edited if e["probe"] == "shout"]
+    assert shouted and all(e[e["edited"]].endswith("!") and e[e["edited"]] == e[e["edited"]].upper()
+                           for e in shouted)
 
     unknown = _run("score", "--backend", "nope", "--model", str(model), "--pairs", str(pairs),
                    "--out", str(tmp_path / "x.csv"))

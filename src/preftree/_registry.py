@@ -3,7 +3,7 @@
 Built-in entries are ``"module:object"`` strings, imported only when chosen, so importing preftree
 never imports torch, transformers or an HTTP client it will not use. Other packages add entries
 through Python entry points — the groups ``preftree.scoring_backends``,
-``preftree.judge_backends`` and ``preftree.feature_sources`` — and appear in the CLI's choices
+``preftree.judge_backends``, ``preftree.feature_sources`` and ``preftree.probes`` — and appear in the CLI's choices
 like the built-in ones (a plug-in of the same name replaces a built-in one only when asked:
 built-ins win).
 """
@@ -22,7 +22,7 @@ __all__ = ["FEATURE_SOURCES", "GROUPS", "JUDGE_BACKENDS", "SCORING_BACKENDS", "f
            "judge_backends", "load_registered", "registry", "scoring_backends"]
 
 GROUPS = {"scoring backend": "preftree.scoring_backends", "judge backend": "preftree.judge_backends",
-          "feature source": "preftree.feature_sources"}
+          "feature source": "preftree.feature_sources", "probe": "preftree.probes"}
 
 
 @lru_cache(maxsize=None)

@@ -150,3 +150,51 @@ def test_header_legend_groups_and_no_sideways_scroll(browser, tmp_path):
     page.close()
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["reading"]["label"]["format"] == "map"
+
+
+def test_probe_effects_beside_tree_importance(browser, tmp_path):
+    """explain --probe-dir: each probe's flip rate sits beside the tree importance of the features
+    it edits, for the judge of the same name; hostile names stay text."""
+    import json
+
+    from click.testing import CliRunner
+
+    from preftree.cli import cli
+    from preftree.judges.local_server import LocalJudgeServer
+
+    from ..probes.test_probe import probe_pairs
+
+    pairs = probe_pairs(tmp_path, 12)
+    name = "<img src=x onerror=window.pwned=1>"
+    rows = [json.loads(line) for line in pairs.read_text().splitlines()]
+    judge_file = tmp_path / "judge.csv"
+    judge_file.write_text("index,model,preference\n" + "".join(
+        f'{r["id"]},"{name}",{1 if len(r["response_2"]) > len(r["response_1"]) else -1}\n' for r in rows))
+    with LocalJudgeServer(mode="longer") as server:
+        probed = CliRunner().invoke(cli, ["probe", "--pairs", str(pairs), "--judge-model", "m",
+                                          "--judge-name", name, "--base-url", server.url,
+                                          "--api-key-env", "PREFTREE_TEST_KEY", "--probe", "length",
+                                          "--probe", "markdown", "--out", str(tmp_path / "probe"),
+                                          "--quiet"], env={"PREFTREE_TEST_KEY": "k"})
+    assert probed.exit_code == 0, probed.output
+    out = tmp_path / "explain"
+    explained = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs), "--judge", str(judge_file),
+                                         "--probe-dir", str(tmp_path / "probe"), "--out", str(out),
+                                         "--report", str(out / "report.html"), "--quiet"])
+    assert explained.exit_code == 0, explained.output
+    page, _, errors, _ = _open(browser, out / "report.html")
+    assert errors == [] and page.evaluate("typeof window.pwned") == "undefined"
+    table = page.locator("table.probes")
+    assert table.count() == 1 and table.bounding_box()["width"] > 300
+    cells = [[c.inner_text() for c in row.locator("td").all()] for row in table.locator("tbody tr").all()]
+    length_loser = next(c for c in cells if c[:2] == ["length", "loser"])
+    assert length_loser[3].startswith("100.0%") and length_loser[4] == "0.0%"
+    assert length_loser[6].startswith("1.00 (length_chars_diff")  # the tree splits on length alone
+    assert next(c for c in cells if c[:2] == ["markdown", "loser"])[3].startswith("0.0%")
+    assert name in page.inner_text("h3 >> nth=0") or name in page.inner_text("body")
+    page.close()
+    # the report re-rendered from the folder shows the same section
+    again = CliRunner().invoke(cli, ["report", str(out), "--out", str(tmp_path / "again.md")])
+    assert again.exit_code == 0, again.output
+    markdown = (tmp_path / "again.md").read_text()
+    assert "## Probes" in markdown and "<img" not in markdown

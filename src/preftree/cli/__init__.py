@@ -95,13 +95,14 @@ def _register() -> None:
     from .explain import explain
     from .judge import judge
     from .models import models
+    from .probe import probe
     from .report import report
     from .rewardbench import leaderboard, rewardbench
     from .score import score
     from .train import fit_tree, train_head
 
     for command in (explain, demo, score, compare, card, train_head, fit_tree, rewardbench,
-                    leaderboard, judge, report, models):
+                    leaderboard, judge, probe, report, models):
         cli.add_command(command)
 
 

@@ -10,7 +10,8 @@ import click
 
 from ._options import FiniteFloatRange
 
-__all__ = ["JUDGE_TEMPLATES", "judge_backend", "judge_options", "judge_prompt", "judge_settings"]
+__all__ = ["JUDGE_TEMPLATES", "judge_backend", "judge_options", "judge_prompt", "judge_settings",
+           "model_judge"]
 
 F = TypeVar("F")
 
@@ -101,3 +102,23 @@ def judge_backend(backend: str, model: str, options: dict[str, Any]) -> Any:
                             "classmethod, which is how preftree builds every judge backend "
                             "(see preftree.judges.collect.JudgeBackend)") from None
     return build(model, judge_settings(options))
+
+
+def model_judge(model: str, settings: Any, *, tree_path: str | None, tree_filename: str,
+                trust_pickle: bool, tree_labels: str, attribute: str | None, quiet: bool) -> Any:
+    """A reward model (the higher score wins) or, with ``--tree``, a decision-tree reward model:
+    the judges ``rewardbench`` and ``probe`` run through the scoring engine."""
+    from ..rewardbench.judges import ScalarJudge, TreeJudge
+
+    if tree_path is not None:
+        from ..model import DecisionTreeRewardModel
+        from .compare import say_orientation
+
+        reward_model = DecisionTreeRewardModel.from_pretrained(model, settings.options, ray=settings.ray)
+        reward_model.load_decision_tree(tree_path, tree_filename, trust_pickle=trust_pickle,
+                                        tree_labels=tree_labels)
+        say_orientation(reward_model.tree, quiet)
+        return TreeJudge(reward_model)
+    from ..scoring import load_scorer
+
+    return ScalarJudge(load_scorer(model, settings.options, ray=settings.ray), attribute)

@@ -49,12 +49,14 @@ depth_option = click.option("--max-depth", default="3", show_default=True,
 def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str],
                   config: ExplainConfig, out: Path, quiet: bool, include_label: bool,
                   report: Path | None = None, force: bool = False,
-                  inputs: tuple[Path, ...] = (), table_only: bool = False) -> None:
+                  inputs: tuple[Path, ...] = (), table_only: bool = False,
+                  probe_dir: Path | None = None) -> None:
     """Run explain, write its files (and the report), print the summary (``explain`` and ``demo``).
 
     The output folder is checked before any work; a report inside it is written with the rest, all
     or nothing; one elsewhere is written after. ``inputs`` are further paths the command read
-    (judge folders), which no output may be.
+    (judge folders), which no output may be. ``probe_dir`` (a ``preftree probe`` folder) puts each
+    probe's effect beside the trees.
     """
     from .._io import check_output_dir, check_output_file
     from ..explanation import explain as run_explain
@@ -62,13 +64,20 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
     from ..report.folder import output_inputs, write_outputs
 
     sources = [pairs.source, *(j.source for j in judges), *inputs]
+    probes = None
+    if probe_dir is not None:
+        from ..report.probes import load_probe_document
+
+        probes = load_probe_document(probe_dir)
+        sources.append(probe_dir)
     check_output_dir(out, sources, force=force)
     inside = report is not None and report.absolute().parent == out.absolute()
     if report is not None and not inside:
         check_output_file(report, sources)
     result = run_explain(pairs, judges, features, config, include_label=include_label,
                          progress=None if not quiet else False)
-    write_outputs(result, out, force=force, report=report.name if inside and report else None)
+    write_outputs(result, out, force=force, report=report.name if inside and report else None,
+                  probes=probes)
     if report is not None and not inside:
         from ..report import write_report
 
@@ -88,6 +97,9 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
               type=click.Choice(["train", "validation", "all"]), help="Split of the --preset.")
 @click.option("--hub-root", type=click.Path(path_type=Path),
               help="Read preset repositories from this local folder instead of the Hub.")
+@click.option("--probe-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A `preftree probe` output folder: its probe effects go beside each judge's "
+                   "tree importances (summary and report).")
 @click.option("--judge", "judge_paths", multiple=True, type=click.Path(path_type=Path),
               help="Judge file or folder of judge files (RLHFlow layout); repeatable.")
 @click.option("--judge-column", "judge_columns", multiple=True,
@@ -145,7 +157,7 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
             by: str | None, min_group: int, permutations: int, ties: str,
             symmetric: bool,
             explain_label: bool, jobs: int, out: Path, force: bool, report_path: Path | None,
-            quiet: bool, table_only: bool, **scoring: Any) -> None:
+            quiet: bool, table_only: bool, probe_dir: Path | None, **scoring: Any) -> None:
     """Explain judges' preferences with one decision tree each.
 
     Writes summary.json, tree.json, importances.csv, leaves.csv and tree.png (one sub-folder per
@@ -191,7 +203,8 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
                            ties=ties, symmetric=symmetric, n_jobs=jobs, min_leaf=min_leaf,  # type: ignore[arg-type]
                            by=by, min_group=min_group, permutations=permutations)
     run_and_write(pairs, judges, features or ["style"], config, out, quiet,
-                  explain_label, report_path, force, judge_paths, table_only=table_only)
+                  explain_label, report_path, force, judge_paths, table_only=table_only,
+                  probe_dir=probe_dir)
 
 
 def _jobs(value: Any) -> int:

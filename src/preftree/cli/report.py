@@ -17,9 +17,11 @@ __all__ = ["report"]
               help="report.html (or report.md with --format md; figures go beside it).")
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]),
               help="Report format (default: from the --out suffix, .md → md, else html).")
+@click.option("--probe-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A `preftree probe` output folder to show beside the trees.")
 @quiet_option
 @replace_option
-def report(explain_dir: Path, out: Path, fmt: str | None, quiet: bool) -> None:
+def report(explain_dir: Path, out: Path, fmt: str | None, quiet: bool, probe_dir: Path | None) -> None:
     """Render the output folder of `preftree explain` as a report."""
     from .._io import check_output_dir, check_output_file
     from ..report import write_report
@@ -28,11 +30,12 @@ def report(explain_dir: Path, out: Path, fmt: str | None, quiet: bool) -> None:
     if not explain_dir.is_dir():
         raise click.UsageError(f"{explain_dir} is not a folder (give explain's --out folder)")
     inputs = [p for p in explain_dir.rglob("*") if p.is_file()]
+    inputs += [p for p in probe_dir.rglob("*") if p.is_file()] if probe_dir is not None else []
     check_output_file(out, inputs)
     if fmt == "md":
         from .._io import replacing_allowed
 
         check_output_dir(out.with_name(f"{out.stem}_figures"), inputs, force=replacing_allowed())
-    write_report(str(explain_dir), str(out), fmt)
+    write_report(str(explain_dir), str(out), fmt, probe_dir=None if probe_dir is None else str(probe_dir))
     if not quiet:
         click.echo(f"wrote {out}")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ._judging import judge_backend, judge_options, judge_prompt
+from ._judging import judge_backend, judge_options, judge_prompt, model_judge
 from ._options import (
     SEED,
     RegistryChoice,
@@ -18,7 +18,7 @@ from ._options import (
     revision_option,
     scoring_options,
 )
-from .compare import say_orientation, tree_options
+from .compare import tree_options
 
 JUDGE_OPTION_NAMES = ("api_key_env", "judge_name", "judge_template", "template",
                       "verdict_format", "system", "temperature", "max_tokens", "concurrency", "rpm",
@@ -67,7 +67,6 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
     """Score a reward model, a decision-tree reward model or a generative judge on RewardBench."""
     from .._io import check_output_file
     from ..rewardbench import evaluate_v1, evaluate_v2, load_v1, load_v2, write_results
-    from ..rewardbench.judges import ScalarJudge, TreeJudge
 
     check_output_file(out, [data, prior_sets, model, tree_path, options.get("cache_path")])
     version = benchmark_version
@@ -101,18 +100,10 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
         judge: Any = GenerativeJudge(runner, prompt, judgments_path(out),
                                      name=judge_settings["judge_name"] or model, seed=seed,
                                      progress=not quiet)
-    elif tree_path is not None:
-        from ..model import DecisionTreeRewardModel
-
-        reward_model = DecisionTreeRewardModel.from_pretrained(model, scoring, ray=settings.ray)
-        reward_model.load_decision_tree(tree_path, tree_filename, trust_pickle=trust_pickle,
-                                        tree_labels=tree_labels)
-        say_orientation(reward_model.tree, quiet)
-        judge = TreeJudge(reward_model)
     else:
-        from ..scoring import load_scorer
-
-        judge = ScalarJudge(load_scorer(model, scoring, ray=settings.ray), attribute)
+        judge = model_judge(model, settings, tree_path=tree_path, tree_filename=tree_filename,
+                            trust_pickle=trust_pickle, tree_labels=tree_labels, attribute=attribute,
+                            quiet=quiet)
     if version == "1":
         result = evaluate_v1(judge, examples, bootstrap=resamples, seed=seed,  # type: ignore[arg-type]
                              include_prior=prior_sets is not None)

@@ -8,7 +8,7 @@ RLHFlow's collection script plus what that script loses: raw completions, latenc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -137,6 +137,7 @@ class JudgeSummary:
     n_unparsable: int
     n_inconsistent: int
     first_position_share: float | None
+    frame: pd.DataFrame | None = field(default=None, repr=False)  # the judge file's rows
 
     @property
     def consistency(self) -> float | None:
@@ -162,15 +163,17 @@ def _messages(pair: Pair, order: str, prompt: JudgePrompt) -> list[dict[str, str
 
 
 def collect_judgments(pairs: PairSet, backend: JudgeBackend, out: str | Path, *, judge: str,
-                      prompt: JudgePrompt | None = None, progress: bool = True) -> JudgeSummary:
+                      prompt: JudgePrompt | None = None, progress: bool = True,
+                      journal: str | Path | None = None) -> JudgeSummary:
     """Ask ``backend`` about every pair in both orders, resuming from the journal beside ``out``.
 
     The output's suffix chooses its format (.csv, .jsonl, .parquet). Answers are reused by content
-    (:func:`~preftree.judges.records.request_key`), so an edited pair is asked again.
+    (:func:`~preftree.judges.records.request_key`), so an edited pair is asked again. ``journal``
+    puts the journal elsewhere than beside ``out`` (where ``out`` is in a folder written whole).
     """
     prompt = prompt or JudgePrompt()
     out = check_table_output(out)
-    journal = Journal(journal_path(out))
+    journal = Journal(journal_path(out) if journal is None else journal)
     header, stored = journal.read()
     settings = {"judge": judge, **backend.describe(), "template_sha256": prompt.sha256}
     if header is not None and header != settings:
@@ -211,4 +214,5 @@ def collect_judgments(pairs: PairSet, backend: JudgeBackend, out: str | Path, *,
         n_api_errors=int(frame["error"].str.contains("api:", regex=False).sum()),
         n_unparsable=int(frame["error"].str.contains("unparsable", regex=False).sum()),
         n_inconsistent=int((frame["error"] == "inconsistent").sum()),
-        first_position_share=(sum(r.verdict == "A" for r in answered) / len(answered)) if answered else None)
+        first_position_share=(sum(r.verdict == "A" for r in answered) / len(answered)) if answered else None,
+        frame=frame)

@@ -1,7 +1,8 @@
 """A small chat-completions server on a local socket: a stand-in judge for offline trials, tests
 and benchmarks. It speaks the OpenAI wire format over real HTTP, answers like a judge that prefers
 the longer response (or always "A"; ``mode="longer-brackets"`` answers MT-Bench-style with a
-final ``[[A]]``/``[[B]]``/``[[C]]``), and can be told to add latency, fail with 429/500 (with
+final ``[[A]]``/``[[B]]``/``[[C]]``; ``mode="markdown"`` prefers the response with more markdown
+headers, list items and bold spans, MT-Bench-style, ``[[C]]`` on a tie), and can be told to add latency, fail with 429/500 (with
 ``Retry-After``) or stall past the client's timeout on the first attempts of each request.
 
     with LocalJudgeServer(latency=0.2) as server:
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -63,6 +65,15 @@ def _responses(text: str) -> tuple[str, str]:
     return first, second
 
 
+_MARKDOWN = (re.compile(r"^ {0,3}#{1,6} +\S", re.MULTILINE), re.compile(r"^\s*(?:[-*+]|\d+[.)]) +\S", re.MULTILINE),
+             re.compile(r"\*\*(?=\S).+?(?<=\S)\*\*"))
+
+
+def _markdown_count(text: str) -> int:
+    """Markdown elements of a response: headers, list items and bold spans."""
+    return sum(len(pattern.findall(text)) for pattern in _MARKDOWN)
+
+
 class LocalJudgeServer:
     """Runs the server in a background thread; ``url`` is the base URL to give the client."""
 
@@ -97,6 +108,10 @@ class LocalJudgeServer:
             if "[upstream]" in text:
                 return "Upstream error"
         first, second = _responses(text)
+        if self.mode == "markdown":
+            a, b = _markdown_count(first), _markdown_count(second)
+            verdict = "C" if a == b else ("A" if a > b else "B")
+            return f"The better formatted answer is easier to read. [[{verdict}]]"
         if self.mode in ("longer-brackets", "broken-brackets"):  # MT-Bench style: reasoning, then [[A]] / [[B]] / [[C]]
             verdict = "C" if len(first) == len(second) else ("A" if len(first) > len(second) else "B")
             return f"Comparing the two answers, the longer one says more. [[{verdict}]]"

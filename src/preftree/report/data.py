@@ -90,6 +90,7 @@ class ReportData:
     agreement_counts: pd.DataFrame | None
     consistency: pd.DataFrame | None
     overview: dict[str, Any]
+    probes: dict[str, Any] | None = None  # a `preftree probe` run's probe.json, shown beside the trees
 
     @property
     def label(self) -> str | None:
@@ -193,13 +194,16 @@ def load_report_data(folder: str | Path) -> ReportData:
                     "feature_specs": top.get("feature_specs", []), "label": top.get("label"),
                     "pairs": top.get("pairs"), "label_format": top.get("label_format"),
                     "pairs_format": top.get("pairs_format"), "reading": top.get("reading")}
+    from .probes import load_probe_document
+
+    probes = load_probe_document(folder) if (folder / "probe.json").is_file() else None
     return ReportData(folder, judges, _csv(folder / "agreement.csv", index=True),
                       _csv(folder / "agreement_counts.csv", index=True),
-                      _csv(folder / "consistency.csv"), overview)
+                      _csv(folder / "consistency.csv"), overview, probes)
 
 
 def report_from_result(result: Any, examples: dict[str, list[dict[str, Any]]] | None = None, *,
-                       source: Path | None = None) -> ReportData:
+                       source: Path | None = None, probes: dict[str, Any] | None = None) -> ReportData:
     """The same :class:`ReportData` from an :class:`~preftree.explanation.ExplainResult` held in
     memory (explain renders its report this way; ``preftree report DIR`` reads the folder)."""
     examples = examples or {}
@@ -213,4 +217,4 @@ def report_from_result(result: Any, examples: dict[str, list[dict[str, Any]]] | 
                 "pairs": result.pairs.source, "label_format": result.pairs.label_format,
                 "pairs_format": result.pairs.pairs_format, "reading": result.pairs.reading_record()}
     return ReportData(source or Path("explain"), judges, result.agreement, result.agreement_counts,
-                      result.consistency if len(result.consistency) else None, overview)
+                      result.consistency if len(result.consistency) else None, overview, probes)

@@ -22,7 +22,7 @@ __all__ = ["judge_folder_name", "output_inputs", "write_outputs"]
 
 RESERVED_NAMES = frozenset({"summary.json", "agreement.csv", "agreement_counts.csv",
                             "agreement_decided.csv", "kappa.csv", "consistency.csv", "report.html",
-                            "report.md", "report_figures", ".preftree-manifest.json"})
+                            "report.md", "report_figures", "probe.json", ".preftree-manifest.json"})
 """Names of explain's own top-level outputs, which a judge's folder must not take."""
 NAME_LIMIT = 80
 """Longest judge folder name; longer names keep their start and a hash of the whole."""
@@ -124,7 +124,7 @@ def output_inputs(result: ExplainResult) -> list[str]:
 
 
 def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = False,
-                  report: str | None = None) -> Path:
+                  report: str | None = None, probes: dict[str, Any] | None = None) -> Path:
     """Write all outputs into ``out_dir``, all or nothing (see :func:`preftree._folders.output_dir`:
     only files an earlier preftree run wrote there are replaced; ``force`` allows a folder that
     holds other files, which are left untouched).
@@ -132,7 +132,8 @@ def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = F
     One judge: the files sit in ``out_dir``. Several: one sub-folder per judge, plus
     ``agreement.csv``, ``agreement_counts.csv``, ``consistency.csv`` and an overall ``summary.json``.
     ``report`` (a file name such as ``report.html`` or ``report.md``) is rendered into the folder in
-    the same transaction.
+    the same transaction. ``probes`` (a ``preftree probe`` run's ``probe.json``) is kept as
+    ``probe.json``, so the report shows each probe beside the trees.
     """
     out_dir = Path(out_dir)
     examples = {e.judge: example_records(e, result) for e in result.judges}
@@ -165,11 +166,13 @@ def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = F
         result.kappa.to_csv(tmp / "kappa.csv", index_label="judge")
         if len(result.consistency):
             result.consistency.to_csv(tmp / "consistency.csv", index=False)
+        if probes is not None:
+            _dump(tmp / "probe.json", probes)
         if report is not None:  # rendered from the result in memory, not read back
             from .data import report_from_result
             from .render import render_html, render_markdown
 
-            data = report_from_result(result, examples, source=Path(out_dir.name))
+            data = report_from_result(result, examples, source=Path(out_dir.name), probes=probes)
             if report.lower().endswith(".md"):
                 render_markdown(data, tmp / report)
             else:

@@ -12,6 +12,7 @@ from .._version import __version__
 from ..tree.text import format_percent as _pct
 from .data import ReportData, beats_baselines, header_facts, verdict_counts
 from .groups import groups_markdown, groups_section
+from .probes import ProbeSection
 from .html import consistency_rows, judge_section, matrix_table, summary_table
 from .svg import bars_svg, heatmap_svg, legend_svg
 
@@ -152,6 +153,6 @@ class PerJudge:
         return lines
 
 
-SECTIONS: list[Section] = [Header(), Judges(), Importances(), Agreement(), Consistency(), Groups(),
-                           PerJudge()]
+SECTIONS: list[Section] = [Header(), Judges(), Importances(), ProbeSection(), Agreement(), Consistency(),
+                           Groups(), PerJudge()]
 """The report, in order; both renderers iterate it."""

@@ -10,12 +10,17 @@ __all__ = ["write_report"]
 
 
 def write_report(explain_dir: str, out: str, fmt: str = "html", *,
-                 shown_as: str | None = None) -> str:
+                 shown_as: str | None = None, probe_dir: str | None = None) -> str:
     """Render ``preftree explain``'s output folder to ``out`` (HTML, or Markdown + PNGs);
-    ``shown_as`` is the folder name the page names (explain renders from its scratch folder)."""
+    ``shown_as`` is the folder name the page names (explain renders from its scratch folder);
+    ``probe_dir`` adds a ``preftree probe`` run's effects beside the trees."""
     from pathlib import Path
 
+    from .probes import load_probe_document
+
     data = load_report_data(explain_dir)
+    if probe_dir is not None:
+        data.probes = load_probe_document(probe_dir)
     if shown_as is not None:
         data.source = Path(shown_as)
     if fmt == "md":

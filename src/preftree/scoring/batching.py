@@ -96,33 +96,61 @@ MIN_SHARED_PREFIX = 16
 
 
 def shared_prefix_groups(encoded: Sequence[Sequence[int]], prompts: Sequence[Any],
-                         min_prefix: int = MIN_SHARED_PREFIX) -> tuple[list[tuple[int, np.ndarray]], list[int]]:
-    """Rows answering the same prompt, with the longest common prefix of their *token ids* (so a
+                         min_prefix: int = MIN_SHARED_PREFIX, *,
+                         max_length: int | None = None) -> tuple[list[tuple[int, np.ndarray]], list[int]]:
+    """Rows answering the same prompt, grouped by a common prefix of their *token ids* (so a
     shared prefix is computed once and scores stay those of the full sequences); every other row
     alone. A prefix always leaves each row at least one token of its own.
+
+    Within a prompt, rows are sorted by their tokens and grouped greedily where sharing saves more:
+    edited copies of one response (a response with filler appended) share the whole response, not
+    only the prompt. Rows longer than ``max_length`` (where a backbone's cache is exact only up to
+    a length, as Gemma-2's sliding window) stay alone.
 
     >>> groups, alone = shared_prefix_groups([[1, 2, 3, 4], [1, 2, 3, 5], [9]], ["p", "p", "q"], 2)
     >>> [(prefix, rows.tolist()) for prefix, rows in groups], alone
     ([(3, [0, 1])], [2])
+    >>> rows = [[1, 2, 3, 4, 5], [1, 2, 3, 4, 6], [1, 2, 7, 8, 9], [1, 2, 7, 8, 0]]
+    >>> groups, _ = shared_prefix_groups(rows, ["p"] * 4, 2)
+    >>> sorted((prefix, r.tolist()) for prefix, r in groups)
+    [(4, [0, 1]), (4, [2, 3])]
     """
     by_prompt: dict[str, list[int]] = {}
+    alone: list[int] = []
     for row, prompt in enumerate(prompts):
-        by_prompt.setdefault(json.dumps(prompt, sort_keys=True, default=str), []).append(row)
-    groups, alone = [], []
-    for rows in by_prompt.values():
-        if len(rows) < 2:
-            alone += rows
+        if max_length is not None and len(encoded[row]) > max_length:
+            alone.append(row)
             continue
-        first = encoded[rows[0]]
-        prefix = min(len(encoded[r]) for r in rows) - 1
-        for r in rows[1:]:
-            other = encoded[r]
-            n = 0
-            while n < prefix and first[n] == other[n]:
-                n += 1
-            prefix = n
-        if prefix < min_prefix:
-            alone += rows
-        else:
-            groups.append((prefix, np.asarray(rows, dtype=np.int64)))
+        by_prompt.setdefault(json.dumps(prompt, sort_keys=True, default=str), []).append(row)
+    groups = []
+    for rows in by_prompt.values():
+        ordered = sorted(rows, key=lambda r: tuple(encoded[r]))
+        for prefix, members in _greedy_groups(ordered, encoded):
+            if len(members) < 2 or prefix < min_prefix:
+                alone += members
+            else:
+                groups.append((prefix, np.asarray(sorted(members), dtype=np.int64)))
     return groups, sorted(alone)
+
+
+def _common(first: Sequence[int], other: Sequence[int], limit: int) -> int:
+    n = 0
+    while n < limit and first[n] == other[n]:
+        n += 1
+    return n
+
+
+def _greedy_groups(ordered: list[int], encoded: Sequence[Sequence[int]]) -> list[tuple[int, list[int]]]:
+    """Consecutive token-sorted rows in groups: a row joins the open group while the tokens the
+    group saves (``(k - 1) × prefix``) grow."""
+    made: list[tuple[int, list[int]]] = []
+    members, prefix = [ordered[0]], len(encoded[ordered[0]]) - 1
+    for row in ordered[1:]:
+        shared = _common(encoded[members[-1]], encoded[row], min(prefix, len(encoded[row]) - 1))
+        if len(members) == 1 or len(members) * shared > (len(members) - 1) * prefix:
+            members, prefix = members + [row], shared
+        else:
+            made.append((prefix, members))
+            members, prefix = [row], len(encoded[row]) - 1
+    made.append((prefix, members))
+    return made

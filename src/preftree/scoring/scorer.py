@@ -185,7 +185,9 @@ class RewardScorer:
         lengths = [len(e) for e in encoded]
         groups, alone = [], list(range(len(encoded)))
         if self.options.prefix_sharing and getattr(self.loaded_model, "shares_prefixes", False):
-            groups, alone = shared_prefix_groups(encoded, [c[:-1] for c in conversations])
+            groups, alone = shared_prefix_groups(
+                encoded, [c[:-1] for c in conversations],
+                max_length=getattr(self.loaded_model, "shared_length_limit", None))
         batches = [np.asarray([alone[i] for i in b], dtype=np.int64)
                    for b in plan_batches([lengths[i] for i in alone], self.options.batch_tokens)]
         stats.n_padded_tokens += fed_tokens(lengths, batches)

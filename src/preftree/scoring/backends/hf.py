@@ -41,9 +41,11 @@ from .torch_support import (
 
 __all__ = ["TransformersModel", "load_model"]
 
-PREFIX_SHARING_MODELS = frozenset({"llama", "mistral", "qwen2", "qwen3"})
-"""Backbones whose plain key/value cache :meth:`TransformersModel.forward_shared` reuses (tested
-on Llama); Gemma-2's sliding-window cache and the rest take the ordinary path."""
+PREFIX_SHARING_MODELS = frozenset({"llama", "mistral", "qwen2", "qwen3", "gemma2"})
+"""Backbones whose key/value cache :meth:`TransformersModel.forward_shared` reuses (tested on
+Llama and Gemma-2). Gemma-2 alternates full and sliding-window layers: within the window a
+sliding layer's cache holds every token, like a full one, so rows up to the window share
+(:attr:`TransformersModel.shared_length_limit`) and longer rows take the ordinary path."""
 
 
 class TransformersModel:
@@ -69,6 +71,16 @@ class TransformersModel:
             return False
         model_type = getattr(getattr(self.backbone, "config", None), "model_type", "")
         return model_type in PREFIX_SHARING_MODELS and not hasattr(self.backbone, "hf_device_map")
+
+    @property
+    def shared_length_limit(self) -> int | None:
+        """The longest row whose shared-prefix scores are exact: a sliding-window backbone's window
+        (Gemma-2), or ``None`` for no limit."""
+        config = getattr(self.backbone, "config", None)
+        window = getattr(config, "sliding_window", None)
+        layer_types = getattr(config, "layer_types", None) or []
+        sliding = "sliding_attention" in layer_types or getattr(config, "model_type", "") == "gemma2"
+        return int(window) if sliding and window else None
 
     @functools.cached_property
     def _cache_argument(self) -> str:

@@ -1,0 +1,219 @@
+"""A probe run: ask each judge about the pairs, edit the response it did not prefer (and, apart,
+the one it preferred), ask again, and measure how often the edit flips the verdict.
+
+Outputs, in one folder written whole (:func:`preftree._folders.output_dir`):
+
+- ``probe.json``: the settings, each probe's description, and one record per judge × probe ×
+  target (:mod:`preftree.probes.measures`);
+- ``edited_pairs.jsonl``: every pair asked about, in preftree's pairs layout, with ``source_id``,
+  ``probe``, ``target`` and ``edited`` (which response changed);
+- ``verdicts.csv``: each judge's verdict and score on each of them, before and after;
+- ``judge_files/``: an LLM judge's judge files (both orders, raw completions).
+
+An LLM judge's answers are journaled beside the folder (``.NAME.journals/``), so a rerun asks
+nothing it asked before; a reward model's scores go through the scoring cache.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._folders import output_dir
+from .._version import __version__
+from ..data.model import Pair, PairSet
+from .catalogue import PAIR_PROBES
+from .edits import NULL, TextProbe
+from .judges import LLMProbeJudge, ProbeJudge, Verdict, judge_slug
+from .measures import EditOutcome, pair_probe_record, text_probe_record
+
+__all__ = ["EditedPair", "ProbeResult", "design_edits", "journal_folder", "probe_judges", "write_probe"]
+
+TARGETS = ("loser", "winner")
+
+
+@dataclass(frozen=True)
+class EditedPair:
+    """A pair a probe asks about: ``edited_side`` is the response changed (-1 = response_1, +1 =
+    response_2, 0 = the pair itself), ``winner_side`` the one the judge preferred before."""
+
+    pair: Pair
+    source_id: str
+    probe: str
+    target: str
+    edited_side: int
+    winner_side: int
+
+
+def _edit(pair: Pair, probe: TextProbe, side: int, seed: int) -> Pair:
+    """``pair`` with the response on ``side`` edited by ``probe``; the random choices depend on the
+    seed, the pair, the probe and the side only, so every judge sees the same edit."""
+    rng = random.Random(f"{seed}:{pair.id}:{probe.name}:{side}")
+    text, other = (pair.response_1, pair.response_2) if side == -1 else (pair.response_2, pair.response_1)
+    edited = str(probe.edit(text, other, rng))
+    first, second = (edited, pair.response_2) if side == -1 else (pair.response_1, edited)
+    return Pair(f"{pair.id}:{probe.name}:{'response_1' if side == -1 else 'response_2'}", pair.prompt,
+                first, second, metadata=pair.metadata)
+
+
+def design_edits(pairs: Sequence[Pair], before: Sequence[Verdict], probes: Sequence[TextProbe],
+                 pair_probes: Sequence[str], *, seed: int = 0,
+                 targets: Sequence[str] = TARGETS) -> list[EditedPair]:
+    """Every edited pair for one judge: each text probe (and the null edit) on the loser and on
+    the winner of each pair the judge decided; ``same`` for every pair."""
+    edits: list[EditedPair] = []
+    for pair, verdict in zip(pairs, before):
+        if verdict.preference in (-1, 1):
+            winner = verdict.preference
+            for target in targets:
+                side = -winner if target == "loser" else winner
+                for probe in (*probes, NULL):
+                    edited = _edit(pair, probe, side, seed)
+                    edits.append(EditedPair(edited, pair.id, probe.name, target, side, winner))
+        if "same" in pair_probes:
+            twin = Pair(f"{pair.id}:same", pair.prompt, pair.response_1, pair.response_1,
+                        metadata=pair.metadata)
+            edits.append(EditedPair(twin, pair.id, "same", "pair", 0, 0))
+    return edits
+
+
+@dataclass
+class ProbeResult:
+    """One judge's probe run: its verdicts before and after, and the records of ``probe.json``."""
+
+    judge: ProbeJudge
+    pairs: list[Pair]
+    before: list[Verdict]
+    edits: list[EditedPair]
+    after: list[Verdict]
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _unique(edits: Sequence[EditedPair]) -> list[Pair]:
+    """The distinct edited pairs (the same edit serves the loser of one judge and the winner of
+    none, but ids repeat across targets only when the edit is the same)."""
+    seen: dict[str, Pair] = {}
+    for edit in edits:
+        seen.setdefault(edit.pair.id, edit.pair)
+    return list(seen.values())
+
+
+def probe_judges(judges: Sequence[ProbeJudge], pairs: PairSet, probes: Sequence[TextProbe],
+                 pair_probes: Sequence[str], *, seed: int = 0) -> list[ProbeResult]:
+    """Run every probe against every judge."""
+    results = []
+    for judge in judges:
+        base = list(pairs)
+        before = judge.verdicts(pairs, "base")
+        edits = design_edits(base, before, probes, pair_probes, seed=seed)
+        if "order" in pair_probes and not judge.sees_positions:
+            edits += [EditedPair(Pair(f"{p.id}:order", p.prompt, p.response_2, p.response_1,
+                                      metadata=p.metadata), p.id, "order", "pair", 0, 0) for p in base]
+        distinct = _unique(edits)
+        edited_set = PairSet(distinct, source=f"{pairs.source or 'pairs'} (edited)")
+        answers = dict(zip((p.id for p in distinct), judge.verdicts(edited_set, "edited")))
+        after = [answers[e.pair.id] for e in edits]
+        result = ProbeResult(judge, base, before, edits, after)
+        result.records = _records(result, probes, pair_probes)
+        results.append(result)
+    return results
+
+
+def _records(result: ProbeResult, probes: Sequence[TextProbe], pair_probes: Sequence[str]) -> list[dict[str, Any]]:
+    judge, by_id = result.judge, {p.id: v for p, v in zip(result.pairs, result.before)}
+    n_undecided = sum(v.preference not in (-1, 1) for v in result.before)
+    outcomes: dict[tuple[str, str], list[EditOutcome]] = {}
+    for edit, after in zip(result.edits, result.after):
+        if edit.target in TARGETS:
+            outcomes.setdefault((edit.probe, edit.target), []).append(
+                EditOutcome(by_id[edit.source_id], after, edit.edited_side, edit.winner_side))
+    records = [text_probe_record(judge, probe, target, outcomes.get((probe.name, target), []),
+                                 outcomes.get((NULL.name, target), []), n_undecided)
+               for probe in probes for target in TARGETS]
+    for name in pair_probes:
+        if name == "order":
+            swapped = [a for e, a in zip(result.edits, result.after) if e.probe == "order"]
+            records.append(pair_probe_record(judge, "order", result.before, swapped or None))
+        else:
+            records.append(pair_probe_record(judge, "same", [a for e, a in zip(result.edits, result.after)
+                                                             if e.probe == "same"]))
+    return records
+
+
+def journal_folder(out: str | Path) -> Path:
+    """Where LLM judges' journals live: beside the output folder, which is written whole."""
+    out = Path(out)
+    return out.parent / f".{out.name}.journals"
+
+
+def _edited_rows(results: Sequence[ProbeResult]) -> list[dict[str, Any]]:
+    rows, several = [], len(results) > 1
+    for result in results:
+        for edit in result.edits:
+            pair = edit.pair
+            rows.append({
+                "id": f"{result.judge.name}:{pair.id}" if several else pair.id,
+                "prompt": pair.prompt, "response_1": pair.response_1, "response_2": pair.response_2,
+                "source_id": edit.source_id, "probe": edit.probe, "target": edit.target,
+                "edited": {-1: "response_1", 1: "response_2", 0: "pair"}[edit.edited_side],
+                "judge": result.judge.name})
+    return rows
+
+
+def _verdict_rows(results: Sequence[ProbeResult]) -> pd.DataFrame:
+    rows = []
+    for result in results:
+        for pair, verdict in zip(result.pairs, result.before):
+            rows.append({"judge": result.judge.name, "id": pair.id, "source_id": pair.id,
+                         "probe": "none", "target": "", "preference": verdict.preference,
+                         "score": verdict.score, "flipped": None})
+        by_id = {p.id: v for p, v in zip(result.pairs, result.before)}
+        for edit, after in zip(result.edits, result.after):
+            outcome = EditOutcome(by_id[edit.source_id], after, edit.edited_side, edit.winner_side)
+            rows.append({"judge": result.judge.name, "id": edit.pair.id, "source_id": edit.source_id,
+                         "probe": edit.probe, "target": edit.target, "preference": after.preference,
+                         "score": after.score,
+                         "flipped": outcome.flipped if edit.target in TARGETS else None})
+    frame = pd.DataFrame(rows)
+    if len(frame):
+        frame["preference"] = frame["preference"].astype("Int8")
+    return frame
+
+
+def write_probe(judges: Sequence[ProbeJudge], pairs: PairSet, probes: Sequence[TextProbe],
+                pair_probes: Sequence[str], out: str | Path, *, seed: int = 0,
+                settings: dict[str, Any] | None = None, inputs: Sequence[Any] = (),
+                force: bool = False) -> list[ProbeResult]:
+    """Run the probes and write the folder ``out`` (all or nothing)."""
+    out = Path(out)
+    with output_dir(out, [pairs.source, *inputs], force=force) as tmp:
+        for judge in judges:
+            if isinstance(judge, LLMProbeJudge):
+                judge.folder = tmp / "judge_files"
+                judge.journal = journal_folder(out) / f"{judge_slug(judge.name)}.jsonl"
+        results = probe_judges(judges, pairs, probes, pair_probes, seed=seed)
+        document = {
+            "preftree_version": __version__, "pairs": pairs.source, "n_pairs": len(pairs),
+            "seed": seed, **(settings or {}),
+            "judges": [{"name": r.judge.name, "kind": r.judge.kind, "shift_unit": r.judge.shift_unit}
+                       for r in results],
+            "probes": [{"name": p.name, "description": p.description, "features": list(p.features),
+                        "example": list(p.example)} for p in probes]
+            + [{"name": name, "description": PAIR_PROBES[name], "features": [], "example": []}
+               for name in pair_probes],
+            "null_edit": NULL.description,
+            "records": [record for r in results for record in r.records],
+        }
+        (tmp / "probe.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+                                        encoding="utf-8")
+        with (tmp / "edited_pairs.jsonl").open("w", encoding="utf-8") as handle:
+            for row in _edited_rows(results):
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        _verdict_rows(results).to_csv(tmp / "verdicts.csv", index=False)
+    return results

@@ -1,0 +1,149 @@
+"""The probes beside the trees: each probe's flip rate for a judge next to the tree importance of
+the features the probe edits, so an observational split and an intervention read side by side."""
+
+from __future__ import annotations
+
+import json
+import math
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from .._markup import md_cell, md_escape
+from ..errors import InputError
+
+__all__ = ["ProbeSection", "load_probe_document", "matching_importance"]
+
+PROBE_JSON_LIMIT = 64 << 20
+"""Largest probe.json read (bytes)."""
+
+_RECORD_KEYS = {"judge": str, "probe": str, "target": str, "n": int}
+_NUMBERS = ("flip_rate", "null_flip_rate", "mean_shift", "first_position_share")
+
+
+def _check_record(record: Any, where: str) -> dict[str, Any]:
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: a record must be an object")
+    for key, kind in _RECORD_KEYS.items():
+        if not isinstance(record.get(key), kind) or isinstance(record.get(key), bool):
+            raise InputError(f"{where}: {key!r} must be {kind.__name__}, got {record.get(key)!r}")
+    for key in _NUMBERS:
+        value = record.get(key)
+        if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)
+                                  or not math.isfinite(value)):
+            raise InputError(f"{where}: {key!r} must be a finite number or null, got {value!r}")
+    for key in ("flip_rate_ci", "null_flip_rate_ci"):
+        value = record.get(key)
+        if value is not None and not (isinstance(value, list) and len(value) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)):
+            raise InputError(f"{where}: {key!r} must be [low, high] or null, got {value!r}")
+    features = record.get("features", [])
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+        raise InputError(f"{where}: 'features' must be a list of names")
+    return record
+
+
+def load_probe_document(source: str | Path) -> dict[str, Any]:
+    """``probe.json`` of a ``preftree probe`` folder (or the file), checked record by record."""
+    path = Path(source)
+    if path.is_dir():
+        path = path / "probe.json"
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(PROBE_JSON_LIMIT + 1)
+    except FileNotFoundError:
+        raise InputError("missing; is this a `preftree probe` output folder?", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read it: {exc.strerror or exc}", path=path) from None
+    if len(raw) > PROBE_JSON_LIMIT:
+        raise InputError(f"larger than {PROBE_JSON_LIMIT} bytes; not a probe.json", path=path)
+    try:
+        document = json.loads(raw.decode("utf-8"), parse_constant=lambda c: float("nan"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"not JSON ({exc})", path=path) from None
+    if not isinstance(document, dict) or not isinstance(document.get("records"), list):
+        raise InputError("expected an object with a 'records' list (preftree probe's probe.json)", path=path)
+    document["records"] = [_check_record(r, f"{path}: records[{i}]") for i, r in enumerate(document["records"])]
+    return document
+
+
+def matching_importance(judge: Any, features: list[str]) -> tuple[float | None, list[str]]:
+    """The summed tree importance of a judge's features that a probe edits (a feature named
+    ``length_chars_diff`` matches the probe feature ``length_chars``); ``None`` when none is in
+    the tree's features."""
+    if judge is None or not features:
+        return None, []
+    frame = judge.importances
+    if "kind" in frame:
+        frame = frame[frame["kind"] == "feature"]
+    column = "mean" if "mean" in frame else "importance"
+    matched = [(str(f), float(v)) for f, v in zip(frame["feature"], frame[column])
+               if any(str(f) == name or str(f).startswith(name + "_") for name in features)]
+    if not matched:
+        return None, []
+    return sum(v for _, v in matched), [f for f, _ in matched]
+
+
+def _pct(value: Any) -> str:
+    return "n/a" if value is None else f"{float(value):.1%}"
+
+
+def _ci(value: Any) -> str:
+    return f" [{value[0]:.0%}, {value[1]:.0%}]" if value else ""
+
+
+def _rows(data: Any) -> list[tuple[str, list[str]]]:
+    """(judge, cells) per probe record, in the renderers' plain text."""
+    judges = {j.name: j for j in data.judges}
+    rows = []
+    for record in (data.probes or {}).get("records", []):
+        importance, matched = matching_importance(judges.get(record["judge"]), record.get("features") or [])
+        shift = record.get("mean_shift")
+        extra = []
+        if record.get("first_position_share") is not None:
+            extra.append(f"first-position share {record['first_position_share']:.1%}")
+        if record.get("note"):
+            extra.append(str(record["note"]))
+        rows.append((record["judge"], [
+            record["probe"], record["target"], str(record["n"]),
+            _pct(record.get("flip_rate")) + _ci(record.get("flip_rate_ci")),
+            "" if record.get("null_n") is None else _pct(record.get("null_flip_rate")),
+            "" if shift is None else f"{shift:+.3f} {record.get('shift_unit') or ''}".strip(),
+            "" if importance is None else f"{importance:.2f} ({', '.join(matched)})",
+            "; ".join(extra)]))
+    return rows
+
+
+HEAD = ["probe", "target", "n", "flip rate [95% CI]", "null edit", "mean shift",
+        "tree importance of the edited features", "notes"]
+
+
+class ProbeSection:
+    """Probe effects per judge, beside the tree's importance of the features each probe edits."""
+
+    def html(self, data: Any) -> str:
+        rows = _rows(data)
+        if not rows:
+            return ""
+        parts = ['<h2 id="probes">Probes: interventions beside the tree</h2>',
+                 '<p class="muted">A flip: after the edit the judge prefers the response that lost '
+                 "before. Read each flip rate against the null edit's.</p>"]
+        for judge in dict.fromkeys(j for j, _ in rows):
+            body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>"
+                           for name, cells in rows if name == judge)
+            head = "".join(f"<th>{escape(h)}</th>" for h in HEAD)
+            parts.append(f'<h3>{escape(judge)}</h3><div class="figure"><table class="probes">'
+                         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+        return "".join(parts)
+
+    def markdown(self, data: Any, figures: dict[str, str]) -> list[str]:
+        rows = _rows(data)
+        if not rows:
+            return []
+        lines = ["## Probes: interventions beside the tree", "",
+                 "A flip: after the edit the judge prefers the response that lost before.", ""]
+        for judge in dict.fromkeys(j for j, _ in rows):
+            lines += [f"### {md_escape(judge)}", "", "| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
+            lines += ["| " + " | ".join(md_cell(c) for c in cells) + " |" for name, cells in rows if name == judge]
+            lines.append("")
+        return lines

@@ -1,0 +1,92 @@
+"""Ratings of many models from pairwise battles, with and without style control.
+
+A Bradley–Terry model fitted by logistic regression: for a battle of a against b,
+
+    logit P(a beats b) = β_a − β_b + Σ_k γ_k · z_k
+
+where z_k are the standardised *normalised differences* of the style covariates (Chatbot Arena's
+style control: (f_a − f_b) / (f_a + f_b) per feature, then standardised over the battles) — any
+per-response feature works: style counts, rating columns, reward-model attribute scores. A tie
+counts half a win for each side. Ratings are on the Elo scale (400 / ln 10 · β + 1000, the
+anchor model at 1000); intervals and the coefficients' are bootstrap percentiles over battles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .estimates import _logistic
+
+__all__ = ["BTResult", "fit_bradley_terry", "normalised_differences"]
+
+SCALE = 400 / np.log(10)
+BASE = 1000.0
+
+
+def normalised_differences(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """Arena's covariates: (a − b) / (a + b) (0 where both are 0), standardised per column.
+    Features that can be negative (reward-model scores) use the plain difference instead."""
+    a, b = first.to_numpy(float), second.to_numpy(float)
+    nonnegative = (a >= 0).all(axis=0) & (b >= 0).all(axis=0)
+    total = a + b
+    ratio = np.divide(a - b, total, out=np.zeros_like(a), where=total != 0)
+    values = np.where(nonnegative[None, :], ratio, a - b)
+    spread = values.std(axis=0)
+    values = (values - values.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+    return pd.DataFrame(values, columns=list(first.columns), index=first.index)
+
+
+@dataclass
+class BTResult:
+    """Ratings (Elo scale) per model, with 95 % bootstrap intervals; style coefficients."""
+
+    ratings: pd.DataFrame            # model, rating, rating_low, rating_high, rank
+    coefficients: pd.DataFrame = field(default_factory=pd.DataFrame)  # feature, coefficient, low, high
+
+
+def _fit(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray, covariates: np.ndarray,
+         names: list[str], anchor: int) -> np.ndarray:
+    index = {name: i for i, name in enumerate(names)}
+    n, k = len(outcome), len(names)
+    design = np.zeros((n, k + covariates.shape[1]))
+    rows = np.arange(n)
+    design[rows, [index[m] for m in model_a]] += 1.0
+    design[rows, [index[m] for m in model_b]] -= 1.0
+    design[:, k:] = covariates
+    keep = [c for c in range(design.shape[1]) if c != anchor]  # the anchor's β is 0
+    penalty = np.full(len(keep), 1e-4)
+    beta, _ = _logistic(design[:, keep], outcome, np.ones(n), penalty)
+    full = np.zeros(design.shape[1])
+    full[keep] = beta
+    return full
+
+
+def fit_bradley_terry(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray,
+                      covariates: pd.DataFrame | None = None, *, anchor: str | None = None,
+                      resamples: int = 100, seed: int = 0) -> BTResult:
+    """Fit the ratings (and style coefficients when ``covariates`` has columns); ``outcome`` is
+    P(a beats b) per battle (1, 0, 0.5 for a tie, or a soft preference)."""
+    model_a, model_b = np.asarray(model_a, str), np.asarray(model_b, str)
+    outcome = np.asarray(outcome, float)
+    names = sorted(set(model_a) | set(model_b))
+    anchor_index = names.index(anchor) if anchor in names else 0
+    x = np.zeros((len(outcome), 0)) if covariates is None else covariates.to_numpy(float)
+    features = [] if covariates is None else list(covariates.columns)
+    point = _fit(model_a, model_b, outcome, x, names, anchor_index)
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(resamples):
+        sample = rng.integers(0, len(outcome), len(outcome))
+        draws.append(_fit(model_a[sample], model_b[sample], outcome[sample], x[sample], names, anchor_index))
+    spread = np.array(draws) if draws else np.full((1, len(point)), np.nan)
+    low, high = np.nanpercentile(spread, 2.5, axis=0), np.nanpercentile(spread, 97.5, axis=0)
+    k = len(names)
+    ratings = pd.DataFrame({"model": names, "rating": BASE + SCALE * point[:k],
+                            "rating_low": BASE + SCALE * low[:k], "rating_high": BASE + SCALE * high[:k]})
+    ratings["rank"] = ratings["rating"].rank(ascending=False, method="min").astype(int)
+    coefficients = pd.DataFrame({"feature": features, "coefficient": point[k:],
+                                 "low": low[k:], "high": high[k:]})
+    return BTResult(ratings.sort_values("rating", ascending=False, ignore_index=True), coefficients)

@@ -1,0 +1,130 @@
+"""Win rates against a baseline: raw, discrete and length-controlled (AlpacaEval's GLM).
+
+Preferences are soft, in [0, 1]: the probability that the model's output beats the baseline's
+(AlpacaEval's ``preference`` in [1, 2] minus 1; a tie is 0.5). They are used as such, never rounded:
+the logistic fits weigh each annotation's two outcomes by the preference.
+
+Length control follows AlpacaEval 2's GLM: for a model m against the baseline on instruction i,
+
+    logit P(m beats baseline) = θ_m + φ · tanh(Δlen_i / σ) − δ_i
+
+with Δlen the length difference (model − baseline, characters), σ its standard deviation over all
+annotations and δ_i the instruction's difficulty, fitted on all models at once (AlpacaEval fits
+each model apart, with its own φ_m and a weight on δ; a shared φ keeps the length effect
+identifiable for a model that is always longer than the baseline). The LC win rate is the mean over
+instructions of the predicted preference with the length term set to zero. AlpacaEval reads δ
+from a file precomputed on its 805 instructions; here δ is **estimated jointly from all the models
+given** (logit P = θ_m + δ_i, L2-regularised) unless a file provides it, so LC runs on any dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import expit
+
+__all__ = ["LengthControlledFit", "ModelWinRate", "difficulty_vector", "fit_length_controlled",
+           "lc_win_rate", "raw_win_rate"]
+
+
+@dataclass(frozen=True)
+class ModelWinRate:
+    """One model's win rates against the baseline (percent), each with its standard error."""
+
+    model: str
+    n: int
+    win_rate: float
+    win_rate_se: float
+    discrete_win_rate: float
+    lc_win_rate: float | None = None
+    lc_se: float | None = None
+    length_coefficient: float | None = None
+
+
+def raw_win_rate(preference: np.ndarray) -> tuple[float, float, float]:
+    """AlpacaEval's win rate (mean soft preference, ties half), its standard error, and the
+    discrete win rate (each annotation rounded to win / tie / loss), all in percent."""
+    p = np.asarray(preference, dtype=float)
+    n = len(p)
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    se = float(p.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+    discrete = np.where(p > 0.5, 1.0, np.where(p < 0.5, 0.0, 0.5))
+    return 100 * float(p.mean()), 100 * se, 100 * float(discrete.mean())
+
+
+def _logistic(design: np.ndarray, target: np.ndarray, weight: np.ndarray, penalty: np.ndarray, *,
+              offset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted logistic regression with soft targets and a per-coefficient L2 penalty; the
+    coefficients and their covariance (the inverse Hessian at the optimum)."""
+    def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = design @ beta + (0.0 if offset is None else offset)
+        log1pexp = np.logaddexp(0.0, z)
+        value = float(np.sum(weight * (log1pexp - target * z)) + 0.5 * np.sum(penalty * beta ** 2))
+        gradient = design.T @ (weight * (expit(z) - target)) + penalty * beta
+        return value, gradient
+
+    start = np.zeros(design.shape[1])
+    result = minimize(loss, start, jac=True, method="L-BFGS-B")
+    probability = expit(design @ result.x + (0.0 if offset is None else offset))
+    hessian = (design * (weight * probability * (1 - probability))[:, None]).T @ design + np.diag(penalty)
+    covariance = np.linalg.pinv(hessian)
+    return result.x, covariance
+
+
+@dataclass(frozen=True)
+class LengthControlledFit:
+    """The joint GLM: model terms θ, the shared length coefficient φ, instruction difficulties δ."""
+
+    models: list[str]
+    theta: np.ndarray
+    theta_se: np.ndarray
+    length_coefficient: float
+    difficulties: dict[str, float]
+    spread: float
+
+
+def fit_length_controlled(models: np.ndarray, instructions: np.ndarray, length_difference: np.ndarray,
+                          preference: np.ndarray, *, l2: float = 1.0,
+                          difficulties: Mapping[str, float] | None = None) -> LengthControlledFit:
+    """logit P(m beats baseline on i) = θ_m + φ · tanh(Δlen / σ) − δ_i, fitted on all models at
+    once: δ_i (L2-regularised toward 0) are estimated from every model that answered i, or read
+    from ``difficulties``; φ is shared, so a model that is always longer than the baseline still
+    has its length effect told apart from its quality by the others' variation."""
+    model_names, model_index = np.unique(np.asarray(models, str), return_inverse=True)
+    spread = float(np.std(length_difference)) or 1.0
+    n, k = len(preference), len(model_names)
+    columns = [np.eye(k)[model_index], np.tanh(np.asarray(length_difference, float) / spread)[:, None]]
+    penalty = [np.full(k, 1e-6), [1e-6]]
+    offset = np.zeros(n)
+    instruction_names: np.ndarray = np.array([])
+    if difficulties is None:
+        instruction_names, instruction_index = np.unique(np.asarray(instructions, str), return_inverse=True)
+        columns.append(-np.eye(len(instruction_names))[instruction_index])
+        penalty.append(np.full(len(instruction_names), l2))
+    else:
+        offset = -difficulty_vector(instructions, difficulties)
+    design = np.column_stack(columns)
+    beta, covariance = _logistic(design, np.asarray(preference, float), np.ones(n),
+                                 np.concatenate(penalty), offset=offset)
+    found = dict(difficulties) if difficulties is not None else \
+        dict(zip(map(str, instruction_names), beta[k + 1:].tolist()))
+    return LengthControlledFit([str(m) for m in model_names], beta[:k],
+                               np.sqrt(np.clip(np.diag(covariance)[:k], 0, None)), float(beta[k]), found, spread)
+
+
+def lc_win_rate(fit: LengthControlledFit, model: str, instructions: np.ndarray) -> tuple[float, float]:
+    """The LC win rate (percent) of ``model`` over its instructions, the length term at zero, and
+    its standard error (delta method on θ_m)."""
+    m = fit.models.index(model)
+    predicted = expit(fit.theta[m] - difficulty_vector(instructions, fit.difficulties))
+    slope = float(np.mean(predicted * (1 - predicted)))
+    return 100 * float(predicted.mean()), 100 * slope * float(fit.theta_se[m])
+
+
+def difficulty_vector(instructions: np.ndarray, difficulties: Mapping[str, float]) -> np.ndarray:
+    """δ for each annotation's instruction (0, the mean, for one the fit never saw)."""
+    return np.array([difficulties.get(str(i), 0.0) for i in instructions], dtype=float)

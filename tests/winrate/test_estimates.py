@@ -1,0 +1,80 @@
+"""Win-rate estimates on synthetic judges with known coefficients."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from preftree.winrate.estimates import fit_length_controlled, raw_win_rate
+from preftree.winrate.inputs import read_comparisons
+from preftree.winrate.run import win_rates
+
+THETA = {"good": 0.8, "mid": 0.0, "bad": -0.8, "verbose": -0.2}
+PHI = 1.5
+
+
+def synthetic(seed: int = 0, n: int = 400) -> tuple[pd.DataFrame, np.ndarray]:
+    """A judge whose verdicts add a known length effect; 'verbose' is always much longer."""
+    rng = np.random.default_rng(seed)
+    delta = rng.normal(0, 1, n)
+    rows = []
+    for model, theta in THETA.items():
+        for k in range(n):
+            extra = (600 if model == "verbose" else 0) + rng.normal(0, 200)
+            text_a, text_b = "x " * max(5, int(200 + extra / 2)), "y " * 200
+            p = expit(theta + PHI * np.tanh((len(text_a) - len(text_b)) / 300) - delta[k])
+            rows.append({"model_a": model, "model_b": "base", "outcome": float(rng.random() < p),
+                         "instruction": f"i{k}", "text_a": text_a, "text_b": text_b, "source": "synthetic"})
+    return pd.DataFrame(rows), delta
+
+
+def test_the_model_terms_are_recovered_within_their_intervals() -> None:
+    frame, _ = synthetic()
+    lengths = (frame["text_a"].str.len() - frame["text_b"].str.len()).to_numpy(float)
+    fit = fit_length_controlled(frame["model_a"].to_numpy(), frame["instruction"].to_numpy(), lengths,
+                                frame["outcome"].to_numpy())
+    spread_ratio = fit.spread / 300  # φ is per unit of tanh(Δ/σ), σ the data's spread
+    for model, theta in THETA.items():
+        m = fit.models.index(model)
+        assert abs(fit.theta[m] - theta) < 1.96 * fit.theta_se[m] + 0.15, model  # shrinkage of δ
+    assert fit.length_coefficient == pytest.approx(PHI, abs=0.35 + 0.5 * abs(spread_ratio - 1))
+
+
+def test_length_control_removes_the_verbose_models_advantage() -> None:
+    frame, delta = synthetic()
+    result = win_rates(frame, baseline="base", resamples=10)
+    table = result.table.set_index("model")
+    # raw: the verbose model looks best; controlled, it falls below the mid model
+    assert table["win_rate"].idxmax() == "verbose"
+    assert table.at["verbose", "lc_win_rate"] < table.at["mid", "lc_win_rate"] < table.at["good", "lc_win_rate"]
+    truth = 100 * expit(THETA["verbose"] - delta).mean()
+    assert abs(table.at["verbose", "lc_win_rate"] - truth) < 2.5 * table.at["verbose", "lc_se"] + 3
+    # style control with the style features: length gets a positive coefficient, verbose drops in rank
+    coefficients = result.controlled.coefficients.set_index("feature")
+    assert coefficients.loc["length_chars", "low"] > 0
+    assert table.at["verbose", "rank_shift"] < 0
+
+
+def test_raw_win_rate_keeps_soft_preferences() -> None:
+    win, se, discrete = raw_win_rate(np.array([0.9, 0.6, 0.5, 0.2]))
+    assert win == pytest.approx(55.0) and discrete == pytest.approx(62.5) and se > 0
+
+
+def test_alpacaeval_annotations_and_arena_battles_are_read(tmp_path: Path) -> None:
+    annotations = [{"instruction": f"q{i}", "output_1": "base answer", "generator_1": "gpt4_1106_preview",
+                    "output_2": "model answer " * i, "generator_2": "m", "preference": p,
+                    "annotator": "weighted_alpaca_eval_gpt4_turbo"}
+                   for i, p in enumerate([1.0, 2.0, 1.5, 1.73, None])]
+    (tmp_path / "annotations.json").write_text(json.dumps(annotations))
+    (tmp_path / "battles.csv").write_text("model_a,model_b,winner\nx,y,model_a\nx,y,tie (bothbad)\nx,y,oops\n")
+    found = read_comparisons([tmp_path])
+    assert set(found.formats.values()) == {"alpacaeval", "arena"}
+    soft = found.frame[found.frame["model_a"] == "m"]["outcome"].tolist()
+    assert soft == pytest.approx([0.0, 1.0, 0.5, 0.73])  # never rounded
+    assert [why for _, _, why in found.skipped] == ["preference None is not a number in [1, 2]",
+                                                     "winner 'oops' is none of ['model_a', 'model_b', 'tie', 'tie (bothbad)']"]
