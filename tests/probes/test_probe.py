@@ -152,3 +152,41 @@ def test_a_reward_models_shift_equals_rescoring(tmp_path: Path, tiny_model) -> N
             key = (probe, target) if probe != "null-edit" else ("length", target)
             field = "mean_shift" if probe != "null-edit" else "null_mean_shift"
             assert found[key][field] == pytest.approx(expected, abs=1e-5)
+
+
+def test_hostile_cases_found_by_review(tmp_path: Path) -> None:
+    """A judge that decides nothing with only text probes; ids that collide through ':'; a
+    journal planted as a symlink to a user's file; names repeated across probe files."""
+    pairs = probe_pairs(tmp_path, 4)
+    with LocalJudgeServer(mode="first") as server:
+        result = run_probe(pairs, tmp_path / "first", "--judge-model", "first", "--base-url", server.url,
+                           "--api-key-env", "PREFTREE_TEST_KEY", "--probe", "length")
+        assert result.exit_code == 0, result.output
+        assert records(tmp_path / "first")[("length", "loser")]["n"] == 0
+        thesis = tmp_path / "thesis.txt"
+        thesis.write_text("line one\nline two, no newline")
+        (tmp_path / ".planted.journals").mkdir()
+        (tmp_path / ".planted.journals" / "m.jsonl").symlink_to(thesis)
+        planted = run_probe(pairs, tmp_path / "planted", "--judge-model", "m", "--base-url", server.url,
+                            "--api-key-env", "PREFTREE_TEST_KEY", "--probe", "length")
+        assert planted.exit_code == 2 and "journal must be a regular file" in planted.output
+        assert thesis.read_text() == "line one\nline two, no newline"
+    from preftree.errors import InputError
+    from preftree.probes import design_edits, resolve_probes
+    from preftree.probes.judges import Verdict
+    from preftree.probes.run import _unique_ids
+
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps({"probes": [{"name": "h", "suffix": "!"}]}))
+    b.write_text(json.dumps({"probes": [{"name": "h", "suffix": "?"}]}))
+    with pytest.raises(InputError, match="repeat across the probe files"):
+        resolve_probes([], [a, b])
+    a.write_text(json.dumps({"probes": [{"name": "a:b", "suffix": "!"}]}))
+    with pytest.raises(InputError, match="short identifier"):
+        resolve_probes([], [a])
+    from preftree.data.model import Pair
+
+    probes, _ = resolve_probes(["length", "authority"])
+    twins = [Pair("p", "q", "x", "yy"), Pair("p:length", "q", "x", "yy")]
+    edits = _unique_ids(design_edits(twins, [Verdict(1, 0.5)] * 2, probes, []))
+    assert len({e.pair.id for e in edits}) == len(edits)

@@ -107,7 +107,9 @@ def probe(pairs_path: Path | None, mapping: str | None, pairs_format: str, probe
                             trust_pickle=trust_pickle, tree_labels=tree_labels, attribute=attribute,
                             quiet=quiet)
         judges.append(ModelProbeJudge(bench, model))
-    names = [j.name for j in judges]
+    from ..probes.judges import judge_slug
+
+    names = [judge_slug(j.name) for j in judges]
     if len(set(names)) < len(names):
         raise click.UsageError(f"two judges are named alike ({names}); give --judge-name or distinct models")
     inputs = [model, tree_path, options.get("cache_path"), options.get("chat_template"),

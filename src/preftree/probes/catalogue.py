@@ -105,7 +105,7 @@ def _rule_probe(rule: Any, where: str) -> TextProbe:
     if unknown:
         raise InputError(f"{where}: unknown keys {unknown}; a rule takes {sorted(_RULE_KEYS)}")
     name = rule.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 64 or not name.replace("-", "_").replace(":", "_").isidentifier():
+    if not isinstance(name, str) or not name.strip() or len(name) > 64 or not name.replace("-", "_").isidentifier():
         raise InputError(f"{where}: 'name' must be a short identifier (letters, digits, - or _), got {name!r}")
     prefix, suffix = rule.get("prefix", ""), rule.get("suffix", "")
     replacements = rule.get("replace", [])
@@ -166,6 +166,10 @@ def resolve_probes(names: Sequence[str], files: Sequence[str | Path] = (), *,
     and ``files`` are both empty); an unknown name lists the known ones."""
     builtin = builtin_probes(length_margin)
     from_files = [probe for file in files for probe in read_probe_file(file)]
+    file_names = [p.name for p in from_files]
+    repeated = sorted({n for n in file_names if file_names.count(n) > 1})
+    if repeated:
+        raise InputError(f"probe names repeat across the probe files: {repeated}; each name is one probe")
     if not names and not from_files:
         names = [*builtin, *PAIR_PROBES]
     text: list[TextProbe] = []

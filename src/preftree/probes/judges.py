@@ -74,6 +74,8 @@ class LLMProbeJudge:
     def verdicts(self, pairs: PairSet, stage: str) -> list[Verdict]:
         from ..judges import collect_judgments
 
+        if len(pairs) == 0:  # nothing to ask (the judge decided no pair): no judge file
+            return []
         self.folder.mkdir(parents=True, exist_ok=True)
         summary = collect_judgments(pairs, self.backend, self.folder / f"{judge_slug(self.name)}.{stage}.csv",
                                     judge=self.name, prompt=self.prompt, progress=self.progress,

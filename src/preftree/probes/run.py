@@ -17,9 +17,10 @@ nothing it asked before; a reward model's scores go through the scoring cache.
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ import pandas as pd
 from .._folders import output_dir
 from .._version import __version__
 from ..data.model import Pair, PairSet
+from ..errors import InputError
 from .catalogue import PAIR_PROBES
 from .edits import NULL, TextProbe
 from .judges import LLMProbeJudge, ProbeJudge, Verdict, judge_slug
@@ -95,13 +97,21 @@ class ProbeResult:
     records: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _unique(edits: Sequence[EditedPair]) -> list[Pair]:
-    """The distinct edited pairs (the same edit serves the loser of one judge and the winner of
-    none, but ids repeat across targets only when the edit is the same)."""
-    seen: dict[str, Pair] = {}
+def _unique_ids(edits: list[EditedPair]) -> list[EditedPair]:
+    """Every edited pair under its own id (pair ids may contain the ``:`` that joins the parts,
+    so two edits could otherwise share one id and one verdict)."""
+    seen: set[str] = set()
+    unique = []
     for edit in edits:
-        seen.setdefault(edit.pair.id, edit.pair)
-    return list(seen.values())
+        base, n, new_id = edit.pair.id, 1, edit.pair.id
+        while new_id in seen:
+            n += 1
+            new_id = f"{base}#{n}"
+        seen.add(new_id)
+        if new_id != base:
+            edit = replace(edit, pair=replace(edit.pair, id=new_id))
+        unique.append(edit)
+    return unique
 
 
 def probe_judges(judges: Sequence[ProbeJudge], pairs: PairSet, probes: Sequence[TextProbe],
@@ -115,9 +125,9 @@ def probe_judges(judges: Sequence[ProbeJudge], pairs: PairSet, probes: Sequence[
         if "order" in pair_probes and not judge.sees_positions:
             edits += [EditedPair(Pair(f"{p.id}:order", p.prompt, p.response_2, p.response_1,
                                       metadata=p.metadata), p.id, "order", "pair", 0, 0) for p in base]
-        distinct = _unique(edits)
-        edited_set = PairSet(distinct, source=f"{pairs.source or 'pairs'} (edited)")
-        answers = dict(zip((p.id for p in distinct), judge.verdicts(edited_set, "edited")))
+        edits = _unique_ids(edits)
+        edited_set = PairSet([e.pair for e in edits], source=f"{pairs.source or 'pairs'} (edited)")
+        answers = dict(zip(edited_set.ids, judge.verdicts(edited_set, "edited")))
         after = [answers[e.pair.id] for e in edits]
         result = ProbeResult(judge, base, before, edits, after)
         result.records = _records(result, probes, pair_probes)
@@ -192,6 +202,15 @@ def write_probe(judges: Sequence[ProbeJudge], pairs: PairSet, probes: Sequence[T
                 force: bool = False) -> list[ProbeResult]:
     """Run the probes and write the folder ``out`` (all or nothing)."""
     out = Path(out)
+    journals = journal_folder(out)
+    if journals.is_symlink() or (journals.exists() and not journals.is_dir()):
+        raise InputError("the journal folder must be a real folder preftree made, not a link or a "
+                         "file; move it away", path=journals)
+    for judge in judges:
+        path = journals / f"{judge_slug(judge.name)}.jsonl"
+        if os.path.lexists(path) and (path.is_symlink() or not path.is_file()):
+            raise InputError("a journal must be a regular file, not a link, FIFO or device; move "
+                             "it away", path=path)
     with output_dir(out, [pairs.source, *inputs], force=force) as tmp:
         for judge in judges:
             if isinstance(judge, LLMProbeJudge):
