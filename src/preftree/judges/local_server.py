@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -65,13 +64,13 @@ def _responses(text: str) -> tuple[str, str]:
     return first, second
 
 
-_MARKDOWN = (re.compile(r"^ {0,3}#{1,6} +\S", re.MULTILINE), re.compile(r"^\s*(?:[-*+]|\d+[.)]) +\S", re.MULTILINE),
-             re.compile(r"\*\*(?=\S).+?(?<=\S)\*\*"))
-
-
 def _markdown_count(text: str) -> int:
-    """Markdown elements of a response: headers, list items and bold spans."""
-    return sum(len(pattern.findall(text)) for pattern in _MARKDOWN)
+    """Markdown elements of a response: headers, list items and bold spans, counted as the
+    built-in style features count them."""
+    from ..features.style import style_of
+
+    style = style_of(text)
+    return style["headers"] + style["list_items"] + style["bold"]
 
 
 class LocalJudgeServer:

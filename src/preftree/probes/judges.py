@@ -5,7 +5,6 @@ decision-tree reward model (its verdict, both orders averaged)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -13,7 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from ..data.model import Pair, PairSet
+from ..data.model import PairSet
 
 __all__ = ["LLMProbeJudge", "ModelProbeJudge", "ProbeJudge", "Verdict", "judge_slug"]
 
@@ -109,7 +108,3 @@ class ModelProbeJudge:
         margins = self.bench_judge.v1_margins(examples) if examples else np.zeros(0)
         return [Verdict(int(np.sign(m)), float(m)) for m in margins]
 
-
-def pair_set(pairs: Sequence[Pair], source: str) -> PairSet:
-    """Pairs as a :class:`PairSet` for a judge (edited pairs have no labels)."""
-    return PairSet(list(pairs), source=source)
