@@ -54,7 +54,7 @@ def test_shared_option_names_mean_the_same_everywhere() -> None:
         assert "--model" in _options(cli.commands[command]), command
     # --revision only where a Hub model is loaded by id
     assert {c for c in COMMANDS if "--revision" in _options(cli.commands[c])} == \
-        {"score", "compare", "card", "train-head", "rewardbench", "explain", "probe"}
+        {"score", "compare", "card", "train-head", "rewardbench", "explain", "probe", "winrate"}
 
 
 def test_lists_kept_in_the_cli_match_the_library() -> None:

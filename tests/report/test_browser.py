@@ -198,3 +198,36 @@ def test_probe_effects_beside_tree_importance(browser, tmp_path):
     assert again.exit_code == 0, again.output
     markdown = (tmp_path / "again.md").read_text()
     assert "## Probes" in markdown and "<img" not in markdown
+
+
+def test_winrate_page_ranking_and_coefficient_plot(browser, tmp_path):
+    """`preftree report winrate.json`: the ranking before and after style control and the
+    coefficient plot render; a hostile model name stays text."""
+    from click.testing import CliRunner
+
+    from preftree.cli import cli
+
+    from ..winrate.test_cli import battles
+
+    hostile = "<img src=x onerror=window.pwned=1>"
+    frame = battles(300).replace({"delta": hostile})
+    path = tmp_path / "battles.jsonl"
+    frame.to_json(path, orient="records", lines=True)
+    out = tmp_path / "winrate.csv"
+    made = CliRunner().invoke(cli, ["winrate", str(path), "--baseline", "gamma", "--resamples", "10",
+                                    "--quiet", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    shown = CliRunner().invoke(cli, ["report", str(out.with_suffix(".json")), "--out", str(tmp_path / "w.html")])
+    assert shown.exit_code == 0, shown.output
+    page, console, errors, requests = _open(browser, tmp_path / "w.html")
+    assert errors == [] and page.evaluate("typeof window.pwned") == "undefined"
+    assert page.locator("img").count() == 0 and page.locator("script").count() == 0
+    rows = [[c.inner_text() for c in r.locator("td").all()] for r in page.locator("table.winrate tbody tr").all()]
+    assert {r[0] for r in rows} == {"alpha", "beta", "gamma", hostile}
+    beta = next(r for r in rows if r[0] == "beta")
+    assert beta[8].startswith("-") or beta[8] == "0"  # its header bonus is taken away
+    plot = page.locator("svg.coefficients")
+    assert plot.count() == 1 and plot.bounding_box()["width"] > 300
+    assert page.locator("svg.coefficients circle").count() >= 2
+    assert "What the judge rewards beyond the controlled features" in page.inner_text("body")
+    page.close()

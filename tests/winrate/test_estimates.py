@@ -78,3 +78,22 @@ def test_alpacaeval_annotations_and_arena_battles_are_read(tmp_path: Path) -> No
     assert soft == pytest.approx([0.0, 1.0, 0.5, 0.73])  # never rounded
     assert [why for _, _, why in found.skipped] == ["preference None is not a number in [1, 2]",
                                                      "winner 'oops' is none of ['model_a', 'model_b', 'tie', 'tie (bothbad)']"]
+
+
+def test_the_residual_tree_finds_what_the_controlled_model_left() -> None:
+    """Outcomes depend linearly on x1 (controlled) and on a threshold of x2 (not controlled): the
+    ordinary tree's root splits on x1, the residual tree's on x2 near its threshold."""
+    from preftree.winrate.residual import fit_residual_trees
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    x1, x2 = rng.normal(0, 1, n), rng.normal(0, 1, n)
+    controlled = expit(2.5 * x1)
+    outcome = (rng.random(n) < expit(2.5 * x1 + 1.5 * (x2 > 0.8))).astype(float)
+    differences = pd.DataFrame({"x1_diff": -x1, "x2_diff": -x2})  # response_2 − response_1 = b − a
+    trees = fit_residual_trees(differences, outcome, controlled)
+    assert trees is not None
+    ordinary, residual = trees.ordinary.structure_, trees.residual.structure_
+    assert trees.ordinary.feature_names_[int(ordinary.feature[0])] == "x1_diff"
+    assert trees.residual.feature_names_[int(residual.feature[0])] == "x2_diff"
+    assert abs(float(residual.threshold[0]) + 0.8) < 0.25

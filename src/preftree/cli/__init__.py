@@ -100,9 +100,10 @@ def _register() -> None:
     from .rewardbench import leaderboard, rewardbench
     from .score import score
     from .train import fit_tree, train_head
+    from .winrate import winrate
 
     for command in (explain, demo, score, compare, card, train_head, fit_tree, rewardbench,
-                    leaderboard, judge, probe, report, models):
+                    leaderboard, judge, probe, winrate, report, models):
         cli.add_command(command)
 
 

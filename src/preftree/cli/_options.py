@@ -6,7 +6,7 @@ Only click is imported here: ``preftree --help`` must not pay for pandas, scikit
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from ..scoring.options import ScorerSettings
 
 __all__ = ["DTYPE_CHOICE", "LABEL_FORMAT_NAMES", "PAIRS_FORMAT_NAMES", "build_scorer_options", "dtype_option",
-           "engine_options", "force_option", "replace_option", "model_option", "pairs_options", "quiet_option", "revision_option",
-           "scoring_options"]
+           "engine_options", "force_option", "replace_option", "model_option", "pairs_options", "quiet_option", "resolve_features",
+           "revision_option", "scoring_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -303,3 +303,16 @@ def _given(values: dict[str, object]) -> dict[str, object]:
         return {k: v for k, v in values.items() if v is not None}
     return {k: v for k, v in values.items()
             if context.get_parameter_source(k) not in (None, click.core.ParameterSource.DEFAULT)}
+
+
+def resolve_features(specs: Sequence[str], scoring: dict[str, Any], *, quiet: bool) -> list[Any]:
+    """``--features`` specs, each ``model:NAME`` bound to the scoring options (the others stay
+    strings for :func:`~preftree.features.sources.parse_feature_spec`)."""
+    features: list[Any] = list(specs)
+    if any(spec.startswith("model:") for spec in features):
+        from ..scoring.features import ModelSource
+
+        settings = build_scorer_options(quiet=quiet, **scoring)
+        features = [ModelSource(spec.split(":", 1)[1], spec, settings) if spec.startswith("model:")
+                    else spec for spec in features]
+    return features

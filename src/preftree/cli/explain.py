@@ -11,10 +11,10 @@ from ._options import (
     LABEL_FORMAT_NAMES,
     SEED,
     FiniteFloatRange,
-    build_scorer_options,
     force_option,
     pairs_options,
     quiet_option,
+    resolve_features,
     revision_option,
     scoring_options,
 )
@@ -166,13 +166,7 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
     from ..data import judges_from_columns, load_judges, load_pairs, parse_mapping
     from ..explanation import ExplainConfig
 
-    features: list = list(feature_specs)
-    if any(spec.startswith("model:") for spec in features):  # scored with the scoring options
-        from ..scoring.features import ModelSource
-
-        settings = build_scorer_options(quiet=quiet, **scoring)
-        features = [ModelSource(spec.split(":", 1)[1], spec, settings) if spec.startswith("model:")
-                    else spec for spec in features]
+    features = resolve_features(feature_specs, scoring, quiet=quiet)
     if preset:
         if pairs_path is not None or judge_paths or mapping or judge_columns:
             raise click.UsageError("--preset loads pairs and judges itself: drop --pairs, --judge "

@@ -12,30 +12,41 @@ __all__ = ["report"]
 
 
 @click.command()
-@click.argument("explain_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("explain_dir", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="report.html (or report.md with --format md; figures go beside it).")
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]),
               help="Report format (default: from the --out suffix, .md → md, else html).")
 @click.option("--probe-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A `preftree probe` output folder to show beside the trees.")
+@click.option("--winrate", "winrate_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A `preftree winrate` file (winrate.json or .csv) to show as a section.")
 @quiet_option
 @replace_option
-def report(explain_dir: Path, out: Path, fmt: str | None, quiet: bool, probe_dir: Path | None) -> None:
-    """Render the output folder of `preftree explain` as a report."""
+def report(explain_dir: Path, out: Path, fmt: str | None, quiet: bool, probe_dir: Path | None,
+           winrate_path: Path | None) -> None:
+    """Render the output folder of `preftree explain` as a report (or a `preftree winrate`
+    file, given instead of the folder, as a page of its own)."""
     from .._io import check_output_dir, check_output_file
     from ..report import write_report
 
     fmt = fmt or ("md" if out.suffix.lower() == ".md" else "html")
-    if not explain_dir.is_dir():
-        raise click.UsageError(f"{explain_dir} is not a folder (give explain's --out folder)")
-    inputs = [p for p in explain_dir.rglob("*") if p.is_file()]
+    standalone = explain_dir.suffix.lower() in (".json", ".csv") and explain_dir.is_file()
+    if not explain_dir.is_dir() and not standalone:
+        raise click.UsageError(f"{explain_dir} is not a folder (give explain's --out folder, or a "
+                               "winrate.json)")
+    inputs = [explain_dir] if standalone else [p for p in explain_dir.rglob("*") if p.is_file()]
+    if winrate_path is not None:
+        from ..winrate.document import json_path
+
+        inputs += [winrate_path, json_path(winrate_path)]
     inputs += [p for p in probe_dir.rglob("*") if p.is_file()] if probe_dir is not None else []
     check_output_file(out, inputs)
     if fmt == "md":
         from .._io import replacing_allowed
 
         check_output_dir(out.with_name(f"{out.stem}_figures"), inputs, force=replacing_allowed())
-    write_report(str(explain_dir), str(out), fmt, probe_dir=None if probe_dir is None else str(probe_dir))
+    write_report(str(explain_dir), str(out), fmt, probe_dir=None if probe_dir is None else str(probe_dir),
+                 winrate=None if winrate_path is None else str(winrate_path))
     if not quiet:
         click.echo(f"wrote {out}")

@@ -135,9 +135,11 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
 
 @click.command()
 @click.option("--results", "results", multiple=True, type=click.Path(path_type=Path),
-              help="Results file or folder (repeatable).")
+              help="Results file or folder (repeatable); or `preftree winrate` files (winrate.json) "
+                   "for a win-rate leaderboard.")
 @click.option("--published", default="seed", show_default=True,
-              help="'seed' (shipped: the January 2025 top 12), a CSV of published figures, or 'none'.")
+              help="'seed' (shipped: the January 2025 top 12), a CSV of published figures (for win "
+                   "rates: AlpacaEval's leaderboard CSV), or 'none'.")
 @benchmark_version_option
 @click.option("--format", "fmt", default="md", show_default=True,
               type=click.Choice(["md", "csv", "html"]), help="Output format.")
@@ -145,17 +147,36 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
 @replace_option
 def leaderboard(results: tuple[Path, ...], published: str, benchmark_version: str, fmt: str,
                 out: Path | None) -> None:
-    """Rank local results with published figures by Score."""
+    """Rank local results with published figures by Score (RewardBench), or `preftree winrate`
+    files by length-controlled win rate."""
     from .._io import atomic_write_text, check_output_file
     from ..rewardbench import build_leaderboard, load_published, load_results, render
+    from ..winrate.board import is_winrate_file
 
     if out is not None:
         check_output_file(out, [*results, published])
-    number = int(benchmark_version)
-    local = load_results(results, number)
-    extra = [] if published == "none" else [load_published(published, number)]
-    text = render(build_leaderboard(local, extra, number), fmt)
+    kinds = {is_winrate_file(path) for path in results}
+    if kinds == {True}:
+        text = _winrate_board(results, published, fmt)
+    elif True in kinds:
+        raise click.UsageError("--results mixes `preftree winrate` files with RewardBench results; "
+                               "give one kind")
+    else:
+        number = int(benchmark_version)
+        local = load_results(results, number)
+        extra = [] if published == "none" else [load_published(published, number)]
+        text = render(build_leaderboard(local, extra, number), fmt)
     if out is None:
         click.echo(text, nl=False)
     else:
         atomic_write_text(out, text)
+
+
+def _winrate_board(results: tuple[Path, ...], published: str, fmt: str) -> str:
+    from ..rewardbench import render
+    from ..winrate.board import load_published_winrates, winrate_board
+    from ..winrate.document import load_winrate
+
+    documents = [(Path(path), load_winrate(path)) for path in results]
+    figures = None if published in ("seed", "none") else load_published_winrates(published)
+    return render(winrate_board(documents, figures), fmt, title="Win-rate leaderboard")

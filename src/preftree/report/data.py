@@ -91,6 +91,7 @@ class ReportData:
     consistency: pd.DataFrame | None
     overview: dict[str, Any]
     probes: dict[str, Any] | None = None  # a `preftree probe` run's probe.json, shown beside the trees
+    winrate: dict[str, Any] | None = None  # a `preftree winrate` run's winrate.json
 
     @property
     def label(self) -> str | None:

@@ -17,9 +17,16 @@ from .markdown import draw_figures
 __all__ = ["render_html", "render_markdown"]
 
 
+def _sections(data: ReportData) -> list[sections.Section]:
+    """Every section, or only the standalone ones for a page without an explain folder."""
+    if data.judges:
+        return sections.SECTIONS
+    return [s for s in sections.SECTIONS if isinstance(s, sections.STANDALONE)]
+
+
 def render_html(data: ReportData, *, title: str = "preftree report") -> str:
     """The whole page as one string: inline CSS and SVG, no script, every value escaped."""
-    body = f"<h1>{escape(title)}</h1>" + "".join(section.html(data) for section in sections.SECTIONS)
+    body = f"<h1>{escape(title)}</h1>" + "".join(section.html(data) for section in _sections(data))
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>\n")
@@ -30,11 +37,11 @@ def render_markdown(data: ReportData, out: str | Path) -> Path:
     out = Path(out)
     figures_dir = out.with_name(f"{out.stem}_figures")
     with output_dir(figures_dir, force=replacing_allowed()) as tmp:
-        drawn = draw_figures(data, tmp)
+        drawn = draw_figures(data, tmp) if data.judges else {}
     rel = quote(figures_dir.name)
     figures = {name: f"{rel}/{file}" for name, file in drawn.items()}
     lines = ["# preftree report", ""]
-    for section in sections.SECTIONS:
+    for section in _sections(data):
         lines += section.markdown(data, figures)
     atomic_write_text(out, "\n".join(lines))
     return out

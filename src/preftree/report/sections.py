@@ -13,6 +13,7 @@ from ..tree.text import format_percent as _pct
 from .data import ReportData, beats_baselines, header_facts, verdict_counts
 from .groups import groups_markdown, groups_section
 from .probes import ProbeSection
+from .winrate import WinRateSection
 from .html import consistency_rows, judge_section, matrix_table, summary_table
 from .svg import bars_svg, heatmap_svg, legend_svg
 
@@ -153,6 +154,9 @@ class PerJudge:
         return lines
 
 
-SECTIONS: list[Section] = [Header(), Judges(), Importances(), ProbeSection(), Agreement(), Consistency(),
-                           Groups(), PerJudge()]
+SECTIONS: list[Section] = [Header(), Judges(), Importances(), ProbeSection(), WinRateSection(), Agreement(),
+                           Consistency(), Groups(), PerJudge()]
 """The report, in order; both renderers iterate it."""
+
+STANDALONE: tuple[type, ...] = (WinRateSection,)
+"""Sections that make a page of their own, without an explain folder (``preftree report winrate.json``)."""

@@ -10,17 +10,28 @@ __all__ = ["write_report"]
 
 
 def write_report(explain_dir: str, out: str, fmt: str = "html", *,
-                 shown_as: str | None = None, probe_dir: str | None = None) -> str:
+                 shown_as: str | None = None, probe_dir: str | None = None,
+                 winrate: str | None = None) -> str:
     """Render ``preftree explain``'s output folder to ``out`` (HTML, or Markdown + PNGs);
     ``shown_as`` is the folder name the page names (explain renders from its scratch folder);
-    ``probe_dir`` adds a ``preftree probe`` run's effects beside the trees."""
+    ``probe_dir`` adds a ``preftree probe`` run's effects beside the trees, ``winrate`` a
+    ``preftree winrate`` file's section. ``explain_dir`` may itself be a winrate file: a page of
+    that section alone."""
     from pathlib import Path
 
+    from ..winrate.document import load_winrate
+    from .data import ReportData
     from .probes import load_probe_document
 
-    data = load_report_data(explain_dir)
+    if Path(explain_dir).is_file():
+        document = load_winrate(explain_dir)
+        data = ReportData(Path(explain_dir), [], None, None, None, {}, winrate=document)
+    else:
+        data = load_report_data(explain_dir)
     if probe_dir is not None:
         data.probes = load_probe_document(probe_dir)
+    if winrate is not None:
+        data.winrate = load_winrate(winrate)
     if shown_as is not None:
         data.source = Path(shown_as)
     if fmt == "md":

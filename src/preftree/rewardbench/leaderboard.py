@@ -131,14 +131,14 @@ def build_leaderboard(local: pd.DataFrame, published: Sequence[pd.DataFrame] = (
 def _cell(value: Any, column: str) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    if column == "Δ vs published":
+    if column.startswith("Δ"):
         return f"{float(value):+.1f}"
     if isinstance(value, float):
         return f"{value:.1f}"
     return str(value)
 
 
-def render(board: pd.DataFrame, fmt: str) -> str:
+def render(board: pd.DataFrame, fmt: str, *, title: str = "RewardBench leaderboard") -> str:
     """The leaderboard as Markdown, CSV or a self-contained HTML table (every cell escaped)."""
     columns = list(board.columns)
     rows = [[_cell(v, c) for v, c in zip(record, columns)] for record in board.itertuples(index=False)]
@@ -155,7 +155,7 @@ def render(board: pd.DataFrame, fmt: str) -> str:
         head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
         body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
                        for row in rows)
-        return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>RewardBench leaderboard"
+        return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + html.escape(title) +
                 "</title><style>table{border-collapse:collapse}td,th{border:1px solid #ccc;"
                 "padding:2px 8px}</style></head><body><table><thead><tr>" + head +
                 "</tr></thead><tbody>" + body + "</tbody></table></body></html>\n")

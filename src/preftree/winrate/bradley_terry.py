@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
-from .estimates import _logistic
+from .estimates import soft_logistic
 
 __all__ = ["BTResult", "fit_bradley_terry", "normalised_differences"]
 
@@ -45,20 +46,29 @@ class BTResult:
 
     ratings: pd.DataFrame            # model, rating, rating_low, rating_high, rank
     coefficients: pd.DataFrame = field(default_factory=pd.DataFrame)  # feature, coefficient, low, high
+    fitted: np.ndarray = field(default_factory=lambda: np.zeros(0))  # P(a beats b) per battle
+    dropped: dict[str, str] = field(default_factory=dict)  # covariate left out → its near-copy kept
 
 
-def _fit(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray, covariates: np.ndarray,
-         names: list[str], anchor: int) -> np.ndarray:
+def _design(model_a: np.ndarray, model_b: np.ndarray, covariates: np.ndarray, names: list[str]) -> np.ndarray:
+    """One column per model (+1 for a, −1 for b), then the covariates."""
     index = {name: i for i, name in enumerate(names)}
-    n, k = len(outcome), len(names)
+    n, k = len(model_a), len(names)
     design = np.zeros((n, k + covariates.shape[1]))
     rows = np.arange(n)
     design[rows, [index[m] for m in model_a]] += 1.0
     design[rows, [index[m] for m in model_b]] -= 1.0
     design[:, k:] = covariates
+    return design
+
+
+def _fit(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray, covariates: np.ndarray,
+         names: list[str], anchor: int) -> np.ndarray:
+    n = len(outcome)
+    design = _design(model_a, model_b, covariates, names)
     keep = [c for c in range(design.shape[1]) if c != anchor]  # the anchor's β is 0
     penalty = np.full(len(keep), 1e-4)
-    beta, _ = _logistic(design[:, keep], outcome, np.ones(n), penalty)
+    beta = soft_logistic(design[:, keep], outcome, np.ones(n), penalty)
     full = np.zeros(design.shape[1])
     full[keep] = beta
     return full
@@ -81,12 +91,16 @@ def fit_bradley_terry(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndar
     for _ in range(resamples):
         sample = rng.integers(0, len(outcome), len(outcome))
         draws.append(_fit(model_a[sample], model_b[sample], outcome[sample], x[sample], names, anchor_index))
-    spread = np.array(draws) if draws else np.full((1, len(point)), np.nan)
-    low, high = np.nanpercentile(spread, 2.5, axis=0), np.nanpercentile(spread, 97.5, axis=0)
+    if draws:
+        spread = np.array(draws)
+        low, high = np.percentile(spread, 2.5, axis=0), np.percentile(spread, 97.5, axis=0)
+    else:  # no resamples: no intervals
+        low = high = np.full(len(point), np.nan)
     k = len(names)
     ratings = pd.DataFrame({"model": names, "rating": BASE + SCALE * point[:k],
                             "rating_low": BASE + SCALE * low[:k], "rating_high": BASE + SCALE * high[:k]})
     ratings["rank"] = ratings["rating"].rank(ascending=False, method="min").astype(int)
     coefficients = pd.DataFrame({"feature": features, "coefficient": point[k:],
                                  "low": low[k:], "high": high[k:]})
-    return BTResult(ratings.sort_values("rating", ascending=False, ignore_index=True), coefficients)
+    fitted = expit(_design(model_a, model_b, x, names) @ point)
+    return BTResult(ratings.sort_values("rating", ascending=False, ignore_index=True), coefficients, fitted)

@@ -20,14 +20,15 @@ given** (logit P = θ_m + δ_i, L2-regularised) unless a file provides it, so LC
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import minimize
 from scipy.special import expit
 
 __all__ = ["LengthControlledFit", "ModelWinRate", "difficulty_vector", "fit_length_controlled",
-           "lc_win_rate", "raw_win_rate"]
+           "lc_win_rate", "raw_win_rate", "soft_logistic"]
 
 
 @dataclass(frozen=True)
@@ -56,28 +57,34 @@ def raw_win_rate(preference: np.ndarray) -> tuple[float, float, float]:
     return 100 * float(p.mean()), 100 * se, 100 * float(discrete.mean())
 
 
-def _logistic(design: np.ndarray, target: np.ndarray, weight: np.ndarray, penalty: np.ndarray, *,
-              offset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted logistic regression with soft targets and a per-coefficient L2 penalty; the
-    coefficients and their covariance (the inverse Hessian at the optimum)."""
-    def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
-        z = design @ beta + (0.0 if offset is None else offset)
-        log1pexp = np.logaddexp(0.0, z)
-        value = float(np.sum(weight * (log1pexp - target * z)) + 0.5 * np.sum(penalty * beta ** 2))
-        gradient = design.T @ (weight * (expit(z) - target)) + penalty * beta
-        return value, gradient
+def soft_logistic(design: np.ndarray | sparse.spmatrix, target: np.ndarray, weight: np.ndarray,
+              penalty: np.ndarray, *, offset: np.ndarray | None = None) -> np.ndarray:
+    """Weighted logistic regression with soft targets and a per-coefficient L2 penalty (dense
+    or sparse design); the coefficients."""
+    shift = 0.0 if offset is None else offset
 
-    start = np.zeros(design.shape[1])
-    result = minimize(loss, start, jac=True, method="L-BFGS-B")
-    probability = expit(design @ result.x + (0.0 if offset is None else offset))
-    hessian = (design * (weight * probability * (1 - probability))[:, None]).T @ design + np.diag(penalty)
-    covariance = np.linalg.pinv(hessian)
-    return result.x, covariance
+    def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = design @ beta + shift
+        value = float(np.sum(weight * (np.logaddexp(0.0, z) - target * z)) + 0.5 * np.sum(penalty * beta ** 2))
+        gradient = design.T @ (weight * (expit(z) - target)) + penalty * beta
+        return value, np.asarray(gradient).ravel()
+
+    result = minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B",
+                      options={"maxiter": 10_000})
+    return np.asarray(result.x)
+
+
+def _curvature(design: np.ndarray | sparse.spmatrix, beta: np.ndarray, weight: np.ndarray,
+               offset: np.ndarray | None = None) -> np.ndarray:
+    """Each row's weight in the Hessian: w · p · (1 − p) at ``beta``."""
+    probability = expit(design @ beta + (0.0 if offset is None else offset))
+    return weight * probability * (1 - probability)
 
 
 @dataclass(frozen=True)
 class LengthControlledFit:
-    """The joint GLM: model terms θ, the shared length coefficient φ, instruction difficulties δ."""
+    """The joint GLM: model terms θ (with SEs), the length coefficient φ (shared, or per model
+    when pooled), instruction difficulties δ."""
 
     models: list[str]
     theta: np.ndarray
@@ -85,35 +92,67 @@ class LengthControlledFit:
     length_coefficient: float
     difficulties: dict[str, float]
     spread: float
+    model_length_coefficients: dict[str, float] = field(default_factory=dict)
 
 
 def fit_length_controlled(models: np.ndarray, instructions: np.ndarray, length_difference: np.ndarray,
-                          preference: np.ndarray, *, l2: float = 1.0,
+                          preference: np.ndarray, *, l2: float = 1.0, pooling: float | None = None,
                           difficulties: Mapping[str, float] | None = None) -> LengthControlledFit:
     """logit P(m beats baseline on i) = θ_m + φ · tanh(Δlen / σ) − δ_i, fitted on all models at
-    once: δ_i (L2-regularised toward 0) are estimated from every model that answered i, or read
-    from ``difficulties``; φ is shared, so a model that is always longer than the baseline still
-    has its length effect told apart from its quality by the others' variation."""
+    once: δ_i (L2-regularised toward 0 with weight ``l2``) are estimated from every model that
+    answered i, or read from ``difficulties``; φ is shared, so a model that is always longer than
+    the baseline still has its length effect told apart from its quality by the others' variation.
+    With ``pooling`` = λ each model gets its own φ_m = φ + u_m, u_m penalised by λ (partial
+    pooling: λ → ∞ is the shared φ, λ → 0 AlpacaEval's separate φ_m)."""
     model_names, model_index = np.unique(np.asarray(models, str), return_inverse=True)
+    length_difference = np.asarray(length_difference, float)
     spread = float(np.std(length_difference)) or 1.0
     n, k = len(preference), len(model_names)
-    columns = [np.eye(k)[model_index], np.tanh(np.asarray(length_difference, float) / spread)[:, None]]
+    rows = np.arange(n)
+    squashed = np.tanh(length_difference / spread)
+    blocks = [sparse.csr_matrix((np.ones(n), (rows, model_index)), shape=(n, k)),
+              sparse.csr_matrix(squashed[:, None])]
     penalty = [np.full(k, 1e-6), [1e-6]]
+    if pooling is not None:
+        blocks.append(sparse.csr_matrix((squashed, (rows, model_index)), shape=(n, k)))
+        penalty.append(np.full(k, float(pooling)))
+    fixed = sum(block.shape[1] for block in blocks)
     offset = np.zeros(n)
     instruction_names: np.ndarray = np.array([])
     if difficulties is None:
         instruction_names, instruction_index = np.unique(np.asarray(instructions, str), return_inverse=True)
-        columns.append(-np.eye(len(instruction_names))[instruction_index])
+        blocks.append(sparse.csr_matrix((-np.ones(n), (rows, instruction_index)),
+                                        shape=(n, len(instruction_names))))
         penalty.append(np.full(len(instruction_names), l2))
     else:
         offset = -difficulty_vector(instructions, difficulties)
-    design = np.column_stack(columns)
-    beta, covariance = _logistic(design, np.asarray(preference, float), np.ones(n),
-                                 np.concatenate(penalty), offset=offset)
+    design = sparse.hstack(blocks).tocsr()
+    penalties = np.concatenate(penalty)
+    weight = np.ones(n)
+    beta = soft_logistic(design, np.asarray(preference, float), weight, penalties, offset=offset)
+    theta_cov = _fixed_block_covariance(design, beta, weight, penalties, fixed, offset)
     found = dict(difficulties) if difficulties is not None else \
-        dict(zip(map(str, instruction_names), beta[k + 1:].tolist()))
+        dict(zip(map(str, instruction_names), beta[fixed:].tolist()))
+    per_model = {} if pooling is None else \
+        {str(m): float(beta[k] + beta[k + 1 + j]) for j, m in enumerate(model_names)}
     return LengthControlledFit([str(m) for m in model_names], beta[:k],
-                               np.sqrt(np.clip(np.diag(covariance)[:k], 0, None)), float(beta[k]), found, spread)
+                               np.sqrt(np.clip(np.diag(theta_cov)[:k], 0, None)), float(beta[k]), found,
+                               spread, per_model)
+
+
+def _fixed_block_covariance(design: sparse.csr_matrix, beta: np.ndarray, weight: np.ndarray,
+                            penalty: np.ndarray, fixed: int, offset: np.ndarray) -> np.ndarray:
+    """The covariance of the first ``fixed`` coefficients: the Schur complement of the
+    instruction block, which is diagonal (one instruction per row), so thousands of
+    instructions cost no dense inverse."""
+    curvature = _curvature(design, beta, weight, offset)
+    weighted = sparse.diags(curvature) @ design
+    hessian_fixed = (design[:, :fixed].T @ weighted[:, :fixed]).toarray() + np.diag(penalty[:fixed])
+    if design.shape[1] == fixed:
+        return np.linalg.pinv(hessian_fixed)
+    cross = (design[:, :fixed].T @ weighted[:, fixed:]).toarray()
+    diagonal = np.asarray(weighted[:, fixed:].multiply(design[:, fixed:]).sum(axis=0)).ravel() + penalty[fixed:]
+    return np.linalg.pinv(hessian_fixed - (cross / diagonal) @ cross.T)
 
 
 def lc_win_rate(fit: LengthControlledFit, model: str, instructions: np.ndarray) -> tuple[float, float]:

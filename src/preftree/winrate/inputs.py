@@ -8,11 +8,16 @@ Layouts (detected from the content, or named with ``fmt``):
   ``output_1``/``generator_1`` (the baseline), ``output_2``/``generator_2`` (the model) and
   ``preference`` in [1, 2] (1 = output_1 better, 2 = output_2 better, 1.5 a tie; the weighted
   annotator's values in between are probabilities). ``a`` is the model, ``b`` the baseline.
+  ``preference`` 0 is a draw too: AlpacaEval's own scoring code says so ("0 or 1.5 for draw",
+  ``metrics/winrate.py``), for its older annotators.
 - ``arena``: ``model_a``, ``model_b``, ``winner`` in Arena's codings (``model_a``, ``model_b``,
   ``tie``, ``tie (bothbad)``), texts from ``conversation_a``/``conversation_b`` or
   ``response_a``/``response_b`` when present.
 
-A row that cannot be read (a null preference, an unknown winner) is skipped and counted.
+A row that cannot be read (a null preference, an unknown winner) is skipped and counted. An
+AlpacaEval annotation read twice (the same model, baseline and instruction: the published results
+hold a folder nested in itself, ``results/vicuna-13b-v1.5/weighted_alpaca_eval_gpt4_turbo/
+weighted_alpaca_eval_gpt4_turbo/``) is kept once and the copy reported.
 """
 
 from __future__ import annotations
@@ -68,18 +73,26 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _alpacaeval(records: list[Any], path: Path, skipped: list[tuple[str, int, str]]) -> list[dict[str, Any]]:
+def _alpacaeval(records: list[Any], path: Path, skipped: list[tuple[str, int, str]],
+                seen: dict[tuple[str, str, str], str]) -> list[dict[str, Any]]:
     rows = []
     for i, record in enumerate(records, start=1):
         preference = record.get("preference") if isinstance(record, dict) else None
+        if preference == 0 and not isinstance(preference, bool):
+            preference = 1.5  # AlpacaEval's coding of a draw (see the module's docstring)
         if isinstance(preference, bool) or not isinstance(preference, (int, float)) or not 1 <= preference <= 2:
             skipped.append((str(path), i, f"preference {preference!r} is not a number in [1, 2]"))
             continue
         if not record.get("generator_1") or not record.get("generator_2"):
             skipped.append((str(path), i, "no generator_1 / generator_2"))
             continue
-        rows.append({"model_a": str(record["generator_2"]), "model_b": str(record["generator_1"]),
-                     "outcome": float(preference) - 1.0, "instruction": str(record.get("instruction", "")),
+        key = (str(record["generator_2"]), str(record["generator_1"]), str(record.get("instruction", "")))
+        if key in seen:
+            skipped.append((str(path), i, f"the same annotation as {seen[key]} (a copy)"))
+            continue
+        seen[key] = f"{path} row {i}"
+        rows.append({"model_a": key[0], "model_b": key[1],
+                     "outcome": float(preference) - 1.0, "instruction": key[2],
                      "text_a": _text(record.get("output_2")), "text_b": _text(record.get("output_1")),
                      "source": str(path)})
     return rows
@@ -108,6 +121,7 @@ def read_comparisons(paths: Sequence[str | Path], fmt: str = "auto") -> Comparis
     skipped: list[tuple[str, int, str]] = []
     rows: list[dict[str, Any]] = []
     formats: dict[str, str] = {}
+    seen: dict[tuple[str, str, str], str] = {}
     for path in _files(paths):
         if path.suffix == ".json" and fmt in ("auto", "alpacaeval"):
             try:
@@ -117,7 +131,7 @@ def read_comparisons(paths: Sequence[str | Path], fmt: str = "auto") -> Comparis
             if isinstance(records, list) and records and isinstance(records[0], dict) \
                     and "preference" in records[0] and "generator_2" in records[0]:
                 formats[str(path)] = "alpacaeval"
-                rows += _alpacaeval(records, path, skipped)
+                rows += _alpacaeval(records, path, skipped, seen)
                 continue
             if fmt == "alpacaeval":
                 raise InputError("not AlpacaEval annotations (a JSON list with generator_1, "

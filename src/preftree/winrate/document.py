@@ -1,0 +1,164 @@
+"""``winrate.csv`` and ``winrate.json``: written together (each to a temp file, then renamed), read
+back by ``preftree report`` and ``preftree leaderboard``, and the terminal table."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputError
+from .inputs import Comparisons
+from .run import WinRateResult
+
+__all__ = ["KIND", "TABLE_COLUMNS", "format_table", "json_path", "load_winrate", "winrate_document",
+           "write_winrate"]
+
+KIND = "preftree-winrate"
+TABLE_COLUMNS = ["model", "n", "win_rate", "win_rate_se", "discrete_win_rate", "lc_win_rate", "lc_se",
+                 "length_coefficient", "rating", "rating_low", "rating_high", "rank", "sc_rating",
+                 "sc_rating_low", "sc_rating_high", "sc_rank", "rank_shift"]
+SKIPPED_SHOWN = 50
+
+
+def json_path(out: Path) -> Path:
+    """``winrate.json`` beside ``winrate.csv`` (the same stem)."""
+    return out.with_suffix(".json")
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN and inf become null, numpy scalars plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def winrate_document(result: WinRateResult, comparisons: Comparisons, *,
+                     settings: dict[str, Any]) -> dict[str, Any]:
+    """Everything behind the table, for the report and for people."""
+    table = result.table.reindex(columns=[c for c in TABLE_COLUMNS if c in result.table.columns])
+    skipped = comparisons.skipped
+    document: dict[str, Any] = {
+        "kind": KIND, "version": 1, "baseline": result.baseline, "settings": settings,
+        "inputs": comparisons.formats, "n_comparisons": int(len(comparisons.frame)),
+        "skipped": {"n": len(skipped), "rows": [{"file": f, "row": r, "why": w}
+                                                for f, r, w in skipped[:SKIPPED_SHOWN]]},
+        "models": table.to_dict("records"),
+    }
+    if result.length is not None:
+        document["length_control"] = {
+            "length_coefficient": result.length.length_coefficient, "spread_chars": result.length.spread,
+            "per_model": result.length.model_length_coefficients,
+            "difficulties": "given" if settings.get("difficulties") else "estimated from the models given",
+            "n_instructions": len(result.difficulties), "difficulty_values": result.difficulties}
+    if result.controlled is not None:
+        document["style_control"] = {"features": result.features,
+                                     "coefficients": result.controlled.coefficients.to_dict("records"),
+                                     "dropped_as_near_copies": result.controlled.dropped}
+    if result.trees is not None:
+        document["trees"] = {"features": result.tree_features, **result.trees.to_dict()}
+    return _clean(document)
+
+
+def write_winrate(result: WinRateResult, comparisons: Comparisons, out: Path, *,
+                  settings: dict[str, Any]) -> Path:
+    """Write ``out`` (CSV) and the JSON beside it, each atomically; the JSON's path."""
+    from .._io import atomic_path
+
+    document = winrate_document(result, comparisons, settings=settings)
+    target = json_path(out)
+    with atomic_path(out) as scratch:
+        pd.DataFrame(document["models"], columns=[c for c in TABLE_COLUMNS if c in result.table.columns]) \
+            .to_csv(scratch, index=False, float_format="%.6g")
+    with atomic_path(target) as scratch:
+        scratch.write_text(json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+    return target
+
+
+def load_winrate(path: str | Path) -> dict[str, Any]:
+    """A ``winrate.json`` (or the ``winrate.csv`` beside it), checked for its kind and columns."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        path = json_path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("no such file (preftree winrate writes winrate.json beside winrate.csv)", path=path) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"not JSON ({exc})", path=path) from None
+    if not isinstance(document, dict) or document.get("kind") != KIND:
+        raise InputError(f"not a preftree winrate file (no \"kind\": \"{KIND}\")", path=path)
+    models = document.get("models")
+    if not isinstance(models, list) or not all(isinstance(m, dict) and isinstance(m.get("model"), str)
+                                               for m in models):
+        raise InputError("'models' must be a list of rows with a 'model' name", path=path)
+    for row in models:
+        for key, value in row.items():
+            if key != "model" and value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise InputError(f"model {row['model']!r}: {key} is {value!r}, not a number", path=path)
+    _check_sections(document, path)
+    return document
+
+
+def _is_number(value: Any) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def _check_sections(document: dict[str, Any], path: Path) -> None:
+    """The parts the report renders: coefficients (a feature name and numbers), tree texts."""
+    style = document.get("style_control")
+    if style is not None:
+        coefficients = style.get("coefficients") if isinstance(style, dict) else None
+        if not isinstance(coefficients, list) or not all(
+                isinstance(c, dict) and isinstance(c.get("feature"), str)
+                and all(_is_number(c.get(k)) for k in ("coefficient", "low", "high")) for c in coefficients):
+            raise InputError("'style_control.coefficients' must be rows of a feature name and numbers", path=path)
+    trees = document.get("trees")
+    if trees is not None and not (isinstance(trees, dict) and all(
+            isinstance(trees.get(k), dict) and isinstance(trees[k].get("text"), str) for k in ("ordinary", "residual"))):
+        raise InputError("'trees' must hold the ordinary and residual trees' texts", path=path)
+    length = document.get("length_control")
+    if length is not None and not (isinstance(length, dict) and _is_number(length.get("length_coefficient"))):
+        raise InputError("'length_control.length_coefficient' must be a number", path=path)
+
+
+def _cell(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def format_table(document: dict[str, Any], limit: int = 40) -> str:
+    """The terminal table: one line per model, best LC (or raw) win rate first."""
+    rows = document["models"]
+    has_lc = any(r.get("lc_win_rate") is not None for r in rows)
+    has_sc = any(r.get("sc_rating") is not None for r in rows)
+    head = ["model", "n", "win %", "±SE"] + (["LC %", "±SE"] if has_lc else []) + \
+        (["rating", "SC rating", "rank→SC"] if has_sc else [])
+    lines = []
+    for row in rows[:limit]:
+        cells = [row["model"], str(row.get("n", "")), _cell(row.get("win_rate")), _cell(row.get("win_rate_se"))]
+        if has_lc:
+            cells += [_cell(row.get("lc_win_rate")), _cell(row.get("lc_se"))]
+        if has_sc:
+            shift = row.get("rank_shift")
+            move = "" if shift in (None, 0) else f" ({'+' if shift > 0 else ''}{int(shift)})"
+            cells += [_cell(row.get("rating"), 0), _cell(row.get("sc_rating"), 0),
+                      f"{_cell(row.get('rank'), 0)}→{_cell(row.get('sc_rank'), 0)}{move}"]
+        lines.append(cells)
+    widths = [max(len(str(c)) for c in column) for column in zip(head, *lines)]
+    text = ["  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+            for cells in [head, *lines]]
+    if len(rows) > limit:
+        text.append(f"... {len(rows) - limit} more models in the file")
+    text.append(f"baseline: {document['baseline']}")
+    return "\n".join(text)

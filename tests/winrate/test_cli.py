@@ -1,0 +1,250 @@
+"""``preftree winrate`` end to end: AlpacaEval annotations in the published files' exact schema
+(with the quirks found in tatsu-lab/alpaca_eval's results/), Arena battles, judge files over pairs,
+the outputs, the report and the leaderboard."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from scipy.special import expit
+
+from preftree.cli import cli
+
+BASELINE = "gpt4_1106_preview"
+RUNNER_KEYS = ("annotator", "dataset", "generator_1", "generator_2", "instruction", "output_1", "output_2",
+               "preference", "price_per_example", "raw_completion", "time_per_example")
+
+
+def alpacaeval_results(root: Path, n: int = 60, seed: int = 0) -> dict[str, list[float]]:
+    """``results/<model>/weighted_alpaca_eval_gpt4_turbo/annotations.json`` for three models, as
+    AlpacaEval publishes them: the baseline is output_1/generator_1, weighted (soft) preferences in
+    [1, 2], exact 1.5 draws, a legacy 0 draw, a null preference, an extra ``glm_preference``
+    column in one file, and one folder nested in itself holding a copy (as vicuna-13b-v1.5's is).
+    Returns each model's preferences as written."""
+    rng = np.random.default_rng(seed)
+    written: dict[str, list[float]] = {}
+    for k, (model, quality, verbosity) in enumerate([("good", 1.0, 0), ("verbose", -0.3, 900), ("plain", 0.0, 0)]):
+        records = []
+        for i in range(n):
+            extra = verbosity + int(rng.normal(0, 150))
+            base, answer = "b" * 400, "a" * max(20, 400 + extra)
+            p = float(expit(quality + 1.5 * np.tanh((len(answer) - len(base)) / 500) + rng.normal(0, 0.5)))
+            record = dict.fromkeys(RUNNER_KEYS, None) | {
+                "annotator": "weighted_alpaca_eval_gpt4_turbo", "dataset": "helpful_base",
+                "generator_1": BASELINE, "generator_2": model, "instruction": f"Instruction {i}?",
+                "output_1": base, "output_2": answer, "preference": 1 + p, "price_per_example": 0.01,
+                "raw_completion": {"logprobs": None}, "time_per_example": 0.5}
+            records.append(record)
+        records[0]["preference"] = 1.5          # an exact draw
+        records[1]["preference"] = 0            # AlpacaEval's legacy draw coding
+        records[2]["preference"] = None         # a failed annotation
+        if model == "plain":
+            for r in records:
+                r["glm_preference"] = 0.5
+        folder = root / "results" / model / "weighted_alpaca_eval_gpt4_turbo"
+        folder.mkdir(parents=True)
+        (folder / "annotations.json").write_text(json.dumps(records, indent=2))
+        if k == 0:
+            (folder / "weighted_alpaca_eval_gpt4_turbo").mkdir()
+            (folder / "weighted_alpaca_eval_gpt4_turbo" / "annotations.json").write_text(json.dumps(records))
+        written[model] = [r["preference"] for r in records]
+    return written
+
+
+def expected_win_rate(preferences: list[float | None]) -> float:
+    """AlpacaEval's definition, written out: 0 and 1.5 are draws, nulls are dropped, mean of p − 1."""
+    kept = [1.5 if p == 0 else p for p in preferences if p is not None]
+    return 100 * float(np.mean([p - 1 for p in kept]))
+
+
+def run(*args: str) -> object:
+    result = CliRunner().invoke(cli, ["winrate", *args], catch_exceptions=False)
+    return result
+
+
+def test_alpacaeval_results_folder(tmp_path: Path) -> None:
+    written = alpacaeval_results(tmp_path)
+    out = tmp_path / "out" / "winrate.csv"
+    result = run(str(tmp_path / "results"), "--resamples", "5", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out).set_index("model")
+    for model, preferences in written.items():
+        assert table.at[model, "win_rate"] == pytest.approx(expected_win_rate(preferences), abs=1e-4)
+        assert table.at[model, "n"] == len(preferences) - 1  # the null dropped, the copy not counted twice
+    assert table.at[BASELINE, "win_rate"] == 50 and table.at[BASELINE, "lc_win_rate"] == 50
+    # the verbose model's raw lead shrinks once length is controlled
+    assert table.at["verbose", "lc_win_rate"] < table.at["verbose", "win_rate"] - 5
+    document = json.loads(out.with_suffix(".json").read_text())
+    assert document["skipped"]["n"] == 3 + 60  # three nulls, the nested copy's 60 rows
+    assert any("a copy" in row["why"] for row in document["skipped"]["rows"])
+    assert document["length_control"]["length_coefficient"] > 0
+    assert set(document["trees"]) >= {"ordinary", "residual", "features"}
+    assert "baseline: gpt4_1106_preview" in result.output and "residual tree" in result.output
+
+
+def test_difficulties_round_trip_and_alpacaevals_file_refused(tmp_path: Path) -> None:
+    alpacaeval_results(tmp_path)
+    first, second = tmp_path / "a" / "winrate.csv", tmp_path / "b" / "winrate.csv"
+    assert run(str(tmp_path / "results"), "--resamples", "0", "--quiet", "--out", str(first)).exit_code == 0
+    again = run(str(tmp_path / "results"), "--resamples", "0", "--quiet", "--difficulties",
+                str(first.with_suffix(".json")), "--out", str(second))
+    assert again.exit_code == 0, again.output
+    lc_first = pd.read_csv(first).set_index("model")["lc_win_rate"]
+    lc_second = pd.read_csv(second).set_index("model")["lc_win_rate"]
+    assert np.allclose(lc_first, lc_second.reindex(lc_first.index), atol=0.5)  # δ fixed, θ and φ refitted
+    theirs = tmp_path / "instruction_difficulty.csv"
+    theirs.write_text("index,instruction_difficulty\n0,-1.2\n1,0.4\n")
+    refused = CliRunner().invoke(cli, ["winrate", str(tmp_path / "results"), "--difficulties", str(theirs),
+                                       "--out", str(tmp_path / "c.csv")])
+    assert refused.exit_code != 0 and "AlpacaEval's instruction_difficulty.csv" in refused.output
+    assert not (tmp_path / "c.csv").exists()
+
+
+def battles(n: int = 600, seed: int = 1) -> pd.DataFrame:
+    """Arena battles among four models; the judge adds a known bonus for markdown headers."""
+    rng = np.random.default_rng(seed)
+    theta = {"alpha": 0.6, "beta": 0.2, "gamma": 0.0, "delta": -0.4}
+    headers = {"alpha": 0.1, "beta": 0.9, "gamma": 0.5, "delta": 0.5}  # beta decorates, alpha does not
+    rows = []
+    for i in range(n):
+        a, b = rng.choice(list(theta), 2, replace=False)
+        text = {m: ("# Title\n" if rng.random() < headers[m] else "") + "word " * int(rng.integers(40, 60))
+                for m in (a, b)}
+        bonus = 1.5 * (text[a].startswith("#") - text[b].startswith("#"))
+        p = expit(theta[a] - theta[b] + bonus)
+        u = rng.random()
+        winner = "model_a" if u < p * 0.9 else "model_b" if u < 0.9 else "tie"
+        rows.append({"question_id": f"q{i}", "model_a": a, "model_b": b, "winner": winner,
+                     "conversation_a": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": text[a]}],
+                     "conversation_b": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": text[b]}],
+                     "turn": 1, "language": "English"})
+    rows[5]["winner"] = "oops"
+    return pd.DataFrame(rows)
+
+
+def test_arena_battles_style_control_moves_the_decorated_model(tmp_path: Path) -> None:
+    path = tmp_path / "battles.jsonl"
+    battles().to_json(path, orient="records", lines=True)
+    out = tmp_path / "winrate.csv"
+    result = run(str(path), "--baseline", "gamma", "--resamples", "20", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.with_suffix(".json").read_text())
+    coefficients = {c["feature"]: c for c in document["style_control"]["coefficients"]}
+    assert coefficients["headers"]["low"] > 0  # the judge's header bonus, found with its interval
+    table = pd.read_csv(out).set_index("model")
+    assert table.at["beta", "sc_rating"] < table.at["beta", "rating"]  # its headers won it points
+    assert table.at["alpha", "sc_rank"] == 1
+    assert document["skipped"]["rows"][0]["why"].startswith("winner 'oops'")
+    # the residual tree no longer needs headers to explain the outcomes; the ordinary tree does
+    assert "headers" in document["trees"]["ordinary"]["text"].split("\n")[0]
+
+
+def test_judge_files_over_pairs_with_generator_columns(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    rows, verdicts = [], ["index,preference,preference_orig_order,preference_swapped_order"]
+    for i in range(40):
+        first, second = ("m1", "m2") if i % 2 else ("m2", "m3")
+        rows.append({"id": f"p{i}", "prompt": f"q{i}", "response_1": "x " * (10 + i), "response_2": "y " * 12,
+                     "generator_1": first, "generator_2": second})
+        orig, swapped = (-1, -1) if i % 4 == 1 else (1, -1) if i % 4 == 3 else (1, 1)
+        verdicts.append(f"p{i},{orig if orig == swapped else 0},{orig},{swapped}")
+    pairs.write_text("\n".join(json.dumps(r) for r in rows))
+    judge = tmp_path / "judge.csv"
+    judge.write_text("\n".join(verdicts) + "\n")
+    out = tmp_path / "winrate.csv"
+    result = run(str(judge), "--pairs", str(pairs), "--baseline", "m2", "--resamples", "0", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out).set_index("model")
+    # m1 vs m2 (m1 is response_1): half won in both orders, half split by order (0.5 each)
+    assert table.at["m1", "win_rate"] == pytest.approx(75.0)
+    # m2 (response_1) vs m3: m3 won every pair in both orders
+    assert table.at["m3", "win_rate"] == pytest.approx(100.0)
+    missing = CliRunner().invoke(cli, ["winrate", str(judge), "--pairs", str(pairs), "--model-columns",
+                                       "writer_1,writer_2", "--out", str(tmp_path / "x.csv")])
+    assert missing.exit_code != 0 and "no column 'writer_1'" in missing.output
+
+
+def test_outputs_that_would_hurt_are_refused(tmp_path: Path) -> None:
+    alpacaeval_results(tmp_path)
+    results = tmp_path / "results"
+    inside = CliRunner().invoke(cli, ["winrate", str(results), "--out", str(results / "winrate.csv")])
+    assert inside.exit_code != 0 and "inside the input folder" in inside.output
+    notes = tmp_path / "notes.csv"
+    notes.write_text("my notes\n")
+    kept = CliRunner().invoke(cli, ["winrate", str(results), "--out", str(notes)])
+    assert kept.exit_code != 0 and notes.read_text() == "my notes\n"
+    (tmp_path / "notes.json").write_text("{}")
+    json_kept = CliRunner().invoke(cli, ["winrate", str(results), "--out", str(tmp_path / "notes2.csv")])
+    assert json_kept.exit_code == 0  # a different stem: fine
+    clash = tmp_path / "w.csv"
+    (tmp_path / "w.json").write_text("mine")
+    refused = CliRunner().invoke(cli, ["winrate", str(results), "--out", str(clash)])
+    assert refused.exit_code != 0 and (tmp_path / "w.json").read_text() == "mine" and not clash.exists()
+    wrong = CliRunner().invoke(cli, ["winrate", str(results), "--out", str(tmp_path / "w.json")])
+    assert wrong.exit_code != 0 and "--out is the CSV table" in wrong.output
+
+
+def test_report_and_leaderboard_read_the_file(tmp_path: Path) -> None:
+    written = alpacaeval_results(tmp_path)
+    out = tmp_path / "winrate.csv"
+    assert run(str(tmp_path / "results"), "--resamples", "5", "--quiet", "--out", str(out)).exit_code == 0
+    published = tmp_path / "leaderboard.csv"
+    published.write_text(",win_rate,standard_error,n_wins,n_wins_base,n_draws,n_total,discrete_win_rate,mode,"
+                         "avg_length,length_controlled_winrate,lc_standard_error\n"
+                         f"good,{expected_win_rate(written['good']) + 1.0},1.0,1,1,0,2,50,community,100,40.0,0.5\n")
+    board = CliRunner().invoke(cli, ["leaderboard", "--results", str(out.with_suffix(".json")),
+                                     "--published", str(published), "--format", "csv"])
+    assert board.exit_code == 0, board.output
+    frame = pd.read_csv(pd.io.common.StringIO(board.output))
+    good = frame[(frame["model"] == "good") & frame["source"].str.startswith("local")].iloc[0]
+    assert good["Δ win rate vs published"] == pytest.approx(-1.0, abs=1e-6)
+    report = CliRunner().invoke(cli, ["report", str(out), "--out", str(tmp_path / "r.md")])
+    assert report.exit_code == 0, report.output
+    text = (tmp_path / "r.md").read_text()
+    assert "## Win rates with and without style control" in text and "verbose" in text
+
+
+def test_style_control_with_reward_model_attributes(tmp_path: Path, tiny_model, demo_pairs) -> None:
+    """``--features model:PATH``: a judge that rewards one of a (tiny, random) reward model's five
+    attributes gets that attribute's coefficient back with an interval above 0, and the model
+    whose wins came from it loses its lead once the attribute is controlled."""
+    from preftree.features.sources import parse_feature_spec
+    from preftree.winrate.bradley_terry import normalised_differences
+    from preftree.data.model import Pair, PairSet
+
+    model = tiny_model("llama", 5)
+    texts = [p.response_1 for p in demo_pairs] + [p.response_2 for p in demo_pairs]
+    rng = np.random.default_rng(3)
+    rows = [(str(m_a), str(m_b), texts[i], texts[j]) for m_a, m_b, i, j in
+            ((*rng.choice(["lucky", "steady", "weak"], 2, replace=False), *rng.choice(len(texts), 2, replace=False))
+             for _ in range(300))]
+    pairs = PairSet([Pair(str(k), "q", a_text, b_text) for k, (_, _, a_text, b_text) in enumerate(rows)])
+    first, second = parse_feature_spec(f"model:{model}").values(pairs)
+    attribute = str(first.columns[0])
+    z = normalised_differences(first, second)[attribute].to_numpy().copy()
+    theta = {"lucky": 0.0, "steady": 0.3, "weak": -0.5}
+    battles_rows = []
+    for k, (a, b, a_text, b_text) in enumerate(rows):
+        # "lucky" is handed the responses the attribute favours: its raw rating carries the bonus
+        if a == "lucky" and z[k] < 0 or b == "lucky" and z[k] > 0:
+            a_text, b_text, z[k] = b_text, a_text, -z[k]
+        p = expit(theta[a] - theta[b] + 1.2 * z[k])
+        battles_rows.append({"model_a": a, "model_b": b, "winner": "model_a" if rng.random() < p else "model_b",
+                             "prompt": "q", "response_a": a_text, "response_b": b_text})
+    path = tmp_path / "battles.csv"
+    pd.DataFrame(battles_rows).to_csv(path, index=False)
+    out = tmp_path / "winrate.csv"
+    result = run(str(path), "--features", f"model:{model}", "--baseline", "weak", "--resamples", "30",
+                 "--quiet", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.with_suffix(".json").read_text())
+    coefficients = {c["feature"]: c for c in document["style_control"]["coefficients"]}
+    assert coefficients[attribute]["low"] > 0, coefficients
+    table = pd.read_csv(out).set_index("model")
+    assert table.at["lucky", "rank"] == 1 and table.at["steady", "sc_rank"] == 1
+    assert table.at["lucky", "rank_shift"] < 0
