@@ -12,7 +12,8 @@ written ``FILE:LINE: message`` everywhere.
     ├── UntrustedPickleError  refusing to unpickle a file the user did not trust
     ├── MissingDependencyError an optional extra (e.g. ``preftree[hf]``) is not installed
     ├── UnreachableError      a server, hub or remote filesystem cannot be reached (exit 1)
-    └── FormatError           a preftree JSON file of an unknown or newer format
+    ├── FormatError           a preftree JSON file of an unknown or newer format
+    └── EstimationError       a statistical fit that did not converge (exit 1)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ._redact import redact
 
 __all__ = [
     "ConfigError",
+    "EstimationError",
     "FormatError",
     "InputError",
     "MissingDependencyError",
@@ -67,3 +69,7 @@ class MissingDependencyError(PreftreeError, ImportError):
 
 class FormatError(PreftreeError, ValueError):
     """A serialized preftree object has an unknown format or version."""
+
+
+class EstimationError(PreftreeError):
+    """A statistical fit did not converge; its estimates cannot be reported."""

@@ -91,12 +91,19 @@ def test_difficulties_round_trip_and_alpacaevals_file_refused(tmp_path: Path) ->
     alpacaeval_results(tmp_path)
     first, second = tmp_path / "a" / "winrate.csv", tmp_path / "b" / "winrate.csv"
     assert run(str(tmp_path / "results"), "--resamples", "0", "--quiet", "--out", str(first)).exit_code == 0
-    again = run(str(tmp_path / "results"), "--resamples", "0", "--quiet", "--difficulties",
-                str(first.with_suffix(".json")), "--out", str(second))
+    # one model rated alone against the reference run (its δ, φ and σ): only θ is fitted, and
+    # given the others, θ is separable per model, so LC is the joint run's
+    alone = tmp_path / "results" / "verbose"
+    again = run(str(alone), "--resamples", "0", "--quiet", "--difficulties", str(first.with_suffix(".json")),
+                "--out", str(second))
     assert again.exit_code == 0, again.output
     lc_first = pd.read_csv(first).set_index("model")["lc_win_rate"]
     lc_second = pd.read_csv(second).set_index("model")["lc_win_rate"]
-    assert np.allclose(lc_first, lc_second.reindex(lc_first.index), atol=0.5)  # δ fixed, θ and φ refitted
+    assert lc_second["verbose"] == pytest.approx(lc_first["verbose"], abs=0.05)
+    without = run(str(alone), "--resamples", "0", "--quiet", "--out", str(tmp_path / "c" / "w.csv"))
+    assert without.exit_code == 0  # alone, with its own length term and δ = 0: a different figure
+    assert abs(pd.read_csv(tmp_path / "c" / "w.csv").set_index("model").at["verbose", "lc_win_rate"]
+               - lc_first["verbose"]) > 0.05
     theirs = tmp_path / "instruction_difficulty.csv"
     theirs.write_text("index,instruction_difficulty\n0,-1.2\n1,0.4\n")
     refused = CliRunner().invoke(cli, ["winrate", str(tmp_path / "results"), "--difficulties", str(theirs),
@@ -124,6 +131,8 @@ def battles(n: int = 600, seed: int = 1) -> pd.DataFrame:
                      "conversation_b": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": text[b]}],
                      "turn": 1, "language": "English"})
     rows[5]["winner"] = "oops"
+    rows[6]["winner"] = "both_bad"  # the 100k/140k releases' tie
+    rows[7]["model_b"] = None       # no model name
     return pd.DataFrame(rows)
 
 
@@ -139,7 +148,8 @@ def test_arena_battles_style_control_moves_the_decorated_model(tmp_path: Path) -
     table = pd.read_csv(out).set_index("model")
     assert table.at["beta", "sc_rating"] < table.at["beta", "rating"]  # its headers won it points
     assert table.at["alpha", "sc_rank"] == 1
-    assert document["skipped"]["rows"][0]["why"].startswith("winner 'oops'")
+    reasons = [row["why"] for row in document["skipped"]["rows"]]
+    assert len(reasons) == 2 and reasons[0].startswith("'winner' is 'oops'") and "names no model" in reasons[1]
     # the residual tree no longer needs headers to explain the outcomes; the ordinary tree does
     assert "headers" in document["trees"]["ordinary"]["text"].split("\n")[0]
 
@@ -234,8 +244,10 @@ def test_style_control_with_reward_model_attributes(tmp_path: Path, tiny_model, 
         if a == "lucky" and z[k] < 0 or b == "lucky" and z[k] > 0:
             a_text, b_text, z[k] = b_text, a_text, -z[k]
         p = expit(theta[a] - theta[b] + 1.2 * z[k])
-        battles_rows.append({"model_a": a, "model_b": b, "winner": "model_a" if rng.random() < p else "model_b",
-                             "prompt": "q", "response_a": a_text, "response_b": b_text})
+        a_won = bool(rng.random() < p)  # arena-human-preference-55k's layout: JSON lists, one-hot winner
+        battles_rows.append({"id": 1000 + k, "model_a": a, "model_b": b, "prompt": json.dumps(["q"]),
+                             "response_a": json.dumps([a_text]), "response_b": json.dumps([b_text]),
+                             "winner_model_a": int(a_won), "winner_model_b": int(not a_won), "winner_tie": 0})
     path = tmp_path / "battles.csv"
     pd.DataFrame(battles_rows).to_csv(path, index=False)
     out = tmp_path / "winrate.csv"
@@ -248,3 +260,90 @@ def test_style_control_with_reward_model_attributes(tmp_path: Path, tiny_model, 
     table = pd.read_csv(out).set_index("model")
     assert table.at["lucky", "rank"] == 1 and table.at["steady", "sc_rank"] == 1
     assert table.at["lucky", "rank_shift"] < 0
+
+
+def test_what_a_hostile_pass_found(tmp_path: Path) -> None:
+    """Each case a hostile review reproduced: one AlpacaEval file names its own baseline; several
+    annotators are refused; a row without a text is left out and listed, not silently dropping
+    length control; readers never write over the file they read; hostile files are refused."""
+    written = alpacaeval_results(tmp_path)
+    one = tmp_path / "results" / "good" / "weighted_alpaca_eval_gpt4_turbo" / "annotations.json"
+    single = run(str(one), "--resamples", "0", "--out", str(tmp_path / "one" / "w.csv"))
+    assert single.exit_code == 0, single.output
+    table = pd.read_csv(tmp_path / "one" / "w.csv").set_index("model")
+    assert table.at["good", "win_rate"] == pytest.approx(expected_win_rate(written["good"]), abs=1e-4)
+    assert "δ = 0" in single.output  # one model: no difficulties to estimate
+
+    other = tmp_path / "results" / "good" / "alpaca_eval_gpt4_turbo_fn"
+    other.mkdir()
+    records = json.loads(one.read_text())
+    for r in records:
+        r["annotator"] = "alpaca_eval_gpt4_turbo_fn"
+    (other / "annotations.json").write_text(json.dumps(records))
+    mixed = CliRunner().invoke(cli, ["winrate", str(tmp_path / "results"), "--out", str(tmp_path / "m.csv")])
+    assert mixed.exit_code == 2 and "2 annotators" in mixed.output
+    (other / "annotations.json").unlink()
+
+    records = json.loads(one.read_text())
+    records[3]["output_2"] = None
+    (tmp_path / "gap").mkdir()
+    (tmp_path / "gap" / "annotations.json").write_text(json.dumps(records))
+    gap = run(str(tmp_path / "gap"), "--resamples", "0", "--out", str(tmp_path / "g" / "w.csv"))
+    assert gap.exit_code == 0, gap.output
+    document = json.loads((tmp_path / "g" / "w.json").read_text())
+    assert pd.read_csv(tmp_path / "g" / "w.csv").set_index("model").at["good", "lc_win_rate"] > 0
+    assert any("response text is missing" in r["why"] and r["row"] == 4 for r in document["skipped"]["rows"])
+
+    out = tmp_path / "g" / "w.csv"
+    for command in (["leaderboard", "--results", str(out), "--out", str(out.with_suffix(".json"))],
+                    ["report", str(out), "--out", str(out.with_suffix(".json"))]):
+        before = out.with_suffix(".json").read_bytes()
+        refused = CliRunner().invoke(cli, command)
+        assert refused.exit_code != 0 and out.with_suffix(".json").read_bytes() == before, command
+
+    assert CliRunner().invoke(cli, ["winrate", str(one), "--pooling", "1e12", "--out",
+                                    str(tmp_path / "p.csv")]).exit_code == 2
+    nowhere = tmp_path / "d.csv"
+    nowhere.write_text("instruction,difficulty\nnot asked,1.0\n")
+    covered = CliRunner().invoke(cli, ["winrate", str(one), "--difficulties", str(nowhere), "--out",
+                                       str(tmp_path / "d" / "w.csv")])
+    assert covered.exit_code == 2 and "names none of the" in covered.output
+
+    document = json.loads((tmp_path / "g" / "w.json").read_text())
+    def with_n(value: object) -> str:
+        return json.dumps({**document, "models": [{**document["models"][0], "n": value}, *document["models"][1:]]})
+
+    for name, text in {"nan.json": with_n(float("nan")), "huge.json": with_n(10 ** 400),
+                       "deep.json": '{"kind": "preftree-winrate", "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                       "nobase.json": json.dumps({**document, "baseline": None})}.items():
+        (tmp_path / name).write_text(text)
+        for command in (["report", str(tmp_path / name), "--out", str(tmp_path / f"{name}.html")],
+                        ["leaderboard", "--results", str(tmp_path / name)]):
+            shown = CliRunner().invoke(cli, command)
+            assert shown.exit_code != 0 and "preftree bug" not in shown.output, (name, command, shown.output)
+            assert not (tmp_path / f"{name}.html").exists()
+
+
+def test_scores_features_find_their_pairs_by_id(tmp_path: Path) -> None:
+    """``--features scores:FILE`` over judge files: scores keyed by the pairs' own ids line up,
+    even when rows before them were skipped."""
+    pairs = tmp_path / "pairs.jsonl"
+    rows, verdicts, scores = [], ["index,preference"], ["id,quality_1,quality_2"]
+    rng = np.random.default_rng(0)
+    for i in range(120):
+        first, second = [("m1", "m2"), ("m2", "m3"), ("m1", "m3")][i % 3]
+        q1, q2 = rng.normal(0, 1, 2)
+        rows.append({"id": f"p{i}", "prompt": f"q{i}", "response_1": "x", "response_2": "y",
+                     "generator_1": first if i else None, "generator_2": second})  # p0 is skipped
+        verdicts.append(f"p{i},{-1 if q1 > q2 else 1}")
+        scores.append(f"p{i},{q1 + 5},{q2 + 5}")
+    pairs.write_text("\n".join(json.dumps(r) for r in rows))
+    (tmp_path / "judge.csv").write_text("\n".join(verdicts) + "\n")
+    (tmp_path / "scores.csv").write_text("\n".join(scores) + "\n")
+    out = tmp_path / "w.csv"
+    result = run(str(tmp_path / "judge.csv"), "--pairs", str(pairs), "--features", f"scores:{tmp_path / 'scores.csv'}",
+                 "--baseline", "m2", "--resamples", "10", "--quiet", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    coefficients = json.loads(out.with_suffix(".json").read_text())["style_control"]["coefficients"]
+    quality = next(c for c in coefficients if c["feature"] == "quality")
+    assert quality["low"] > 1  # the judge follows the score exactly: a steep, certain coefficient

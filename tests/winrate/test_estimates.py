@@ -71,13 +71,20 @@ def test_alpacaeval_annotations_and_arena_battles_are_read(tmp_path: Path) -> No
                     "annotator": "weighted_alpaca_eval_gpt4_turbo"}
                    for i, p in enumerate([1.0, 2.0, 1.5, 1.73, None])]
     (tmp_path / "annotations.json").write_text(json.dumps(annotations))
-    (tmp_path / "battles.csv").write_text("model_a,model_b,winner\nx,y,model_a\nx,y,tie (bothbad)\nx,y,oops\n")
+    def talk(answer: str) -> list[dict[str, str]]:
+        return [{"role": "user", "content": "q"}, {"role": "assistant", "content": answer}]
+
+    battles = [{"question_id": f"b{i}", "model_a": "x", "model_b": "y", "winner": winner, "judge": "arena_user_1",
+                "conversation_a": talk("a"), "conversation_b": talk("b"), "turn": 1, "language": "English",
+                "tstamp": 1.7e9} for i, winner in enumerate(["model_a", "tie (bothbad)", "oops"])]
+    (tmp_path / "battles.jsonl").write_text("\n".join(json.dumps(b) for b in battles))
     found = read_comparisons([tmp_path])
-    assert set(found.formats.values()) == {"alpacaeval", "arena"}
+    assert set(found.formats.values()) == {"alpacaeval", "mt-bench"}  # both battle layouts fit: read alike
     soft = found.frame[found.frame["model_a"] == "m"]["outcome"].tolist()
     assert soft == pytest.approx([0.0, 1.0, 0.5, 0.73])  # never rounded
-    assert [why for _, _, why in found.skipped] == ["preference None is not a number in [1, 2]",
-                                                     "winner 'oops' is none of ['model_a', 'model_b', 'tie', 'tie (bothbad)']"]
+    assert found.frame[found.frame["model_a"] == "x"]["outcome"].tolist() == [1.0, 0.5]
+    reasons = [why for _, _, why in found.skipped]
+    assert reasons[0] == "preference None is not a number in [1, 2]" and reasons[1].startswith("'winner' is 'oops'")
 
 
 def test_the_residual_tree_finds_what_the_controlled_model_left() -> None:

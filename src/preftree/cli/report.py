@@ -35,14 +35,14 @@ def report(explain_dir: Path, out: Path, fmt: str | None, quiet: bool, probe_dir
     if not explain_dir.is_dir() and not standalone:
         raise click.UsageError(f"{explain_dir} is not a folder (give explain's --out folder, or a "
                                "winrate.json)")
-    inputs = [explain_dir] if standalone else [p for p in explain_dir.rglob("*") if p.is_file()]
-    if winrate_path is not None:
-        from ..winrate.document import json_path
+    from ..winrate.document import sibling_files
 
-        inputs += [winrate_path, json_path(winrate_path)]
+    inputs = sibling_files(explain_dir) if standalone else [p for p in explain_dir.rglob("*") if p.is_file()]
+    if winrate_path is not None:
+        inputs += sibling_files(winrate_path)
     inputs += [p for p in probe_dir.rglob("*") if p.is_file()] if probe_dir is not None else []
     check_output_file(out, inputs)
-    if fmt == "md":
+    if fmt == "md" and not standalone:
         from .._io import replacing_allowed
 
         check_output_dir(out.with_name(f"{out.stem}_figures"), inputs, force=replacing_allowed())

@@ -153,9 +153,12 @@ def leaderboard(results: tuple[Path, ...], published: str, benchmark_version: st
     from ..rewardbench import build_leaderboard, load_published, load_results, render
     from ..winrate.board import is_winrate_file
 
-    if out is not None:
-        check_output_file(out, [*results, published])
     kinds = {is_winrate_file(path) for path in results}
+    if out is not None:
+        from ..winrate.document import sibling_files
+
+        partners = [f for path in results for f in sibling_files(path)] if True in kinds else []
+        check_output_file(out, [*results, *partners, published])
     if kinds == {True}:
         text = _winrate_board(results, published, fmt)
     elif True in kinds:

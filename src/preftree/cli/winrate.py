@@ -12,6 +12,9 @@ from ._options import SEED, FiniteFloatRange, pairs_options, quiet_option, repla
 
 __all__ = ["winrate"]
 
+DIFFICULTY_LIMIT = 50.0
+"""Largest instruction difficulty read (log-odds): beyond it every prediction is 0 or 1."""
+
 
 def _check_outside(out: Path, folders: list[Path]) -> None:
     """An output inside an input folder would be read as input on the next run."""
@@ -42,8 +45,10 @@ def _check_outside(out: Path, folders: list[Path]) -> None:
               help="Features of the ordinary and residual trees (default: --features).")
 @click.option("--difficulties", "difficulties_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Instruction difficulties to use instead of estimating them: a winrate.json from an "
-                   "earlier run, or a CSV with instruction,difficulty (higher = harder).")
-@click.option("--pooling", type=FiniteFloatRange(min=0, min_open=True),
+                   "earlier run over many models (its length coefficient and scale are reused too, so a "
+                   "new model gets only its own term fitted), or a CSV with instruction,difficulty "
+                   "(higher = harder).")
+@click.option("--pooling", type=FiniteFloatRange(min=0, min_open=True, max=1e6),
               help="Give each model its own length coefficient, pulled toward the shared one with this "
                    "L2 weight (default: one shared coefficient).")
 @scoring_options
@@ -72,6 +77,8 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
 
     if not paths:
         raise click.UsageError("give annotation, battle or judge files (or folders of them)")
+    if "://" in str(out) or str(out).lower().startswith("file:"):
+        raise click.UsageError(f"--out is a local path, not a URI; got {str(out)!r}")
     if out.suffix.lower() != ".csv":
         raise click.UsageError(f"--out is the CSV table (winrate.csv); got {out.name!r}")
     inputs = [*paths, pairs_path, difficulties_path]
@@ -79,7 +86,9 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
         check_output_file(target, inputs)
     _check_outside(out, [p for p in paths if p.is_dir()])
     comparisons = _read(paths, fmt, pairs_path, mapping, pairs_format, model_columns)
-    difficulties = None if difficulties_path is None else _difficulties(difficulties_path)
+    difficulties, length = (None, None) if difficulties_path is None else _difficulties(difficulties_path)
+    if difficulties is not None:
+        _check_coverage(difficulties, comparisons.frame["instruction"], difficulties_path, quiet)
     features = resolve_features(feature_specs or ("style",), scoring, quiet=quiet)
     trees = resolve_features(tree_specs, scoring, quiet=quiet) if tree_specs else None
     if not quiet:
@@ -90,7 +99,8 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
             click.echo(f"skipped {len(comparisons.skipped)} rows (first: {file} row {row}: {why}); "
                        "all are listed in the JSON", err=True)
     result = win_rates(comparisons.frame, baseline=baseline, features=features, tree_features=trees,
-                       difficulties=difficulties, pooling=pooling, resamples=resamples, seed=seed)
+                       difficulties=difficulties, pooling=pooling, resamples=resamples, seed=seed,
+                       progress=not quiet, declared_baselines=comparisons.declared_baselines, length=length)
     settings = {"format": fmt, "features": result.features,
                 "difficulties": None if difficulties_path is None else str(difficulties_path),
                 "pooling": pooling, "resamples": resamples, "seed": seed}
@@ -99,8 +109,13 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
         from ..winrate.document import load_winrate
 
         click.echo(format_table(load_winrate(written)))
+        for note in result.notes[1:]:
+            click.echo(f"note: {note}")
         if result.trees is not None:
-            click.echo("\nWhat the judge rewards beyond the controlled features (residual tree):")
+            from ..winrate.document import ORIENTATION
+
+            click.echo("\nWhat the judge rewards beyond the controlled features (residual tree; "
+                       f"{ORIENTATION})")
             click.echo(result.trees.residual.export_text())
         click.echo(f"wrote {out} and {written}")
 
@@ -121,8 +136,9 @@ def _read(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | Non
     return comparisons_from_judgments(pairs, load_judges(paths, pairs=pairs), columns)
 
 
-def _difficulties(path: Path) -> dict[str, float]:
-    """δ per instruction from an earlier winrate.json or an instruction,difficulty CSV."""
+def _difficulties(path: Path) -> tuple[dict[str, float], tuple[float, float] | None]:
+    """δ per instruction from an earlier winrate.json (with its length term φ and scale σ) or an
+    instruction,difficulty CSV (δ only)."""
     import math
 
     import pandas as pd
@@ -133,10 +149,17 @@ def _difficulties(path: Path) -> dict[str, float]:
     if path.suffix.lower() == ".json":
         from ..winrate.document import load_winrate
 
-        values = (load_winrate(path).get("length_control") or {}).get("difficulty_values")
+        control = load_winrate(path).get("length_control") or {}
+        values = control.get("difficulty_values")
         if not isinstance(values, dict) or not values:
             raise InputError("this winrate.json holds no instruction difficulties (no length control "
-                             "was fitted)", path=path)
+                             "was fitted, or its difficulties were not estimated)", path=path)
+        phi, spread = control.get("length_coefficient"), control.get("spread_chars")
+        if control.get("per_model") or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                               and math.isfinite(v) for v in (phi, spread)) or spread <= 0:
+            raise InputError("its length term is not one shared coefficient with a positive scale "
+                             "(a --pooling run cannot serve as a reference)", path=path)
+        length = (float(phi), float(spread))
     else:
         frame = read_table(path).frame
         if {"index", "instruction_difficulty"} <= set(frame.columns):
@@ -146,9 +169,27 @@ def _difficulties(path: Path) -> dict[str, float]:
                              "an earlier winrate.json", path=path)
         if not {"instruction", "difficulty"} <= set(frame.columns):
             raise InputError(f"expected columns instruction,difficulty; found {list(frame.columns)}", path=path)
+        repeated = frame["instruction"][frame["instruction"].duplicated()]
+        if len(repeated):
+            raise InputError(f"instruction {str(repeated.iloc[0])[:60]!r} is listed twice", path=path)
         values = dict(zip(frame["instruction"].astype(str), pd.to_numeric(frame["difficulty"], errors="coerce")))
+        length = None
     bad = next((k for k, v in values.items() if not isinstance(v, (int, float)) or isinstance(v, bool)
-                or not math.isfinite(v)), None)
+                or not math.isfinite(v) or abs(v) > DIFFICULTY_LIMIT), None)
     if bad is not None:
-        raise InputError(f"instruction {bad[:60]!r}: difficulty {values[bad]!r} is not a finite number", path=path)
-    return {str(k): float(v) for k, v in values.items()}
+        raise InputError(f"instruction {bad[:60]!r}: difficulty {values[bad]!r} is not a number within "
+                         f"±{DIFFICULTY_LIMIT} (log-odds)", path=path)
+    return {str(k): float(v) for k, v in values.items()}, length
+
+
+def _check_coverage(difficulties: dict[str, float], instructions: Any, path: Path, quiet: bool) -> None:
+    """Difficulties must name the instructions rated; the ones they miss count as average (δ = 0)."""
+    from ..errors import InputError
+
+    asked = set(map(str, instructions))
+    covered = len(asked & set(difficulties))
+    if not covered:
+        raise InputError(f"names none of the {len(asked)} instructions in the comparisons", path=path)
+    if covered < len(asked) and not quiet:
+        click.echo(f"note: {path} gives difficulties for {covered} of {len(asked)} instructions; the others "
+                   "count as average (δ = 0)", err=True)

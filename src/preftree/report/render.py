@@ -35,11 +35,13 @@ def render_html(data: ReportData, *, title: str = "preftree report") -> str:
 def render_markdown(data: ReportData, out: str | Path) -> Path:
     """Write ``out`` (Markdown) and its PNG figures in ``<stem>_figures/`` beside it."""
     out = Path(out)
-    figures_dir = out.with_name(f"{out.stem}_figures")
-    with output_dir(figures_dir, force=replacing_allowed()) as tmp:
-        drawn = draw_figures(data, tmp) if data.judges else {}
-    rel = quote(figures_dir.name)
-    figures = {name: f"{rel}/{file}" for name, file in drawn.items()}
+    figures: dict[str, str] = {}
+    if data.judges:  # a page of standalone sections (a winrate file) has no figures to draw
+        figures_dir = out.with_name(f"{out.stem}_figures")
+        with output_dir(figures_dir, force=replacing_allowed()) as tmp:
+            drawn = draw_figures(data, tmp)
+        rel = quote(figures_dir.name)
+        figures = {name: f"{rel}/{file}" for name, file in drawn.items()}
     lines = ["# preftree report", ""]
     for section in _sections(data):
         lines += section.markdown(data, figures)

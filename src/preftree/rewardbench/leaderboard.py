@@ -99,6 +99,8 @@ def load_results(paths: Iterable[str | Path], version: int = 1) -> pd.DataFrame:
                 raise InputError("no such file", path=file) from None
             except json.JSONDecodeError as exc:
                 raise InputError(f"invalid JSON ({exc.msg})", path=file, line=exc.lineno) from None
+            except RecursionError:
+                raise InputError("JSON nested too deeply to be a results file", path=file) from None
             if not isinstance(data, dict):
                 raise InputError("a results file is a JSON object", path=file)
             rows.append(_result_row(data, file, version))

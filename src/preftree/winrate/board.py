@@ -5,6 +5,7 @@ numbers. Ranked by LC win rate where there is one, else by win rate."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,16 +20,19 @@ COLUMNS = ["model", "source", "baseline", "n", "win_rate", "lc_win_rate", "sc_ra
 
 
 def is_winrate_file(path: str | Path) -> bool:
-    """Whether ``path`` is a ``preftree winrate`` output (its JSON, or the CSV beside one)."""
+    """Whether ``path`` is a ``preftree winrate`` output (its JSON, or the CSV beside one): a JSON
+    object whose ``kind`` says so, however it is formatted."""
     from .document import KIND, json_path
 
     path = Path(path)
     target = json_path(path) if path.suffix.lower() == ".csv" else path
-    if not target.is_file() or target.suffix.lower() != ".json":
+    if not target.is_file() or target.suffix.lower() != ".json" or target.stat().st_size > 256 << 20:
         return False
-    with target.open("rb") as handle:
-        head = handle.read(4096)
-    return f'"kind": "{KIND}"'.encode() in head
+    try:
+        document = json.loads(target.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(document, dict) and document.get("kind") == KIND
 
 
 def load_published_winrates(path: str | Path) -> pd.DataFrame:

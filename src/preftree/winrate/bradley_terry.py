@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.special import expit
+from tqdm.auto import tqdm
 
 from .estimates import soft_logistic
 
@@ -50,33 +52,30 @@ class BTResult:
     dropped: dict[str, str] = field(default_factory=dict)  # covariate left out → its near-copy kept
 
 
-def _design(model_a: np.ndarray, model_b: np.ndarray, covariates: np.ndarray, names: list[str]) -> np.ndarray:
-    """One column per model (+1 for a, −1 for b), then the covariates."""
+def _design(model_a: np.ndarray, model_b: np.ndarray, covariates: np.ndarray, names: list[str],
+            anchor: int) -> sparse.csr_matrix:
+    """One column per model but the anchor's (+1 for a, −1 for b: the anchor's β is 0), then
+    the covariates; sparse, so a million battles among a hundred models stay small."""
     index = {name: i for i, name in enumerate(names)}
     n, k = len(model_a), len(names)
-    design = np.zeros((n, k + covariates.shape[1]))
     rows = np.arange(n)
-    design[rows, [index[m] for m in model_a]] += 1.0
-    design[rows, [index[m] for m in model_b]] -= 1.0
-    design[:, k:] = covariates
-    return design
+    models = sparse.csr_matrix((np.ones(n), (rows, [index[m] for m in model_a])), shape=(n, k)) - \
+        sparse.csr_matrix((np.ones(n), (rows, [index[m] for m in model_b])), shape=(n, k))
+    keep = [c for c in range(k) if c != anchor]
+    return sparse.hstack([models.tocsc()[:, keep], sparse.csr_matrix(covariates)]).tocsr()
 
 
 def _fit(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray, covariates: np.ndarray,
          names: list[str], anchor: int) -> np.ndarray:
-    n = len(outcome)
-    design = _design(model_a, model_b, covariates, names)
-    keep = [c for c in range(design.shape[1]) if c != anchor]  # the anchor's β is 0
-    penalty = np.full(len(keep), 1e-4)
-    beta = soft_logistic(design[:, keep], outcome, np.ones(n), penalty)
-    full = np.zeros(design.shape[1])
-    full[keep] = beta
-    return full
+    design = _design(model_a, model_b, covariates, names, anchor)
+    beta = soft_logistic(design, outcome, np.ones(len(outcome)), np.full(design.shape[1], 1e-4))
+    return np.insert(beta, anchor, 0.0)  # every model's β, the anchor's 0, then the covariates'
 
 
 def fit_bradley_terry(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray,
                       covariates: pd.DataFrame | None = None, *, anchor: str | None = None,
-                      resamples: int = 100, seed: int = 0) -> BTResult:
+                      resamples: int = 100, seed: int = 0, progress: bool = False,
+                      label: str = "ratings") -> BTResult:
     """Fit the ratings (and style coefficients when ``covariates`` has columns); ``outcome`` is
     P(a beats b) per battle (1, 0, 0.5 for a tie, or a soft preference)."""
     model_a, model_b = np.asarray(model_a, str), np.asarray(model_b, str)
@@ -88,7 +87,7 @@ def fit_bradley_terry(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndar
     point = _fit(model_a, model_b, outcome, x, names, anchor_index)
     rng = np.random.default_rng(seed)
     draws = []
-    for _ in range(resamples):
+    for _ in tqdm(range(resamples), desc=f"bootstrap ({label})", unit="fit", disable=not progress or not resamples):
         sample = rng.integers(0, len(outcome), len(outcome))
         draws.append(_fit(model_a[sample], model_b[sample], outcome[sample], x[sample], names, anchor_index))
     if draws:
@@ -102,5 +101,5 @@ def fit_bradley_terry(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndar
     ratings["rank"] = ratings["rating"].rank(ascending=False, method="min").astype(int)
     coefficients = pd.DataFrame({"feature": features, "coefficient": point[k:],
                                  "low": low[k:], "high": high[k:]})
-    fitted = expit(_design(model_a, model_b, x, names) @ point)
+    fitted = expit(_design(model_a, model_b, x, names, anchor_index) @ np.delete(point, anchor_index))
     return BTResult(ratings.sort_values("rating", ascending=False, ignore_index=True), coefficients, fitted)

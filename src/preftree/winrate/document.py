@@ -14,14 +14,20 @@ from ..errors import InputError
 from .inputs import Comparisons
 from .run import WinRateResult
 
-__all__ = ["KIND", "TABLE_COLUMNS", "format_table", "json_path", "load_winrate", "winrate_document",
-           "write_winrate"]
+__all__ = ["KIND", "ORIENTATION", "TABLE_COLUMNS", "format_table", "json_path", "load_winrate", "sibling_files",
+           "winrate_document", "write_winrate"]
 
 KIND = "preftree-winrate"
 TABLE_COLUMNS = ["model", "n", "win_rate", "win_rate_se", "discrete_win_rate", "lc_win_rate", "lc_se",
                  "length_coefficient", "rating", "rating_low", "rating_high", "rank", "sc_rating",
                  "sc_rating_low", "sc_rating_high", "sc_rank", "rank_shift"]
 SKIPPED_SHOWN = 50
+JSON_LIMIT = 256 << 20
+"""Largest winrate.json read (bytes)."""
+ORIENTATION = ("response_1 is model_a, response_2 is model_b (against a baseline: response_1 the model, "
+               "response_2 the baseline, the reverse of AlpacaEval's output_1/output_2). In the residual "
+               "tree a leaf's P(response_2 better) is the weighted share of battles where response_2 did "
+               "better than the style-controlled ratings predicted.")
 
 
 def json_path(out: Path) -> Path:
@@ -46,10 +52,11 @@ def winrate_document(result: WinRateResult, comparisons: Comparisons, *,
                      settings: dict[str, Any]) -> dict[str, Any]:
     """Everything behind the table, for the report and for people."""
     table = result.table.reindex(columns=[c for c in TABLE_COLUMNS if c in result.table.columns])
-    skipped = comparisons.skipped
+    skipped = comparisons.skipped + result.skipped
     document: dict[str, Any] = {
         "kind": KIND, "version": 1, "baseline": result.baseline, "settings": settings,
-        "inputs": comparisons.formats, "n_comparisons": int(len(comparisons.frame)),
+        "inputs": comparisons.formats, "n_comparisons": int(len(comparisons.frame)) - len(result.skipped),
+        "notes": result.notes,
         "skipped": {"n": len(skipped), "rows": [{"file": f, "row": r, "why": w}
                                                 for f, r, w in skipped[:SKIPPED_SHOWN]]},
         "models": table.to_dict("records"),
@@ -58,30 +65,38 @@ def winrate_document(result: WinRateResult, comparisons: Comparisons, *,
         document["length_control"] = {
             "length_coefficient": result.length.length_coefficient, "spread_chars": result.length.spread,
             "per_model": result.length.model_length_coefficients,
-            "difficulties": "given" if settings.get("difficulties") else "estimated from the models given",
-            "n_instructions": len(result.difficulties), "difficulty_values": result.difficulties}
+            "difficulties": f"given ({settings['difficulties']})" if settings.get("difficulties") else
+            "estimated from the models given" if result.difficulties else "none (δ = 0)",
+            "n_instructions": len(result.difficulties),
+            "difficulty_values": result.difficulties}
     if result.controlled is not None:
         document["style_control"] = {"features": result.features,
                                      "coefficients": result.controlled.coefficients.to_dict("records"),
                                      "dropped_as_near_copies": result.controlled.dropped}
     if result.trees is not None:
-        document["trees"] = {"features": result.tree_features, **result.trees.to_dict()}
+        document["trees"] = {"features": result.tree_features, "orientation": ORIENTATION, **result.trees.to_dict()}
     return _clean(document)
 
 
 def write_winrate(result: WinRateResult, comparisons: Comparisons, out: Path, *,
                   settings: dict[str, Any]) -> Path:
-    """Write ``out`` (CSV) and the JSON beside it, each atomically; the JSON's path."""
+    """Write ``out`` (CSV) and the JSON beside it: both to temp files first, then renamed one
+    after the other, so a failure leaves neither new file (never a new CSV beside an old JSON)."""
     from .._io import atomic_path
 
     document = winrate_document(result, comparisons, settings=settings)
     target = json_path(out)
-    with atomic_path(out) as scratch:
-        pd.DataFrame(document["models"], columns=[c for c in TABLE_COLUMNS if c in result.table.columns]) \
-            .to_csv(scratch, index=False, float_format="%.6g")
-    with atomic_path(target) as scratch:
-        scratch.write_text(json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+    columns = [c for c in TABLE_COLUMNS if c in result.table.columns]
+    with atomic_path(target) as json_scratch, atomic_path(out) as csv_scratch:
+        json_scratch.write_text(json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+        pd.DataFrame(document["models"], columns=columns).to_csv(csv_scratch, index=False, float_format="%.6g")
     return target
+
+
+def sibling_files(path: str | Path) -> list[Path]:
+    """A winrate file and its partner (the CSV and the JSON): both are inputs of a reader."""
+    path = Path(path)
+    return [path, json_path(path), path.with_suffix(".csv")]
 
 
 def load_winrate(path: str | Path) -> dict[str, Any]:
@@ -90,27 +105,40 @@ def load_winrate(path: str | Path) -> dict[str, Any]:
     if path.suffix.lower() == ".csv":
         path = json_path(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > JSON_LIMIT:
+            raise InputError(f"larger than {JSON_LIMIT >> 20} MiB; not a winrate.json", path=path)
+        document = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
     except FileNotFoundError:
         raise InputError("no such file (preftree winrate writes winrate.json beside winrate.csv)", path=path) from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"not JSON ({exc})", path=path) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise InputError(f"not JSON as preftree writes it ({str(exc)[:200]})", path=path) from None
     if not isinstance(document, dict) or document.get("kind") != KIND:
         raise InputError(f"not a preftree winrate file (no \"kind\": \"{KIND}\")", path=path)
     models = document.get("models")
     if not isinstance(models, list) or not all(isinstance(m, dict) and isinstance(m.get("model"), str)
                                                for m in models):
         raise InputError("'models' must be a list of rows with a 'model' name", path=path)
+    if not isinstance(document.get("baseline"), str):
+        raise InputError("'baseline' must be a model name", path=path)
     for row in models:
         for key, value in row.items():
-            if key != "model" and value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-                raise InputError(f"model {row['model']!r}: {key} is {value!r}, not a number", path=path)
+            if key != "model" and not _is_number(value):
+                raise InputError(f"model {row['model']!r}: {key} is {str(value)[:40]!r}, not a number", path=path)
     _check_sections(document, path)
     return document
 
 
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number preftree writes (it writes null)")
+
+
 def _is_number(value: Any) -> bool:
-    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+    """null, or a finite number of a sensible size (a hostile 10**400 is refused, not rendered)."""
+    if value is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return abs(value) < 1e15 if isinstance(value, int) else math.isfinite(value) and abs(value) < 1e15
 
 
 def _check_sections(document: dict[str, Any], path: Path) -> None:
@@ -127,7 +155,8 @@ def _check_sections(document: dict[str, Any], path: Path) -> None:
             isinstance(trees.get(k), dict) and isinstance(trees[k].get("text"), str) for k in ("ordinary", "residual"))):
         raise InputError("'trees' must hold the ordinary and residual trees' texts", path=path)
     length = document.get("length_control")
-    if length is not None and not (isinstance(length, dict) and _is_number(length.get("length_coefficient"))):
+    if length is not None and not (isinstance(length, dict) and length.get("length_coefficient") is not None
+                                   and _is_number(length["length_coefficient"])):
         raise InputError("'length_control.length_coefficient' must be a number", path=path)
 
 

@@ -27,6 +27,13 @@ from scipy import sparse
 from scipy.optimize import minimize
 from scipy.special import expit
 
+from ..errors import ConfigError, EstimationError
+
+MAX_POOLING = 1e6
+"""Above this the per-model length terms are the shared one to many digits, and the fit grows
+ill-conditioned."""
+
+
 __all__ = ["LengthControlledFit", "ModelWinRate", "difficulty_vector", "fit_length_controlled",
            "lc_win_rate", "raw_win_rate", "soft_logistic"]
 
@@ -71,7 +78,13 @@ def soft_logistic(design: np.ndarray | sparse.spmatrix, target: np.ndarray, weig
 
     result = minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B",
                       options={"maxiter": 10_000})
-    return np.asarray(result.x)
+    beta = np.asarray(result.x)
+    _, gradient = loss(beta)
+    scale = float(np.sum(weight)) or 1.0
+    if not np.all(np.isfinite(beta)) or np.max(np.abs(gradient), initial=0.0) > 1e-3 * scale:
+        raise EstimationError(f"the logistic fit did not converge ({result.message}; largest gradient "
+                              f"{np.max(np.abs(gradient), initial=0.0):.3g}); check the inputs and --pooling")
+    return beta
 
 
 def _curvature(design: np.ndarray | sparse.spmatrix, beta: np.ndarray, weight: np.ndarray,
@@ -97,27 +110,36 @@ class LengthControlledFit:
 
 def fit_length_controlled(models: np.ndarray, instructions: np.ndarray, length_difference: np.ndarray,
                           preference: np.ndarray, *, l2: float = 1.0, pooling: float | None = None,
-                          difficulties: Mapping[str, float] | None = None) -> LengthControlledFit:
+                          difficulties: Mapping[str, float] | None = None,
+                          length: tuple[float, float] | None = None) -> LengthControlledFit:
     """logit P(m beats baseline on i) = θ_m + φ · tanh(Δlen / σ) − δ_i, fitted on all models at
     once: δ_i (L2-regularised toward 0 with weight ``l2``) are estimated from every model that
     answered i, or read from ``difficulties``; φ is shared, so a model that is always longer than
     the baseline still has its length effect told apart from its quality by the others' variation.
     With ``pooling`` = λ each model gets its own φ_m = φ + u_m, u_m penalised by λ (partial
-    pooling: λ → ∞ is the shared φ, λ → 0 AlpacaEval's separate φ_m)."""
+    pooling: λ → ∞ is the shared φ, λ → 0 AlpacaEval's separate φ_m). ``length`` = (φ, σ) fixes
+    the length term from a reference run over many models (AlpacaEval's precomputed GLM), so
+    one new model gets only its θ fitted."""
+    if pooling is not None and not 0 < pooling <= MAX_POOLING:
+        raise ConfigError(f"pooling must be in (0, {MAX_POOLING:g}], got {pooling!r}")
+    if pooling is not None and length is not None:
+        raise ConfigError("a fixed length coefficient (a reference run) takes no pooling")
     model_names, model_index = np.unique(np.asarray(models, str), return_inverse=True)
     length_difference = np.asarray(length_difference, float)
-    spread = float(np.std(length_difference)) or 1.0
+    spread = float(length[1]) if length is not None else float(np.std(length_difference)) or 1.0
     n, k = len(preference), len(model_names)
     rows = np.arange(n)
     squashed = np.tanh(length_difference / spread)
-    blocks = [sparse.csr_matrix((np.ones(n), (rows, model_index)), shape=(n, k)),
-              sparse.csr_matrix(squashed[:, None])]
-    penalty = [np.full(k, 1e-6), [1e-6]]
+    blocks = [sparse.csr_matrix((np.ones(n), (rows, model_index)), shape=(n, k))]
+    penalty = [np.full(k, 1e-6)]
+    offset = np.zeros(n) if length is None else float(length[0]) * squashed
+    if length is None:
+        blocks.append(sparse.csr_matrix(squashed[:, None]))
+        penalty.append(np.array([1e-6]))
     if pooling is not None:
         blocks.append(sparse.csr_matrix((squashed, (rows, model_index)), shape=(n, k)))
         penalty.append(np.full(k, float(pooling)))
     fixed = sum(block.shape[1] for block in blocks)
-    offset = np.zeros(n)
     instruction_names: np.ndarray = np.array([])
     if difficulties is None:
         instruction_names, instruction_index = np.unique(np.asarray(instructions, str), return_inverse=True)
@@ -125,7 +147,7 @@ def fit_length_controlled(models: np.ndarray, instructions: np.ndarray, length_d
                                         shape=(n, len(instruction_names))))
         penalty.append(np.full(len(instruction_names), l2))
     else:
-        offset = -difficulty_vector(instructions, difficulties)
+        offset = offset - difficulty_vector(instructions, difficulties)
     design = sparse.hstack(blocks).tocsr()
     penalties = np.concatenate(penalty)
     weight = np.ones(n)
@@ -133,10 +155,11 @@ def fit_length_controlled(models: np.ndarray, instructions: np.ndarray, length_d
     theta_cov = _fixed_block_covariance(design, beta, weight, penalties, fixed, offset)
     found = dict(difficulties) if difficulties is not None else \
         dict(zip(map(str, instruction_names), beta[fixed:].tolist()))
+    phi = float(length[0]) if length is not None else float(beta[k])
     per_model = {} if pooling is None else \
         {str(m): float(beta[k] + beta[k + 1 + j]) for j, m in enumerate(model_names)}
     return LengthControlledFit([str(m) for m in model_names], beta[:k],
-                               np.sqrt(np.clip(np.diag(theta_cov)[:k], 0, None)), float(beta[k]), found,
+                               np.sqrt(np.clip(np.diag(theta_cov)[:k], 0, None)), phi, found,
                                spread, per_model)
 
 

@@ -1,23 +1,27 @@
-"""Comparisons between models, from the files people have: AlpacaEval annotations and
-Arena-style battles. One row per comparison: ``model_a`` against ``model_b``, ``outcome`` = P(a
-beats b) in [0, 1] (soft preferences kept as such), the instruction, and both texts when known.
+"""Comparisons between models, from the files people have: AlpacaEval annotations, Arena and
+MT-Bench battles. One row per comparison: ``model_a`` against ``model_b``, ``outcome`` = P(a
+beats b) in [0, 1] (soft preferences kept as such), the instruction, both texts when known, and
+where it came from (``source``, ``row``, the pair ``id`` and its ``metadata``).
 
 Layouts (detected from the content, or named with ``fmt``):
 
 - ``alpacaeval``: ``annotations.json`` (a JSON list) per model, with ``instruction``,
-  ``output_1``/``generator_1`` (the baseline), ``output_2``/``generator_2`` (the model) and
-  ``preference`` in [1, 2] (1 = output_1 better, 2 = output_2 better, 1.5 a tie; the weighted
-  annotator's values in between are probabilities). ``a`` is the model, ``b`` the baseline.
-  ``preference`` 0 is a draw too: AlpacaEval's own scoring code says so ("0 or 1.5 for draw",
-  ``metrics/winrate.py``), for its older annotators.
-- ``arena``: ``model_a``, ``model_b``, ``winner`` in Arena's codings (``model_a``, ``model_b``,
-  ``tie``, ``tie (bothbad)``), texts from ``conversation_a``/``conversation_b`` or
-  ``response_a``/``response_b`` when present.
+  ``output_1``/``generator_1`` (the baseline), ``output_2``/``generator_2`` (the model), the
+  ``annotator`` and ``preference`` in [1, 2] (1 = output_1 better, 2 = output_2 better, 1.5 a tie;
+  the weighted annotator's values in between are probabilities). ``a`` is the model, ``b`` the
+  baseline. ``preference`` 0 is a draw too: AlpacaEval's own scoring code says so ("0 or 1.5 for
+  draw", ``metrics/winrate.py``), for its older annotators. Win rates are one judge's: files of
+  several annotators are refused (tatsu-lab's ``results/<model>/`` holds one folder per annotator).
+- ``arena``: read by the pairs layer's native ``arena`` and ``mt-bench`` layouts
+  (:mod:`preftree.data.formats`, with the published winner codings of every release:
+  ``model_a``, ``model_b``, ``tie``, ``tie (bothbad)``, ``both_bad``, ``tie (inconsistent)``, or
+  the 55k release's ``winner_model_a/b/tie``); ``a`` is ``model_a`` (response_1).
 
-A row that cannot be read (a null preference, an unknown winner) is skipped and counted. An
-AlpacaEval annotation read twice (the same model, baseline and instruction: the published results
-hold a folder nested in itself, ``results/vicuna-13b-v1.5/weighted_alpaca_eval_gpt4_turbo/
-weighted_alpaca_eval_gpt4_turbo/``) is kept once and the copy reported.
+A row that cannot be read (a null preference, an unknown winner, no model name) is skipped and
+listed. An AlpacaEval annotation read twice (the same annotator, model, baseline and instruction:
+the published results hold a folder nested in itself, ``results/vicuna-13b-v1.5/
+weighted_alpaca_eval_gpt4_turbo/weighted_alpaca_eval_gpt4_turbo/``) is kept once and the copy
+reported.
 """
 
 from __future__ import annotations
@@ -30,13 +34,14 @@ from typing import Any
 
 import pandas as pd
 
-from ..data.files import read_table
+from ..data.model import PairSet
 from ..errors import InputError
 
-__all__ = ["Comparisons", "read_comparisons"]
+__all__ = ["COLUMNS", "Comparisons", "comparisons_from_pairs", "model_name", "read_comparisons"]
 
-COLUMNS = ["model_a", "model_b", "outcome", "instruction", "text_a", "text_b", "source"]
-ARENA_WINNERS = {"model_a": 1.0, "model_b": 0.0, "tie": 0.5, "tie (bothbad)": 0.5}
+COLUMNS = ["model_a", "model_b", "outcome", "instruction", "text_a", "text_b", "source", "row", "id", "metadata"]
+JSON_LIMIT = 1 << 30
+"""Largest annotations.json read whole (bytes); AlpacaEval's are a few MB."""
 
 
 @dataclass
@@ -46,6 +51,18 @@ class Comparisons:
     frame: pd.DataFrame
     formats: dict[str, str] = field(default_factory=dict)
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
+    declared_baselines: set[str] = field(default_factory=set)  # AlpacaEval's generator_1 values
+
+
+def model_name(value: Any) -> str | None:
+    """A model's name: a non-empty string or an integer (as text); anything else is no name."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value
+    return None
 
 
 def _files(paths: Sequence[str | Path]) -> list[Path]:
@@ -53,7 +70,7 @@ def _files(paths: Sequence[str | Path]) -> list[Path]:
     for path in map(Path, paths):
         if path.is_dir():
             found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".json", ".jsonl", ".csv", ".parquet")
-                            and not p.name.startswith("."))
+                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
         elif path.exists():
             found.append(path)
         else:
@@ -64,56 +81,105 @@ def _files(paths: Sequence[str | Path]) -> list[Path]:
 
 
 def _text(value: Any) -> str | None:
-    """A response's text: a string, or the assistant turns of a conversation."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        turns = [m.get("content", "") for m in value if isinstance(m, dict) and m.get("role") == "assistant"]
-        return "\n".join(str(t) for t in turns) if turns else None
-    return None
+    return value if isinstance(value, str) else None
+
+
+def _read_json(path: Path) -> Any:
+    if path.stat().st_size > JSON_LIMIT:
+        raise InputError(f"larger than {JSON_LIMIT >> 20} MiB; not an annotations.json", path=path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise InputError(f"not JSON ({str(exc)[:200]})", path=path) from None
+
+
+def _preference(record: dict[str, Any]) -> tuple[float | None, str]:
+    preference = record.get("preference")
+    if isinstance(preference, bool) or not isinstance(preference, (int, float)):
+        return None, f"preference {preference!r} is not a number in [1, 2]"
+    if preference == 0:
+        preference = 1.5  # AlpacaEval's coding of a draw (see the module's docstring)
+    if not 1 <= preference <= 2:
+        return None, f"preference {preference!r} is not a number in [1, 2]"
+    return float(preference), ""
 
 
 def _alpacaeval(records: list[Any], path: Path, skipped: list[tuple[str, int, str]],
-                seen: dict[tuple[str, str, str], str]) -> list[dict[str, Any]]:
+                seen: dict[tuple[str, ...], str], annotators: dict[str, str]) -> list[dict[str, Any]]:
     rows = []
     for i, record in enumerate(records, start=1):
-        preference = record.get("preference") if isinstance(record, dict) else None
-        if preference == 0 and not isinstance(preference, bool):
-            preference = 1.5  # AlpacaEval's coding of a draw (see the module's docstring)
-        if isinstance(preference, bool) or not isinstance(preference, (int, float)) or not 1 <= preference <= 2:
-            skipped.append((str(path), i, f"preference {preference!r} is not a number in [1, 2]"))
+        if not isinstance(record, dict):
+            skipped.append((str(path), i, "not an object"))
             continue
-        if not record.get("generator_1") or not record.get("generator_2"):
-            skipped.append((str(path), i, "no generator_1 / generator_2"))
+        preference, why = _preference(record)
+        model, baseline = model_name(record.get("generator_2")), model_name(record.get("generator_1"))
+        instruction = record.get("instruction")
+        if preference is None:
+            skipped.append((str(path), i, why))
             continue
-        key = (str(record["generator_2"]), str(record["generator_1"]), str(record.get("instruction", "")))
+        if model is None or baseline is None:
+            skipped.append((str(path), i, "generator_1 / generator_2 is not a model name"))
+            continue
+        if not isinstance(instruction, str):
+            skipped.append((str(path), i, "no instruction (a string)"))
+            continue
+        annotator = str(record.get("annotator"))
+        annotators.setdefault(annotator, f"{path} row {i}")
+        key = (annotator, model, baseline, instruction)
         if key in seen:
             skipped.append((str(path), i, f"the same annotation as {seen[key]} (a copy)"))
             continue
         seen[key] = f"{path} row {i}"
-        rows.append({"model_a": key[0], "model_b": key[1],
-                     "outcome": float(preference) - 1.0, "instruction": key[2],
-                     "text_a": _text(record.get("output_2")), "text_b": _text(record.get("output_1")),
-                     "source": str(path)})
+        rows.append({"model_a": model, "model_b": baseline, "outcome": preference - 1.0,
+                     "instruction": instruction, "text_a": _text(record.get("output_2")),
+                     "text_b": _text(record.get("output_1")), "source": str(path), "row": i,
+                     "id": f"{model}:{i}", "metadata": {}})
     return rows
 
 
-def _arena(frame: pd.DataFrame, path: Path, skipped: list[tuple[str, int, str]]) -> list[dict[str, Any]]:
-    rows = []
-    text_a = next((c for c in ("conversation_a", "response_a") if c in frame), None)
-    text_b = next((c for c in ("conversation_b", "response_b") if c in frame), None)
-    prompt = next((c for c in ("prompt", "question", "instruction", "question_id") if c in frame), None)
-    for i, record in enumerate(frame.to_dict("records"), start=1):
-        winner = record.get("winner")
-        if winner not in ARENA_WINNERS:
-            skipped.append((str(path), i, f"winner {winner!r} is none of {sorted(ARENA_WINNERS)}"))
+def comparisons_from_pairs(pairs: PairSet, outcomes: dict[str, float], first: str, second: str,
+                           source: str) -> tuple[list[dict[str, Any]], list[tuple[str, int, str]]]:
+    """One comparison per pair with an outcome: ``pair.metadata[first]`` (response_1's model)
+    against ``pair.metadata[second]``; pairs without model names are skipped and listed."""
+    rows, skipped = [], []
+    for position, pair in enumerate(pairs, start=1):
+        model_a, model_b = model_name(pair.metadata.get(first)), model_name(pair.metadata.get(second))
+        if model_a is None or model_b is None:
+            skipped.append((source, position, f"pair {pair.id!r} names no model in {first!r} / {second!r}"))
             continue
-        rows.append({"model_a": str(record["model_a"]), "model_b": str(record["model_b"]),
-                     "outcome": ARENA_WINNERS[winner],
-                     "instruction": str(record.get(prompt, i)) if prompt else str(i),
-                     "text_a": _text(record.get(text_a)) if text_a else None,
-                     "text_b": _text(record.get(text_b)) if text_b else None, "source": str(path)})
-    return rows
+        if pair.id not in outcomes:
+            skipped.append((source, position, f"pair {pair.id!r} has no verdict"))
+            continue
+        rows.append({"model_a": model_a, "model_b": model_b, "outcome": outcomes[pair.id],
+                     "instruction": pair.prompt_text(), "text_a": pair.response_1, "text_b": pair.response_2,
+                     "source": source, "row": position, "id": pair.id, "metadata": dict(pair.metadata)})
+    return rows, skipped
+
+
+NOT_COMPARISONS = ("neither AlpacaEval annotations (generator_1, generator_2, preference) nor Arena / "
+                   "MT-Bench battles (model_a, model_b, winner or winner_model_a/b/tie)")
+
+
+def _battles(path: Path, skipped: list[tuple[str, int, str]]) -> tuple[list[dict[str, Any]], str]:
+    """Arena / MT-Bench battles through the pairs layer's native layouts. A file both layouts
+    fit (conversation_a/b, model_a/b, winner, question_id) is read as MT-Bench: the winner
+    codings are the same, and its pair ids keep each judge's and turn's battles apart."""
+    from ..data.files import read_table
+    from ..data.formats import PAIRS_FORMATS
+    from ..data.loaders import load_pairs
+
+    table = read_table(path)
+    present = {str(c) for c in table.frame.columns}
+    first = table.frame.iloc[0].to_dict() if len(table.frame) else {}
+    fits = [name for name in ("mt-bench", "arena") if PAIRS_FORMATS[name].detect(present, first)]
+    if not fits:
+        raise InputError(f"{NOT_COMPARISONS}; found columns {sorted(present)}", path=path)
+    pairs = load_pairs(path, use_labels=True, pairs_format=fits[0])
+    skipped += [(str(path), row.line, row.reason) for row in pairs.skipped]
+    outcomes = {p.id: (1 - p.label) / 2 for p in pairs if p.label is not None}
+    rows, missing = comparisons_from_pairs(pairs, outcomes, "model_a", "model_b", str(path))
+    skipped += missing
+    return rows, pairs.pairs_format
 
 
 def read_comparisons(paths: Sequence[str | Path], fmt: str = "auto") -> Comparisons:
@@ -121,26 +187,27 @@ def read_comparisons(paths: Sequence[str | Path], fmt: str = "auto") -> Comparis
     skipped: list[tuple[str, int, str]] = []
     rows: list[dict[str, Any]] = []
     formats: dict[str, str] = {}
-    seen: dict[tuple[str, str, str], str] = {}
+    seen: dict[tuple[str, ...], str] = {}
+    annotators: dict[str, str] = {}
     for path in _files(paths):
         if path.suffix == ".json" and fmt in ("auto", "alpacaeval"):
-            try:
-                records = json.loads(path.read_text(encoding="utf-8"))
-            except (UnicodeDecodeError, ValueError) as exc:
-                raise InputError(f"not JSON ({exc})", path=path) from None
+            records = _read_json(path)
             if isinstance(records, list) and records and isinstance(records[0], dict) \
                     and "preference" in records[0] and "generator_2" in records[0]:
                 formats[str(path)] = "alpacaeval"
-                rows += _alpacaeval(records, path, skipped, seen)
+                rows += _alpacaeval(records, path, skipped, seen, annotators)
                 continue
             if fmt == "alpacaeval":
                 raise InputError("not AlpacaEval annotations (a JSON list with generator_1, "
                                  "generator_2, preference)", path=path)
-        frame = read_table(path).frame
-        if {"model_a", "model_b", "winner"} <= set(frame.columns) and fmt in ("auto", "arena"):
-            formats[str(path)] = "arena"
-            rows += _arena(frame, path, skipped)
-            continue
-        raise InputError("neither AlpacaEval annotations (generator_1, generator_2, preference) nor "
-                         "Arena battles (model_a, model_b, winner); give --format", path=path)
-    return Comparisons(pd.DataFrame(rows, columns=COLUMNS), formats, skipped)
+        found, layout = _battles(path, skipped)
+        formats[str(path)] = layout
+        rows += found
+    if len(annotators) > 1:
+        shown = "; ".join(f"{name!r} (first at {where})" for name, where in annotators.items())
+        raise InputError(f"win rates are one judge's: these files hold {len(annotators)} annotators ({shown}); "
+                         "give one annotator's files, e.g. results/*/weighted_alpaca_eval_gpt4_turbo/")
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    declared = {str(b) for b in frame.loc[frame["source"].isin(
+        [s for s, f in formats.items() if f == "alpacaeval"]), "model_b"]}
+    return Comparisons(frame, formats, skipped, declared)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..data.model import JudgmentSet, PairSet
 from ..errors import InputError
-from .inputs import COLUMNS, Comparisons
+from .inputs import COLUMNS, Comparisons, comparisons_from_pairs
 
 __all__ = ["MODEL_COLUMN_PAIRS", "comparisons_from_judgments"]
 
@@ -26,7 +26,7 @@ MODEL_COLUMN_PAIRS = (("generator_1", "generator_2"), ("model_a", "model_b"), ("
 def _model_columns(pairs: PairSet, given: Sequence[str] | None) -> tuple[str, str]:
     present = set(pairs.metadata_columns())
     if given is not None:
-        if len(given) != 2:
+        if len(given) != 2 or not all(given):
             raise InputError(f"--model-columns takes two column names (response_1's model, "
                              f"response_2's), got {list(given)}")
         missing = [c for c in given if c not in present]
@@ -59,20 +59,8 @@ def comparisons_from_judgments(pairs: PairSet, judges: Sequence[JudgmentSet],
                          "give one judge's file")
     judge = judges[0]
     first, second = _model_columns(pairs, model_columns)
-    rows, skipped = [], []
-    for position, pair in enumerate(pairs, start=1):
-        model_a, model_b = pair.metadata.get(first), pair.metadata.get(second)
-        if not isinstance(model_a, str) or not isinstance(model_b, str) or not model_a or not model_b:
-            skipped.append((str(pairs.source), position, f"pair {pair.id!r} names no model in {first!r} / {second!r}"))
-            continue
-        if pair.id not in judge:
-            skipped.append((str(judge.source), position, f"pair {pair.id!r} has no verdict from {judge.judge!r}"))
-            continue
-        verdict = judge[pair.id]
-        rows.append({"model_a": model_a, "model_b": model_b,
-                     "outcome": _outcome(verdict.preference_orig_order, verdict.preference_swapped_order,
-                                         verdict.preference),
-                     "instruction": pair.prompt_text(), "text_a": pair.response_1,
-                     "text_b": pair.response_2, "source": str(judge.source)})
+    outcomes = {v.pair_id: _outcome(v.preference_orig_order, v.preference_swapped_order, v.preference)
+                for v in judge}
+    rows, skipped = comparisons_from_pairs(pairs, outcomes, first, second, str(judge.source))
     layout = f"judge file of {judge.judge!r} over {pairs.source} ({first}, {second})"
     return Comparisons(pd.DataFrame(rows, columns=COLUMNS), {str(judge.source): layout}, skipped)

@@ -3,7 +3,7 @@ baseline, and Bradley–Terry ratings with and without style control."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from dataclasses import dataclass, field
 
@@ -33,6 +33,8 @@ class WinRateResult:
     trees: ResidualTrees | None = None
     features: list[str] = field(default_factory=list)
     tree_features: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what a reader of the table must know
+    skipped: list[tuple[str, int, str]] = field(default_factory=list)  # rows left out here
 
 
 def against_baseline(frame: pd.DataFrame, baseline: str) -> pd.DataFrame:
@@ -44,34 +46,88 @@ def against_baseline(frame: pd.DataFrame, baseline: str) -> pd.DataFrame:
     return pd.concat([first, second[first.columns]], ignore_index=True)
 
 
+MIN_MODELS_FOR_DIFFICULTIES = 3
+"""Below this many models beside the baseline, instruction difficulties are not estimated (each
+would be fitted to one or two annotations, absorbing the model's own wins): δ = 0."""
+
+
 def _lengths(frame: pd.DataFrame) -> np.ndarray | None:
     if frame.empty or frame["text_a"].isna().any() or frame["text_b"].isna().any():
         return None
     return (frame["text_a"].str.len() - frame["text_b"].str.len()).to_numpy(float)
 
 
-def _differences(frame: pd.DataFrame, specs: Sequence[str]) -> FeatureTable:
-    """The feature specs evaluated on each battle's two texts (response_1 = a)."""
+def _with_texts(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[tuple[str, int, str]]]:
+    """Length and style control need both texts of every comparison: rows without them are left
+    out when others have them (and listed); when none has them, no control is fitted (a note)."""
+    missing = frame["text_a"].isna() | frame["text_b"].isna()
+    if not missing.any():
+        return frame, [], []
+    if missing.all():
+        return frame, ["no comparison carries both texts: no length or style control (raw win rates "
+                       "and plain ratings only)"], []
+    skipped = [(str(r.source), int(r.row), "a response text is missing (length and style control need both)")
+               for r in frame[missing].itertuples(index=False)]
+    note = (f"{int(missing.sum())} comparisons lack a response text and are left out of every estimate "
+            f"(first: {skipped[0][0]} row {skipped[0][1]})")
+    return frame[~missing].reset_index(drop=True), [note], skipped
+
+
+def _differences(frame: pd.DataFrame, specs: Sequence[Any]) -> FeatureTable:
+    """The feature specs evaluated on each battle's two texts (response_1 = a); each battle keeps
+    its pair id and metadata, so ``scores:FILE`` and ``columns:NAME`` find their rows."""
     from ..features.differences import build_features
 
-    pairs = PairSet([Pair(str(i), row.instruction, row.text_a, row.text_b)
-                     for i, row in enumerate(frame.itertuples(index=False))], source="battles")
+    ids = frame["id"].astype(str)
+    repeats = ids.groupby(ids).cumcount()
+    ids = ids.where(repeats == 0, ids + "#" + repeats.astype(str))  # the same pair in two files
+    pairs = PairSet([Pair(pair_id, row.instruction, row.text_a, row.text_b, metadata=row.metadata or {})
+                     for pair_id, row in zip(ids, frame.itertuples(index=False))], source="battles")
     return build_features(pairs, list(specs))
 
 
+def _complete(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame built by hand (model_a, model_b, outcome, ...) given the bookkeeping columns."""
+    defaults = {"instruction": lambda: frame.index.astype(str), "text_a": lambda: None, "text_b": lambda: None,
+                "source": lambda: "comparisons", "row": lambda: np.arange(1, len(frame) + 1),
+                "id": lambda: frame.index.astype(str), "metadata": lambda: [{}] * len(frame)}
+    missing = {column: make() for column, make in defaults.items() if column not in frame.columns}
+    return frame.assign(**missing) if missing else frame
+
+
+def _choose_baseline(counts: pd.Series, baseline: str | None, declared: Collection[str]) -> tuple[str, str]:
+    """The baseline and how it was chosen: given, the one AlpacaEval's files declare
+    (``generator_1``), or the model in most comparisons (refused on a tie)."""
+    if baseline is not None:
+        if baseline not in counts:
+            raise InputError(f"baseline {baseline!r} is in no comparison; models: "
+                             f"{', '.join(map(str, counts.index[:10]))}")
+        return baseline, "given"
+    if len(declared) == 1:
+        return next(iter(declared)), "the annotations' generator_1"
+    if len(declared) > 1:
+        raise InputError(f"the annotations name {len(declared)} baselines (generator_1: "
+                         f"{', '.join(sorted(declared)[:5])}); give --baseline")
+    top = counts[counts == counts.iloc[0]]
+    if len(top) > 1:
+        raise InputError(f"{', '.join(map(str, top.index[:5]))} are in the most comparisons ({counts.iloc[0]} "
+                         "each); give --baseline")
+    return str(counts.index[0]), "the model in most comparisons"
+
+
 def style_controlled(frame: pd.DataFrame, table: FeatureTable | None, *, anchor: str | None,
-                     resamples: int = 100, seed: int = 0) -> tuple[BTResult, BTResult | None]:
+                     resamples: int = 100, seed: int = 0, progress: bool = False) -> tuple[BTResult, BTResult | None]:
     """Bradley–Terry ratings without and with control for the features of ``table`` (any
     preftree feature spec computed on each battle's two texts: ``style``, ``model:NAME``, ...)."""
     plain = fit_bradley_terry(frame["model_a"], frame["model_b"], frame["outcome"], anchor=anchor,
-                              resamples=resamples, seed=seed)
+                              resamples=resamples, seed=seed, progress=progress, label="plain")
     if table is None:
         return plain, None
     covariates = normalised_differences(table.values_1, table.values_2)
     covariates, dropped = distinct_covariates(covariates.loc[:, covariates.std() > 0])
     controlled = fit_bradley_terry(frame["model_a"], frame["model_b"], frame["outcome"],
                                    covariates.reset_index(drop=True), anchor=anchor,
-                                   resamples=resamples, seed=seed)
+                                   resamples=resamples, seed=seed, progress=progress, label="style-controlled")
     controlled.dropped = dropped
     return plain, controlled
 
@@ -106,28 +162,40 @@ def _add_ratings(table: pd.DataFrame, plain: BTResult, controlled: BTResult | No
 
 def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Sequence[Any] = ("style",),
               tree_features: Sequence[Any] | None = None, difficulties: Mapping[str, float] | None = None,
-              pooling: float | None = None, resamples: int = 100, seed: int = 0) -> WinRateResult:
+              pooling: float | None = None, resamples: int = 100, seed: int = 0,
+              progress: bool = False, declared_baselines: Collection[str] = (),
+              length: tuple[float, float] | None = None) -> WinRateResult:
     """One row per model: n, win rate, its SE, the discrete win rate, the LC win rate and its SE
     (against ``baseline``), and the ratings and ranks with and without style control; the
-    ordinary and residual trees over ``tree_features`` (default: ``features``)."""
+    ordinary and residual trees over ``tree_features`` (default: ``features``). ``difficulties``
+    and ``length`` = (φ, σ) come from a reference run when given (see
+    :func:`.estimates.fit_length_controlled`)."""
     if frame.empty:
         raise InputError("no comparisons to rate")
+    frame = _complete(frame)
     frame = frame[frame["model_a"] != frame["model_b"]].reset_index(drop=True)  # self: 50 % by definition
+    frame, notes, skipped = _with_texts(frame)
     counts = pd.concat([frame["model_a"], frame["model_b"]]).value_counts()
     if counts.empty:
         raise InputError("every comparison is a model against itself: nothing to rate")
-    if baseline is None:
-        baseline = str(counts.index[0])  # the model in most comparisons: AlpacaEval's reference
-    if baseline not in counts:
-        raise InputError(f"baseline {baseline!r} is in no comparison; models: "
-                         f"{', '.join(map(str, counts.index[:10]))}")
+    baseline, how = _choose_baseline(counts, baseline, declared_baselines)
+    notes.insert(0, f"baseline: {baseline} ({how})")
     oriented = against_baseline(frame, baseline)
     lengths = _lengths(oriented)
     fit = None
+    others = oriented["model_a"].nunique()
+    if difficulties is None and others < MIN_MODELS_FOR_DIFFICULTIES and lengths is not None:
+        difficulties = {}
+        notes.append(f"{others} model(s) beside the baseline: instruction difficulties need at least "
+                     f"{MIN_MODELS_FOR_DIFFICULTIES} to be estimated, so δ = 0 (AlpacaEval's minimal GLM); "
+                     "give --difficulties from a run over many models for AlpacaEval's full GLM")
+    elif difficulties is None and lengths is not None:
+        notes.append(f"instruction difficulties estimated from the {others} models given; the fewer the "
+                     "models, the further LC can sit from AlpacaEval's (docs/winrate-alpacaeval.md)")
     if lengths is not None:
         fit = fit_length_controlled(oriented["model_a"].to_numpy(), oriented["instruction"].to_numpy(),
                                     lengths, oriented["outcome"].to_numpy(), difficulties=difficulties,
-                                    pooling=pooling)
+                                    pooling=pooling, length=length)
     rows = []
     for model, group in oriented.groupby("model_a", sort=True):
         win, se, discrete = raw_win_rate(group["outcome"].to_numpy())
@@ -137,6 +205,11 @@ def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Seq
         phi = None if fit is None else fit.model_length_coefficients.get(str(model), fit.length_coefficient)
         rows.append(ModelWinRate(str(model), len(group), win, se, discrete, lc, lc_se, phi).__dict__)
     rows.append(ModelWinRate(baseline, 0, 50.0, float("nan"), 50.0, None if fit is None else 50.0).__dict__)
+    unrated = sorted(set(map(str, counts.index)) - {r["model"] for r in rows})
+    rows += [ModelWinRate(m, 0, float("nan"), float("nan"), float("nan")).__dict__ for m in unrated]
+    if unrated:
+        notes.append(f"{len(unrated)} model(s) never met the baseline, so they have ratings but no win "
+                     f"rate: {', '.join(unrated[:5])}{', ...' if len(unrated) > 5 else ''}")
     table = pd.DataFrame(rows)
     has_texts = frame["text_a"].notna().all() and frame["text_b"].notna().all()
     specs = list(features) if has_texts else []
@@ -145,16 +218,17 @@ def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Seq
     trees = None
     if counts.size > 2:
         feature_table = _differences(frame, specs) if specs else None
-        plain, controlled = style_controlled(frame, feature_table, anchor=baseline, resamples=resamples, seed=seed)
+        plain, controlled = style_controlled(frame, feature_table, anchor=baseline, resamples=resamples,
+                                             seed=seed, progress=progress)
         _add_ratings(table, plain, controlled)
         if controlled is not None and tree_specs:
             tree_table = feature_table if tree_specs == specs else _differences(frame, tree_specs)
             assert tree_table is not None
             trees = fit_residual_trees(tree_table.diffs, frame["outcome"].to_numpy(), controlled.fitted, seed=seed)
     sort = "lc_win_rate" if table["lc_win_rate"].notna().any() else "win_rate"
-    return WinRateResult(table.sort_values(sort, ascending=False, ignore_index=True), baseline,
-                         plain, controlled, {} if fit is None else fit.difficulties, fit, trees,
-                         [spec_name(f) for f in specs], [spec_name(f) for f in tree_specs])
+    return WinRateResult(table.sort_values(sort, ascending=False, ignore_index=True, na_position="last"),
+                         baseline, plain, controlled, {} if fit is None else fit.difficulties, fit, trees,
+                         [spec_name(f) for f in specs], [spec_name(f) for f in tree_specs], notes, skipped)
 
 
 def spec_name(feature: Any) -> str:
