@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["COMPRESSIONS", "DEFAULT_MAX_INPUT_BYTES", "MAX_RECORD_BYTES", "OUTPUT_SUFFIXES", "SUPPORTED_SUFFIXES", "TEXT_COLUMNS", "Table",
+__all__ = ["COMPRESSIONS", "DEFAULT_MAX_INPUT_BYTES", "input_byte_limit", "MAX_RECORD_BYTES", "OUTPUT_SUFFIXES", "SUPPORTED_SUFFIXES", "TEXT_COLUMNS", "Table",
            "check_table_output", "input_limit", "parse_mapping", "read_table", "table_suffix", "write_table"]
 
 SUPPORTED_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet", ".pq")
@@ -199,6 +199,12 @@ def _limit(path: Any, compression: str | None) -> int:
             return DEFAULT_MAX_INPUT_BYTES
         return min(DEFAULT_MAX_INPUT_BYTES, max(64 * 1024 ** 2, MAX_EXPANSION * size))
     return DEFAULT_MAX_INPUT_BYTES
+
+
+def input_byte_limit(path: Path) -> int:
+    """The bytes an uncompressed local input may hold (``--max-input-bytes`` when given), for
+    readers that parse a whole file themselves."""
+    return _limit(path, None)
 
 
 @contextlib.contextmanager

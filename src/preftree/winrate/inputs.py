@@ -40,8 +40,6 @@ from ..errors import InputError
 __all__ = ["COLUMNS", "Comparisons", "comparisons_from_pairs", "model_name", "read_comparisons"]
 
 COLUMNS = ["model_a", "model_b", "outcome", "instruction", "text_a", "text_b", "source", "row", "id", "metadata"]
-JSON_LIMIT = 1 << 30
-"""Largest annotations.json read whole (bytes); AlpacaEval's are a few MB."""
 
 
 @dataclass
@@ -85,8 +83,11 @@ def _text(value: Any) -> str | None:
 
 
 def _read_json(path: Path) -> Any:
-    if path.stat().st_size > JSON_LIMIT:
-        raise InputError(f"larger than {JSON_LIMIT >> 20} MiB; not an annotations.json", path=path)
+    from ..data.files import input_byte_limit
+
+    limit = input_byte_limit(path)
+    if path.stat().st_size > limit:
+        raise InputError(f"larger than {limit} bytes (--max-input-bytes)", path=path)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
