@@ -160,26 +160,11 @@ def _add_ratings(table: pd.DataFrame, plain: BTResult, controlled: BTResult | No
         table["rank_shift"] = table["rank"] - table["sc_rank"]
 
 
-def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Sequence[Any] = ("style",),
-              tree_features: Sequence[Any] | None = None, difficulties: Mapping[str, float] | None = None,
-              pooling: float | None = None, resamples: int = 100, seed: int = 0,
-              progress: bool = False, declared_baselines: Collection[str] = (),
-              length: tuple[float, float] | None = None) -> WinRateResult:
-    """One row per model: n, win rate, its SE, the discrete win rate, the LC win rate and its SE
-    (against ``baseline``), and the ratings and ranks with and without style control; the
-    ordinary and residual trees over ``tree_features`` (default: ``features``). ``difficulties``
-    and ``length`` = (φ, σ) come from a reference run when given (see
-    :func:`.estimates.fit_length_controlled`)."""
-    if frame.empty:
-        raise InputError("no comparisons to rate")
-    frame = _complete(frame)
-    frame = frame[frame["model_a"] != frame["model_b"]].reset_index(drop=True)  # self: 50 % by definition
-    frame, notes, skipped = _with_texts(frame)
-    counts = pd.concat([frame["model_a"], frame["model_b"]]).value_counts()
-    if counts.empty:
-        raise InputError("every comparison is a model against itself: nothing to rate")
-    baseline, how = _choose_baseline(counts, baseline, declared_baselines)
-    notes.insert(0, f"baseline: {baseline} ({how})")
+def _baseline_table(frame: pd.DataFrame, counts: pd.Series, baseline: str,
+                    difficulties: Mapping[str, float] | None, pooling: float | None,
+                    length: tuple[float, float] | None, notes: list[str]
+                    ) -> tuple[pd.DataFrame, LengthControlledFit | None]:
+    """Each model against the baseline: raw, discrete and LC win rates (notes appended)."""
     oriented = against_baseline(frame, baseline)
     lengths = _lengths(oriented)
     fit = None
@@ -210,13 +195,36 @@ def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Seq
     if unrated:
         notes.append(f"{len(unrated)} model(s) never met the baseline, so they have ratings but no win "
                      f"rate: {', '.join(unrated[:5])}{', ...' if len(unrated) > 5 else ''}")
-    table = pd.DataFrame(rows)
+    return pd.DataFrame(rows), fit
+
+
+def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Sequence[Any] = ("style",),
+              tree_features: Sequence[Any] | None = None, difficulties: Mapping[str, float] | None = None,
+              pooling: float | None = None, resamples: int = 100, seed: int = 0,
+              progress: bool = False, declared_baselines: Collection[str] = (),
+              length: tuple[float, float] | None = None) -> WinRateResult:
+    """One row per model: n, win rate, its SE, the discrete win rate, the LC win rate and its SE
+    (against ``baseline``), and the ratings and ranks with and without style control; the
+    ordinary and residual trees over ``tree_features`` (default: ``features``). ``difficulties``
+    and ``length`` = (φ, σ) come from a reference run when given (see
+    :func:`.estimates.fit_length_controlled`)."""
+    if frame.empty:
+        raise InputError("no comparisons to rate")
+    frame = _complete(frame)
+    frame = frame[frame["model_a"] != frame["model_b"]].reset_index(drop=True)  # self: 50 % by definition
+    frame, notes, skipped = _with_texts(frame)
+    counts = pd.concat([frame["model_a"], frame["model_b"]]).value_counts()
+    if counts.empty:
+        raise InputError("every comparison is a model against itself: nothing to rate")
+    baseline, how = _choose_baseline(counts, baseline, declared_baselines)
+    notes.insert(0, f"baseline: {baseline} ({how})")
+    table, fit = _baseline_table(frame, counts, baseline, difficulties, pooling, length, notes)
     has_texts = frame["text_a"].notna().all() and frame["text_b"].notna().all()
     specs = list(features) if has_texts else []
     tree_specs = list(features if tree_features is None else tree_features) if has_texts else []
     plain = controlled = None
     trees = None
-    if counts.size > 2:
+    if counts.size >= 2:
         feature_table = _differences(frame, specs) if specs else None
         plain, controlled = style_controlled(frame, feature_table, anchor=baseline, resamples=resamples,
                                              seed=seed, progress=progress)
