@@ -129,7 +129,7 @@ def load_winrate(path: str | Path) -> dict[str, Any]:
 
 
 def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number preftree writes (it writes null)")
+    raise InputError(f"{name} is not a number preftree writes (it writes null)")
 
 
 def _is_number(value: Any) -> bool:
