@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-__all__ = ["md_escape", "md_cell"]
+__all__ = ["md_escape", "md_cell", "plain_line"]
+
+
+def plain_line(text: object) -> str:
+    r"""Text from the data on one line with its control characters shown as "?": an escape
+    sequence in a model name cannot set a terminal's title or colours, nor break a table row.
+
+    >>> plain_line("a\x1b]0;pwned\x07b\nc")
+    'a?]0;pwned?b c'
+    """
+    joined = " ".join(str(text).split())
+    return "".join("?" if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in joined)
 
 _MARKDOWN_PUNCTUATION = set("\\`*_{}[]()#+-.!|~>")
 
@@ -14,7 +25,7 @@ def md_escape(text: object) -> str:
     >>> print(md_escape("<script>alert(1)</script> *bold* [x](y) a|b"))
     &lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*bold\\* \\[x\\]\\(y\\) a\\|b
     """
-    plain = " ".join(str(text).split())
+    plain = plain_line(text)
     plain = plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return "".join("\\" + c if c in _MARKDOWN_PUNCTUATION else c for c in plain)
 
@@ -29,7 +40,7 @@ def md_cell(text: object) -> str:
     >>> md_cell("72.5"), md_cell("<b>x</b>"), md_cell("org/Model-2.5_[x](y)|z")
     ('72.5', '&lt;b&gt;x&lt;/b&gt;', 'org/Model-2.5\\\\_\\\\[x\\\\](y)\\\\|z')
     """
-    plain = " ".join(str(text).split())
+    plain = plain_line(text)
     try:
         float(plain)
     except ValueError:

@@ -347,3 +347,60 @@ def test_scores_features_find_their_pairs_by_id(tmp_path: Path) -> None:
     coefficients = json.loads(out.with_suffix(".json").read_text())["style_control"]["coefficients"]
     quality = next(c for c in coefficients if c["feature"] == "quality")
     assert quality["low"] > 1  # the judge follows the score exactly: a steep, certain coefficient
+
+
+def test_what_a_second_hostile_pass_found(tmp_path: Path) -> None:
+    """Partners in other letter case, references from another experiment, models with no chain
+    of battles to the baseline, conflicting copies, escape sequences in model names."""
+    alpacaeval_results(tmp_path)
+    results = tmp_path / "results"
+    out = tmp_path / "o" / "W.CSV"
+    assert run(str(results), "--resamples", "0", "--quiet", "--out", str(out)).exit_code == 0
+    partner = tmp_path / "o" / "W.json"
+    assert partner.is_file()
+    for command in (["report", str(partner), "--out", str(out)],
+                    ["leaderboard", "--results", str(partner), "--format", "csv", "--out", str(out)]):
+        before = out.read_bytes()
+        refused = CliRunner().invoke(cli, command)
+        assert refused.exit_code != 0 and out.read_bytes() == before, command
+
+    reference = json.loads(partner.read_text())
+    for name, change, message in [("other-base", {"baseline": "someone-else"}, "against the baseline"),
+                                  ("other-judge", {"judge": "another_annotator"}, "verdicts, these are"),
+                                  ("huge-phi", {"length_control": {**reference["length_control"],
+                                                                   "length_coefficient": 1e14}}, "length term")]:
+        (tmp_path / f"{name}.json").write_text(json.dumps({**reference, **change}))
+        refused = CliRunner().invoke(cli, ["winrate", str(results), "--difficulties", str(tmp_path / f"{name}.json"),
+                                           "--out", str(tmp_path / name / "w.csv")])
+        assert refused.exit_code == 2 and message in refused.output, (name, refused.output)
+
+    flipped = tmp_path / "flipped"
+    (flipped / "a").mkdir(parents=True)
+    (flipped / "b").mkdir()
+    records = json.loads((results / "good" / "weighted_alpaca_eval_gpt4_turbo" / "annotations.json").read_text())
+    (flipped / "a" / "annotations.json").write_text(json.dumps(records))
+    records[4]["preference"] = 2.0 if records[4]["preference"] != 2.0 else 1.0
+    (flipped / "b" / "annotations.json").write_text(json.dumps(records))
+    conflict = CliRunner().invoke(cli, ["winrate", str(flipped), "--out", str(tmp_path / "f.csv")])
+    assert conflict.exit_code == 2 and "another preference" in conflict.output
+
+    scores = CliRunner().invoke(cli, ["winrate", str(results), "--features", "scores:x.csv", "--out",
+                                      str(tmp_path / "s.csv")])
+    assert scores.exit_code == 2 and "orientation" in scores.output
+
+    frame = battles(400)
+    frame.loc[frame.index[:40], ["model_a", "model_b"]] = ["\x1b]0;pwned\x07island", "\x1b[31mcay"]
+    path = tmp_path / "apart.jsonl"
+    frame.to_json(path, orient="records", lines=True)
+    apart = run(str(path), "--baseline", "gamma", "--resamples", "0", "--out", str(tmp_path / "a" / "w.csv"))
+    assert apart.exit_code == 0, apart.output
+    assert "\x1b" not in apart.output and "\x07" not in apart.output
+    document = json.loads((tmp_path / "a" / "w.json").read_text())
+    assert any("no chain of battles to the baseline" in note for note in document["notes"])
+    island = next(row for row in document["models"] if row["model"].endswith("island"))
+    assert island["rating"] is None and island["win_rate"] is None
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\xff\xfe\x00garbage")
+    board = CliRunner().invoke(cli, ["leaderboard", "--results", str(partner), "--published", str(bad)])
+    assert board.exit_code == 2 and "preftree bug" not in board.output

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
+from preftree.errors import InputError
 from preftree.winrate.estimates import fit_length_controlled, raw_win_rate
 from preftree.winrate.inputs import read_comparisons
 from preftree.winrate.run import win_rates
@@ -78,13 +79,19 @@ def test_alpacaeval_annotations_and_arena_battles_are_read(tmp_path: Path) -> No
                 "conversation_a": talk("a"), "conversation_b": talk("b"), "turn": 1, "language": "English",
                 "tstamp": 1.7e9} for i, winner in enumerate(["model_a", "tie (bothbad)", "oops"])]
     (tmp_path / "battles.jsonl").write_text("\n".join(json.dumps(b) for b in battles))
-    found = read_comparisons([tmp_path])
-    assert set(found.formats.values()) == {"alpacaeval", "mt-bench"}  # both battle layouts fit: read alike
-    soft = found.frame[found.frame["model_a"] == "m"]["outcome"].tolist()
+    annotated = read_comparisons([tmp_path / "annotations.json"])
+    fought = read_comparisons([tmp_path / "battles.jsonl"])
+    assert annotated.formats.popitem()[1] == "alpacaeval"
+    assert fought.formats.popitem()[1] == "mt-bench"  # both battle layouts fit: read alike
+    soft = annotated.frame["outcome"].tolist()
     assert soft == pytest.approx([0.0, 1.0, 0.5, 0.73])  # never rounded
-    assert found.frame[found.frame["model_a"] == "x"]["outcome"].tolist() == [1.0, 0.5]
-    reasons = [why for _, _, why in found.skipped]
-    assert reasons[0] == "preference None is not a number in [1, 2]" and reasons[1].startswith("'winner' is 'oops'")
+    assert annotated.declared_baselines == {"gpt4_1106_preview"}
+    assert annotated.judge == "weighted_alpaca_eval_gpt4_turbo" and fought.judge == "arena_user_1"
+    assert fought.frame["outcome"].tolist() == [1.0, 0.5]
+    assert [why for _, _, why in annotated.skipped] == ["preference None is not a number in [1, 2]"]
+    assert fought.skipped[0][2].startswith("'winner' is 'oops'")
+    with pytest.raises(InputError, match="mix AlpacaEval annotations with battles"):
+        read_comparisons([tmp_path])
 
 
 def test_the_residual_tree_finds_what_the_controlled_model_left() -> None:

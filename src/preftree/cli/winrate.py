@@ -12,8 +12,6 @@ from ._options import SEED, FiniteFloatRange, pairs_options, quiet_option, repla
 
 __all__ = ["winrate"]
 
-DIFFICULTY_LIMIT = 50.0
-"""Largest instruction difficulty read (log-odds): beyond it every prediction is 0 or 1."""
 
 
 def _check_outside(out: Path, folders: list[Path]) -> None:
@@ -37,7 +35,10 @@ def _check_outside(out: Path, folders: list[Path]) -> None:
 @pairs_options
 @click.option("--model-columns", help="Judge files: the pairs' two columns naming each response's "
                                       "model, COL1,COL2 (default: generator_1,generator_2 or model_a,model_b).")
-@click.option("--baseline", help="The model win rates are against (default: the one in most comparisons).")
+@click.option("--baseline", help="The model win rates are against (default: AlpacaEval's generator_1, "
+                                 "else the one in most comparisons).")
+@click.option("--judge", help="Rate only this judge's verdicts: an AlpacaEval annotator, a battles file's "
+                              "judge column value, or a judge file's judge.")
 @click.option("--features", "feature_specs", multiple=True,
               help="Style covariates of the controlled ratings: style | columns:NAME[,NAME] | "
                    "scores:FILE | model:PATH (reward-model attributes); repeatable. Default: style.")
@@ -61,7 +62,7 @@ def _check_outside(out: Path, folders: list[Path]) -> None:
 @quiet_option
 @replace_option
 def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | None, pairs_format: str,
-            model_columns: str | None, baseline: str | None, feature_specs: tuple[str, ...],
+            model_columns: str | None, baseline: str | None, judge: str | None, feature_specs: tuple[str, ...],
             tree_specs: tuple[str, ...], difficulties_path: Path | None, pooling: float | None,
             resamples: int, seed: int, out: Path, quiet: bool, **scoring: Any) -> None:
     """Win rates against a baseline (raw, discrete, length-controlled) and Bradley–Terry ratings
@@ -72,6 +73,7 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
     what the controlled model leaves unexplained is fitted beside the ordinary tree.
     """
     from .._io import check_output_file
+    from .._markup import plain_line
     from ..winrate import win_rates
     from ..winrate.document import format_table, json_path, write_winrate
 
@@ -85,23 +87,32 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
     for target in (out, json_path(out)):
         check_output_file(target, inputs)
     _check_outside(out, [p for p in paths if p.is_dir()])
-    comparisons = _read(paths, fmt, pairs_path, mapping, pairs_format, model_columns)
-    difficulties, length = (None, None) if difficulties_path is None else _difficulties(difficulties_path)
-    if difficulties is not None:
-        _check_coverage(difficulties, comparisons.frame["instruction"], difficulties_path, quiet)
+    comparisons = _read(paths, fmt, pairs_path, mapping, pairs_format, model_columns, judge)
+    notes = list(comparisons.notes)
+    difficulties = length = None
+    if difficulties_path is not None:
+        from ..winrate.reference import check_reference, read_reference
+
+        reference = read_reference(difficulties_path)
+        baseline, coverage = check_reference(reference, comparisons.frame["instruction"], baseline=baseline,
+                                             declared_baselines=comparisons.declared_baselines,
+                                             judge=comparisons.judge)
+        difficulties, length, notes = reference.difficulties, reference.length, notes + coverage
+    if any(str(spec).split(":", 1)[0] in ("scores", "columns") for spec in (*feature_specs, *tree_specs)) \
+            and "alpacaeval" in comparisons.formats.values():
+        raise click.UsageError("scores: and columns: features are keyed by pair ids and read in the pairs' "
+                               "orientation, which AlpacaEval annotations do not carry (here response_1 is "
+                               "the model, output_2); use style or model: features")
     features = resolve_features(feature_specs or ("style",), scoring, quiet=quiet)
     trees = resolve_features(tree_specs, scoring, quiet=quiet) if tree_specs else None
     if not quiet:
         for source, layout in comparisons.formats.items():
-            click.echo(f"read {source}: {layout}", err=True)
-        if comparisons.skipped:
-            file, row, why = comparisons.skipped[0]
-            click.echo(f"skipped {len(comparisons.skipped)} rows (first: {file} row {row}: {why}); "
-                       "all are listed in the JSON", err=True)
+            click.echo(plain_line(f"read {source}: {layout}"), err=True)
     result = win_rates(comparisons.frame, baseline=baseline, features=features, tree_features=trees,
                        difficulties=difficulties, pooling=pooling, resamples=resamples, seed=seed,
                        progress=not quiet, declared_baselines=comparisons.declared_baselines, length=length)
-    settings = {"format": fmt, "features": result.features,
+    result.notes += notes
+    settings = {"format": fmt, "features": result.features, "judge": judge,
                 "difficulties": None if difficulties_path is None else str(difficulties_path),
                 "pooling": pooling, "resamples": resamples, "seed": seed}
     written = write_winrate(result, comparisons, out, settings=settings)
@@ -109,8 +120,13 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
         from ..winrate.document import load_winrate
 
         click.echo(format_table(load_winrate(written)))
+        skipped = comparisons.skipped + result.skipped
+        if skipped:
+            file, row, why = skipped[0]
+            click.echo(plain_line(f"note: skipped {len(skipped)} rows (first: {file} row {row}: {why}); all "
+                                  f"are listed in {written.name}"))
         for note in result.notes[1:]:
-            click.echo(f"note: {note}")
+            click.echo(plain_line(f"note: {note}"))
         if result.trees is not None:
             from ..winrate.document import ORIENTATION
 
@@ -121,11 +137,11 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
 
 
 def _read(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | None, pairs_format: str,
-          model_columns: str | None) -> Any:
+          model_columns: str | None, judge: str | None) -> Any:
     from ..winrate import read_comparisons
 
     if fmt != "judge" and pairs_path is None:
-        return read_comparisons(paths, fmt)
+        return read_comparisons(paths, fmt, judge=judge)
     if pairs_path is None:
         raise click.UsageError("--format judge reads verdicts on pairs: give --pairs FILE")
     from ..data import load_judges, load_pairs, parse_mapping
@@ -133,63 +149,7 @@ def _read(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | Non
 
     pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), use_labels=False, pairs_format=pairs_format)
     columns = None if model_columns is None else [c.strip() for c in model_columns.split(",")]
-    return comparisons_from_judgments(pairs, load_judges(paths, pairs=pairs), columns)
-
-
-def _difficulties(path: Path) -> tuple[dict[str, float], tuple[float, float] | None]:
-    """δ per instruction from an earlier winrate.json (with its length term φ and scale σ) or an
-    instruction,difficulty CSV (δ only)."""
-    import math
-
-    import pandas as pd
-
-    from ..data.files import read_table
-    from ..errors import InputError
-
-    if path.suffix.lower() == ".json":
-        from ..winrate.document import load_winrate
-
-        control = load_winrate(path).get("length_control") or {}
-        values = control.get("difficulty_values")
-        if not isinstance(values, dict) or not values:
-            raise InputError("this winrate.json holds no instruction difficulties (no length control "
-                             "was fitted, or its difficulties were not estimated)", path=path)
-        phi, spread = control.get("length_coefficient"), control.get("spread_chars")
-        if control.get("per_model") or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                               and math.isfinite(v) for v in (phi, spread)) or spread <= 0:
-            raise InputError("its length term is not one shared coefficient with a positive scale "
-                             "(a --pooling run cannot serve as a reference)", path=path)
-        length = (float(phi), float(spread))
-    else:
-        frame = read_table(path).frame
-        if {"index", "instruction_difficulty"} <= set(frame.columns):
-            raise InputError("this is AlpacaEval's instruction_difficulty.csv: its values enter AlpacaEval's "
-                             "GLM with a weight fitted per model, keyed by row position, so their sign and "
-                             "scale are not preftree's; give instruction,difficulty (higher = harder) or "
-                             "an earlier winrate.json", path=path)
-        if not {"instruction", "difficulty"} <= set(frame.columns):
-            raise InputError(f"expected columns instruction,difficulty; found {list(frame.columns)}", path=path)
-        repeated = frame["instruction"][frame["instruction"].duplicated()]
-        if len(repeated):
-            raise InputError(f"instruction {str(repeated.iloc[0])[:60]!r} is listed twice", path=path)
-        values = dict(zip(frame["instruction"].astype(str), pd.to_numeric(frame["difficulty"], errors="coerce")))
-        length = None
-    bad = next((k for k, v in values.items() if not isinstance(v, (int, float)) or isinstance(v, bool)
-                or not math.isfinite(v) or abs(v) > DIFFICULTY_LIMIT), None)
-    if bad is not None:
-        raise InputError(f"instruction {bad[:60]!r}: difficulty {values[bad]!r} is not a number within "
-                         f"±{DIFFICULTY_LIMIT} (log-odds)", path=path)
-    return {str(k): float(v) for k, v in values.items()}, length
-
-
-def _check_coverage(difficulties: dict[str, float], instructions: Any, path: Path, quiet: bool) -> None:
-    """Difficulties must name the instructions rated; the ones they miss count as average (δ = 0)."""
-    from ..errors import InputError
-
-    asked = set(map(str, instructions))
-    covered = len(asked & set(difficulties))
-    if not covered:
-        raise InputError(f"names none of the {len(asked)} instructions in the comparisons", path=path)
-    if covered < len(asked) and not quiet:
-        click.echo(f"note: {path} gives difficulties for {covered} of {len(asked)} instructions; the others "
-                   "count as average (δ = 0)", err=True)
+    judges = load_judges(paths, pairs=pairs)
+    if judge is not None:
+        judges = [j for j in judges if j.judge == judge]
+    return comparisons_from_judgments(pairs, judges, columns)

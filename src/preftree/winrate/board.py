@@ -36,8 +36,15 @@ def is_winrate_file(path: str | Path) -> bool:
 
 
 def load_published_winrates(path: str | Path) -> pd.DataFrame:
-    """AlpacaEval's leaderboard CSV: model names in the first column (or ``name``/``model``)."""
-    frame = pd.read_csv(path)
+    """AlpacaEval's leaderboard CSV: model names in the first column (or ``name``/``model``); a
+    local file only."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file (published win rates are a local CSV)", path=path)
+    try:
+        frame = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"not a CSV ({str(exc)[:200]})", path=path) from None
     name = next((c for c in ("model", "name") if c in frame.columns), frame.columns[0])
     missing = [c for c in ("win_rate", "length_controlled_winrate") if c not in frame.columns]
     if missing:
@@ -50,7 +57,7 @@ def load_published_winrates(path: str | Path) -> pd.DataFrame:
 
 def winrate_board(documents: Sequence[tuple[Path, dict[str, Any]]], published: pd.DataFrame | None = None) -> pd.DataFrame:
     """Local rows (one per model per file) and published ones, ranked, with Δ vs published."""
-    local = [{**{k: row.get(k) for k in COLUMNS}, "source": f"local: {path.name}", "baseline": document["baseline"]}
+    local = [{**{k: row.get(k) for k in COLUMNS}, "source": f"local: {path}", "baseline": document["baseline"]}
              for path, document in documents for row in document["models"]]
     board = pd.DataFrame(local, columns=COLUMNS)
     if published is not None and len(published):

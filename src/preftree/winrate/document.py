@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._markup import plain_line
 from ..errors import InputError
 from .inputs import Comparisons
 from .run import WinRateResult
@@ -54,8 +55,8 @@ def winrate_document(result: WinRateResult, comparisons: Comparisons, *,
     table = result.table.reindex(columns=[c for c in TABLE_COLUMNS if c in result.table.columns])
     skipped = comparisons.skipped + result.skipped
     document: dict[str, Any] = {
-        "kind": KIND, "version": 1, "baseline": result.baseline, "settings": settings,
-        "inputs": comparisons.formats, "n_comparisons": int(len(comparisons.frame)) - len(result.skipped),
+        "kind": KIND, "version": 1, "baseline": result.baseline, "judge": comparisons.judge, "settings": settings,
+        "inputs": comparisons.formats, "n_comparisons": result.n_comparisons,
         "notes": result.notes,
         "skipped": {"n": len(skipped), "rows": [{"file": f, "row": r, "why": w}
                                                 for f, r, w in skipped[:SKIPPED_SHOWN]]},
@@ -67,7 +68,7 @@ def winrate_document(result: WinRateResult, comparisons: Comparisons, *,
             "per_model": result.length.model_length_coefficients,
             "difficulties": f"given ({settings['difficulties']})" if settings.get("difficulties") else
             "estimated from the models given" if result.difficulties else "none (δ = 0)",
-            "n_instructions": len(result.difficulties),
+            "n_instructions": result.n_instructions,
             "difficulty_values": result.difficulties}
     if result.controlled is not None:
         document["style_control"] = {"features": result.features,
@@ -94,9 +95,16 @@ def write_winrate(result: WinRateResult, comparisons: Comparisons, out: Path, *,
 
 
 def sibling_files(path: str | Path) -> list[Path]:
-    """A winrate file and its partner (the CSV and the JSON): both are inputs of a reader."""
+    """A winrate file and its partners, the CSV and the JSON of the same stem (any suffix case,
+    through links too): all are inputs of a reader, never its output."""
     path = Path(path)
-    return [path, json_path(path), path.with_suffix(".csv")]
+    found = [path]
+    for candidate in (path, path.resolve()):
+        found += [candidate.with_suffix(".json"), candidate.with_suffix(".csv")]
+        if candidate.parent.is_dir():
+            found += [p for p in candidate.parent.iterdir()
+                      if p.stem == candidate.stem and p.suffix.lower() in (".csv", ".json")]
+    return list(dict.fromkeys(found))
 
 
 def load_winrate(path: str | Path) -> dict[str, Any]:
@@ -104,6 +112,8 @@ def load_winrate(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if path.suffix.lower() == ".csv":
         path = json_path(path)
+    if not path.is_file():  # a partner written as W.JSON beside W.CSV
+        path = next((p for p in sibling_files(path) if p.suffix.lower() == ".json" and p.is_file()), path)
     try:
         if path.stat().st_size > JSON_LIMIT:
             raise InputError(f"larger than {JSON_LIMIT >> 20} MiB; not a winrate.json", path=path)
@@ -144,6 +154,9 @@ def _is_number(value: Any) -> bool:
 def _check_sections(document: dict[str, Any], path: Path) -> None:
     """The parts the report renders: coefficients (a feature name and numbers), tree texts."""
     style = document.get("style_control")
+    if style is not None and not (isinstance(style, dict) and isinstance(style.get("features", []), list)
+                                  and all(isinstance(f, str) for f in style.get("features", []))):
+        raise InputError("'style_control.features' must be a list of feature specs", path=path)
     if style is not None:
         coefficients = style.get("coefficients") if isinstance(style, dict) else None
         if not isinstance(coefficients, list) or not all(
@@ -175,7 +188,7 @@ def format_table(document: dict[str, Any], limit: int = 40) -> str:
         (["rating", "SC rating", "rank→SC"] if has_sc else [])
     lines = []
     for row in rows[:limit]:
-        cells = [row["model"], str(row.get("n", "")), _cell(row.get("win_rate")), _cell(row.get("win_rate_se"))]
+        cells = [plain_line(row["model"]), str(row.get("n", "")), _cell(row.get("win_rate")), _cell(row.get("win_rate_se"))]
         if has_lc:
             cells += [_cell(row.get("lc_win_rate")), _cell(row.get("lc_se"))]
         if has_sc:
@@ -189,5 +202,5 @@ def format_table(document: dict[str, Any], limit: int = 40) -> str:
             for cells in [head, *lines]]
     if len(rows) > limit:
         text.append(f"... {len(rows) - limit} more models in the file")
-    text.append(f"baseline: {document['baseline']}")
+    text.append(f"baseline: {plain_line(document['baseline'])}")
     return "\n".join(text)

@@ -50,6 +50,8 @@ class Comparisons:
     formats: dict[str, str] = field(default_factory=dict)
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
     declared_baselines: set[str] = field(default_factory=set)  # AlpacaEval's generator_1 values
+    judge: str | None = None  # the annotator / judge whose verdicts these are, when the files say
+    notes: list[str] = field(default_factory=list)
 
 
 def model_name(value: Any) -> str | None:
@@ -67,7 +69,8 @@ def _files(paths: Sequence[str | Path]) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".json", ".jsonl", ".csv", ".parquet")
+            found += sorted(p for p in path.rglob("*") if p.is_file()
+                            and p.suffix.lower() in (".json", ".jsonl", ".csv", ".parquet")
                             and not any(part.startswith(".") for part in p.relative_to(path).parts))
         elif path.exists():
             found.append(path)
@@ -106,7 +109,8 @@ def _preference(record: dict[str, Any]) -> tuple[float | None, str]:
 
 
 def _alpacaeval(records: list[Any], path: Path, skipped: list[tuple[str, int, str]],
-                seen: dict[tuple[str, ...], str], annotators: dict[str, str]) -> list[dict[str, Any]]:
+                seen: dict[tuple[str, ...], tuple[str, tuple[Any, ...]]],
+                annotators: dict[str, str]) -> list[dict[str, Any]]:
     rows = []
     for i, record in enumerate(records, start=1):
         if not isinstance(record, dict):
@@ -127,11 +131,17 @@ def _alpacaeval(records: list[Any], path: Path, skipped: list[tuple[str, int, st
         annotator = str(record.get("annotator"))
         annotators.setdefault(annotator, f"{path} row {i}")
         key = (annotator, model, baseline, instruction)
+        content = (preference, str(record.get("output_1")), str(record.get("output_2")))
         if key in seen:
-            skipped.append((str(path), i, f"the same annotation as {seen[key]} (a copy)"))
+            where, first = seen[key]
+            if first != content:
+                raise InputError(f"row {i} annotates the same instruction of {model!r} against {baseline!r} "
+                                 f"as {where}, with other outputs or another preference; which is right "
+                                 "is not for preftree to guess: give one of the two files", path=path)
+            skipped.append((str(path), i, f"the same annotation as {where} (a copy)"))
             continue
-        seen[key] = f"{path} row {i}"
-        rows.append({"model_a": model, "model_b": baseline, "outcome": preference - 1.0,
+        seen[key] = (f"{path} row {i}", content)
+        rows.append({"annotator": annotator, "model_a": model, "model_b": baseline, "outcome": preference - 1.0,
                      "instruction": instruction, "text_a": _text(record.get("output_2")),
                      "text_b": _text(record.get("output_1")), "source": str(path), "row": i,
                      "id": f"{model}:{i}", "metadata": {}})
@@ -161,7 +171,8 @@ NOT_COMPARISONS = ("neither AlpacaEval annotations (generator_1, generator_2, pr
                    "MT-Bench battles (model_a, model_b, winner or winner_model_a/b/tie)")
 
 
-def _battles(path: Path, skipped: list[tuple[str, int, str]]) -> tuple[list[dict[str, Any]], str]:
+def _battles(path: Path, skipped: list[tuple[str, int, str]], judge: str | None,
+             judges: dict[str, int]) -> tuple[list[dict[str, Any]], str]:
     """Arena / MT-Bench battles through the pairs layer's native layouts. A file both layouts
     fit (conversation_a/b, model_a/b, winner, question_id) is read as MT-Bench: the winner
     codings are the same, and its pair ids keep each judge's and turn's battles apart."""
@@ -177,38 +188,61 @@ def _battles(path: Path, skipped: list[tuple[str, int, str]]) -> tuple[list[dict
         raise InputError(f"{NOT_COMPARISONS}; found columns {sorted(present)}", path=path)
     pairs = load_pairs(path, use_labels=True, pairs_format=fits[0])
     skipped += [(str(path), row.line, row.reason) for row in pairs.skipped]
-    outcomes = {p.id: (1 - p.label) / 2 for p in pairs if p.label is not None}
+    for pair in pairs:
+        name = model_name(pair.metadata.get("judge"))
+        if name is not None:
+            judges[name] = judges.get(name, 0) + 1
+    outcomes = {p.id: (1 - p.label) / 2 for p in pairs if p.label is not None
+                and (judge is None or model_name(p.metadata.get("judge")) == judge)}
     rows, missing = comparisons_from_pairs(pairs, outcomes, "model_a", "model_b", str(path))
     skipped += missing
     return rows, pairs.pairs_format
 
 
-def read_comparisons(paths: Sequence[str | Path], fmt: str = "auto") -> Comparisons:
-    """Every comparison in ``paths`` (files or folders), each file's layout detected or ``fmt``."""
+def read_comparisons(paths: Sequence[str | Path], fmt: str = "auto", *, judge: str | None = None) -> Comparisons:
+    """Every comparison in ``paths`` (files or folders), each file's layout detected or ``fmt``;
+    ``judge`` keeps only that annotator's (AlpacaEval) or judge column's (battles) verdicts."""
     skipped: list[tuple[str, int, str]] = []
     rows: list[dict[str, Any]] = []
     formats: dict[str, str] = {}
-    seen: dict[tuple[str, ...], str] = {}
+    seen: dict[tuple[str, ...], tuple[str, tuple[Any, ...]]] = {}
     annotators: dict[str, str] = {}
+    judges: dict[str, int] = {}
     for path in _files(paths):
-        if path.suffix == ".json" and fmt in ("auto", "alpacaeval"):
+        if fmt == "alpacaeval" and path.suffix.lower() != ".json":
+            raise InputError("AlpacaEval annotations are a .json file (a JSON list)", path=path)
+        if path.suffix.lower() == ".json" and fmt in ("auto", "alpacaeval"):
             records = _read_json(path)
             if isinstance(records, list) and records and isinstance(records[0], dict) \
                     and "preference" in records[0] and "generator_2" in records[0]:
                 formats[str(path)] = "alpacaeval"
-                rows += _alpacaeval(records, path, skipped, seen, annotators)
+                found = _alpacaeval(records, path, skipped, seen, annotators)
+                rows += [r for r in found if judge is None or r.pop("annotator") == judge]
                 continue
             if fmt == "alpacaeval":
                 raise InputError("not AlpacaEval annotations (a JSON list with generator_1, "
                                  "generator_2, preference)", path=path)
-        found, layout = _battles(path, skipped)
+        found, layout = _battles(path, skipped, judge, judges)
         formats[str(path)] = layout
         rows += found
-    if len(annotators) > 1:
+    kinds = {"alpacaeval" if f == "alpacaeval" else "battles" for f in formats.values()}
+    if len(kinds) > 1:
+        raise InputError("win rates are one judge's: these inputs mix AlpacaEval annotations with battles "
+                         f"({', '.join(sorted(formats)[:4])}); rate each apart")
+    if judge is None and len(annotators) > 1:
         shown = "; ".join(f"{name!r} (first at {where})" for name, where in annotators.items())
         raise InputError(f"win rates are one judge's: these files hold {len(annotators)} annotators ({shown}); "
-                         "give one annotator's files, e.g. results/*/weighted_alpaca_eval_gpt4_turbo/")
+                         "give one annotator's files (e.g. results/*/weighted_alpaca_eval_gpt4_turbo/) or --judge NAME")
+    for row in rows:
+        row.pop("annotator", None)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     declared = {str(b) for b in frame.loc[frame["source"].isin(
         [s for s, f in formats.items() if f == "alpacaeval"]), "model_b"]}
-    return Comparisons(frame, formats, skipped, declared)
+    notes = []
+    if judge is None and len(judges) > 1:
+        shown = ", ".join(f"{name} ({n})" for name, n in sorted(judges.items(), key=lambda x: -x[1])[:5])
+        notes.append(f"the battles' judge column holds {len(judges)} judges ({shown}{', ...' if len(judges) > 5 else ''}), "
+                     "pooled (Arena's crowd votes are meant to be; give --judge NAME to rate one judge)")
+    named = judge or (next(iter(annotators)) if len(annotators) == 1 else
+                      next(iter(judges)) if len(judges) == 1 else None)
+    return Comparisons(frame, formats, skipped, declared, named, notes)

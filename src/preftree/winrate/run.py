@@ -35,6 +35,8 @@ class WinRateResult:
     tree_features: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what a reader of the table must know
     skipped: list[tuple[str, int, str]] = field(default_factory=list)  # rows left out here
+    n_comparisons: int = 0  # the comparisons the estimates use
+    n_instructions: int = 0  # distinct instructions of the comparisons with the baseline
 
 
 def against_baseline(frame: pd.DataFrame, baseline: str) -> pd.DataFrame:
@@ -84,6 +86,27 @@ def _differences(frame: pd.DataFrame, specs: Sequence[Any]) -> FeatureTable:
     pairs = PairSet([Pair(pair_id, row.instruction, row.text_a, row.text_b, metadata=row.metadata or {})
                      for pair_id, row in zip(ids, frame.itertuples(index=False))], source="battles")
     return build_features(pairs, list(specs))
+
+
+def _connected(frame: pd.DataFrame, baseline: str, notes: list[str]) -> pd.DataFrame:
+    """The battles among the models the baseline reaches through battles: ratings of models
+    with no path to it would be pinned only by the penalty, not comparable (a note names them)."""
+    neighbours: dict[str, set[str]] = {}
+    for a, b in zip(frame["model_a"], frame["model_b"]):
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    reached, frontier = {baseline}, [baseline]
+    while frontier:
+        for other in neighbours.get(frontier.pop(), ()):
+            if other not in reached:
+                reached.add(other)
+                frontier.append(other)
+    apart = sorted(set(neighbours) - reached)
+    if not apart:
+        return frame
+    notes.append(f"{len(apart)} model(s) have no chain of battles to the baseline, so no rating: "
+                 f"{', '.join(apart[:5])}{', ...' if len(apart) > 5 else ''}")
+    return frame[frame["model_a"].isin(reached) & frame["model_b"].isin(reached)].reset_index(drop=True)
 
 
 def _complete(frame: pd.DataFrame) -> pd.DataFrame:
@@ -219,12 +242,13 @@ def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Seq
     baseline, how = _choose_baseline(counts, baseline, declared_baselines)
     notes.insert(0, f"baseline: {baseline} ({how})")
     table, fit = _baseline_table(frame, counts, baseline, difficulties, pooling, length, notes)
+    frame = _connected(frame, baseline, notes)
     has_texts = frame["text_a"].notna().all() and frame["text_b"].notna().all()
     specs = list(features) if has_texts else []
     tree_specs = list(features if tree_features is None else tree_features) if has_texts else []
     plain = controlled = None
     trees = None
-    if counts.size >= 2:
+    if frame[["model_a", "model_b"]].stack().nunique() >= 2:
         feature_table = _differences(frame, specs) if specs else None
         plain, controlled = style_controlled(frame, feature_table, anchor=baseline, resamples=resamples,
                                              seed=seed, progress=progress)
@@ -236,7 +260,8 @@ def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Seq
     sort = "lc_win_rate" if table["lc_win_rate"].notna().any() else "win_rate"
     return WinRateResult(table.sort_values(sort, ascending=False, ignore_index=True, na_position="last"),
                          baseline, plain, controlled, {} if fit is None else fit.difficulties, fit, trees,
-                         [spec_name(f) for f in specs], [spec_name(f) for f in tree_specs], notes, skipped)
+                         [spec_name(f) for f in specs], [spec_name(f) for f in tree_specs], notes, skipped,
+                         len(frame), int(against_baseline(frame, baseline)["instruction"].nunique()))
 
 
 def spec_name(feature: Any) -> str:
