@@ -404,3 +404,11 @@ def test_what_a_second_hostile_pass_found(tmp_path: Path) -> None:
     bad.write_bytes(b"\xff\xfe\x00garbage")
     board = CliRunner().invoke(cli, ["leaderboard", "--results", str(partner), "--published", str(bad)])
     assert board.exit_code == 2 and "preftree bug" not in board.output
+
+
+def test_error_lines_carry_no_control_characters(tmp_path: Path) -> None:
+    alpacaeval_results(tmp_path)
+    shown = CliRunner().invoke(cli, ["winrate", str(tmp_path / "results"), "--baseline", "\x1b]0;pwned\x07x",
+                                     "--out", str(tmp_path / "w.csv")])
+    assert shown.exit_code == 2 and "is in no comparison" in shown.output
+    assert "\x1b" not in shown.output and "\x07" not in shown.output

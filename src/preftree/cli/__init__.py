@@ -36,9 +36,10 @@ class PreftreeCLIError(click.ClickException):
 
 
 def _one_line(exc: BaseException) -> str:
+    from .._markup import plain_line
     from .._redact import redact
 
-    text = redact(" ".join(str(exc).split())) or type(exc).__name__
+    text = plain_line(redact(" ".join(str(exc).split()))) or type(exc).__name__
     return text if len(text) <= 500 else text[:500] + " …"
 
 
