@@ -104,6 +104,10 @@ def test_unknown_probe_lists_the_known_ones() -> None:
     ('{"records": [{"judge": "j", "probe": "length", "target": "loser", "n": 5, "flip_rate": NaN}]}',
      "finite number"),
     ('{"records": [{"judge": "j", "probe": "p", "target": "t", "n": 1, "flip_rate_ci": [0, "x"]}]}', "[low, high]"),
+    ('{"records": [{"judge": "j", "probe": "p", "target": "t", "n": 1, "flip_rate": -5}]}', "in [0, 1]"),
+    ('{"records": [{"judge": "j", "probe": "p", "target": "t", "n": -3}]}', "counts pairs"),
+    ('{"records": [{"judge": "j", "probe": "p", "target": "t", "n": 1, "flip_rate_ci": [0.9, 0.1]}]}',
+     "within [0, 1]"),
     ('{"no": "records"}', "'records' list"),
     ("not json", "not JSON"),
 ])

@@ -90,6 +90,16 @@ def test_a_first_position_judge(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "judge_files" / "first.base.csv").exists()
 
 
+def test_a_judge_whose_answers_cannot_be_read_is_an_error(tmp_path: Path) -> None:
+    """Every answer unparsable (the judge answers "A is better", the prompt expects [[A]]): exit 1
+    naming the judge and the options to check, not a probe.json of zeros with exit 0."""
+    pairs = probe_pairs(tmp_path, 4)
+    with LocalJudgeServer(mode="longer") as server:
+        result = run_probe(pairs, tmp_path / "out", "--judge-model", "m", "--base-url", server.url,
+                           "--api-key-env", "PREFTREE_TEST_KEY", "--probe", "length", "--judge-template", "mt-bench")
+    assert result.exit_code == 1 and "no verdict could be read from any answer of m" in result.output
+
+
 def test_outputs_are_in_the_pairs_layout(tmp_path: Path) -> None:
     from preftree import load_pairs
 

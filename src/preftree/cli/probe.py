@@ -121,6 +121,12 @@ def probe(pairs_path: Path | None, mapping: str | None, pairs_format: str, probe
 
         click.echo(format_records([record for r in results for record in r.records]))
         click.echo(f"wrote {out}")
+    unread = [j.name for j in judges if getattr(j, "answers", 0) and j.unparsable >= j.answers]
+    if unread:
+        click.echo(f"Error: no verdict could be read from any answer of {', '.join(unread)} (see "
+                   f"{out}/judge_files): the judge answers in another format; check --verdict-format "
+                   "and --judge-template", err=True)
+        sys.exit(1)
     api_errors = sum(getattr(j, "api_errors", 0) for j in judges)
     if api_errors:
         click.echo(f"Error: {api_errors} pairs have no verdict because of API errors (see "

@@ -69,6 +69,7 @@ class LLMProbeJudge:
         self.backend, self.name, self.prompt = backend, name, prompt
         self.folder, self.journal, self.progress = folder, journal, progress
         self.api_errors = 0
+        self.answers = self.unparsable = 0  # pairs answered, and of them those with no verdict read in either order
 
     def verdicts(self, pairs: PairSet, stage: str) -> list[Verdict]:
         from ..judges import collect_judgments
@@ -80,6 +81,12 @@ class LLMProbeJudge:
                                     judge=self.name, prompt=self.prompt, progress=self.progress,
                                     journal=self.journal)
         self.api_errors += summary.n_api_errors
+        frame = summary.frame
+        answered = ~frame["error"].str.contains("api:", regex=False)
+        unread = answered & frame["preference_orig_order"].isna() & frame["preference_swapped_order"].isna() \
+            & frame["error"].str.contains("unparsable", regex=False)
+        self.answers += int(answered.sum())
+        self.unparsable += int(unread.sum())
         verdicts = []
         for row in summary.frame.itertuples(index=False):
             orders = (_sign(row.preference_orig_order), _sign(row.preference_swapped_order))

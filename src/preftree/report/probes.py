@@ -19,6 +19,7 @@ PROBE_JSON_LIMIT = 64 << 20
 
 _RECORD_KEYS = {"judge": str, "probe": str, "target": str, "n": int}
 _NUMBERS = ("flip_rate", "null_flip_rate", "mean_shift", "first_position_share")
+_SHARES = ("flip_rate", "null_flip_rate", "first_position_share")
 
 
 def _check_record(record: Any, where: str) -> dict[str, Any]:
@@ -32,11 +33,18 @@ def _check_record(record: Any, where: str) -> dict[str, Any]:
         if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)
                                   or not math.isfinite(value)):
             raise InputError(f"{where}: {key!r} must be a finite number or null, got {value!r}")
+    for key in _SHARES:
+        value = record.get(key)
+        if value is not None and not 0 <= value <= 1:
+            raise InputError(f"{where}: {key!r} is a share, in [0, 1]; got {value!r}")
+    if record["n"] < 0:
+        raise InputError(f"{where}: 'n' counts pairs, got {record['n']!r}")
     for key in ("flip_rate_ci", "null_flip_rate_ci"):
         value = record.get(key)
         if value is not None and not (isinstance(value, list) and len(value) == 2 and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)):
-            raise InputError(f"{where}: {key!r} must be [low, high] or null, got {value!r}")
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 0 <= v <= 1
+                for v in value) and value[0] <= value[1]):
+            raise InputError(f"{where}: {key!r} must be [low, high] within [0, 1] or null, got {value!r}")
     features = record.get("features", [])
     if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
         raise InputError(f"{where}: 'features' must be a list of names")
