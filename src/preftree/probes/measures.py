@@ -60,8 +60,9 @@ def _finite_mean(values: Sequence[float | None]) -> float | None:
 
 
 def text_probe_record(judge: Any, probe: Any, target: str, outcomes: Sequence[EditOutcome],
-                      null: Sequence[EditOutcome], n_undecided: int) -> dict[str, Any]:
-    """The record of one judge × text probe × target."""
+                      null: Sequence[EditOutcome], n_undecided: int, *, n_unchanged: int = 0) -> dict[str, Any]:
+    """The record of one judge × text probe × target; ``n_unchanged`` decided pairs the edit left
+    as they were (nothing for it to change) are not counted in ``n``."""
     flags = [o.flipped for o in outcomes if o.flipped is not None]
     null_flags = [o.flipped for o in null if o.flipped is not None]
     n, rate, ci = _rate(flags)
@@ -73,13 +74,17 @@ def text_probe_record(judge: Any, probe: Any, target: str, outcomes: Sequence[Ed
         "mean_shift": _finite_mean([o.shift for o in outcomes]),
         "null_mean_shift": _finite_mean([o.shift for o in null]),
         "shift_unit": judge.shift_unit, "features": list(probe.features),
-        "n_unanswered": len(outcomes) - n, "note": None,
+        "n_unanswered": len(outcomes) - n, "n_unchanged": n_unchanged, "note": None,
     }
-    if not outcomes:
+    if not outcomes and n_unchanged:
+        record["note"] = f"the edit changes none of the {n_unchanged} decided pairs (nothing for it to change)"
+    elif not outcomes:
         record["note"] = (f"the judge decided none of the {n_undecided} pairs (ties or verdicts that "
                           "flip with the order), so there is no winner or loser to edit")
     elif n == 0:
         record["note"] = "no edited pair got a verdict (see the verdicts' errors)"
+    elif n_unchanged:
+        record["note"] = f"{n_unchanged} decided pairs left unchanged by the edit are not counted"
     return record
 
 

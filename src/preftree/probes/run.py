@@ -77,6 +77,8 @@ def design_edits(pairs: Sequence[Pair], before: Sequence[Verdict], probes: Seque
                 side = -winner if target == "loser" else winner
                 for probe in (*probes, NULL):
                     edited = _edit(pair, probe, side, seed)
+                    if (edited.response_1, edited.response_2) == (pair.response_1, pair.response_2):
+                        continue  # nothing for the edit to change (plain on a text without markdown)
                     edits.append(EditedPair(edited, pair.id, probe.name, target, side, winner))
         if "same" in pair_probes:
             twin = Pair(f"{pair.id}:same", pair.prompt, pair.response_1, pair.response_1,
@@ -143,8 +145,10 @@ def _records(result: ProbeResult, probes: Sequence[TextProbe], pair_probes: Sequ
         if edit.target in TARGETS:
             outcomes.setdefault((edit.probe, edit.target), []).append(
                 EditOutcome(by_id[edit.source_id], after, edit.edited_side, edit.winner_side))
+    n_decided = len(result.pairs) - n_undecided
     records = [text_probe_record(judge, probe, target, outcomes.get((probe.name, target), []),
-                                 outcomes.get((NULL.name, target), []), n_undecided)
+                                 outcomes.get((NULL.name, target), []), n_undecided,
+                                 n_unchanged=n_decided - len(outcomes.get((probe.name, target), [])))
                for probe in probes for target in TARGETS]
     for name in pair_probes:
         if name == "order":
