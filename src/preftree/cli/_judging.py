@@ -10,8 +10,13 @@ import click
 
 from ._options import FiniteFloatRange
 
-__all__ = ["JUDGE_TEMPLATES", "judge_backend", "judge_options", "judge_prompt", "judge_settings",
+__all__ = ["JUDGE_OPTION_NAMES", "JUDGE_TEMPLATES", "judge_backend", "judge_options", "judge_prompt", "judge_settings",
            "model_judge"]
+
+JUDGE_OPTION_NAMES = ("api_key_env", "judge_name", "judge_template", "template",
+                      "verdict_format", "system", "temperature", "max_tokens", "concurrency", "rpm",
+                      "timeout", "max_retries", "max_wait")
+"""The options :func:`judge_options` adds: a command pops them into the judge's settings."""
 
 F = TypeVar("F")
 

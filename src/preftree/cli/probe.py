@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ._judging import judge_backend, judge_options, judge_prompt, model_judge
+from ._judging import JUDGE_OPTION_NAMES, judge_backend, judge_options, judge_prompt, model_judge
 from ._options import (
     SEED,
     FiniteFloatRange,
@@ -20,7 +20,6 @@ from ._options import (
     scoring_options,
 )
 from .compare import tree_options
-from .rewardbench import JUDGE_OPTION_NAMES
 
 __all__ = ["probe"]
 

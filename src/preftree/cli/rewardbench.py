@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ._judging import judge_backend, judge_options, judge_prompt, model_judge
+from ._judging import JUDGE_OPTION_NAMES, judge_backend, judge_options, judge_prompt, model_judge
 from ._options import (
     SEED,
     RegistryChoice,
@@ -20,9 +20,6 @@ from ._options import (
 )
 from .compare import tree_options
 
-JUDGE_OPTION_NAMES = ("api_key_env", "judge_name", "judge_template", "template",
-                      "verdict_format", "system", "temperature", "max_tokens", "concurrency", "rpm",
-                      "timeout", "max_retries", "max_wait")
 
 
 def judging_options(function):  # type: ignore[no-untyped-def]
