@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["COMPRESSIONS", "DEFAULT_MAX_INPUT_BYTES", "input_byte_limit", "MAX_RECORD_BYTES", "OUTPUT_SUFFIXES", "SUPPORTED_SUFFIXES", "TEXT_COLUMNS", "Table",
+__all__ = ["COMPRESSIONS", "DEFAULT_MAX_INPUT_BYTES", "NOT_REGULAR", "input_byte_limit", "MAX_RECORD_BYTES", "OUTPUT_SUFFIXES", "SUPPORTED_SUFFIXES", "TEXT_COLUMNS", "Table",
            "check_table_output", "input_limit", "parse_mapping", "read_table", "table_suffix", "write_table"]
 
 SUPPORTED_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet", ".pq")
@@ -201,6 +201,9 @@ def _limit(path: Any, compression: str | None) -> int:
     return DEFAULT_MAX_INPUT_BYTES
 
 
+NOT_REGULAR = "is not a regular file (a FIFO, socket or device would block or never end); give a file"
+
+
 def input_byte_limit(path: Path) -> int:
     """The bytes an uncompressed local input may hold (``--max-input-bytes`` when given), for
     readers that parse a whole file themselves."""
@@ -293,6 +296,8 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
         raise InputError("no such file", path=path)
     if not isinstance(path, URI) and path.is_dir():
         raise InputError("is a folder; expected a file", path=path)
+    if not isinstance(path, URI) and not path.is_file():
+        raise InputError(NOT_REGULAR, path=path)
     suffix, compression = table_suffix(path)
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputError(f"unsupported file type {''.join(path.suffixes[-2:]) or 'without a suffix'!r}; "

@@ -56,6 +56,10 @@ def load_probe_document(source: str | Path) -> dict[str, Any]:
     path = Path(source)
     if path.is_dir():
         path = path / "probe.json"
+    if path.exists() and not path.is_file():
+        from ..data.files import NOT_REGULAR
+
+        raise InputError(NOT_REGULAR, path=path)
     try:
         with path.open("rb") as handle:
             raw = handle.read(PROBE_JSON_LIMIT + 1)

@@ -92,6 +92,10 @@ def load_results(paths: Iterable[str | Path], version: int = 1) -> pd.DataFrame:
         if not files:
             raise InputError("no results (*.json) in this folder", path=path)
         for file in files:
+            if file.exists() and not file.is_file():
+                from ..data.files import NOT_REGULAR
+
+                raise InputError(NOT_REGULAR, path=file)
             try:
                 data = json.loads(file.read_text(encoding="utf-8"),
                                   parse_constant=lambda name: float(name))

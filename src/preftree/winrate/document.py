@@ -114,6 +114,10 @@ def load_winrate(path: str | Path) -> dict[str, Any]:
         path = json_path(path)
     if not path.is_file():  # a partner written as W.JSON beside W.CSV
         path = next((p for p in sibling_files(path) if p.suffix.lower() == ".json" and p.is_file()), path)
+    if path.exists() and not path.is_file():
+        from ..data.files import NOT_REGULAR
+
+        raise InputError(NOT_REGULAR, path=path)
     try:
         if path.stat().st_size > JSON_LIMIT:
             raise InputError(f"larger than {JSON_LIMIT >> 20} MiB; not a winrate.json", path=path)

@@ -72,8 +72,12 @@ def _files(paths: Sequence[str | Path]) -> list[Path]:
             found += sorted(p for p in path.rglob("*") if p.is_file()
                             and p.suffix.lower() in (".json", ".jsonl", ".csv", ".parquet")
                             and not any(part.startswith(".") for part in p.relative_to(path).parts))
-        elif path.exists():
+        elif path.is_file():
             found.append(path)
+        elif path.exists():
+            from ..data.files import NOT_REGULAR
+
+            raise InputError(NOT_REGULAR, path=path)
         else:
             raise InputError("not found", path=path)
     if not found:
