@@ -13,7 +13,6 @@ from ._options import SEED, FiniteFloatRange, pairs_options, quiet_option, repla
 __all__ = ["winrate"]
 
 
-
 def _check_outside(out: Path, folders: list[Path]) -> None:
     """An output inside an input folder would be read as input on the next run."""
     from ..errors import InputError
@@ -115,11 +114,9 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
     settings = {"format": fmt, "features": result.features, "judge": judge,
                 "difficulties": None if difficulties_path is None else str(difficulties_path),
                 "pooling": pooling, "resamples": resamples, "seed": seed}
-    written = write_winrate(result, comparisons, out, settings=settings)
+    written, document = write_winrate(result, comparisons, out, settings=settings)
     if not quiet:
-        from ..winrate.document import load_winrate
-
-        click.echo(format_table(load_winrate(written)))
+        click.echo(format_table(document))
         skipped = comparisons.skipped + result.skipped
         if skipped:
             file, row, why = skipped[0]

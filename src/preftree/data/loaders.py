@@ -17,7 +17,7 @@ from .formats import PAIRS_FORMATS, detect_pairs_format, to_preftree
 from .labels import read_labels
 from .model import Pair, PairSet, SkippedRow
 
-__all__ = ["PAIR_ALIASES", "load_pairs", "mapping_values", "pairs_from_table", "reading_options"]
+__all__ = ["PAIR_ALIASES", "load_pairs", "mapping_values", "pairs_from_table", "pairs_in_layout", "reading_options"]
 
 _STRICT: contextvars.ContextVar[bool] = contextvars.ContextVar("preftree_strict", default=False)
 _ORIENTATION_SEED: contextvars.ContextVar[int] = contextvars.ContextVar("preftree_orientation",
@@ -235,8 +235,6 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
     first or second reproducibly (the CLI's ``--orientation-seed``). A row that cannot form a pair is skipped and listed in
     ``PairSet.skipped``; ``strict=True`` refuses the file instead.
     """
-    strict = _STRICT.get() if strict is None else strict
-    seed = _ORIENTATION_SEED.get() if seed is None else seed
     table = read_table(path, text_columns=mapping_values(mapping))
     columns = [str(c) for c in table.frame.columns]
     if pairs_format == "auto":
@@ -249,7 +247,20 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
         first = table.frame.iloc[0].to_dict() if len(table.frame) else {}
         pairs_format = "preftree" if mapping else detect_pairs_format(columns, first,
                                                                       preftree_fits=fits)
-    elif pairs_format != "preftree" and pairs_format not in PAIRS_FORMATS:
+    return pairs_in_layout(table, pairs_format, mapping=mapping, label_column=label_column,
+                           label_format=label_format, label_name=label_name, use_labels=use_labels,
+                           seed=seed, label_map=label_map, strict=strict)
+
+
+def pairs_in_layout(table: Table, pairs_format: str, *, mapping: Mapping[str, str] | None = None,
+                    label_column: str | None = None, label_format: str = "auto",
+                    label_name: str = "label", use_labels: bool = True, seed: int | None = None,
+                    label_map: Any = None, strict: bool | None = None) -> PairSet:
+    """Pairs from a table already read, in a known layout (``preftree`` or a native one): the
+    second half of :func:`load_pairs`, for a caller that looked at the columns itself."""
+    strict = _STRICT.get() if strict is None else strict
+    seed = _ORIENTATION_SEED.get() if seed is None else seed
+    if pairs_format != "preftree" and pairs_format not in PAIRS_FORMATS:
         raise ConfigError(f"unknown pairs format {pairs_format!r}; known: preftree, "
                           f"{', '.join(PAIRS_FORMATS)}")
     skipped: list[SkippedRow] = []

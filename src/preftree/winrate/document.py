@@ -80,9 +80,10 @@ def winrate_document(result: WinRateResult, comparisons: Comparisons, *,
 
 
 def write_winrate(result: WinRateResult, comparisons: Comparisons, out: Path, *,
-                  settings: dict[str, Any]) -> Path:
+                  settings: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
     """Write ``out`` (CSV) and the JSON beside it: both to temp files first, then renamed one
-    after the other, so a failure leaves neither new file (never a new CSV beside an old JSON)."""
+    after the other, so a failure leaves neither new file (never a new CSV beside an old JSON).
+    Returns the JSON's path and the document written."""
     from .._io import atomic_path
 
     document = winrate_document(result, comparisons, settings=settings)
@@ -91,7 +92,7 @@ def write_winrate(result: WinRateResult, comparisons: Comparisons, out: Path, *,
     with atomic_path(target) as json_scratch, atomic_path(out) as csv_scratch:
         json_scratch.write_text(json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False), encoding="utf-8")
         pd.DataFrame(document["models"], columns=columns).to_csv(csv_scratch, index=False, float_format="%.6g")
-    return target
+    return target, document
 
 
 def sibling_files(path: str | Path) -> list[Path]:

@@ -182,7 +182,7 @@ def _battles(path: Path, skipped: list[tuple[str, int, str]], judge: str | None,
     codings are the same, and its pair ids keep each judge's and turn's battles apart."""
     from ..data.files import read_table
     from ..data.formats import PAIRS_FORMATS
-    from ..data.loaders import load_pairs
+    from ..data.loaders import pairs_in_layout
 
     table = read_table(path)
     present = {str(c) for c in table.frame.columns}
@@ -190,7 +190,7 @@ def _battles(path: Path, skipped: list[tuple[str, int, str]], judge: str | None,
     fits = [name for name in ("mt-bench", "arena") if PAIRS_FORMATS[name].detect(present, first)]
     if not fits:
         raise InputError(f"{NOT_COMPARISONS}; found columns {sorted(present)}", path=path)
-    pairs = load_pairs(path, use_labels=True, pairs_format=fits[0])
+    pairs = pairs_in_layout(table, fits[0], use_labels=True)  # the table read once
     skipped += [(str(path), row.line, row.reason) for row in pairs.skipped]
     for pair in pairs:
         name = model_name(pair.metadata.get("judge"))

@@ -186,8 +186,9 @@ def _add_ratings(table: pd.DataFrame, plain: BTResult, controlled: BTResult | No
 def _baseline_table(frame: pd.DataFrame, counts: pd.Series, baseline: str,
                     difficulties: Mapping[str, float] | None, pooling: float | None,
                     length: tuple[float, float] | None, notes: list[str]
-                    ) -> tuple[pd.DataFrame, LengthControlledFit | None]:
-    """Each model against the baseline: raw, discrete and LC win rates (notes appended)."""
+                    ) -> tuple[pd.DataFrame, LengthControlledFit | None, int]:
+    """Each model against the baseline: raw, discrete and LC win rates (notes appended); the
+    fit, and how many distinct instructions the comparisons with the baseline hold."""
     oriented = against_baseline(frame, baseline)
     lengths = _lengths(oriented)
     fit = None
@@ -218,7 +219,7 @@ def _baseline_table(frame: pd.DataFrame, counts: pd.Series, baseline: str,
     if unrated:
         notes.append(f"{len(unrated)} model(s) never met the baseline, so they have ratings but no win "
                      f"rate: {', '.join(unrated[:5])}{', ...' if len(unrated) > 5 else ''}")
-    return pd.DataFrame(rows), fit
+    return pd.DataFrame(rows), fit, int(oriented["instruction"].nunique())
 
 
 def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Sequence[Any] = ("style",),
@@ -241,8 +242,9 @@ def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Seq
         raise InputError("every comparison is a model against itself: nothing to rate")
     baseline, how = _choose_baseline(counts, baseline, declared_baselines)
     notes.insert(0, f"baseline: {baseline} ({how})")
-    table, fit = _baseline_table(frame, counts, baseline, difficulties, pooling, length, notes)
+    table, fit, n_instructions = _baseline_table(frame, counts, baseline, difficulties, pooling, length, notes)
     frame = _connected(frame, baseline, notes)
+    n_comparisons = len(frame)
     has_texts = frame["text_a"].notna().all() and frame["text_b"].notna().all()
     specs = list(features) if has_texts else []
     tree_specs = list(features if tree_features is None else tree_features) if has_texts else []
@@ -261,7 +263,7 @@ def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Seq
     return WinRateResult(table.sort_values(sort, ascending=False, ignore_index=True, na_position="last"),
                          baseline, plain, controlled, {} if fit is None else fit.difficulties, fit, trees,
                          [spec_name(f) for f in specs], [spec_name(f) for f in tree_specs], notes, skipped,
-                         len(frame), int(against_baseline(frame, baseline)["instruction"].nunique()))
+                         n_comparisons, n_instructions)
 
 
 def spec_name(feature: Any) -> str:
