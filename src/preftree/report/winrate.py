@@ -11,7 +11,8 @@ from .._markup import md_cell, md_escape
 
 __all__ = ["WinRateSection", "coefficient_svg"]
 
-HEAD = ["model", "n", "win rate", "LC win rate", "rating", "style-controlled rating", "rank", "controlled rank", "shift"]
+HEAD = ["model", "n", "win rate", "LC win rate", "rating", "style-controlled rating", "rank", "controlled rank", "shift",
+        "note"]
 
 
 def _number(value: Any, digits: int = 1, suffix: str = "") -> str:
@@ -39,8 +40,15 @@ def _rows(document: dict[str, Any]) -> list[list[str]]:
                      _number(row.get("lc_win_rate"), 1, "%") + (f" ± {lc_se}" if lc_se else ""),
                      _band(row, "rating"), _band(row, "sc_rating"), _number(row.get("rank"), 0),
                      _number(row.get("sc_rank"), 0),
-                     "" if shift is None else f"{int(shift):+d}" if shift else "0"])
+                     "" if shift is None else f"{int(shift):+d}" if shift else "0",
+                     row.get("note") if isinstance(row.get("note"), str) else ""])
     return rows
+
+
+def _warnings(document: dict[str, Any]) -> list[str]:
+    """Figures left empty (not identified by the data) and shared terms to read with care."""
+    return [f"{w['model']}: {w['reason']}" for w in document.get("warnings") or []
+            if isinstance(w, dict) and isinstance(w.get("model"), str) and isinstance(w.get("reason"), str)]
 
 
 def coefficient_svg(coefficients: list[dict[str, Any]], *, width: int = 560, row: int = 22) -> str:
@@ -76,8 +84,10 @@ def _intro(document: dict[str, Any]) -> str:
     parts = [f"Against the baseline {document.get('baseline')}: win rate (ties half) and the "
              "length-controlled win rate (AlpacaEval's GLM, the length term at zero"]
     if length:
-        parts.append(f"; length coefficient {length.get('length_coefficient', float('nan')):+.2f}, "
-                     f"instruction difficulties {length.get('difficulties')}")
+        phi = length.get("length_coefficient")
+        parts.append(f"; length coefficient {phi:+.2f}" if isinstance(phi, (int, float)) else
+                     "; length coefficient not identified")
+        parts.append(f", instruction difficulties {length.get('difficulties')}")
     parts.append("). Ratings: Bradley–Terry on the Elo scale, 95 % bootstrap intervals")
     if style.get("features"):
         parts.append(f"; controlled for {', '.join(map(str, style['features']))}")
@@ -99,6 +109,10 @@ class WinRateSection:
                  f'<p class="muted">{escape(_intro(document))}</p>',
                  f'<div class="figure"><table class="winrate"><thead><tr>{head}</tr></thead>'
                  f"<tbody>{body}</tbody></table></div>"]
+        warnings = _warnings(document)
+        if warnings:
+            parts.append('<p class="warning">Figures the data cannot support are left empty:</p><ul class="warnings">'
+                         + "".join(f"<li>{escape(w)}</li>" for w in warnings) + "</ul>")
         plot = coefficient_svg((document.get("style_control") or {}).get("coefficients", []))
         if plot:
             parts.append(f'<h3>Style coefficients</h3><div class="figure">{plot}</div>')
@@ -117,6 +131,10 @@ class WinRateSection:
         lines = ["## Win rates with and without style control", "", md_escape(_intro(document)), "",
                  "| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
         lines += ["| " + " | ".join(md_cell(c) for c in cells) + " |" for cells in _rows(document)]
+        warnings = _warnings(document)
+        if warnings:
+            lines += ["", "Figures the data cannot support are left empty:", ""]
+            lines += [f"- {md_escape(w)}" for w in warnings]
         coefficients = (document.get("style_control") or {}).get("coefficients", [])
         if coefficients:
             lines += ["", "| style feature | coefficient | 95% interval |", "|---|---|---|"]

@@ -16,7 +16,7 @@ from ..errors import InputError
 
 __all__ = ["is_winrate_file", "load_published_winrates", "winrate_board"]
 
-COLUMNS = ["model", "source", "baseline", "n", "win_rate", "lc_win_rate", "sc_rating", "rank_shift"]
+COLUMNS = ["model", "source", "baseline", "n", "win_rate", "lc_win_rate", "sc_rating", "rank_shift", "note"]
 
 
 def is_winrate_file(path: str | Path) -> bool:
@@ -65,9 +65,12 @@ def winrate_board(documents: Sequence[tuple[Path, dict[str, Any]]], published: p
         board["Δ win rate vs published"] = board["win_rate"] - board["model"].map(figures["win_rate"])
         board["Δ LC vs published"] = board["lc_win_rate"] - board["model"].map(figures["lc_win_rate"])
         board = pd.concat([board, published.reindex(columns=COLUMNS)], ignore_index=True)
-    key = "lc_win_rate" if board["lc_win_rate"].notna().any() else "win_rate"
+    controlled = board["lc_win_rate"].notna().any() or any(d.get("length_control") for _, d in documents)
+    key = "lc_win_rate" if controlled else "win_rate"
     board = board.sort_values(key, ascending=False, kind="stable", na_position="last")
-    board.insert(0, "rank", range(1, len(board) + 1))
+    ranked = board[key].notna().to_numpy()  # a row whose figure is not identified gets no rank
+    board.insert(0, "rank", pd.Series([i + 1 if ok else None for i, ok in enumerate(ranked)],
+                                      index=board.index, dtype=object))
     for column in ("n", "rank_shift"):  # counts, not measurements: no ".0", blank when unknown
         board[column] = pd.Series([None if pd.isna(v) else int(v) for v in board[column]],
                                   index=board.index, dtype=object)

@@ -4,8 +4,8 @@ A Bradley–Terry model fitted by logistic regression: for a battle of a against
 
     logit P(a beats b) = β_a − β_b + Σ_k γ_k · z_k
 
-where z_k are the standardised *normalised differences* of the style covariates (Chatbot Arena's
-style control: (f_a − f_b) / (f_a + f_b) per feature, then standardised over the battles) — any
+where z_k are the scaled *normalised differences* of the style covariates (Chatbot Arena's
+style control: (f_a − f_b) / (f_a + f_b) per feature, then scaled over the battles) — any
 per-response feature works: style counts, rating columns, reward-model attribute scores. A tie
 counts half a win for each side. Ratings are on the Elo scale (400 / ln 10 · β + 1000, the
 anchor model at 1000); intervals and the coefficients' are bootstrap percentiles over battles.
@@ -21,7 +21,8 @@ from scipy import sparse
 from scipy.special import expit
 from tqdm.auto import tqdm
 
-from .estimates import soft_logistic
+from .estimates import PRIOR_PRECISION, soft_logistic
+from .identification import identify
 
 __all__ = ["BTResult", "fit_bradley_terry", "normalised_differences"]
 
@@ -30,15 +31,17 @@ BASE = 1000.0
 
 
 def normalised_differences(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
-    """Arena's covariates: (a − b) / (a + b) (0 where both are 0), standardised per column.
+    """Arena's covariates: (a − b) / (a + b) (0 where both are 0), scaled to unit root mean square
+    per column (Arena also centres them; a centred difference moves the tie point off "equal
+    style" whenever the battles' orientation is not random, as against a baseline).
     Features that can be negative (reward-model scores) use the plain difference instead."""
     a, b = first.to_numpy(float), second.to_numpy(float)
     nonnegative = (a >= 0).all(axis=0) & (b >= 0).all(axis=0)
     total = a + b
     ratio = np.divide(a - b, total, out=np.zeros_like(a), where=total != 0)
     values = np.where(nonnegative[None, :], ratio, a - b)
-    spread = values.std(axis=0)
-    values = (values - values.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+    spread = np.sqrt(np.mean(values ** 2, axis=0))  # scaled, not centred: a difference of 0 stays "equal
+    values = values / np.where(spread > 0, spread, 1.0)  # style" when every battle has the same side first
     return pd.DataFrame(values, columns=list(first.columns), index=first.index)
 
 
@@ -50,6 +53,7 @@ class BTResult:
     coefficients: pd.DataFrame = field(default_factory=pd.DataFrame)  # feature, coefficient, low, high
     fitted: np.ndarray = field(default_factory=lambda: np.zeros(0))  # P(a beats b) per battle
     dropped: dict[str, str] = field(default_factory=dict)  # covariate left out → its near-copy kept
+    unidentified: dict[str, str] = field(default_factory=dict)  # model or feature → why it is left empty
 
 
 def _design(model_a: np.ndarray, model_b: np.ndarray, covariates: np.ndarray, names: list[str],
@@ -68,7 +72,7 @@ def _design(model_a: np.ndarray, model_b: np.ndarray, covariates: np.ndarray, na
 def _fit(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray, covariates: np.ndarray,
          names: list[str], anchor: int) -> np.ndarray:
     design = _design(model_a, model_b, covariates, names, anchor)
-    beta = soft_logistic(design, outcome, np.ones(len(outcome)), np.full(design.shape[1], 1e-4))
+    beta = soft_logistic(design, outcome, np.ones(len(outcome)), np.full(design.shape[1], PRIOR_PRECISION))
     return np.insert(beta, anchor, 0.0)  # every model's β, the anchor's 0, then the covariates'
 
 
@@ -96,10 +100,17 @@ def fit_bradley_terry(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndar
     else:  # no resamples: no intervals
         low = high = np.full(len(point), np.nan)
     k = len(names)
+    design = _design(model_a, model_b, x, names, anchor_index)
+    fitted = expit(design @ np.delete(point, anchor_index))  # the prior's values too: what was fitted
+    found = identify(design, outcome)
+    blank = np.insert(found.unidentified, anchor_index, False)  # the anchor is 0 by definition
+    point, low, high = (np.where(blank, np.nan, v) for v in (point, low, high))
+    unidentified = {(names[j] if j < k else f"feature {features[j - k]}"): found.reason(0)
+                    for j in np.flatnonzero(blank)}
     ratings = pd.DataFrame({"model": names, "rating": BASE + SCALE * point[:k],
                             "rating_low": BASE + SCALE * low[:k], "rating_high": BASE + SCALE * high[:k]})
-    ratings["rank"] = ratings["rating"].rank(ascending=False, method="min").astype(int)
+    ratings["rank"] = ratings["rating"].rank(ascending=False, method="min").astype("Int64")
     coefficients = pd.DataFrame({"feature": features, "coefficient": point[k:],
                                  "low": low[k:], "high": high[k:]})
-    fitted = expit(_design(model_a, model_b, x, names, anchor_index) @ np.delete(point, anchor_index))
-    return BTResult(ratings.sort_values("rating", ascending=False, ignore_index=True), coefficients, fitted)
+    return BTResult(ratings.sort_values("rating", ascending=False, ignore_index=True, na_position="last"),
+                    coefficients, fitted, unidentified=unidentified)

@@ -16,12 +16,13 @@ from .inputs import Comparisons
 from .run import WinRateResult
 
 __all__ = ["KIND", "ORIENTATION", "TABLE_COLUMNS", "format_table", "json_path", "load_winrate", "sibling_files",
-           "winrate_document", "write_winrate"]
+           "format_warnings", "winrate_document", "write_winrate"]
 
 KIND = "preftree-winrate"
 TABLE_COLUMNS = ["model", "n", "win_rate", "win_rate_se", "discrete_win_rate", "lc_win_rate", "lc_se",
                  "length_coefficient", "rating", "rating_low", "rating_high", "rank", "sc_rating",
-                 "sc_rating_low", "sc_rating_high", "sc_rank", "rank_shift"]
+                 "sc_rating_low", "sc_rating_high", "sc_rank", "rank_shift", "note"]
+TEXT_COLUMNS = ("model", "note")
 SKIPPED_SHOWN = 50
 JSON_LIMIT = 256 << 20
 """Largest winrate.json read (bytes)."""
@@ -42,6 +43,8 @@ def _clean(value: Any) -> Any:
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
+    if value is pd.NA:
+        return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -57,14 +60,16 @@ def winrate_document(result: WinRateResult, comparisons: Comparisons, *,
     document: dict[str, Any] = {
         "kind": KIND, "version": 1, "baseline": result.baseline, "judge": comparisons.judge, "settings": settings,
         "inputs": comparisons.formats, "n_comparisons": result.n_comparisons,
-        "notes": result.notes,
+        "notes": result.notes, "warnings": result.warnings,
         "skipped": {"n": len(skipped), "rows": [{"file": f, "row": r, "why": w}
                                                 for f, r, w in skipped[:SKIPPED_SHOWN]]},
         "models": table.to_dict("records"),
     }
     if result.length is not None:
+        unidentified = result.length.length_unidentified
         document["length_control"] = {
-            "length_coefficient": result.length.length_coefficient, "spread_chars": result.length.spread,
+            "length_coefficient": None if unidentified else result.length.length_coefficient,
+            "not_identified": unidentified, "spread_chars": result.length.spread,
             "per_model": result.length.model_length_coefficients,
             "difficulties": f"given ({settings['difficulties']})" if settings.get("difficulties") else
             "estimated from the models given" if result.difficulties else "none (δ = 0)",
@@ -137,8 +142,15 @@ def load_winrate(path: str | Path) -> dict[str, Any]:
         raise InputError("'baseline' must be a model name", path=path)
     for row in models:
         for key, value in row.items():
+            if key == "note" and (value is None or isinstance(value, str)):
+                continue
             if key != "model" and not _is_number(value):
                 raise InputError(f"model {row['model']!r}: {key} is {str(value)[:40]!r}, not a number", path=path)
+    warnings = document.setdefault("warnings", [])
+    if not isinstance(warnings, list) or not all(
+            isinstance(w, dict) and isinstance(w.get("model"), str) and isinstance(w.get("reason"), str)
+            for w in warnings):
+        raise InputError("'warnings' must be a list of {model, reason}", path=path)
     _check_sections(document, path)
     return document
 
@@ -173,9 +185,10 @@ def _check_sections(document: dict[str, Any], path: Path) -> None:
             isinstance(trees.get(k), dict) and isinstance(trees[k].get("text"), str) for k in ("ordinary", "residual"))):
         raise InputError("'trees' must hold the ordinary and residual trees' texts", path=path)
     length = document.get("length_control")
-    if length is not None and not (isinstance(length, dict) and length.get("length_coefficient") is not None
-                                   and _is_number(length["length_coefficient"])):
-        raise InputError("'length_control.length_coefficient' must be a number", path=path)
+    if length is not None and not (isinstance(length, dict) and _is_number(length.get("length_coefficient")) and (
+            length.get("length_coefficient") is not None or isinstance(length.get("not_identified"), str))):
+        raise InputError("'length_control.length_coefficient' must be a number (or null with 'not_identified')",
+                         path=path)
 
 
 def _cell(value: Any, digits: int = 1) -> str:
@@ -208,4 +221,14 @@ def format_table(document: dict[str, Any], limit: int = 40) -> str:
     if len(rows) > limit:
         text.append(f"... {len(rows) - limit} more models in the file")
     text.append(f"baseline: {plain_line(document['baseline'])}")
+    text += format_warnings(document)
     return "\n".join(text)
+
+
+def format_warnings(document: dict[str, Any], limit: int = 20) -> list[str]:
+    """The figures left empty ("-" in the table) and why: terminal lines."""
+    warnings = document.get("warnings") or []
+    lines = [plain_line(f"warning: {w['model']}: {w['reason']}") for w in warnings[:limit]]
+    if len(warnings) > limit:
+        lines.append(f"... {len(warnings) - limit} more warnings in the JSON file")
+    return lines

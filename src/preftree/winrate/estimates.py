@@ -28,6 +28,15 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from ..errors import ConfigError, EstimationError
+from .identification import identify
+
+PRIOR_PRECISION = 1 / 5 ** 2
+"""A weak Gaussian prior (sd 5 on the logit scale) on the model and length terms: AlpacaEval's
+GLM is penalised too. It keeps every estimate finite when the verdicts are separated; which
+estimates then come from the prior rather than the data is found and said (identification.py)."""
+
+MAX_SE = 100 / (2 * 1.96)
+"""A win rate's standard error (points) above which its 95 % interval spans every win rate."""
 
 MAX_POOLING = 1e6
 """Above this the per-model length terms are the shared one to many digits, and the fit grows
@@ -50,16 +59,19 @@ class ModelWinRate:
     lc_win_rate: float | None = None
     lc_se: float | None = None
     length_coefficient: float | None = None
+    note: str | None = None  # why a figure is left empty
 
 
 def raw_win_rate(preference: np.ndarray) -> tuple[float, float, float]:
     """AlpacaEval's win rate (mean soft preference, ties half), its standard error, and the
-    discrete win rate (each annotation rounded to win / tie / loss), all in percent."""
+    discrete win rate (each annotation rounded to win / tie / loss), all in percent. The SE is
+    NaN where the data cannot give one: one comparison, or every preference the same (an SE of 0
+    would claim certainty that n equal verdicts do not carry)."""
     p = np.asarray(preference, dtype=float)
     n = len(p)
     if n == 0:
         return float("nan"), float("nan"), float("nan")
-    se = float(p.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+    se = float(p.std(ddof=1) / np.sqrt(n)) if n > 1 and np.ptp(p) > 0 else float("nan")
     discrete = np.where(p > 0.5, 1.0, np.where(p < 0.5, 0.0, 0.5))
     return 100 * float(p.mean()), 100 * se, 100 * float(discrete.mean())
 
@@ -106,6 +118,9 @@ class LengthControlledFit:
     difficulties: dict[str, float]
     spread: float
     model_length_coefficients: dict[str, float] = field(default_factory=dict)
+    unidentified: dict[str, str] = field(default_factory=dict)  # model → why θ is the prior's
+    length_unidentified: str | None = None  # why φ is the prior's, when it is
+    one_sided: list[str] = field(default_factory=list)  # models always longer (or always shorter)
 
 
 def fit_length_controlled(models: np.ndarray, instructions: np.ndarray, length_difference: np.ndarray,
@@ -131,11 +146,11 @@ def fit_length_controlled(models: np.ndarray, instructions: np.ndarray, length_d
     rows = np.arange(n)
     squashed = np.tanh(length_difference / spread)
     blocks = [sparse.csr_matrix((np.ones(n), (rows, model_index)), shape=(n, k))]
-    penalty = [np.full(k, 1e-6)]
+    penalty = [np.full(k, PRIOR_PRECISION)]
     offset = np.zeros(n) if length is None else float(length[0]) * squashed
     if length is None:
         blocks.append(sparse.csr_matrix(squashed[:, None]))
-        penalty.append(np.array([1e-6]))
+        penalty.append(np.array([PRIOR_PRECISION]))
     if pooling is not None:
         blocks.append(sparse.csr_matrix((squashed, (rows, model_index)), shape=(n, k)))
         penalty.append(np.full(k, float(pooling)))
@@ -158,9 +173,17 @@ def fit_length_controlled(models: np.ndarray, instructions: np.ndarray, length_d
     phi = float(length[0]) if length is not None else float(beta[k])
     per_model = {} if pooling is None else \
         {str(m): float(beta[k] + beta[k + 1 + j]) for j, m in enumerate(model_names)}
+    terms = k + (1 if length is None else 0)  # θ and the shared φ; δ and pooled u have real priors
+    found_identification = identify(design[:, :terms], np.asarray(preference, float))
+    unidentified = {str(m): found_identification.reason(j) for j, m in enumerate(model_names)
+                    if found_identification.unidentified[j]}
+    length_unidentified = found_identification.reason(k) \
+        if length is None and found_identification.unidentified[k] else None
+    one_sided = [str(m) for j, m in enumerate(model_names)
+                 if np.all(length_difference[model_index == j] > 0) or np.all(length_difference[model_index == j] < 0)]
     return LengthControlledFit([str(m) for m in model_names], beta[:k],
                                np.sqrt(np.clip(np.diag(theta_cov)[:k], 0, None)), phi, found,
-                               spread, per_model)
+                               spread, per_model, unidentified, length_unidentified, one_sided)
 
 
 def _fixed_block_covariance(design: sparse.csr_matrix, beta: np.ndarray, weight: np.ndarray,

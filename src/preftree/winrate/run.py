@@ -14,7 +14,7 @@ from ..data.model import Pair, PairSet
 from ..errors import InputError
 from .bradley_terry import BTResult, fit_bradley_terry, normalised_differences
 from ..features.differences import FeatureTable
-from .estimates import LengthControlledFit, ModelWinRate, fit_length_controlled, lc_win_rate, raw_win_rate
+from .estimates import MAX_SE, LengthControlledFit, ModelWinRate, fit_length_controlled, lc_win_rate, raw_win_rate
 from .residual import ResidualTrees, fit_residual_trees
 
 __all__ = ["WinRateResult", "against_baseline", "style_controlled", "win_rates"]
@@ -37,6 +37,7 @@ class WinRateResult:
     skipped: list[tuple[str, int, str]] = field(default_factory=list)  # rows left out here
     n_comparisons: int = 0  # the comparisons the estimates use
     n_instructions: int = 0  # distinct instructions of the comparisons with the baseline
+    warnings: list[dict[str, str]] = field(default_factory=list)  # {model, reason}: figures left empty
 
 
 def against_baseline(frame: pd.DataFrame, baseline: str) -> pd.DataFrame:
@@ -178,9 +179,35 @@ def _add_ratings(table: pd.DataFrame, plain: BTResult, controlled: BTResult | No
         ratings = fit.ratings.set_index("model")
         for column in ("rating", "rating_low", "rating_high"):
             table[column.replace("rating", name)] = table["model"].map(ratings[column])
-        table[name.replace("rating", "rank")] = table["model"].map(ratings["rank"])
+        table[name.replace("rating", "rank")] = table["model"].map(ratings["rank"]).astype("Int64")
+        label = "rating" if fit is plain else "style-controlled rating"
+        for model, why in fit.unidentified.items():
+            if model in set(table["model"]):
+                _add_note(table, model, f"{label} not identified: {why}")
     if controlled is not None:
         table["rank_shift"] = table["rank"] - table["sc_rank"]
+
+
+def _add_note(table: pd.DataFrame, model: str, note: str) -> None:
+    at = table.index[table["model"] == model]
+    for i in at:
+        old = table.at[i, "note"]
+        table.at[i, "note"] = note if not isinstance(old, str) or not old else f"{old}; {note}"
+
+
+def _warnings(table: pd.DataFrame, fit: LengthControlledFit | None, plain: BTResult | None,
+              controlled: BTResult | None) -> list[dict[str, str]]:
+    """Every figure left empty or to be read with care, as (model, reason): the table's notes,
+    and the shared terms (the length coefficient, style coefficients) the data do not identify."""
+    found = [{"model": str(row.model), "reason": str(row.note)} for row in table.itertuples(index=False)
+             if isinstance(row.note, str) and row.note]
+    if fit is not None and fit.length_unidentified is not None:
+        found.append({"model": "(all: length coefficient)", "reason": fit.length_unidentified})
+    for fitted in (plain, controlled):
+        if fitted is not None:
+            found += [{"model": f"(all: {name})", "reason": why}
+                      for name, why in fitted.unidentified.items() if name.startswith("feature ")]
+    return found
 
 
 def _baseline_table(frame: pd.DataFrame, counts: pd.Series, baseline: str,
@@ -208,11 +235,15 @@ def _baseline_table(frame: pd.DataFrame, counts: pd.Series, baseline: str,
     rows = []
     for model, group in oriented.groupby("model_a", sort=True):
         win, se, discrete = raw_win_rate(group["outcome"].to_numpy())
-        lc = lc_se = None
+        why: list[str] = []
+        if len(group) > 1 and not np.isfinite(se):
+            why.append(f"all {len(group)} comparisons have the same outcome: the win rate's SE is not identified")
+        lc = lc_se = phi = None
         if fit is not None:
-            lc, lc_se = lc_win_rate(fit, str(model), group["instruction"].to_numpy())
-        phi = None if fit is None else fit.model_length_coefficients.get(str(model), fit.length_coefficient)
-        rows.append(ModelWinRate(str(model), len(group), win, se, discrete, lc, lc_se, phi).__dict__)
+            lc, lc_se, phi, lc_why = _length_controlled(fit, str(model), group["instruction"].to_numpy())
+            why += lc_why
+        rows.append(ModelWinRate(str(model), len(group), win, None if not np.isfinite(se) else se, discrete,
+                                 lc, lc_se, phi, "; ".join(why) or None).__dict__)
     rows.append(ModelWinRate(baseline, 0, 50.0, float("nan"), 50.0, None if fit is None else 50.0).__dict__)
     unrated = sorted(set(map(str, counts.index)) - {r["model"] for r in rows})
     rows += [ModelWinRate(m, 0, float("nan"), float("nan"), float("nan")).__dict__ for m in unrated]
@@ -220,6 +251,25 @@ def _baseline_table(frame: pd.DataFrame, counts: pd.Series, baseline: str,
         notes.append(f"{len(unrated)} model(s) never met the baseline, so they have ratings but no win "
                      f"rate: {', '.join(unrated[:5])}{', ...' if len(unrated) > 5 else ''}")
     return pd.DataFrame(rows), fit, int(oriented["instruction"].nunique())
+
+
+def _length_controlled(fit: LengthControlledFit, model: str, instructions: np.ndarray
+                       ) -> tuple[float | None, float | None, float | None, list[str]]:
+    """LC win rate, its SE and the length coefficient of ``model``, or None for each figure the
+    data cannot identify, with the reasons."""
+    phi = fit.model_length_coefficients.get(model, fit.length_coefficient)
+    if fit.length_unidentified is not None:
+        return None, None, None, [f"LC not identified: the length coefficient is not ({fit.length_unidentified})"]
+    if model in fit.unidentified:
+        return None, None, phi, [f"LC not identified: {fit.unidentified[model]}"]
+    lc, lc_se = lc_win_rate(fit, model, instructions)
+    if not np.isfinite(lc_se) or lc_se > MAX_SE or lc_se <= 0:
+        return None, None, phi, [f"LC not identified: its standard error ({lc_se:.3g} points) bounds nothing"]
+    why = []
+    if model in fit.one_sided:
+        why.append("its length difference to the baseline never changes sign: LC extrapolates to equal "
+                   "length with the other models' length effect")
+    return lc, lc_se, phi, why
 
 
 def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Sequence[Any] = ("style",),
@@ -235,8 +285,14 @@ def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Seq
     if frame.empty:
         raise InputError("no comparisons to rate")
     frame = _complete(frame)
-    frame = frame[frame["model_a"] != frame["model_b"]].reset_index(drop=True)  # self: 50 % by definition
-    frame, notes, skipped = _with_texts(frame)
+    itself = frame["model_a"] == frame["model_b"]  # a model against itself: 50 % by definition
+    selves = [(str(r.source), int(r.row), "a model compared with itself (left out: 50 % by definition)")
+              for r in frame[itself].itertuples(index=False)]
+    frame, notes, skipped = _with_texts(frame[~itself].reset_index(drop=True))
+    skipped = selves + skipped
+    if selves:
+        notes.append(f"{len(selves)} comparisons of a model with itself are left out (first: {selves[0][0]} "
+                     f"row {selves[0][1]})")
     counts = pd.concat([frame["model_a"], frame["model_b"]]).value_counts()
     if counts.empty:
         raise InputError("every comparison is a model against itself: nothing to rate")
@@ -260,10 +316,10 @@ def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Seq
             assert tree_table is not None
             trees = fit_residual_trees(tree_table.diffs, frame["outcome"].to_numpy(), controlled.fitted, seed=seed)
     sort = "lc_win_rate" if table["lc_win_rate"].notna().any() else "win_rate"
-    return WinRateResult(table.sort_values(sort, ascending=False, ignore_index=True, na_position="last"),
-                         baseline, plain, controlled, {} if fit is None else fit.difficulties, fit, trees,
+    table = table.sort_values(sort, ascending=False, ignore_index=True, na_position="last")
+    return WinRateResult(table, baseline, plain, controlled, {} if fit is None else fit.difficulties, fit, trees,
                          [spec_name(f) for f in specs], [spec_name(f) for f in tree_specs], notes, skipped,
-                         n_comparisons, n_instructions)
+                         n_comparisons, n_instructions, _warnings(table, fit, plain, controlled))
 
 
 def spec_name(feature: Any) -> str:
