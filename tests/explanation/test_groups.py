@@ -83,3 +83,68 @@ def test_llmbar_by_subset(shared_data: Path, tmp_path: Path) -> None:
     assert judge["by"] == "subset" and len(judge["groups"]) == 5
     assert sum(g["n"] for g in judge["groups"]) == judge["n_pairs"] + judge["n_ties_dropped"]
     assert "-- by subset" in result.output
+
+
+def _mixed_rows(seed: int = 3) -> list[dict]:
+    """A judge that prefers longer answers in one group, guesses in another (its tree cannot
+    beat the majority there), and in a third group of long name prefers shorter."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    groups = ["length-matters"] * 160 + ["coin-flip"] * 80 + ["a group with a rather long name, whole"] * 80
+    for i, group in enumerate(groups):
+        a, b = int(rng.integers(1, 60)), int(rng.integers(1, 60))
+        b += a == b
+        longer_second = b > a
+        if group == "coin-flip":
+            prefers_second = rng.random() < 0.5
+        else:
+            prefers_second = longer_second if group == "length-matters" else not longer_second
+            prefers_second ^= bool(rng.random() < 0.1)
+        text_1 = " ".join(["word"] * a) + ("!" * int(rng.integers(0, 3)))
+        rows.append({"id": f"p{i}", "prompt": f"task {i}", "response_1": text_1,
+                     "response_2": " ".join(["word"] * b), "pair_type": group, "label": 1 if prefers_second else -1})
+    return rows
+
+
+def test_by_says_only_what_it_computed(tmp_path: Path) -> None:
+    """Issue 27, item 2: no 0.000 for what was not computed, a group never below its members, no
+    "change" from a group whose tree does not beat its majority, a direction on every group row,
+    names whole, and --table-only keeps the --by table."""
+    path = write_jsonl(tmp_path / "p.jsonl", _mixed_rows())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--by", "pair_type", "--features", "style",
+                                      "--bootstrap", "20", "--permutations", "50", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "importance_by_group.csv", index_col="feature")
+    for label in [i for i in table.index if " + " in i]:
+        for member in label.split(" + "):
+            both = table.loc[[label, member]].dropna(axis=1)
+            assert (both.loc[label] >= both.loc[member] - 1e-9).all(), (label, member)
+    summary = json.loads((out / "summary.json").read_text())
+    records = {g["group"]: g for g in summary["groups"]}
+    coin = records["coin-flip"]
+    assert not coin.get("beats_majority", True) or "skipped" in coin
+    assert not any(c.startswith("coin-flip") for c in summary["group_changes"])
+    assert "a group with a rather long name, whole" in result.output  # not cut at 24 characters
+    assert "no better than its majority" in result.output or "skipped" in coin
+    for record in records.values():
+        assert "skipped" in record or record["top_direction"].strip("() "), record
+    assert "()" not in result.output.split("-- by pair_type")[1].split("importance by group")[0]
+    # two judges, table only: the --by table stays
+    judge = tmp_path / "j.csv"
+    judge.write_text("index,preference\n" + "\n".join(f"p{i},{1 if i % 3 else -1}" for i in range(320)) + "\n")
+    again = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--by", "pair_type", "--features", "style",
+                                     "--judge", str(judge), "--explain-label", "--table-only", "--bootstrap", "10",
+                                     "--permutations", "20", "--out", str(tmp_path / "two")])
+    assert again.exit_code == 0, again.output
+    assert "-- by pair_type" in again.output
+
+
+def test_a_group_row_not_computed_stays_empty() -> None:
+    from preftree.explanation.groups import _with_group_rows
+
+    table = pd.DataFrame({"pooled": {"a": 0.5, "b": 0.3, "a + b": 0.8, "c": 0.1},
+                          "matched": {"a": 0.697, "b": 0.207, "a + b": np.nan, "c": np.nan}})
+    filled = _with_group_rows(table)
+    assert filled.at["a + b", "matched"] == 0.697 + 0.207  # never 0, never below a member
+    assert np.isnan(filled.at["c", "matched"])  # not computed: empty, not 0

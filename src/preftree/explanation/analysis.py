@@ -19,7 +19,7 @@ from ..tree.validation import CVReport
 from ..tree.wording import direction_phrase
 
 __all__ = ["GROUP_SPEARMAN", "ExplainConfig", "ExplainResult", "JudgeExplanation",
-           "explain_judge", "feature_directions", "feature_groups"]
+           "explain_judge", "feature_directions", "feature_groups", "feature_leans"]
 
 GROUP_SPEARMAN = 0.9
 """Features whose differences correlate at least this much (|Spearman|) are reported as a group."""
@@ -68,7 +68,8 @@ class JudgeExplanation:
     extra: dict[str, Any] = field(default_factory=dict)
     class_counts: dict[str, int] = field(default_factory=dict)
     label_format: str | None = None
-    directions: dict[str, str] = field(default_factory=dict)  # feature → "prefers longer", ...
+    directions: dict[str, str] = field(default_factory=dict)  # feature or group → "prefers longer", ...
+    leans: pd.DataFrame = field(default_factory=pd.DataFrame)  # feature_leans: lean, interval, direction
     by: Any = None  # groups.GroupComparison with ExplainConfig.by
 
     def used_direction(self, feature: str, mean: float, ci_high: float) -> str:
@@ -77,6 +78,13 @@ class JudgeExplanation:
         if mean <= 0 and ci_high <= 0:
             return "not used by the tree"
         return self.directions.get(feature, "")
+
+    def top(self) -> tuple[str, str]:
+        """The top row of the importances (a near-duplicate group when its members lead: their sum
+        is the stable figure) and its direction; the terminal, summary.json and the report all
+        name this one."""
+        name = str(self.importances.iloc[0]["feature"])
+        return name, self.directions.get(name, "no clear direction")
 
     @property
     def explains_something(self) -> bool:
@@ -131,7 +139,9 @@ class JudgeExplanation:
                  "group": getattr(r, "group", "") or None} for r in features.itertuples()],
             "feature_groups": [
                 {"features": r.feature.split(" + "), "mean": float(r.mean),
-                 "ci_low": float(r.ci_low), "ci_high": float(r.ci_high)} for r in groups.itertuples()],
+                 "ci_low": float(r.ci_low), "ci_high": float(r.ci_high),
+                 "direction": self.used_direction(r.feature, r.mean, r.ci_high)} for r in groups.itertuples()],
+            "top": dict(zip(("feature", "direction"), self.top())),
             "tree": self.tree.export_text(),
             **self.extra,
             **({"by": self.by.column, "groups": self.by.records(),
@@ -182,14 +192,40 @@ def feature_groups(X: pd.DataFrame, threshold: float = GROUP_SPEARMAN) -> list[l
     return [g for g in groups.values() if len(g) > 1]
 
 
-def feature_directions(X: pd.DataFrame, y: np.ndarray) -> dict[str, str]:
-    """What the verdicts prefer along each feature: the sign of the mean of sign(Δ) × preference."""
+def feature_leans(X: pd.DataFrame, y: np.ndarray, groups: list[list[str]] | tuple[()] = ()) -> pd.DataFrame:
+    """Per feature (and per near-duplicate group "a + b"): the lean — the mean of sign(Δ) ×
+    preference over the decided pairs — with its 95 % interval, and the direction it supports:
+    a direction only when the interval excludes 0 ("no clear direction" otherwise), so two
+    near-copies never read in opposite directions. A group takes the direction of its most
+    certain member ("mixed directions" if members clearly disagree)."""
     decided = y != 0
-    out = {}
+    answer = y[decided]
+    rows: dict[str, dict[str, Any]] = {}
     for name in X.columns:
-        lean = float(np.mean(np.sign(X[name].to_numpy()[decided]) * y[decided])) if decided.any() else 0.0
-        out[name] = direction_phrase(name, 0 if abs(lean) < 1e-9 else int(np.sign(lean)))
-    return out
+        values = np.sign(X[name].to_numpy(dtype=float)[decided]) * answer
+        n = len(values)
+        lean = float(values.mean()) if n else 0.0
+        half = 1.96 * float(values.std(ddof=1)) / math.sqrt(n) if n > 1 else math.inf
+        low, high = lean - half, lean + half
+        sign = 1 if low > 0 else -1 if high < 0 else 0
+        rows[name] = {"feature": name, "lean": lean, "low": low, "high": high, "n": n,
+                      "direction": direction_phrase(name, sign), "sign": sign}
+    for group in groups:
+        members = [m for m in group if m in rows]
+        if len(members) < 2:
+            continue
+        best = max(members, key=lambda m: (abs(rows[m]["sign"]), abs(rows[m]["lean"])))
+        signs = {rows[m]["sign"] for m in members} - {0}
+        label = " + ".join(members)
+        rows[label] = {**rows[best], "feature": label,
+                       "direction": "mixed directions" if len(signs) > 1 else rows[best]["direction"]}
+    return pd.DataFrame(list(rows.values()), columns=["feature", "lean", "low", "high", "n", "direction", "sign"])
+
+
+def feature_directions(X: pd.DataFrame, y: np.ndarray, groups: list[list[str]] | tuple[()] = ()) -> dict[str, str]:
+    """What the verdicts prefer along each feature and group (see :func:`feature_leans`)."""
+    leans = feature_leans(X, y, groups)
+    return dict(zip(leans["feature"], leans["direction"]))
 
 
 def explain_judge(features: FeatureTable | pd.DataFrame, verdicts: JudgmentSet | pd.Series,
@@ -228,15 +264,16 @@ def explain_judge(features: FeatureTable | pd.DataFrame, verdicts: JudgmentSet |
                              metadata={"judge": name, "data_sha256": data_fingerprint(X, y)})
     report = tree.cross_validate(X, y, sample_weight=weights)
     kept = (y != 0) if config.ties == "drop" else np.ones(len(y), dtype=bool)
+    groups = feature_groups(X[kept])
     importances = tree.bootstrap_importances(X, y, n=config.bootstrap, random_state=config.seed,
-                                             sample_weight=weights,
-                                             groups=feature_groups(X[kept]))
+                                             sample_weight=weights, groups=groups)
     leaf = tree.apply(X)
     leaves = pd.DataFrame({"id": ids, "preference": y, "leaf": leaf,
                            "p_response_2": tree.prob_response_2(X)})
+    leans = feature_leans(X, y, groups)
     counts = {"response_1": int((y == -1).sum()), "tie": int((y == 0).sum()),
               "response_2": int((y == 1).sum())}
     return JudgeExplanation(name, tree, report, importances, leaves,
                             n_without_verdict=len(diffs) - len(ids), class_counts=counts,
                             label_format=getattr(verdicts, "label_format", None),
-                            directions=feature_directions(X, y))
+                            leans=leans, directions=dict(zip(leans["feature"], leans["direction"])))

@@ -49,20 +49,20 @@ class GroupComparison:
         for group, size in self.sizes.items():
             if group in self.groups:
                 e = self.groups[group]
-                top = e.importances.iloc[0]
+                top, direction = e.top()
                 out.append({"group": group, "n": size, "cv_accuracy": e.cv.accuracy,
                             "majority_baseline": e.cv.majority_baseline,
-                            "top_feature": str(top["feature"]),
-                            "top_direction": e.directions.get(str(top["feature"]), ""),
+                            "top_feature": top, "top_direction": direction,
                             "beats_majority": e.cv.beats_majority, "tree": e.tree.export_text()})
             else:
                 out.append({"group": group, "n": size, "skipped": self.skipped[group]})
         return out
 
     def summary(self) -> dict[str, Any]:
+        table = self.importances.reset_index()
         return {"column": self.column, "groups": self.records(), "changes": self.changes,
                 "tests": self.tests.to_dict("records"),
-                "importance_by_group": self.importances.reset_index().to_dict("records")}
+                "importance_by_group": table.astype(object).where(table.notna(), None).to_dict("records")}
 
 
 def _leans(signs: np.ndarray, y: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -165,16 +165,31 @@ def explain_by_group(table: FeatureTable, verdicts: JudgmentSet, pairs: PairSet,
                                                 config, judge=f"{verdicts.judge} [{column}={group}]")
         except PreftreeError as exc:  # one class only, and the like: said, not dropped
             skipped[group] = str(exc).split(": ", 1)[-1]
-    importances = pd.DataFrame({"pooled": pooled.importances.set_index("feature")["mean"]})
-    for group, e in explanations.items():
-        importances[group] = e.importances.set_index("feature")["mean"]
+    columns = {"pooled": pooled.importances.set_index("feature")["mean"]}
+    columns.update({group: e.importances.set_index("feature")["mean"] for group, e in explanations.items()})
+    importances = _with_group_rows(pd.DataFrame(columns))
     tested = [g for g in explanations]
     mask = np.isin(labels, tested)
     tests = effect_differs_test(table.diffs.loc[ids][mask], y[mask], labels[mask],
                                 permutations=permutations, seed=config.seed) \
         if len(tested) >= 2 else pd.DataFrame()
-    return GroupComparison(column, pooled, explanations, skipped, sizes, importances.fillna(0.0),
+    return GroupComparison(column, pooled, explanations, skipped, sizes, importances,
                            tests, _changes(pooled, explanations))
+
+
+def _with_group_rows(importances: pd.DataFrame) -> pd.DataFrame:
+    """Importance by group, feature groups ("a + b") included: a group row a run did not
+    compute (its members were no near-copies there) is the sum of its members' importances
+    (the mean of a sum is the sum of the means); anything else not computed stays empty, never 0."""
+    out = importances.copy()
+    for label in out.index:
+        members = str(label).split(" + ")
+        if len(members) < 2 or not set(members) <= set(out.index):
+            continue
+        missing = out.loc[label].isna()
+        sums = out.loc[members].sum(axis=0, min_count=len(members))
+        out.loc[label, missing] = sums[missing]
+    return out
 
 
 def _group_name(value: Any) -> str:
@@ -184,44 +199,78 @@ def _group_name(value: Any) -> str:
     return str(value)
 
 
+def _family(feature: str) -> set[str]:
+    """The features a row stands for: itself, or the members of a group "a + b"."""
+    return set(str(feature).split(" + "))
+
+
+def _row(frame: pd.DataFrame, feature: str) -> pd.Series | None:
+    """The row of ``feature`` in an importances or leans table, or of a row of its family."""
+    exact = frame[frame["feature"] == feature]
+    if len(exact):
+        return exact.iloc[0]
+    related = frame[[bool(_family(f) & _family(feature)) for f in frame["feature"]]]
+    return related.iloc[0] if len(related) else None
+
+
 def _changes(pooled: JudgeExplanation, groups: dict[str, JudgeExplanation]) -> list[str]:
-    """Groups whose conclusion differs from the pooled one: another top feature, or the same top
-    feature read in the other direction."""
+    """Groups whose conclusion differs from the pooled one, only where the group's own data
+    show it: its tree beats its majority baseline, and for another top feature its interval lies
+    above the pooled top's within the group, or for the other direction its lean's interval
+    excludes the pooled lean. A group and its own member are the same finding."""
     top = str(pooled.importances.iloc[0]["feature"])
-    direction = pooled.directions.get(top, "")
+    pooled_lean = _row(pooled.leans, top) if len(pooled.leans) else None
     out = []
     for group, e in groups.items():
-        own = str(e.importances.iloc[0]["feature"])
-        if own != top:
-            out.append(f"{group}: top feature {own} ({e.directions.get(own, '')}) instead of {top}")
-        elif e.directions.get(own, "") != direction:
-            out.append(f"{group}: {own} {e.directions.get(own, '')} (pooled: {direction})")
+        if not e.cv.beats_majority:
+            continue
+        own = e.importances.iloc[0]
+        name = str(own["feature"])
+        if not _family(name) & _family(top):
+            rival = _row(e.importances, top)
+            if rival is None or float(own["ci_low"]) > float(rival["ci_high"]):
+                out.append(f"{group}: top feature {name} ({e.directions.get(name, 'no clear direction')}) "
+                           f"instead of {top}")
+            continue
+        lean = _row(e.leans, name) if len(e.leans) else None
+        if lean is None or pooled_lean is None or lean["sign"] == 0 or lean["sign"] == pooled_lean["sign"]:
+            continue
+        if lean["low"] > pooled_lean["lean"] or lean["high"] < pooled_lean["lean"]:
+            out.append(f"{group}: {name} {lean['direction']} (pooled: {pooled_lean['direction']})")
     return out
 
 
 def format_groups(comparison: GroupComparison) -> str:
-    """The group table, importance by group and the tests, for the terminal."""
-    lines = [f"-- by {comparison.column}: {len(comparison.groups)} groups with a tree"
+    """The group table, importance by group and the tests, for the terminal (names whole;
+    a group whose tree does not beat its majority is marked, and its top feature not read)."""
+    from .._markup import plain_line
+
+    records = comparison.records()
+    width = max([5, *(len(plain_line(r["group"])) for r in records)])
+    lines = [plain_line(f"-- by {comparison.column}: {len(comparison.groups)} groups with a tree")
              + (f", {len(comparison.skipped)} too small" if comparison.skipped else ""),
-             f"{'group':<24} {'pairs':>6} {'tree acc':>9} {'majority':>9}  top feature"]
-    for record in comparison.records():
+             f"{'group':<{width}} {'pairs':>6} {'tree acc':>9} {'majority':>9}  top feature"]
+    for record in records:
+        name = plain_line(record["group"])
         if "skipped" in record:
-            lines.append(f"{record['group'][:24]:<24} {record['n']:>6}  (no tree: {record['skipped']})")
+            lines.append(f"{name:<{width}} {record['n']:>6}  (no tree: {plain_line(record['skipped'])})")
+            continue
+        line = f"{name:<{width}} {record['n']:>6} {record['cv_accuracy']:>9.1%} {record['majority_baseline']:>9.1%}  "
+        if record["beats_majority"]:
+            lines.append(line + f"{record['top_feature']} ({record['top_direction']})")
         else:
-            lines.append(f"{record['group'][:24]:<24} {record['n']:>6} {record['cv_accuracy']:>9.1%} "
-                         f"{record['majority_baseline']:>9.1%}  {record['top_feature']} "
-                         f"({record['top_direction']})")
-    top = comparison.importances.sort_values("pooled", ascending=False).head(8)
-    lines += ["", "importance by group (mean of bootstrap refits):",
-              top.to_string(float_format=lambda v: f"{v:.3f}")]
+            lines.append(line + "(!) no better than its majority: its splits are not a finding")
+    shown = comparison.importances.sort_values("pooled", ascending=False).head(8)
+    lines += ["", "importance by group (mean of bootstrap refits; empty: not computed):",
+              shown.rename(columns=plain_line).to_string(float_format=lambda v: f"{v:.3f}", na_rep="")]
     if len(comparison.tests):
         lines += ["", "does the effect differ across groups? (permutation test of the spread of "
                       "leans; p Holm-corrected across features)"]
         for row in comparison.tests.head(8).itertuples():
             lines.append(f"  {row.feature:<32} p = {row.p_value:.3g}, corrected {row.p_holm:.3g}")
     for change in comparison.changes:
-        lines.append(f"conclusion changes in {change}")
+        lines.append(plain_line(f"conclusion changes in {change}"))
     if len(comparison.groups) < 2:
-        lines.append(f"note: fewer than two groups of {comparison.column!r} have a tree of their "
-                     "own, so there is nothing to compare across groups")
+        lines.append(plain_line(f"note: fewer than two groups of {comparison.column!r} have a tree of their "
+                                "own, so there is nothing to compare across groups"))
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._markup import plain_line
 from ..tree.text import format_number, format_percent
 from .analysis import ExplainResult, JudgeExplanation
 
@@ -33,14 +34,14 @@ def format_judge(explanation: JudgeExplanation) -> str:
              f"verdicts: {_counts(explanation)}"]
     if caveat:
         lines += ["", f"WARNING: {caveat}"]
+    rows = [(row.feature if getattr(row, "kind", "feature") == "feature" else f"[group] {row.feature}", row)
+            for row in explanation.importances.itertuples()]
+    width = max([34, *(len(name) for name, _ in rows)])
     lines += ["", explanation.tree.export_text(), "",
-              f"{'feature':<34} {'importance':>10}   95% interval     direction"]
-    for row in explanation.importances.itertuples():
-        kind = getattr(row, "kind", "feature")
-        name = row.feature if kind == "feature" else f"[group] {row.feature}"
-        direction = explanation.used_direction(row.feature, row.mean, row.ci_high) \
-            if kind == "feature" else ""
-        lines.append(f"{name:<34} {row.mean:>10.3f}   [{row.ci_low:.3f}, {row.ci_high:.3f}]   {direction}")
+              f"{'feature':<{width}} {'importance':>10}   95% interval     direction"]
+    for name, row in rows:
+        direction = explanation.used_direction(row.feature, row.mean, row.ci_high)
+        lines.append(f"{name:<{width}} {row.mean:>10.3f}   [{row.ci_low:.3f}, {row.ci_high:.3f}]   {direction}")
     if "group" in explanation.importances and (explanation.importances["kind"] == "group").any():
         lines.append("(near-duplicate features, |Spearman| >= 0.9, trade importance between refits: "
                      "read their group's row)")
@@ -85,8 +86,11 @@ def format_result(result: ExplainResult, *, trees: bool = True) -> str:
     if len(result.judges) == 1:
         return header + "\n\n" + format_judge(result.judges[0])
     table = _ranked_table(result)
-    if not trees:
-        return table
+    if not trees:  # the table alone, but a --by table is part of what was asked
+        from .groups import format_groups
+
+        return "\n\n".join([table, *(f"== {plain_line(e.judge)}\n{format_groups(e.by)}"
+                                       for e in result.judges if e.by is not None)])
     ranked = sorted(result.judges, key=lambda e: -e.extra.get("agreement_with_label", -1.0))
     return "\n\n".join([header, table, *(format_judge(e) for e in ranked)])
 
@@ -98,21 +102,22 @@ def _ranked_table(result: ExplainResult) -> str:
              f"{'vs label':>9} {'decided':>8} {'consist.':>9}  top feature"]
     ranked = sorted(result.judges, key=lambda e: -e.extra.get("agreement_with_label", -1.0))
     for e in ranked:
+        top_name, top_direction = e.top()
         top = e.importances.iloc[0]
         flag = "" if e.explains_something else "  (!)"
         lines.append(
-            f"{e.judge[:24]:<24} {e.tree.n_pairs_:>6} {format_percent(e.cv.accuracy):>9} "
+            f"{plain_line(e.judge)[:24]:<24} {e.tree.n_pairs_:>6} {format_percent(e.cv.accuracy):>9} "
             f"{format_percent(e.cv.majority_baseline):>9} {format_percent(e.cv.best_single_feature['accuracy']):>11} "
             f"{format_percent(e.extra.get('agreement_with_label', np.nan)):>9} "
             f"{format_percent(e.extra.get('agreement_decided', np.nan)):>8} "
-            f"{format_percent(e.extra.get('consistency', np.nan)):>9}  {top['feature']} "
-            f"({format_number(float(top['mean']))}; {e.directions.get(top['feature'], 'group')}){flag}")
+            f"{format_percent(e.extra.get('consistency', np.nan)):>9}  {top_name} "
+            f"({format_number(float(top['mean']))}; {top_direction}){flag}")
     if any("agreement_with_label" in e.extra for e in ranked):
         lines.append("(vs label: all pairs, a tie on one side counts as a disagreement; decided: "
                      "only the pairs where both the judge and the label have a preference)")
     failing = [e for e in ranked if not e.explains_something]
     for e in failing:
-        lines.append(f"(!) {e.judge}: {e.caveat()}")
+        lines.append(plain_line(f"(!) {e.judge}: {e.caveat()}"))
     return "\n".join(lines)
 
 

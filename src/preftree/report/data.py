@@ -53,6 +53,7 @@ class JudgeSummary:
     reading: dict[str, Any] = field(default_factory=dict)
     pairs: str | None = None
     label: str | None = None
+    top: dict[str, Any] = field(default_factory=dict)  # the top row (a feature or a group) and its direction
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, default_name: str = "judge") -> JudgeSummary:
@@ -64,6 +65,9 @@ class JudgeSummary:
 
     @property
     def top_feature(self) -> str:
+        """The row the terminal names too (summary.json's ``top``; older files: the first feature)."""
+        if isinstance(self.top, dict) and isinstance(self.top.get("feature"), str):
+            return self.top["feature"]
         return str(self.importances[0]["feature"]) if self.importances else ""
 
 

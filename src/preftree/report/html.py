@@ -141,7 +141,7 @@ def judge_section(judge: JudgeReport, index: int) -> str:
         for i in s.importances[:6])
     groups = "".join(
         f"<tr><td>{_e(' + '.join(g['features']))}</td><td>{g['mean']:.2f} [{g['ci_low']:.2f}, "
-        f"{g['ci_high']:.2f}]</td><td>group of near-duplicates</td><td></td></tr>"
+        f"{g['ci_high']:.2f}]</td><td>{_e(g.get('direction') or '')}</td><td>group of near-duplicates</td></tr>"
         for g in s.feature_groups)
     return (f'<section class="judge" id="judge-{index}"><h3>{_e(judge.name)}</h3>{warning}'
             f'<p class="muted">{_e(s.n_pairs or "")} pairs, {_e(s.n_ties_dropped)} ties '
