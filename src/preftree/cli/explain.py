@@ -163,6 +163,7 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
     Writes summary.json, tree.json, importances.csv, leaves.csv and tree.png (one sub-folder per
     judge when there are several, plus agreement.csv and consistency.csv).
     """
+    from .._markup import plain_line
     from ..data import judges_from_columns, load_judges, load_pairs, parse_mapping
     from ..explanation import ExplainConfig
 
@@ -189,6 +190,12 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
             click.echo(f"note: {len(unchecked)} judge file(s) ({shown}) carry no pair hashes "
                        "(pair_sha), so preftree cannot check that their verdicts were made on "
                        "these texts in this orientation", err=True)
+        for note in dict.fromkeys(j.note for j in judges if j.note and not quiet):
+            click.echo(plain_line(f"note: {note}"), err=True)
+        for subset in (j for j in judges if j.n_outside and not quiet):
+            click.echo(plain_line(f"note: judge {subset.judge!r}: {subset.n_outside} verdicts are on pairs "
+                                  f"outside {pairs.source or 'the pairs'} and are left out; its {len(subset)} "
+                                  "verdicts on these pairs are used"), err=True)
         for partial in (j for j in judges if j.checked and j.n_unchecked and not quiet):
             click.echo(f"note: {partial.n_unchecked} of {len(partial)} verdicts of judge "
                        f"{partial.judge!r} carry no pair hash (pair_sha) and could not be checked "

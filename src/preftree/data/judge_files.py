@@ -148,7 +148,7 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
         except InputError as exc:
             raise InputError(str(exc), path=table.path) from None
         if pairs is not None:
-            _check_ids(judgment_set, pairs, table.path)
+            judgment_set = _within_pairs(judgment_set, pairs, table.path)
             judgment_set.checked = _check_fingerprints(judgment_set, pairs, table.path)
         sets.append(judgment_set)
     return sets
@@ -208,14 +208,52 @@ def _check_fingerprints(judgments: JudgmentSet, pairs: PairSet, path: Path) -> b
     return True
 
 
-def _check_ids(judgments: JudgmentSet, pairs: PairSet, path: Path) -> None:
+MIN_COVERAGE = 0.5
+"""Share of the pairs a judge file must give verdicts on when it also names pairs that are not
+there: below it, the ids are more likely wrong than the pairs a subset."""
+
+
+def _within_pairs(judgments: JudgmentSet, pairs: PairSet, path: Path) -> JudgmentSet:
+    """The verdicts on these pairs. A judge file over more pairs than the pairs file (LLMBar's
+    Natural subset with the judge file of all 419) is the ordinary subset analysis: the verdicts
+    outside are counted (``n_outside``), not an error, unless the pairs file is mostly uncovered."""
     unknown = [i for i in judgments.ids if i not in pairs]
-    if unknown:
+    if not unknown:
+        return judgments
+    covered = len(judgments) - len(unknown)
+    if covered < MIN_COVERAGE * len(pairs):
         examples = ", ".join(map(repr, unknown[:5]))
         raise InputError(f"{len(unknown)} of {len(judgments)} verdicts of judge "
                          f"{judgments.judge!r} name pair ids that are not in {pairs.source or 'the pairs'} "
-                         f"(e.g. {examples}); the judge file's 'index' must be the pair 'id'",
-                         path=path)
+                         f"(e.g. {examples}), and only {covered} of its {len(pairs)} pairs have a verdict; "
+                         "the judge file's 'index' must be the pair 'id'", path=path)
+    kept = JudgmentSet(judgments.judge, [j for j in judgments if j.pair_id in pairs],
+                       source=judgments.source, label_format=judgments.label_format)
+    kept.n_outside = len(unknown)
+    return kept
+
+
+PROBE_STAGES = (".base", ".edited")
+"""``preftree probe`` writes an LLM judge's verdicts as NAME.base.csv (the pairs as given) and
+NAME.edited.csv (the edited copies, whose pairs are in edited_pairs.jsonl)."""
+
+
+def _judge_files_in(folder: Path) -> tuple[Path, list[Path], str | None]:
+    """The judge files of a folder. A probe run's folder (or its judge_files/) gives the
+    verdicts on the pairs as given; the verdicts on edited copies are set apart, with a note."""
+    if (folder / "probe.json").is_file() and (folder / "judge_files").is_dir():
+        folder = folder / "judge_files"
+    files = sorted(p for p in folder.iterdir()
+                   if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
+    stems = {p.name[: -len(p.suffix)] for p in files}
+    edited = [p for p in files if p.stem.endswith(PROBE_STAGES[1])
+              and p.stem[: -len(PROBE_STAGES[1])] + PROBE_STAGES[0] in stems]
+    if not edited:
+        return folder, files, None
+    note = (f"{folder} is a probe run's: the verdicts on the pairs as given (*{PROBE_STAGES[0]}) are read; "
+            f"the {len(edited)} file(s) of verdicts on edited copies (*{PROBE_STAGES[1]}) are set apart "
+            "(their pairs are in the run's edited_pairs.jsonl)")
+    return folder, [p for p in files if p not in edited], note
 
 
 def load_judges(paths: Iterable[str | Path], *, pairs: PairSet | None = None) -> list[JudgmentSet]:
@@ -223,16 +261,19 @@ def load_judges(paths: Iterable[str | Path], *, pairs: PairSet | None = None) ->
     sets: list[JudgmentSet] = []
     for entry in paths:
         entry = Path(entry)
+        note = None
         if entry.is_dir():
-            files = sorted(p for p in entry.iterdir()
-                           if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
+            entry, files, note = _judge_files_in(entry)
             if not files:
                 raise InputError(f"no judge files ({', '.join(SUPPORTED_SUFFIXES)}) in folder",
                                  path=entry)
         else:
             files = [entry]
         for file in files:
-            sets.extend(load_judgments(file, pairs=pairs))
+            found = load_judgments(file, pairs=pairs)
+            for judgment_set in found:
+                judgment_set.note = note
+            sets.extend(found)
     names = [s.judge for s in sets]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -266,6 +266,8 @@ def pairs_in_layout(table: Table, pairs_format: str, *, mapping: Mapping[str, st
     skipped: list[SkippedRow] = []
     how = None
     if pairs_format != "preftree":
+        if mapping:  # --map names the layout's columns in this file: applied before the layout reads it
+            table, mapping = _renamed_for_layout(table, mapping, pairs_format), None
         table, skipped = to_preftree(table, pairs_format, seed, strict=strict)
         native = PAIRS_FORMATS[pairs_format].label_format
         if label_format == "auto" and native and label_column is None and label_map is None:
@@ -275,6 +277,20 @@ def pairs_in_layout(table: Table, pairs_format: str, *, mapping: Mapping[str, st
                              label_map=label_map, strict=strict, label_how=how, skipped=skipped)
     pairs.pairs_format = pairs_format
     return pairs
+
+
+def _renamed_for_layout(table: Table, mapping: Mapping[str, str], pairs_format: str) -> Table:
+    """``--map chosen=chosen_instruction`` with a native layout: the file's column
+    ``chosen_instruction`` is read as the layout's ``chosen``."""
+    import dataclasses
+
+    columns = [str(c) for c in table.frame.columns]
+    absent = [f"{k}={v}" for k, v in mapping.items() if v not in columns]
+    if absent:
+        raise InputError(f"--map {', '.join(absent)}: no such column for the {pairs_format} layout; "
+                         f"columns: {', '.join(columns)}", path=table.path)
+    renamed = table.frame.drop(columns=[k for k in mapping if k in columns and k not in mapping.values()])
+    return dataclasses.replace(table, frame=renamed.rename(columns={v: k for k, v in mapping.items()}))
 
 
 def mapping_values(mapping: Mapping[str, str] | None) -> tuple[str, ...]:

@@ -239,6 +239,8 @@ class JudgmentSet:
         self.label_format = label_format  # how the verdicts were written, when known
         self.checked: bool | None = None  # verdicts matched to the pairs' texts by fingerprint
         self.n_unchecked = 0  # verdicts without a fingerprint in a file where others have one
+        self.n_outside = 0  # verdicts on pairs the pairs file does not hold (a subset analysis)
+        self.note: str | None = None  # how the file was read, when a reader must know
         self._by_id: dict[str, Judgment] = {}
         for judgment in judgments:
             if judgment.pair_id in self._by_id:

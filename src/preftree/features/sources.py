@@ -5,6 +5,7 @@ and response_2, one row per pair, one column per feature). Sources are named by 
 
 - ``columns:NAME[,NAME]`` — numeric columns ``NAME_1`` / ``NAME_2`` of the pairs file.
 - ``scores:FILE`` — a per-pair scores file: ``id`` and ``<attr>_1`` / ``<attr>_2`` columns
+  (or ``<attr>_A`` / ``<attr>_B``, as JudgeBench's reward-model files have them)
   (the output of ``preftree score``).
 - ``style`` — the built-in text features of :mod:`preftree.features.style`.
 - ``model:PATH`` — scores from a reward model, computed through the scoring engine (needs
@@ -50,6 +51,32 @@ def _numeric(values: np.ndarray, feature: str, pairs: PairSet, origin: str) -> n
     return out
 
 
+SIDE_SUFFIXES = (("_1", "_2"), ("_A", "_B"), ("_a", "_b"))
+"""How a column names its response: NAME_1 / NAME_2, or JudgeBench's NAME_A / NAME_B (the pairs
+readers take response_A / response_B the same way)."""
+
+
+def side_columns(columns: list[str], name: str) -> tuple[str, str] | None:
+    """The two columns of ``name`` (response_1's, response_2's) among ``columns``, in any of the
+    accepted spellings."""
+    for first, second in SIDE_SUFFIXES:
+        if f"{name}{first}" in columns and f"{name}{second}" in columns:
+            return f"{name}{first}", f"{name}{second}"
+    return None
+
+
+def paired_names(columns: list[str]) -> dict[str, tuple[str, str]]:
+    """Every NAME with a column per response, in column order."""
+    found: dict[str, tuple[str, str]] = {}
+    for column in columns:
+        for first, _ in SIDE_SUFFIXES:
+            if column.endswith(first) and column[: -len(first)] not in found:
+                pair = side_columns(columns, column[: -len(first)])
+                if pair is not None:
+                    found[column[: -len(first)]] = pair
+    return found
+
+
 @dataclass
 class ColumnsSource:
     """Numeric per-response columns ``NAME_1`` / ``NAME_2`` of the pairs file."""
@@ -61,15 +88,15 @@ class ColumnsSource:
         available = pairs.metadata_columns()
         frames: list[dict[str, np.ndarray]] = [{}, {}]
         for name in self.names:
-            for side in (1, 2):
-                column = f"{name}_{side}"
-                if column not in available:
-                    pairs_found = sorted({c[:-2] for c in available if c.endswith(("_1", "_2"))})
-                    raise InputError(f"feature columns:{name} needs columns {name}_1 and {name}_2; "
-                                     f"per-response columns found: {', '.join(pairs_found) or 'none'}",
-                                     path=pairs.source)
-                frames[side - 1][name] = _numeric(pairs.metadata_column(column), column, pairs,
-                                                  pairs.source or "pairs")
+            columns = side_columns(list(available), name)
+            if columns is None:
+                pairs_found = sorted(paired_names(list(available)))
+                raise InputError(f"feature columns:{name} needs columns {name}_1 and {name}_2 (or "
+                                 f"{name}_A and {name}_B); per-response columns found: "
+                                 f"{', '.join(pairs_found) or 'none'}", path=pairs.source)
+            for side, column in enumerate(columns):
+                frames[side][name] = _numeric(pairs.metadata_column(column), column, pairs,
+                                              pairs.source or "pairs")
         return (pd.DataFrame(frames[0], index=pairs.ids), pd.DataFrame(frames[1], index=pairs.ids))
 
 
@@ -88,11 +115,10 @@ class ScoresSource:
         if id_column is None:
             raise InputError(f"a scores file needs an 'id' column; found {list(frame.columns)}",
                              path=self.path)
-        attrs = [str(c)[:-2] for c in frame.columns
-                 if str(c).endswith("_1") and f"{str(c)[:-2]}_2" in frame.columns]
+        attrs = paired_names([str(c) for c in frame.columns])
         if not attrs:
-            raise InputError("a scores file needs column pairs <attr>_1 and <attr>_2; found "
-                             f"{list(frame.columns)}", path=self.path)
+            raise InputError("a scores file needs column pairs <attr>_1 and <attr>_2 (or JudgeBench's "
+                             f"<attr>_A and <attr>_B); found {list(frame.columns)}", path=self.path)
         ids = frame[id_column].astype(str)
         if ids.duplicated().any():
             raise InputError(f"duplicate id {ids[ids.duplicated()].iloc[0]!r}", path=self.path)
@@ -104,8 +130,8 @@ class ScoresSource:
         frame = frame.loc[pairs.ids]
         sides = []
         for side in (1, 2):
-            data = {a: _numeric(frame[f"{a}_{side}"].to_numpy(), f"{a}_{side}", pairs,
-                                str(self.path)) for a in attrs}
+            data = {a: _numeric(frame[columns[side - 1]].to_numpy(), columns[side - 1], pairs,
+                                str(self.path)) for a, columns in attrs.items()}
             sides.append(pd.DataFrame(data, index=pairs.ids))
         return sides[0], sides[1]
 

@@ -7,6 +7,11 @@ headers, list items and bold spans, MT-Bench-style, ``[[C]]`` on a tie), and can
 
     with LocalJudgeServer(latency=0.2) as server:
         ... preftree judge --base-url server.url ...
+
+From a shell (try ``preftree judge`` or ``preftree probe`` with no API)::
+
+    python -m preftree.judges.local_server --rule longer-brackets --port 8000
+    preftree probe --pairs pairs.jsonl --judge-model local --base-url http://127.0.0.1:8000/v1 ...
 """
 
 from __future__ import annotations
@@ -19,7 +24,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["Faults", "LocalJudgeServer"]
+__all__ = ["Faults", "LocalJudgeServer", "RULES", "main"]
+
+RULES = {
+    "longer": "prefers the longer response; answers 'A is the better response' (preftree's default template)",
+    "longer-brackets": "prefers the longer response; answers MT-Bench-style with [[A]] / [[B]] / [[C]] on equal length",
+    "markdown": "prefers the response with more markdown (headers, list items, bold); [[C]] on a tie",
+    "first": "always answers A (a judge with pure position bias)",
+}
 
 
 @dataclass
@@ -143,8 +155,13 @@ class LocalJudgeServer:
                 self.wfile.write(data)
 
             def do_POST(self) -> None:  # noqa: N802 - the http.server API
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                body = json.loads(raw)
+                raw = self.rfile.read(min(int(self.headers.get("Content-Length") or 0), 64 << 20))
+                try:
+                    body = json.loads(raw)
+                    body["messages"][-1]["content"].split
+                except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+                    self._send(400, {"error": {"message": "expected a chat-completions request (JSON with messages)"}})
+                    return
                 key = hashlib.sha256(json.dumps(body["messages"]).encode()).hexdigest()
                 log, faults = server.log, server.faults
                 with log.lock:
@@ -181,3 +198,36 @@ class LocalJudgeServer:
                         log.in_flight -= 1
 
         return Handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m preftree.judges.local_server``: serve a rule-based judge until Ctrl-C."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m preftree.judges.local_server",
+        description="A local chat-completions judge that decides by a simple rule, for trying "
+                    "`preftree judge` and `preftree probe` with no API. Rules: "
+                    + "; ".join(f"{name}: {text}" for name, text in RULES.items()))
+    parser.add_argument("--rule", choices=sorted(RULES), default="longer-brackets", help="how it decides")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    parser.add_argument("--port", type=int, default=8000, help="port (0: any free one)")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait before each answer")
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port must be 0 to 65535, got {args.port}")
+    try:
+        server = LocalJudgeServer(latency=max(0.0, args.latency), mode=args.rule, host=args.host, port=args.port)
+    except OSError as exc:
+        parser.exit(2, f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}\n")
+    with server:
+        print(f"local judge ({args.rule}: {RULES[args.rule]}) at {server.url}; Ctrl-C to stop", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("stopped", flush=True)
+
+
+if __name__ == "__main__":
+    main()
