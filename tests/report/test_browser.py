@@ -231,3 +231,39 @@ def test_winrate_page_ranking_and_coefficient_plot(browser, tmp_path):
     assert page.locator("svg.coefficients circle").count() >= 2
     assert "What the judge rewards beyond the controlled features" in page.inner_text("body")
     page.close()
+
+
+def test_explain_prints_the_probe_table_and_keeps_it_in_summary(tmp_path):
+    """explain --probe-dir puts the probe table in the terminal and in summary.json, as the README
+    says (issue 27, item 4); no browser needed."""
+    import json
+
+    from click.testing import CliRunner
+
+    from preftree.cli import cli
+    from preftree.judges.local_server import LocalJudgeServer
+
+    from ..probes.test_probe import probe_pairs
+
+    pairs = probe_pairs(tmp_path, 12)
+    rows = [json.loads(line) for line in pairs.read_text().splitlines()]
+    judge_file = tmp_path / "judge.csv"
+    judge_file.write_text("index,model,preference\n" + "".join(
+        f'{r["id"]},m,{1 if len(r["response_2"]) > len(r["response_1"]) else -1}\n' for r in rows))
+    with LocalJudgeServer(mode="longer") as server:
+        probed = CliRunner().invoke(cli, ["probe", "--pairs", str(pairs), "--judge-model", "m", "--base-url",
+                                          server.url, "--api-key-env", "PREFTREE_TEST_KEY", "--probe", "length",
+                                          "--probe", "authority", "--probe", "same", "--out",
+                                          str(tmp_path / "probe"), "--quiet"], env={"PREFTREE_TEST_KEY": "k"})
+    assert probed.exit_code == 0, probed.output
+    explained = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs), "--judge", str(judge_file), "--cv", "3",
+                                         "--probe-dir", str(tmp_path / "probe"), "--out", str(tmp_path / "ex")])
+    assert explained.exit_code == 0, explained.output
+    assert "probes beside the tree of m" in explained.output and "tree importance" in explained.output
+    length_line = next(line for line in explained.output.splitlines() if line.startswith("m ") and " length " in line)
+    assert "100.0%" in length_line and "(length_chars_diff" in length_line
+    summary = json.loads((tmp_path / "ex" / "summary.json").read_text())
+    by_probe = {(r["probe"], r["target"]): r for r in summary["probes"]}
+    assert by_probe[("length", "loser")]["tree_importance"] == 1.0
+    assert by_probe[("authority", "loser")]["length_matched_n"] > 0
+    assert "first_position_share" in by_probe[("same", "pair")]["measure"]

@@ -59,6 +59,7 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
     probe's effect beside the trees.
     """
     from .._io import check_output_dir, check_output_file
+    from .._markup import plain_line
     from ..explanation import explain as run_explain
     from ..explanation import format_result
     from ..report.folder import output_inputs, write_outputs
@@ -86,6 +87,15 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
     if quiet:
         return
     click.echo(format_result(result, trees=not table_only))
+    if probes is not None:
+        from ..probes.text import format_records
+        from ..report.probes import probe_effects
+
+        for explanation in result.judges:
+            effects = probe_effects(probes, explanation)
+            if effects:
+                click.echo(f"\nprobes beside the tree of {plain_line(explanation.judge)} ({probe_dir}):")
+                click.echo(format_records(effects))
     click.echo(f"\nwrote {out}/" + (f" and {report}" if report is not None else ""))
 
 

@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["FILLER", "NULL", "TextProbe", "insertion", "length_edit", "markdown_edit", "null_edit",
-           "plain_edit"]
+__all__ = ["FILLER", "LENGTH_MATCHED", "NULL", "TextProbe", "filler", "insertion", "length_edit", "markdown_edit",
+           "null_edit", "plain_edit"]
 
 Edit = Callable[[str, str, random.Random], str]
 """``edit(text, other, rng) -> edited text``: ``other`` is the response it is compared with."""
@@ -69,6 +69,31 @@ def length_edit(text: str, other: str, rng: random.Random, margin: float = LENGT
         size += 1 + len(sentence)
         if size > target:
             return parts[0] + ("\n\n" if parts[0] else "") + " ".join(parts[1:])
+
+
+def filler(size: int, rng: random.Random) -> str:
+    """Content-free sentences of about ``size`` characters (cut at a word, never longer): the
+    length-matched null of an edit that adds ``size`` characters of its own.
+
+    >>> len(filler(40, random.Random(0))) <= 40 and len(filler(40, random.Random(0))) > 30
+    True
+    """
+    words: list[str] = []
+    total = -1
+    while size > 0:
+        sentence = FILLER[rng.randrange(len(FILLER))]
+        for word in sentence.split():
+            if total + 1 + len(word) > size:
+                return " ".join(words)
+            words.append(word)
+            total += 1 + len(word)
+    return ""
+
+
+LENGTH_MATCHED = "~length-matched"
+"""Suffix of the probe name under which an edit's length-matched null is asked: the same target
+with as many characters of filler appended as the edit added, so a flip that comes from the
+added length alone shows in both."""
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)")

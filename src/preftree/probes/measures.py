@@ -19,7 +19,13 @@ import numpy as np
 from ..tree.validation import wilson_interval
 from .judges import Verdict
 
-__all__ = ["EditOutcome", "pair_probe_record", "text_probe_record"]
+__all__ = ["EditOutcome", "PAIR_MEASURES", "pair_probe_record", "text_probe_record"]
+
+PAIR_MEASURES = {
+    "order": "share of pairs whose verdict changes with the presentation order",
+    "same": "share of pairs of identical texts where the judge picks a side (which side: first_position_share)",
+}
+"""What ``flip_rate`` counts in a pair probe's record (it is not an edit's flip rate)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class EditOutcome:
     after: Verdict
     edited_side: int
     winner_side: int
+    length_change: int | None = None  # characters the edit added to the edited response
 
     @property
     def flipped(self) -> bool | None:
@@ -60,19 +67,28 @@ def _finite_mean(values: Sequence[float | None]) -> float | None:
 
 
 def text_probe_record(judge: Any, probe: Any, target: str, outcomes: Sequence[EditOutcome],
-                      null: Sequence[EditOutcome], n_undecided: int, *, n_unchanged: int = 0) -> dict[str, Any]:
+                      null: Sequence[EditOutcome], n_undecided: int, *, n_unchanged: int = 0,
+                      length_matched: Sequence[EditOutcome] = ()) -> dict[str, Any]:
     """The record of one judge × text probe × target; ``n_unchanged`` decided pairs the edit left
-    as they were (nothing for it to change) are not counted in ``n``."""
+    as they were (nothing for it to change) are not counted in ``n``. ``length_matched``: the
+    same targets with as many characters of filler appended as the edit added, so that a flip
+    rate driven by the added length alone is seen as such."""
     flags = [o.flipped for o in outcomes if o.flipped is not None]
     null_flags = [o.flipped for o in null if o.flipped is not None]
+    matched_flags = [o.flipped for o in length_matched if o.flipped is not None]
     n, rate, ci = _rate(flags)
     null_n, null_rate, null_ci = _rate(null_flags)
+    matched_n, matched_rate, matched_ci = _rate(matched_flags)
+    changes = [float(o.length_change) for o in outcomes if o.length_change is not None]
     record: dict[str, Any] = {
         "judge": judge.name, "judge_kind": judge.kind, "probe": probe.name, "target": target,
         "n": n, "flips": int(sum(flags)), "flip_rate": rate, "flip_rate_ci": ci,
         "null_n": null_n, "null_flip_rate": null_rate, "null_flip_rate_ci": null_ci,
         "mean_shift": _finite_mean([o.shift for o in outcomes]),
         "null_mean_shift": _finite_mean([o.shift for o in null]),
+        "mean_length_change": _finite_mean(changes),
+        "length_matched_n": matched_n if length_matched else None,
+        "length_matched_flip_rate": matched_rate, "length_matched_flip_rate_ci": matched_ci,
         "shift_unit": judge.shift_unit, "features": list(probe.features),
         "n_unanswered": len(outcomes) - n, "n_unchanged": n_unchanged, "note": None,
     }
@@ -100,7 +116,7 @@ def pair_probe_record(judge: Any, probe: str, verdicts: Sequence[Verdict],
     """
     record: dict[str, Any] = {"judge": judge.name, "judge_kind": judge.kind, "probe": probe,
                               "target": "pair", "null_n": None, "null_flip_rate": None,
-                              "null_flip_rate_ci": None, "mean_shift": None,
+                              "null_flip_rate_ci": None, "mean_shift": None, "mean_length_change": None,
                               "shift_unit": judge.shift_unit, "features": [], "note": None}
     picks: list[bool] = []  # True = the first-shown response picked
     if probe == "order":
@@ -119,7 +135,8 @@ def pair_probe_record(judge: Any, probe: str, verdicts: Sequence[Verdict],
         picks = [c == -1 for c in chosen if c != 0] if judge.sees_positions else []
     n, rate, ci = _rate(flags)
     record.update({"n": n, "flips": int(sum(flags)), "flip_rate": rate, "flip_rate_ci": ci,
-                   "first_position_share": (sum(picks) / len(picks)) if picks else None})
+                   "first_position_share": (sum(picks) / len(picks)) if picks else None,
+                   "measure": PAIR_MEASURES[probe]})
     if probe == "order":
         record["positional_consistency"] = None if rate is None else 1 - rate
     if n == 0 and record["note"] is None:

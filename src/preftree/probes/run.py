@@ -31,7 +31,7 @@ from .._version import __version__
 from ..data.model import Pair, PairSet
 from ..errors import InputError
 from .catalogue import PAIR_PROBES
-from .edits import NULL, TextProbe
+from .edits import LENGTH_MATCHED, NULL, TextProbe, filler
 from .judges import LLMProbeJudge, ProbeJudge, Verdict, judge_slug
 from .measures import EditOutcome, pair_probe_record, text_probe_record
 
@@ -64,6 +64,20 @@ def _edit(pair: Pair, probe: TextProbe, side: int, seed: int) -> Pair:
                 first, second, metadata=pair.metadata)
 
 
+def _length_change(pair: Pair, edited: Pair, side: int) -> int:
+    """Characters the edit added to the response on ``side`` (negative: removed)."""
+    return len(edited.response_1) - len(pair.response_1) if side == -1 else len(edited.response_2) - len(pair.response_2)
+
+
+def _padded(pair: Pair, side: int, added: int, seed: str) -> Pair:
+    """``pair`` with about ``added`` characters of content-free filler appended on ``side``."""
+    text = (pair.response_1 if side == -1 else pair.response_2).rstrip()
+    padded = text + "\n\n" + filler(max(0, added - 2), random.Random(seed))
+    first, second = (padded, pair.response_2) if side == -1 else (pair.response_1, padded)
+    return Pair(f"{pair.id}:{LENGTH_MATCHED.strip('~')}:{'response_1' if side == -1 else 'response_2'}",
+                pair.prompt, first, second, metadata=pair.metadata)
+
+
 def design_edits(pairs: Sequence[Pair], before: Sequence[Verdict], probes: Sequence[TextProbe],
                  pair_probes: Sequence[str], *, seed: int = 0,
                  targets: Sequence[str] = TARGETS) -> list[EditedPair]:
@@ -80,6 +94,10 @@ def design_edits(pairs: Sequence[Pair], before: Sequence[Verdict], probes: Seque
                     if (edited.response_1, edited.response_2) == (pair.response_1, pair.response_2):
                         continue  # nothing for the edit to change (plain on a text without markdown)
                     edits.append(EditedPair(edited, pair.id, probe.name, target, side, winner))
+                    added = _length_change(pair, edited, side)
+                    if added > 0 and probe.name != "length":  # a text-adding edit: its length-matched null
+                        edits.append(EditedPair(_padded(pair, side, added, f"{seed}:{edited.id}"), pair.id,
+                                                probe.name + LENGTH_MATCHED, target, side, winner))
         if "same" in pair_probes:
             twin = Pair(f"{pair.id}:same", pair.prompt, pair.response_1, pair.response_1,
                         metadata=pair.metadata)
@@ -139,16 +157,19 @@ def probe_judges(judges: Sequence[ProbeJudge], pairs: PairSet, probes: Sequence[
 
 def _records(result: ProbeResult, probes: Sequence[TextProbe], pair_probes: Sequence[str]) -> list[dict[str, Any]]:
     judge, by_id = result.judge, {p.id: v for p, v in zip(result.pairs, result.before)}
+    pairs = {p.id: p for p in result.pairs}
     n_undecided = sum(v.preference not in (-1, 1) for v in result.before)
     outcomes: dict[tuple[str, str], list[EditOutcome]] = {}
     for edit, after in zip(result.edits, result.after):
         if edit.target in TARGETS:
             outcomes.setdefault((edit.probe, edit.target), []).append(
-                EditOutcome(by_id[edit.source_id], after, edit.edited_side, edit.winner_side))
+                EditOutcome(by_id[edit.source_id], after, edit.edited_side, edit.winner_side,
+                            _length_change(pairs[edit.source_id], edit.pair, edit.edited_side)))
     n_decided = len(result.pairs) - n_undecided
     records = [text_probe_record(judge, probe, target, outcomes.get((probe.name, target), []),
                                  outcomes.get((NULL.name, target), []), n_undecided,
-                                 n_unchanged=n_decided - len(outcomes.get((probe.name, target), [])))
+                                 n_unchanged=n_decided - len(outcomes.get((probe.name, target), [])),
+                                 length_matched=outcomes.get((probe.name + LENGTH_MATCHED, target), []))
                for probe in probes for target in TARGETS]
     for name in pair_probes:
         if name == "order":
@@ -189,7 +210,7 @@ def _verdict_rows(results: Sequence[ProbeResult]) -> pd.DataFrame:
                          "score": verdict.score, "flipped": None})
         by_id = {p.id: v for p, v in zip(result.pairs, result.before)}
         for edit, after in zip(result.edits, result.after):
-            outcome = EditOutcome(by_id[edit.source_id], after, edit.edited_side, edit.winner_side)
+            outcome = EditOutcome(by_id[edit.source_id], after, edit.edited_side, edit.winner_side)  # flips only
             rows.append({"judge": result.judge.name, "id": edit.pair.id, "source_id": edit.source_id,
                          "probe": edit.probe, "target": edit.target, "preference": after.preference,
                          "score": after.score,

@@ -62,9 +62,13 @@ def _dump(path: Path, data: Any) -> None:
 
 
 def _write_judge(explanation: JudgeExplanation, folder: Path, result: ExplainResult,
-                 examples: list[dict[str, Any]]) -> None:
+                 examples: list[dict[str, Any]], probes: dict[str, Any] | None = None) -> None:
+    from .probes import probe_effects
+
     folder.mkdir(parents=True, exist_ok=True)
     summary = explanation.summary()
+    if probes is not None:  # each probe's effect beside the tree importance of what it edits
+        summary["probes"] = probe_effects(probes, explanation)
     summary["feature_specs"] = result.features.specs
     summary["seed"] = result.config.seed
     summary["pairs_format"] = result.pairs.pairs_format
@@ -139,7 +143,7 @@ def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = F
     examples = {e.judge: example_records(e, result) for e in result.judges}
     with output_dir(out_dir, output_inputs(result), force=force) as tmp:
         if len(result.judges) == 1:
-            _write_judge(result.judges[0], tmp, result, examples[result.judges[0].judge])
+            _write_judge(result.judges[0], tmp, result, examples[result.judges[0].judge], probes)
         else:
             folders = {}
             for explanation in result.judges:
@@ -147,7 +151,7 @@ def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = F
                 while name in folders.values() or (report is not None and name == report):
                     name += "_"
                 folders[explanation.judge] = name
-                _write_judge(explanation, tmp / name, result, examples[explanation.judge])
+                _write_judge(explanation, tmp / name, result, examples[explanation.judge], probes)
             overview = {
                 "n_pairs": len(result.pairs),
                 "pairs": result.pairs.source,
@@ -189,5 +193,5 @@ def _headline(explanation: JudgeExplanation) -> dict[str, Any]:
             "order_averaged_accuracy", "both_orders_correct", "positional_agreement",
             "consistency")
     headline = {k: summary[k] for k in keys if k in summary}
-    headline["top_feature"] = summary["importances"][0]["feature"] if summary["importances"] else None
+    headline["top_feature"] = summary["top"]["feature"]
     return headline

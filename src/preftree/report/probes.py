@@ -11,15 +11,17 @@ from typing import Any
 
 from .._markup import md_cell, md_escape
 from ..errors import InputError
+from ..probes.text import headline
 
-__all__ = ["ProbeSection", "load_probe_document", "matching_importance"]
+__all__ = ["ProbeSection", "load_probe_document", "matching_importance", "probe_effects"]
 
 PROBE_JSON_LIMIT = 64 << 20
 """Largest probe.json read (bytes)."""
 
 _RECORD_KEYS = {"judge": str, "probe": str, "target": str, "n": int}
-_NUMBERS = ("flip_rate", "null_flip_rate", "mean_shift", "first_position_share")
-_SHARES = ("flip_rate", "null_flip_rate", "first_position_share")
+_NUMBERS = ("flip_rate", "null_flip_rate", "mean_shift", "first_position_share", "mean_length_change",
+            "length_matched_flip_rate")
+_SHARES = ("flip_rate", "null_flip_rate", "first_position_share", "length_matched_flip_rate")
 
 
 def _check_record(record: Any, where: str) -> dict[str, Any]:
@@ -96,6 +98,21 @@ def matching_importance(judge: Any, features: list[str]) -> tuple[float | None, 
     return sum(v for _, v in matched), [f for f, _ in matched]
 
 
+def probe_effects(document: dict[str, Any] | None, judge: Any) -> list[dict[str, Any]]:
+    """The probe records of ``judge`` (by name; all records when no record names it and the run
+    probed one judge), each with the tree importance of the features it edits beside it: what
+    ``explain --probe-dir`` prints and keeps in ``summary.json``."""
+    records = (document or {}).get("records", [])
+    own = [r for r in records if r["judge"] == judge.judge]
+    if not own and len({r["judge"] for r in records}) == 1:
+        own = records
+    out = []
+    for record in own:
+        importance, matched = matching_importance(judge, record.get("features") or [])
+        out.append({**record, "tree_importance": importance, "matched_features": matched})
+    return out
+
+
 def _pct(value: Any) -> str:
     return "n/a" if value is None else f"{float(value):.1%}"
 
@@ -111,14 +128,22 @@ def _rows(data: Any) -> list[tuple[str, list[str]]]:
     for record in (data.probes or {}).get("records", []):
         importance, matched = matching_importance(judges.get(record["judge"]), record.get("features") or [])
         shift = record.get("mean_shift")
+        measure, value, interval = headline(record)
         extra = []
-        if record.get("first_position_share") is not None:
+        if record["probe"] == "same" and record.get("flip_rate") is not None:
+            extra.append(f"picks a side in {record['flip_rate']:.1%}")
+        elif record.get("first_position_share") is not None:
             extra.append(f"first-position share {record['first_position_share']:.1%}")
+        change = record.get("mean_length_change")
+        if change is not None:
+            extra.append(f"adds {change:+.0f} characters on average")
+        if record.get("length_matched_n"):
+            extra.append(f"length-matched filler flips {_pct(record.get('length_matched_flip_rate'))}")
         if record.get("note"):
             extra.append(str(record["note"]))
         rows.append((record["judge"], [
             record["probe"], record["target"], str(record["n"]),
-            _pct(record.get("flip_rate")) + _ci(record.get("flip_rate_ci")),
+            ("" if measure == "flip rate" else f"{measure}: ") + value + (f" {interval}" if interval else ""),
             "" if record.get("null_n") is None else _pct(record.get("null_flip_rate")),
             "" if shift is None else f"{shift:+.3f} {record.get('shift_unit') or ''}".strip(),
             "" if importance is None else f"{importance:.2f} ({', '.join(matched)})",
@@ -126,7 +151,7 @@ def _rows(data: Any) -> list[tuple[str, list[str]]]:
     return rows
 
 
-HEAD = ["probe", "target", "n", "flip rate [95% CI]", "null edit", "mean shift",
+HEAD = ["probe", "target", "n", "flip rate [95% CI] (order, same: as labelled)", "null edit", "mean shift",
         "tree importance of the edited features", "notes"]
 
 
