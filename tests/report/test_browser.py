@@ -267,3 +267,50 @@ def test_explain_prints_the_probe_table_and_keeps_it_in_summary(tmp_path):
     assert by_probe[("length", "loser")]["tree_importance"] == 1.0
     assert by_probe[("authority", "loser")]["length_matched_n"] > 0
     assert "first_position_share" in by_probe[("same", "pair")]["measure"]
+
+
+def test_a_newcomers_report_fits_at_1280_and_800(browser, shared_data, tmp_path):
+    """Issue 27, item 5: twelve LLMBar judges and the gold label, style features: the importance
+    matrix has no hidden columns at 1280 or 800 px, the heatmap's cells are large enough to read,
+    and two explain folders make one report (each judge named by its folder). Screenshots of both
+    widths are taken and checked not blank."""
+    from click.testing import CliRunner
+    from PIL import Image, ImageStat
+
+    from preftree.cli import cli
+
+    llmbar = shared_data / "llmbar"
+    out = tmp_path / "llmbar"
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(llmbar / "pairs.jsonl"), "--label-name", "gold",
+                                      "--judge", str(llmbar / "judges"), "--features", "style", "--bootstrap", "5",
+                                      "--out", str(out), "--report", str(tmp_path / "report.html"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    for width in (1280, 800):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto((tmp_path / "report.html").as_uri())
+        page.wait_for_load_state("load")
+        overflow = page.evaluate("""() => [...document.querySelectorAll('.figure')]
+            .filter(f => f.querySelector('table.matrix, table.summary'))
+            .map(f => f.scrollWidth - f.clientWidth)""")
+        assert overflow and max(overflow) <= 1, (width, overflow)
+        cell = page.evaluate("() => document.querySelector('svg.heatmap rect').getBoundingClientRect().width")
+        assert cell >= 40, cell
+        shot = tmp_path / f"report-{width}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        image = Image.open(shot).convert("L")
+        assert image.size[0] == width and ImageStat.Stat(image).stddev[0] > 10
+        page.close()
+    # a second folder beside it: one report
+    natural = tmp_path / "natural.jsonl"
+    natural.write_text("".join(line + "\n" for line in (llmbar / "pairs.jsonl").read_text().splitlines()
+                               if '"llmbar-natural"' in line))
+    second = tmp_path / "natural"
+    assert CliRunner().invoke(cli, ["explain", "--pairs", str(natural), "--label-name", "gold", "--features",
+                                    "style", "--bootstrap", "5", "--out", str(second), "--quiet"]).exit_code == 0
+    both = CliRunner().invoke(cli, ["report", str(out), str(second), "--out", str(tmp_path / "both.html")])
+    assert both.exit_code == 0, both.output
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((tmp_path / "both.html").as_uri())
+    text = page.inner_text("table.summary")
+    assert "llmbar: GPT-4-Vanilla" in text and "natural: gold" in text
+    page.close()

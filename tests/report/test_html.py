@@ -49,9 +49,19 @@ def test_markdown_with_png_figures(evil_explain, tmp_path):
     assert len(figures) == 2 + 2  # importances, agreement, one tree per judge
     for figure in figures:
         assert (tmp_path / figure).read_bytes()[:4] == b"\x89PNG"
-    # names from the data are inert: HTML as entities, Markdown punctuation escaped
+    # names from the data are inert: HTML as entities, the Markdown punctuation that acts escaped,
+    # and nothing more (a hyphen inside a name is not a list marker)
     assert "<b>" not in text and "<script" not in text.lower()
-    assert "&lt;b&gt;bold&lt;/b&gt;\\-judge" in text
+    assert "&lt;b&gt;bold&lt;/b&gt;-judge" in text
+
+
+def test_markdown_escapes_no_more_than_needed() -> None:
+    from preftree._markup import md_cell, md_escape
+
+    assert md_escape("rmb_matched.jsonl (387 pairs)") == "rmb_matched.jsonl (387 pairs)"
+    assert md_cell("length_chars_diff + length_words_diff") == "length_chars_diff + length_words_diff"
+    assert md_escape("- a list? *no*") == "\\- a list? \\*no\\*"
+    assert md_escape("[click](javascript:x)") == "\\[click\\](javascript:x)"
 
 
 def test_a_folder_that_is_not_explain_output_is_a_clear_error(tmp_path):

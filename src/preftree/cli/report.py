@@ -12,7 +12,7 @@ __all__ = ["report"]
 
 
 @click.command()
-@click.argument("explain_dir", type=click.Path(path_type=Path))
+@click.argument("explain_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="report.html (or report.md with --format md; figures go beside it).")
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]),
@@ -23,21 +23,28 @@ __all__ = ["report"]
               help="A `preftree winrate` file (winrate.json or .csv) to show as a section.")
 @quiet_option
 @replace_option
-def report(explain_dir: Path, out: Path, fmt: str | None, quiet: bool, probe_dir: Path | None,
+def report(explain_dirs: tuple[Path, ...], out: Path, fmt: str | None, quiet: bool, probe_dir: Path | None,
            winrate_path: Path | None) -> None:
-    """Render the output folder of `preftree explain` as a report (or a `preftree winrate`
-    file, given instead of the folder, as a page of its own)."""
+    """Render the output folder of `preftree explain` as a report (several folders: one report,
+    each judge named by its folder; or a `preftree winrate` file, given instead of the folder, as
+    a page of its own)."""
     from .._io import check_output_dir, check_output_file
     from ..report import write_report
 
     fmt = fmt or ("md" if out.suffix.lower() == ".md" else "html")
+    explain_dir = explain_dirs[0]
     standalone = explain_dir.suffix.lower() in (".json", ".csv") and explain_dir.is_file()
-    if not explain_dir.is_dir() and not standalone:
-        raise click.UsageError(f"{explain_dir} is not a folder (give explain's --out folder, or a "
-                               "winrate.json)")
+    if standalone and len(explain_dirs) > 1:
+        raise click.UsageError("a winrate file makes a page of its own: give it alone (or with "
+                               "explain folders as --winrate FILE)")
+    for folder in explain_dirs:
+        if not folder.is_dir() and not standalone:
+            raise click.UsageError(f"{folder} is not a folder (give explain's --out folder, or a "
+                                   "winrate.json)")
     from ..winrate.document import sibling_files
 
-    inputs = sibling_files(explain_dir) if standalone else [p for p in explain_dir.rglob("*") if p.is_file()]
+    inputs = sibling_files(explain_dir) if standalone else \
+        [p for folder in explain_dirs for p in folder.rglob("*") if p.is_file()]
     if winrate_path is not None:
         inputs += sibling_files(winrate_path)
     inputs += [p for p in probe_dir.rglob("*") if p.is_file()] if probe_dir is not None else []
@@ -46,7 +53,8 @@ def report(explain_dir: Path, out: Path, fmt: str | None, quiet: bool, probe_dir
         from .._io import replacing_allowed
 
         check_output_dir(out.with_name(f"{out.stem}_figures"), inputs, force=replacing_allowed())
-    write_report(str(explain_dir), str(out), fmt, probe_dir=None if probe_dir is None else str(probe_dir),
+    write_report(str(explain_dir) if len(explain_dirs) == 1 else [str(d) for d in explain_dirs], str(out), fmt,
+                 probe_dir=None if probe_dir is None else str(probe_dir),
                  winrate=None if winrate_path is None else str(winrate_path))
     if not quiet:
         click.echo(f"wrote {out}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tqdm.auto import tqdm
+from .._progress import progress_bar
 
 from ..data.model import JudgmentSet, PairSet
 from ..errors import InputError
@@ -49,7 +49,7 @@ def explain(pairs: PairSet, judges: Sequence[JudgmentSet], features: Sequence[st
         targets.append(label_set)
     explanations = []
     quiet = None if progress is None else not progress  # None: bar only on a terminal
-    for verdicts in tqdm(targets, desc="judges", unit="judge", disable=quiet):
+    for verdicts in progress_bar(targets, desc="judges", unit="judge", disable=quiet):
         explanation = explain_judge(table, verdicts, config)
         if config.by is not None:
             explanation.by = explain_by_group(table, verdicts, pairs, config.by, config,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
-from tqdm.auto import tqdm
+from .._progress import progress_bar
 
 from .._registry import JUDGE_BACKENDS, load_registered
 from .._registry import judge_backends as backends
@@ -186,7 +186,7 @@ def collect_judgments(pairs: PairSet, backend: JudgeBackend, out: str | Path, *,
     done = {r.key for r in requests if r.key in stored and stored[r.key].error is None}
     pending = [r for r in requests if r.key not in done]
     n_reused = len(requests) - len(pending)
-    with journal.open() as writer, tqdm(total=len(pending), unit="req", desc=judge,
+    with journal.open() as writer, progress_bar(total=len(pending), unit="req", desc=judge,
                                         disable=not progress, dynamic_ncols=True) as bar:
         def on_result(result: JudgeResult) -> None:
             result.request_key = by_slot[(result.pair_id, result.order)].key

@@ -207,6 +207,38 @@ def load_report_data(folder: str | Path) -> ReportData:
                       _csv(folder / "consistency.csv"), overview, probes)
 
 
+def merge_report_data(parts: list[ReportData]) -> ReportData:
+    """Several explain folders as one report (datasets side by side, as Feedback Forensics shows
+    them): each judge named ``folder: judge``; agreement only within a folder (across folders the
+    pairs differ, so those cells stay empty); probes and overview of the first folder."""
+    if len(parts) == 1:
+        return parts[0]
+    names = [p.source.name or str(p.source) for p in parts]
+    names = [n if names.count(n) == 1 else str(p.source) for n, p in zip(names, parts)]
+    judges, agreement, counts, consistency = [], [], [], []
+    for name, part in zip(names, parts):
+        rename = {j.name: f"{name}: {j.name}" for j in part.judges}
+        for judge in part.judges:
+            judges.append(JudgeReport(rename[judge.name], judge.folder, judge.summary, judge.tree,
+                                      judge.importances, judge.leaves, judge.examples))
+        for frame, into in ((part.agreement, agreement), (part.agreement_counts, counts)):
+            if frame is not None and len(frame):
+                into.append(frame.rename(index=lambda j: rename.get(str(j), f"{name}: {j}"),
+                                         columns=lambda j: rename.get(str(j), f"{name}: {j}")))
+        if part.consistency is not None and len(part.consistency):
+            consistency.append(part.consistency.assign(judge=[f"{name}: {j}" for j in part.consistency["judge"]])
+                               if "judge" in part.consistency else part.consistency)
+    overview = {**parts[0].overview, "pairs": "; ".join(f"{n}: {p.overview.get('pairs') or 'pairs'}"
+                                                        for n, p in zip(names, parts)),
+                "n_pairs": sum(int(p.overview.get("n_pairs") or 0) for p in parts) or None,
+                "features": list(dict.fromkeys(f for p in parts for f in (p.overview.get("features") or [])))}
+    if len({p.overview.get("label") for p in parts}) > 1:
+        overview["label"] = None  # labels of different names: no one "agreement with" column
+    return ReportData(Path(" + ".join(names)), judges, pd.concat(agreement) if agreement else None,
+                      pd.concat(counts) if counts else None, pd.concat(consistency, ignore_index=True)
+                      if consistency else None, overview, parts[0].probes)
+
+
 def report_from_result(result: Any, examples: dict[str, list[dict[str, Any]]] | None = None, *,
                        source: Path | None = None, probes: dict[str, Any] | None = None) -> ReportData:
     """The same :class:`ReportData` from an :class:`~preftree.explanation.ExplainResult` held in

@@ -26,7 +26,11 @@ h1{margin-bottom:.2rem}h2{border-bottom:1px solid #ddd;padding-bottom:.2rem;marg
 table{border-collapse:collapse;font-size:.9rem;margin:.6rem 0}
 th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:right;vertical-align:top}
 th:first-child,td:first-child{text-align:left}
-.matrix td{min-width:3.2rem;text-align:center}.matrix small{display:block;font-size:.7rem;opacity:.8}
+.matrix{table-layout:fixed;width:100%}.matrix th,.matrix td{overflow-wrap:break-word;font-size:.8rem}
+.matrix td{text-align:center}.matrix small{display:block;font-size:.65rem;opacity:.8}
+.matrix th:first-child,.matrix td:first-child{width:9rem}
+.summary{table-layout:fixed;width:100%}.summary th:first-child{width:11%}.summary th:last-child{width:16%}.summary th,.summary td{overflow-wrap:break-word;font-size:.82rem}
+svg.heatmap text.small{font-size:12px}
 .figure{overflow-x:auto;margin:.8rem 0}svg text{font-size:11px;fill:#1a1a1a}svg text.small{font-size:10px}
 svg text.edge{font-size:10px;fill:#666}.muted{color:#666}
 pre{white-space:pre-wrap;word-break:break-word;background:#f7f7f7;padding:.5rem;border-radius:4px;
@@ -44,6 +48,11 @@ _VERDICT_WORDS = {-1: "response_1", 1: "response_2", 0: "neither (a tie)"}
 
 def _e(value: Any) -> str:
     return escape(str(value), quote=True)
+
+
+def _e_name(value: Any) -> str:
+    """A feature name, escaped, that may break after "_", "/" or "-" to fit a narrow column."""
+    return _e(value).replace("_", "_<wbr>").replace("/", "/<wbr>").replace("-", "-<wbr>")
 
 
 
@@ -86,14 +95,15 @@ def summary_table(data: ReportData) -> str:
         if label:
             cells.append(_pct(s.label_figures.get("agreement_with_label")))
         cells += [_pct(s.consistency), s.top_feature]
-        rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
+        rows.append("<tr>" + "".join(f"<td>{_e(c) if i == 0 else _e_name(c)}</td>" for i, c in enumerate(cells))
+                    + "</tr>")
     return ('<table class="summary"><thead><tr>' + "".join(f"<th>{_e(h)}</th>" for h in head) +
             "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
 def matrix_table(data: ReportData) -> str:
     judges, features, mean, low, high = importance_matrix(data)
-    head = "<tr><th>judge</th>" + "".join(f"<th>{_e(f)}</th>" for f in features) + "</tr>"
+    head = "<tr><th>judge</th>" + "".join(f"<th>{_e_name(f)}</th>" for f in features) + "</tr>"
     rows = []
     for i, judge in enumerate(judges):
         cells = []

@@ -170,7 +170,7 @@ def agreement_order(agreement: pd.DataFrame) -> list[str]:
     return [names[i] for i in order]
 
 
-def heatmap_svg(agreement: pd.DataFrame, counts: pd.DataFrame | None = None, *, cell: int = 30) -> str:
+def heatmap_svg(agreement: pd.DataFrame, counts: pd.DataFrame | None = None, *, cell: int = 44) -> str:
     """D(A, B) as a heatmap, judges ordered by clustering; each cell's value and n on hover."""
     order = agreement_order(agreement)
     longest = CHAR_WIDTH * max(len(n) for n in order)
@@ -188,7 +188,8 @@ def heatmap_svg(agreement: pd.DataFrame, counts: pd.DataFrame | None = None, *, 
     for i, row in enumerate(order):
         for j, col in enumerate(order):
             value = float(agreement.loc[row, col]) if col in agreement.columns else float("nan")
-            n = "" if counts is None or col not in counts.columns else f", n = {int(counts.loc[row, col])}"
+            count = np.nan if counts is None or col not in counts.columns else float(counts.loc[row, col])
+            n = f", n = {int(count)}" if np.isfinite(count) else ", no common pairs"
             text = "" if not np.isfinite(value) else f"{100 * value:.0f}"
             x, y = label_w + j * cell, label_w + i * cell
             parts.append(f'<g class="cell"><title>{escape(row)} vs {escape(col)}: '

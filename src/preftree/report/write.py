@@ -9,21 +9,23 @@ from .render import render_html, render_markdown
 __all__ = ["write_report"]
 
 
-def write_report(explain_dir: str, out: str, fmt: str = "html", *,
+def write_report(explain_dir: str | list[str], out: str, fmt: str = "html", *,
                  shown_as: str | None = None, probe_dir: str | None = None,
                  winrate: str | None = None) -> str:
     """Render ``preftree explain``'s output folder to ``out`` (HTML, or Markdown + PNGs);
     ``shown_as`` is the folder name the page names (explain renders from its scratch folder);
     ``probe_dir`` adds a ``preftree probe`` run's effects beside the trees, ``winrate`` a
     ``preftree winrate`` file's section. ``explain_dir`` may itself be a winrate file: a page of
-    that section alone."""
+    that section alone; several explain folders make one report, each judge named by its folder."""
     from pathlib import Path
 
     from ..winrate.document import load_winrate
-    from .data import ReportData
+    from .data import ReportData, merge_report_data
     from .probes import load_probe_document
 
-    if Path(explain_dir).is_file():
+    if isinstance(explain_dir, list):
+        data = merge_report_data([load_report_data(folder) for folder in explain_dir])
+    elif Path(explain_dir).is_file():
         document = load_winrate(explain_dir)
         data = ReportData(Path(explain_dir), [], None, None, None, {}, winrate=document)
     else:

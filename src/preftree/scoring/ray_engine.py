@@ -222,7 +222,7 @@ class RayScorer:
         return ScoreRun(scores, truncated, stats)
 
     def _run(self, items: list[tuple[str, Sequence[dict[str, str]]]]) -> int:
-        from tqdm.auto import tqdm
+        from .._progress import progress_bar
 
         ray = _ray()
         context = ray.data.DataContext.get_current()
@@ -237,7 +237,7 @@ class RayScorer:
             batch_size=self.batch_size, compute=ray.data.ActorPoolStrategy(size=self.replicas),
             num_cpus=self.cpus, num_gpus=self.gpus or None)
         tokens = 0
-        with tqdm(total=len(items), unit="text", desc=f"scoring on {self.replicas} Ray replicas",
+        with progress_bar(total=len(items), unit="text", desc=f"scoring on {self.replicas} Ray replicas",
                   disable=not self.progress, dynamic_ncols=True) as bar:
             try:
                 for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
+from .._progress import progress_bar
 
 from ..data.model import Prompt
 from ..errors import ConfigError, InputError, PreftreeError
@@ -194,7 +194,7 @@ class RewardScorer:
         # (shared prefix length, rows): a group shares its first `prefix` tokens; 0 = a plain batch
         work = groups + [(0, b) for b in batches]
         to_compute = sum(lengths) - sum((len(rows) - 1) * prefix for prefix, rows in groups)
-        bar = tqdm(total=to_compute, unit="tok", unit_scale=True, desc="scoring",
+        bar = progress_bar(total=to_compute, unit="tok", unit_scale=True, desc="scoring",
                    disable=not self.options.progress, dynamic_ncols=True)
         started = time.perf_counter()
         try:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.special import expit
-from tqdm.auto import tqdm
+from .._progress import progress_bar
 
 from .estimates import PRIOR_PRECISION, soft_logistic
 from .identification import identify
@@ -91,7 +91,7 @@ def fit_bradley_terry(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndar
     point = _fit(model_a, model_b, outcome, x, names, anchor_index)
     rng = np.random.default_rng(seed)
     draws = []
-    for _ in tqdm(range(resamples), desc=f"bootstrap ({label})", unit="fit", disable=not progress or not resamples):
+    for _ in progress_bar(range(resamples), desc=f"bootstrap ({label})", unit="fit", disable=not progress or not resamples):
         sample = rng.integers(0, len(outcome), len(outcome))
         draws.append(_fit(model_a[sample], model_b[sample], outcome[sample], x[sample], names, anchor_index))
     if draws:
