@@ -169,3 +169,12 @@ def output_dir(target: str | Path, inputs: Iterable[str | Path | None] = (), *,
 def half_written(folder: Path) -> bool:
     """True if a preftree run was killed while replacing files in ``folder`` (rerun it to repair)."""
     return (folder / MANIFEST).exists() and not Manifest.read(folder).complete
+
+
+def check_whole(folder: str | Path) -> None:
+    """Refuse to read outputs a killed run left half replaced (old and new files side by side):
+    every reader of preftree's own outputs calls this first."""
+    folder = Path(folder)
+    if half_written(folder):
+        raise InputError("a preftree run was killed here while it replaced files, so old and new outputs "
+                         "are mixed; run the command that wrote them again to repair the folder", path=folder)

@@ -16,7 +16,66 @@ from typing import Any
 
 import httpx
 
-__all__ = ["RETRY_STATUS", "RateLimiter", "post_with_retries", "retry_delay"]
+__all__ = ["MAX_REPLY_BYTES", "RETRY_STATUS", "RateLimiter", "post_with_retries", "retry_delay"]
+
+MAX_REPLY_BYTES = 16 << 20
+"""Largest reply body read by default (bytes): a bigger one is an error, never held whole."""
+
+
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+
+
+def check_base_url(url: str, option: str = "--base-url") -> str:
+    """``url`` if it is an http(s) URL with a host and a valid port; else a :class:`ConfigError`
+    (bad input, exit 2) that says so."""
+    from urllib.parse import urlsplit
+
+    from .errors import ConfigError
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError for a port out of range or not a number
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise ConfigError(f"{option} {url!r} is not a URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{option} {url!r}: expected http(s)://HOST[:PORT]/PATH")
+    if port == 0:
+        raise ConfigError(f"{option} {url!r}: port 0 is no server's port")
+    return url
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine (localhost, 127.0.0.0/8, ::1)."""
+    import ipaddress
+
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+_WARNED: set[tuple[str, str]] = set()
+
+
+def warn_plain_http_key(url: str, key_env: str) -> None:
+    """Say once per (host, variable) when an API key is about to go over plain http to another
+    machine: anyone on the way can read it."""
+    import sys
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "http" and not is_loopback(host) and (host, key_env) not in _WARNED:
+        _WARNED.add((host, key_env))
+        print(f"preftree: warning: the API key in ${key_env} is sent over plain http to {host}; use "
+              "https, or --api-key-env none for a server that needs no key", file=sys.stderr)
+
+
+class ReplyTooLarge(Exception):
+    """A reply body over the caller's limit (read no further)."""
 
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
 """Statuses a request is retried on: timeouts, conflicts, rate limits and server errors."""
@@ -81,14 +140,34 @@ class RateLimiter:
             self._last = time.monotonic()
 
 
+async def _post_once(client: httpx.AsyncClient, path: str, body: dict[str, Any], max_bytes: int) -> httpx.Response:
+    """One POST, its body read in chunks and refused past ``max_bytes`` (a ``Content-Length``
+    over it is refused before the body is read)."""
+    async with client.stream("POST", path, json=body) as streamed:
+        declared = streamed.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise ReplyTooLarge
+        chunks, size = [], 0
+        async for chunk in streamed.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise ReplyTooLarge
+            chunks.append(chunk)
+        return httpx.Response(streamed.status_code, headers=streamed.headers, content=b"".join(chunks),
+                              request=streamed.request)
+
+
 async def post_with_retries(client: httpx.AsyncClient, path: str, body: dict[str, Any], *,
                             retries: int, timeout_s: float, backoff_s: float, max_wait_s: float,
                             rng: random.Random, scrub: Callable[[str], str] = str,
                             limiter: RateLimiter | None = None,
-                            on_wait: Callable[[float, str], None] | None = None
+                            on_wait: Callable[[float, str], None] | None = None,
+                            max_bytes: int = MAX_REPLY_BYTES
                             ) -> tuple[httpx.Response | None, str, int]:
     """POST ``body`` until it succeeds: retries on timeouts, transport errors and
     :data:`RETRY_STATUS`, each pause capped by ``max_wait_s`` (``Retry-After`` honoured up to it).
+    ``timeout_s`` bounds each attempt as a whole (a server trickling a byte at a time cannot hold
+    it open); a reply over ``max_bytes`` is an error, not retried and never held whole.
     Returns the 200 response (or ``None``), the last error in words (scrubbed) and the attempts."""
     error, attempt = "no attempt", 0
     for attempt in range(1, retries + 2):
@@ -96,15 +175,17 @@ async def post_with_retries(client: httpx.AsyncClient, path: str, body: dict[str
             await limiter.wait()
         retry_after = None
         try:
-            response = await client.post(path, json=body)
-        except httpx.TimeoutException:
+            response = await asyncio.wait_for(_post_once(client, path, body, max_bytes), timeout_s)
+        except (httpx.TimeoutException, asyncio.TimeoutError):
             error = f"timeout after {timeout_s:g} s"
+        except ReplyTooLarge:
+            return None, f"reply larger than {max_bytes:,} bytes (--max-reply-bytes); not read", attempt
         except httpx.TransportError as exc:
             error = f"{type(exc).__name__}: {scrub(str(exc))}"
         else:
             if response.status_code == 200:
                 return response, "", attempt
-            error = f"HTTP {response.status_code}: {scrub(response.text)[:300]}"
+            error = f"HTTP {response.status_code}: {scrub(response.text[:2000])[:300]}"
             if response.status_code not in RETRY_STATUS:
                 break
             retry_after = response.headers.get("retry-after")

@@ -30,9 +30,9 @@ from ._manifest import (
     locked,
     regular_file,
 )
-from .errors import InputError
+from .errors import ConfigError, InputError
 
-__all__ = ["MANIFEST", "allow_replacing", "atomic_path", "atomic_write_text", "check_output_dir",
+__all__ = ["MANIFEST", "allow_replacing", "atomic_path", "atomic_paths", "atomic_write_text", "check_output_dir",
            "check_output_file", "file_uri_path", "local_path", "replacing_allowed"]
 
 _FORCE: contextvars.ContextVar[bool] = contextvars.ContextVar("preftree_force", default=False)
@@ -263,45 +263,74 @@ def _sweep(folder: Path, pattern: re.Pattern[str]) -> None:
 
 
 @contextlib.contextmanager
+def atomic_paths(*targets: str | Path, force: bool | None = None) -> Iterator[list[Path]]:
+    """Yield a temporary path beside each of ``targets`` (files of one folder that belong
+    together, such as a CSV and its JSON); rename them onto their targets only if the block
+    succeeds, recorded in the folder's manifest as one change: ``complete: false`` while they are
+    renamed, so a run killed between two renames leaves a folder readers refuse (and a rerun
+    repairs), never one file of this run beside one of the last."""
+    paths = [Path(os.path.abspath(t)) for t in targets]
+    folder = paths[0].parent
+    force = _FORCE.get() if force is None else force
+    if any(p.parent != folder for p in paths) or len({p.name for p in paths}) < len(paths):
+        raise ConfigError("atomic_paths takes distinct files of one folder")
+    for target in paths:
+        if target.name == MANIFEST:
+            raise InputError(f"{MANIFEST} is preftree's record of what it wrote; give another name",
+                             path=target)
+    folder.mkdir(parents=True, exist_ok=True)
+    for target in paths:
+        _check_replaceable(target, force)
+    if not _in_scratch(folder):
+        _check_manifest(folder)
+    for target in paths:
+        _sweep(folder, _scratch_pattern(target))
+    _sweep(folder, MANIFEST_SCRATCH)  # a killed run's manifest scratch never blocks a rerun
+    scratch = []
+    for target in paths:
+        fd, tmp_name = tempfile.mkstemp(prefix=_scratch_prefix(target), suffix=".tmp", dir=folder)
+        os.close(fd)
+        scratch.append(Path(tmp_name))
+    try:
+        yield scratch
+        for tmp in scratch:
+            if tmp.exists():
+                os.chmod(tmp, _default_mode(0o666))
+        if _in_scratch(folder):
+            for tmp, target in zip(scratch, paths):
+                os.replace(tmp, target)
+            return
+        with locked(folder):
+            for target in paths:
+                _check_replaceable(target, force)  # the path may have changed meanwhile
+            manifest = Manifest.read(folder)
+            foreign = [t for t in paths if os.path.lexists(t) and not manifest.owns(t.name)]
+            digests = [file_sha256(tmp) for tmp in scratch]
+            for target, digest in zip(paths, digests):
+                manifest.record(target.name, digest, target.name, keep_old=True)
+            several = len(paths) > 1
+            manifest.complete = manifest.complete and not several
+            manifest.write()  # a crash after a rename still finds the new file recorded
+            for tmp, target in zip(scratch, paths):
+                os.replace(tmp, target)
+            for target, digest in zip(paths, digests):
+                manifest.record(target.name, digest, target.name)
+            manifest.complete = True if several else manifest.complete
+            manifest.write()
+        for target in foreign:
+            print(f"preftree: replaced {target}, which preftree had not written (--force)", file=sys.stderr)
+    finally:
+        for tmp in scratch:
+            if tmp.exists():
+                tmp.unlink()
+
+
+@contextlib.contextmanager
 def atomic_path(target: str | Path, *, force: bool | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` only if the block
     succeeds, and record the file in the folder's manifest (see the module docstring)."""
-    target = Path(os.path.abspath(target))
-    force = _FORCE.get() if force is None else force
-    if target.name == MANIFEST:
-        raise InputError(f"{MANIFEST} is preftree's record of what it wrote; give another name",
-                         path=target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _check_replaceable(target, force)
-    if not _in_scratch(target.parent):
-        _check_manifest(target.parent)
-    _sweep(target.parent, _scratch_pattern(target))
-    fd, tmp_name = tempfile.mkstemp(prefix=_scratch_prefix(target), suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_paths(target, force=force) as (tmp,):
         yield tmp
-        if tmp.exists():
-            os.chmod(tmp, _default_mode(0o666))
-        if _in_scratch(target.parent):
-            os.replace(tmp, target)
-            return
-        with locked(target.parent):
-            _check_replaceable(target, force)  # the path may have changed meanwhile
-            manifest = Manifest.read(target.parent)
-            replaced_foreign = os.path.lexists(target) and not manifest.owns(target.name)
-            digest = file_sha256(tmp)
-            manifest.record(target.name, digest, target.name, keep_old=True)
-            manifest.write()  # a crash after the rename still finds the new file recorded
-            os.replace(tmp, target)
-            manifest.record(target.name, digest, target.name)
-            manifest.write()
-        if replaced_foreign:
-            print(f"preftree: replaced {target}, which preftree had not written (--force)",
-                  file=sys.stderr)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def atomic_write_text(target: str | Path, text: str, *, force: bool | None = None) -> None:

@@ -34,8 +34,11 @@ __all__ = ["FOLDER_OWNER", "MANIFEST", "MANIFEST_SCRATCH", "Manifest", "file_sha
            "regular_file"]
 
 MANIFEST = ".preftree-manifest.json"
-MANIFEST_SCRATCH = re.compile(r"^\.preftree-manifest\.json\.(\d+)\.tmp$")
-"""The manifest's temporary file while it is rewritten (it carries the writer's pid)."""
+MANIFEST_SCRATCH = re.compile(r"^\.{1,2}preftree-manifest\.json\.(\d+)(?:-[A-Za-z0-9_]{8})?\.tmp$")
+"""The manifest's temporary file while it is rewritten (it carries the writer's pid; made by
+mkstemp, and, written by preftree before 0.3, with two leading dots and no random part)."""
+FOLDER_DIGEST = "folder"
+"""What a folder entry's seal covers in place of a file's SHA-256 (never a hex digest)."""
 FORMAT = 3
 FOLDER_OWNER = "."
 _CHUNK = 1 << 20
@@ -67,37 +70,87 @@ def _state_dir() -> Path:
 
 
 _KEY: bytes | None = None
+KEY_BYTES = 32
+
+
+def _private_folder(folder: Path) -> bool:
+    """``folder`` exists (made 0700 if not), is a real folder (no link), is this user's, and no
+    one else may write or read it: only then may a key live there."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and info.st_mode & 0o077 == 0
+
+
+def _read_key(path: Path) -> bytes | None:
+    """The key at ``path`` when it is this user's own regular file (no link), readable by no one
+    else, of exactly :data:`KEY_BYTES` bytes; ``None`` when there is none yet."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _UntrustedKey(f"{path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+            raise _UntrustedKey(f"{path} is not this user's private regular file (mode 0600)")
+        key = handle.read(KEY_BYTES + 1)
+    if len(key) != KEY_BYTES:
+        raise _UntrustedKey(f"{path} does not hold a {KEY_BYTES}-byte key")
+    return key
+
+
+class _UntrustedKey(Exception):
+    """A key file that anyone but this user could have planted or read."""
 
 
 def _key() -> bytes:
-    """This user's manifest key, made once (0600) outside every output folder; a temporary one
-    per user if the state folder cannot be written."""
+    """This user's manifest key, made once (0600, in a 0700 folder of this user's) outside every
+    output folder: the state folder, else ``$TMPDIR/preftree-<uid>``. A folder or key that
+    another user could have planted or read is never used (a planted key would forge
+    deletions); with none usable, this run's own key recognises only what it wrote itself."""
     global _KEY
     if _KEY is not None:
         return _KEY
+    reasons = []
     for folder in (_state_dir(), Path(tempfile.gettempdir()) / f"preftree-{os.getuid()}"):
+        if not _private_folder(folder):
+            reasons.append(f"{folder} is not a private folder of this user's")
+            continue
         path = folder / "manifest.key"
         try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not path.exists():  # published whole with link(): a racing process reads all or none
-                tmp = folder / f".manifest.key.{os.getpid()}.tmp"
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(os.urandom(32))
+            key = _read_key(path)
+            if key is None:  # published whole with link(): a racing process reads all or none
+                fd, scratch = tempfile.mkstemp(prefix=".manifest.key.", suffix=".tmp", dir=folder)
                 try:
-                    os.link(tmp, path)
-                except FileExistsError:
-                    pass
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(os.urandom(KEY_BYTES))
+                    with contextlib.suppress(FileExistsError):
+                        os.link(scratch, path)
                 finally:
-                    tmp.unlink()
-            key = path.read_bytes()
-            if len(key) >= 32 and path.stat().st_uid == os.getuid():
-                _KEY = key[:32]
+                    os.unlink(scratch)
+                key = _read_key(path)
+            if key is not None:
+                _KEY = key
                 return _KEY
-        except OSError:
-            continue
-    _KEY = os.urandom(32)  # nothing writable: this run recognises only what it wrote itself
+        except (OSError, _UntrustedKey) as exc:
+            reasons.append(str(exc))
+    import sys
+
+    print(f"preftree: no private manifest key ({'; '.join(reasons)[:300]}); this run recognises only "
+          "files it writes itself", file=sys.stderr)
+    _KEY = os.urandom(KEY_BYTES)
     return _KEY
+
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _seal(relative: str, digest: str) -> str:
@@ -142,8 +195,11 @@ class Manifest:
             relative = _safe_relative(name)
             if relative is None or not isinstance(entry, dict):
                 continue
-            if entry.get("folder") is True and isinstance(entry.get("owner"), str):
-                manifest.files[relative] = {"folder": True, "owner": entry["owner"]}
+            if entry.get("folder") is True:  # sealed as files are: a hand-written entry grants nothing
+                seal = entry.get("sealed")
+                if isinstance(entry.get("owner"), str) and isinstance(seal, str) \
+                        and hmac.compare_digest(_seal(relative, FOLDER_DIGEST), seal):
+                    manifest.files[relative] = {"folder": True, "owner": entry["owner"]}
                 continue
             seals = entry.get("sealed")
             hashes = [h for h in (seals if isinstance(seals, list) else [])
@@ -161,19 +217,24 @@ class Manifest:
         for name in sorted(self.files):
             entry = self.files[name]
             if entry.get("folder"):
-                files[name] = entry
+                files[name] = {"folder": True, "owner": entry["owner"], "sealed": _seal(name, FOLDER_DIGEST)}
             else:
                 files[name] = {"owner": entry["owner"],
                                "sealed": [[h, _seal(name, h)] for h in entry["sha256"]]}  # type: ignore[union-attr]
         payload = {"written_by": f"preftree {__version__}", "format": FORMAT,
                    "complete": self.complete, "files": files}
         path = self.folder / MANIFEST  # _io checks first that it is a file, not a link or folder
-        tmp = self.folder / f".{MANIFEST}.{os.getpid()}.tmp"
+        # created exclusively (mkstemp: O_EXCL, never through a planted link), named so a killed
+        # run's leftover is recognised and swept (MANIFEST_SCRATCH)
+        fd, name = tempfile.mkstemp(prefix=f"{MANIFEST}.{os.getpid()}-", suffix=".tmp", dir=self.folder)
+        tmp = Path(name)
         try:
-            tmp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+            os.fchmod(fd, 0o644 & ~_umask())
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(payload, indent=2) + "\n")
             os.replace(tmp, path)
         finally:
-            if tmp.exists():
+            if os.path.lexists(tmp):
                 tmp.unlink()
 
     def owns(self, relative: str) -> bool:

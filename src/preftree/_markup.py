@@ -3,19 +3,90 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-__all__ = ["md_escape", "md_cell", "plain_line"]
+__all__ = ["csv_cell", "csv_frame", "md_escape", "md_cell", "plain_line", "terminal_text", "uncsv_cell"]
+
+
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+"""A spreadsheet reads a cell starting with = + - @ (or a tab or CR before them) as a formula;
+the quotes before it are the ones preftree added (so one more is added, and one removed)."""
+
+
+def _unsafe(c: str) -> bool:
+    """Control characters (C0 but tab and newline, DEL, C1) and invisible format characters
+    (bidi overrides such as U+202E, zero-width joiners, line and paragraph separators)."""
+    import unicodedata
+
+    code = ord(c)
+    return (code < 32 and c not in "\t\n") or 127 <= code < 160 or \
+        unicodedata.category(c) in ("Cf", "Zl", "Zp")
+
+
+def terminal_text(text: object) -> str:
+    r"""Text from the data made safe to print, lines kept: every control or invisible format
+    character (an escape sequence, a bell, a right-to-left override) shown as "?", so a value
+    can neither drive the terminal nor disguise what is printed.
+
+    >>> terminal_text("a\x1b]0;pwned\x07b\nc\u202ed")
+    'a?]0;pwned?b\nc?d'
+    """
+    return "".join("?" if _unsafe(c) else c for c in str(text))
 
 
 def plain_line(text: object) -> str:
-    r"""Text from the data on one line with its control characters shown as "?": an escape
+    r"""Text from the data on one line, safe to print (:func:`terminal_text`): an escape
     sequence in a model name cannot set a terminal's title or colours, nor break a table row.
 
     >>> plain_line("a\x1b]0;pwned\x07b\nc")
     'a?]0;pwned?b c'
     """
-    joined = " ".join(str(text).split())
-    return "".join("?" if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in joined)
+    return terminal_text(" ".join(str(text).split()))
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text: control and format characters become "?",
+    and a cell that would start a formula gets a leading "'" (numbers are left as they are).
+
+    >>> csv_cell("=HYPERLINK(1)"), csv_cell("-1"), csv_cell("@SUM(1)"), csv_cell(3)
+    ("'=HYPERLINK(1)", '-1', "'@SUM(1)", 3)
+    """
+    if not isinstance(value, str):
+        return value
+    value = "".join("?" if _unsafe(c) and c not in "\t\r" else c for c in value)
+    if _FORMULA.match(value):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def uncsv_cell(value: str) -> str:
+    """A text cell of a CSV preftree wrote, as it was before :func:`csv_cell` (one added "'"
+    before a formula character removed), so ids round-trip."""
+    if value.startswith("'") and _FORMULA.match(value[1:]):
+        try:
+            float(value[1:])
+        except ValueError:
+            return value[1:]
+    return value
+
+
+def csv_frame(frame: Any, *, index: bool = False) -> Any:
+    """``frame`` with every text cell, column name and (with ``index``) index label made safe
+    by :func:`csv_cell`: what preftree writes to any CSV."""
+    from pandas.api.types import is_numeric_dtype
+
+    safe = frame.copy()
+    for column in safe.columns:
+        if not is_numeric_dtype(safe[column].dtype):  # object, string and category columns
+            safe[column] = safe[column].map(csv_cell)
+    safe.columns = [csv_cell(str(c)) for c in safe.columns]
+    if index:
+        safe.index = [csv_cell(str(i)) for i in safe.index]
+    return safe
+
 
 _INLINE = set("\\`*[]|~")
 """Characters that act anywhere in a line: emphasis, code, links, table bars, strike-through."""

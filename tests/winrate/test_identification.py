@@ -115,8 +115,9 @@ def test_cli_table_json_report_and_leaderboard_say_why(tmp_path: Path) -> None:
     board = CliRunner().invoke(cli, ["leaderboard", "--results", str(out.with_suffix(".json")), "--published",
                                      "none", "--format", "csv"])
     assert board.exit_code == 0, board.output
-    ranked = pd.read_csv(__import__("io").StringIO(board.output))
-    assert ranked.loc[ranked["model"] != "base", "rank"].isna().all()  # nobody ranked on a prior's LC
+    ranked = pd.read_csv(__import__("io").StringIO(board.stdout))
+    assert ranked["rank"].isna().all()  # with LCs missing, nobody's place among them is known
+    assert "no ranks: " in board.stderr and "length coefficient" in board.stderr
     assert ranked.loc[ranked["model"] == "plain-wrong", "note"].str.contains("LC not identified").all()
     report = CliRunner().invoke(cli, ["report", str(out.with_suffix(".json")), "--out", str(tmp_path / "r.html")])
     assert report.exit_code == 0, report.output

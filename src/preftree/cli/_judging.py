@@ -15,7 +15,7 @@ __all__ = ["JUDGE_OPTION_NAMES", "JUDGE_TEMPLATES", "judge_backend", "judge_opti
 
 JUDGE_OPTION_NAMES = ("api_key_env", "judge_name", "judge_template", "template",
                       "verdict_format", "system", "temperature", "max_tokens", "concurrency", "rpm",
-                      "timeout", "max_retries", "max_wait")
+                      "timeout", "max_retries", "max_wait", "max_reply_bytes")
 """The options :func:`judge_options` adds: a command pops them into the judge's settings."""
 
 F = TypeVar("F")
@@ -32,7 +32,8 @@ def judge_options(function: F, *, default_template: str = "preftree", max_tokens
                         help="Chat-completions endpoint (vLLM, Together, Ollama, gateways).")]
           if base_url else []),
         click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True,
-                     help="Environment variable holding the API key (the key itself is never written)."),
+                     help="Environment variable holding the API key (the key itself is never written); "
+                          "'none' sends no key. A key sent over plain http to another host is said once."),
         click.option("--judge-name", help="Name in the output (default: the model)."),
         click.option("--judge-template", default=default_template, show_default=True,
                      type=click.Choice(JUDGE_TEMPLATES),
@@ -58,6 +59,8 @@ def judge_options(function: F, *, default_template: str = "preftree", max_tokens
                      help="Retries of a request after a 429, a 5xx or a timeout."),
         click.option("--max-wait", default=60.0, show_default=True, type=FiniteFloatRange(min=0, max=86400),
                      help="Longest single pause before a retry, whatever Retry-After asks for."),
+        click.option("--max-reply-bytes", default=1 << 20, show_default=True, type=click.IntRange(min=1),
+                     help="Largest reply read; a bigger one is an API error, never stored."),
     ]
     for option in reversed(options):
         function = option(function)  # type: ignore[operator]
@@ -89,6 +92,7 @@ def judge_settings(options: dict[str, Any]) -> Any:
         max_tokens=options["max_tokens"], concurrency=options["concurrency"], rpm=options["rpm"],
         timeout_s=options["timeout"], max_retries=options["max_retries"],
         max_wait_s=options["max_wait"], dtype=options.get("dtype") or "auto",
+        max_reply_bytes=options.get("max_reply_bytes") or 1 << 20,
         device=options.get("device") or "auto",
         chat_template=None if chat_template is None else str(chat_template))
 

@@ -15,7 +15,7 @@ import click
 if TYPE_CHECKING:
     from ..scoring.options import ScorerSettings
 
-__all__ = ["DTYPE_CHOICE", "LABEL_FORMAT_NAMES", "PAIRS_FORMAT_NAMES", "build_scorer_options", "dtype_option",
+__all__ = ["echo", "DTYPE_CHOICE", "LABEL_FORMAT_NAMES", "PAIRS_FORMAT_NAMES", "build_scorer_options", "dtype_option",
            "engine_options", "force_option", "replace_option", "model_option", "pairs_options", "quiet_option", "resolve_features",
            "revision_option", "scoring_options"]
 
@@ -69,6 +69,15 @@ class FiniteFloatRange(click.FloatRange):
 
 SEED = click.IntRange(0, 2 ** 32 - 1)
 """Seeds as numpy and scikit-learn take them."""
+
+
+def echo(text: object = "", **options: Any) -> None:
+    """``click.echo`` for everything a command prints: text from the data (judge, model, group
+    and file names) goes through :func:`preftree._markup.terminal_text`, so no value can send the
+    terminal an escape sequence, a bell or a right-to-left override."""
+    from .._markup import terminal_text
+
+    click.echo(terminal_text(text), **options)
 
 
 def _stack(function: F, options: list[Callable[[F], F]]) -> F:

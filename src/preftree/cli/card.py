@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ._options import (
+    echo,
     build_scorer_options,
     model_option,
     quiet_option,
@@ -58,4 +59,4 @@ def card(model: str, tree_path: str | None, tree_filename: str, trust_pickle: bo
                        row_model=row_model or Path(model.rstrip("/")).name)
     atomic_write_text(out, page)
     if not quiet:
-        click.echo(f"wrote {out}")
+        echo(f"wrote {out}")

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ._options import (
+    echo,
     build_scorer_options,
     model_option,
     pairs_options,
@@ -25,7 +26,7 @@ def say_orientation(tree: object, quiet: bool) -> None:
     """Print how a foreign tree's labels were read (on stderr, so --json stays clean)."""
     meta = getattr(tree, "metadata_", {}) or {}
     if "tree_labels" in meta and not quiet:
-        click.echo(f"tree read with --tree-labels {meta['tree_labels']} "
+        echo(f"tree read with --tree-labels {meta['tree_labels']} "
                    f"({meta['tree_labels_decided_by']})", err=True)
 
 
@@ -106,15 +107,15 @@ def compare(model: str, tree_path: str | None, tree_filename: str, trust_pickle:
         write_scores(verdicts, out)
         if not quiet:
             share = float((verdicts["preference"] == 1).mean())
-            click.echo(f"{len(verdicts)} pairs: response_2 preferred in {share:.1%}; wrote {out}")
+            echo(f"{len(verdicts)} pairs: response_2 preferred in {share:.1%}; wrote {out}")
         return
     result = reward_model.compare(prompt, response1, response2)  # type: ignore[arg-type]
     if as_json:
-        click.echo(json.dumps({**result, "rewards": result["rewards"].tolist()}, indent=2))
+        echo(json.dumps({**result, "rewards": result["rewards"].tolist()}, indent=2))
         return
     better = "response 1" if result["preference"] == 0 else "response 2"
-    click.echo(f"{better} is better (P(response 2 better) = {result['probability']:.2f})")
-    click.echo(f"why: {result['explanation']}")
-    click.echo(f"{'attribute':<16}{'response 1':>11}{'response 2':>11}")
+    echo(f"{better} is better (P(response 2 better) = {result['probability']:.2f})")
+    echo(f"why: {result['explanation']}")
+    echo(f"{'attribute':<16}{'response 1':>11}{'response 2':>11}")
     for name, first, second in zip(result["attributes"], *result["rewards"]):
-        click.echo(f"{name:<16}{first:>11.3f}{second:>11.3f}")
+        echo(f"{name:<16}{first:>11.3f}{second:>11.3f}")

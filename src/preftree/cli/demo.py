@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ._options import SEED, force_option, quiet_option
+from ._options import echo, SEED, force_option, quiet_option
 from .explain import run_and_write
 
 __all__ = ["demo", "example_path"]
@@ -42,6 +42,6 @@ def demo(out: Path, force: bool, bootstrap: int, seed: int, quiet: bool) -> None
     pairs = load_pairs(example_path("demo_pairs.jsonl"), label_name="human")
     judges = load_judges([example_path("demo_judges")], pairs=pairs)
     if not quiet:
-        click.echo(f"demo data: {example_path('')} (synthetic, illustrative)\n")
+        echo(f"demo data: {example_path('')} (synthetic, illustrative)\n")
     run_and_write(pairs, judges, DEMO_FEATURES, ExplainConfig(bootstrap=bootstrap, seed=seed), out,
                   quiet, include_label=True, report=out / "report.html", force=force)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ._options import (
+    echo,
     LABEL_FORMAT_NAMES,
     SEED,
     FiniteFloatRange,
@@ -86,7 +87,7 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
         write_report(str(out), str(report), "md" if report.suffix.lower() == ".md" else "html")
     if quiet:
         return
-    click.echo(format_result(result, trees=not table_only))
+    echo(format_result(result, trees=not table_only))
     if probes is not None:
         from ..probes.text import format_records
         from ..report.probes import probe_effects
@@ -94,9 +95,9 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
         for explanation in result.judges:
             effects = probe_effects(probes, explanation)
             if effects:
-                click.echo(f"\nprobes beside the tree of {plain_line(explanation.judge)} ({probe_dir}):")
-                click.echo(format_records(effects))
-    click.echo(f"\nwrote {out}/" + (f" and {report}" if report is not None else ""))
+                echo(f"\nprobes beside the tree of {plain_line(explanation.judge)} ({probe_dir}):")
+                echo(format_records(effects))
+    echo(f"\nwrote {out}/" + (f" and {report}" if report is not None else ""))
 
 
 @click.command()
@@ -197,17 +198,17 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
         unchecked = sorted({str(j.source) for j in judges if j.checked is None})
         if unchecked and not quiet:
             shown = ", ".join(Path(s).name for s in unchecked[:3]) + (", ..." if len(unchecked) > 3 else "")
-            click.echo(f"note: {len(unchecked)} judge file(s) ({shown}) carry no pair hashes "
+            echo(f"note: {len(unchecked)} judge file(s) ({shown}) carry no pair hashes "
                        "(pair_sha), so preftree cannot check that their verdicts were made on "
                        "these texts in this orientation", err=True)
         for note in dict.fromkeys(j.note for j in judges if j.note and not quiet):
-            click.echo(plain_line(f"note: {note}"), err=True)
+            echo(plain_line(f"note: {note}"), err=True)
         for subset in (j for j in judges if j.n_outside and not quiet):
-            click.echo(plain_line(f"note: judge {subset.judge!r}: {subset.n_outside} verdicts are on pairs "
+            echo(plain_line(f"note: judge {subset.judge!r}: {subset.n_outside} verdicts are on pairs "
                                   f"outside {pairs.source or 'the pairs'} and are left out; its {len(subset)} "
                                   "verdicts on these pairs are used"), err=True)
         for partial in (j for j in judges if j.checked and j.n_unchecked and not quiet):
-            click.echo(f"note: {partial.n_unchecked} of {len(partial)} verdicts of judge "
+            echo(f"note: {partial.n_unchecked} of {len(partial)} verdicts of judge "
                        f"{partial.judge!r} carry no pair hash (pair_sha) and could not be checked "
                        "against these texts; the others were", err=True)
     config = ExplainConfig(max_depth=max_depth, bootstrap=bootstrap, seed=seed, cv=cv,  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ import click
 
 from ._judging import judge_backend, judge_options, judge_prompt
 from ._options import (
+    echo,
     RegistryChoice,
     dtype_option,
     pairs_options,
@@ -58,14 +59,14 @@ def judge(pairs_path: Path | None, mapping: str | None, pairs_format: str, model
     if not quiet:
         consistency = "n/a" if summary.consistency is None else f"{summary.consistency:.1%}"
         first = "n/a" if summary.first_position_share is None else f"{summary.first_position_share:.1%}"
-        click.echo(f"{summary.judge}: {summary.n_pairs} pairs ({summary.n_asked} requests this run, "
+        echo(f"{summary.judge}: {summary.n_pairs} pairs ({summary.n_asked} requests this run, "
                    f"{summary.n_reused} answers reused); consistent under swap {consistency}; "
                    f"picks the first-shown response {first}")
-        click.echo(f"  decided {summary.n_decided}, inconsistent {summary.n_inconsistent}, "
+        echo(f"  decided {summary.n_decided}, inconsistent {summary.n_inconsistent}, "
                    f"unparsable {summary.n_unparsable}, API errors {summary.n_api_errors}")
-        click.echo(f"wrote {out}")
+        echo(f"wrote {out}")
     if summary.n_api_errors:
-        click.echo(f"Error: {summary.n_api_errors} of {summary.n_pairs} pairs have no verdict because "
+        echo(f"Error: {summary.n_api_errors} of {summary.n_pairs} pairs have no verdict because "
                    f"of API errors (see the 'error' column of {out}); run the same command again "
                    "to retry only those", err=True)
         sys.exit(1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ._options import echo
+
 __all__ = ["models"]
 
 
@@ -20,7 +22,7 @@ def models(fmt: str, show_all: bool) -> None:
 
     entries = catalogue()
     if fmt == "json":
-        click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
+        echo(json.dumps(entries, indent=2, ensure_ascii=False))
         return
     rows = [[e["id"], e["kind"], ", ".join(f"{k}={v}" for k, v in e.get("settings", {}).items()) or "-",
              e.get("leaderboard") or "-"] for e in entries]
@@ -30,12 +32,12 @@ def models(fmt: str, show_all: bool) -> None:
         for row, e in zip(rows, entries):
             row += [e["loader"], e["verified"], e["needs"]]
     if fmt == "md":
-        click.echo("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+        echo("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
         for row in rows:
-            click.echo("| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |")
+            echo("| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |")
         return
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(4)]
     for row in [head, *rows]:
-        click.echo("  ".join(str(c).ljust(w) for c, w in zip(row[:4], widths)).rstrip())
+        echo("  ".join(str(c).ljust(w) for c, w in zip(row[:4], widths)).rstrip())
         for extra, value in zip(head[4:], row[4:]):
-            click.echo(f"    {extra}: {value}")
+            echo(f"    {extra}: {value}")

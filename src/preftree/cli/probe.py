@@ -10,6 +10,7 @@ import click
 
 from ._judging import JUDGE_OPTION_NAMES, judge_backend, judge_options, judge_prompt, model_judge
 from ._options import (
+    echo,
     SEED,
     FiniteFloatRange,
     RegistryChoice,
@@ -118,16 +119,16 @@ def probe(pairs_path: Path | None, mapping: str | None, pairs_format: str, probe
     if not quiet:
         from ..probes.text import format_records
 
-        click.echo(format_records([record for r in results for record in r.records]))
-        click.echo(f"wrote {out}")
+        echo(format_records([record for r in results for record in r.records]))
+        echo(f"wrote {out}")
     unread = [j.name for j in judges if getattr(j, "answers", 0) and j.unparsable >= j.answers]
     if unread:
-        click.echo(f"Error: no verdict could be read from any answer of {', '.join(unread)} (see "
+        echo(f"Error: no verdict could be read from any answer of {', '.join(unread)} (see "
                    f"{out}/judge_files): the judge answers in another format; check --verdict-format "
                    "and --judge-template", err=True)
         sys.exit(1)
     api_errors = sum(getattr(j, "api_errors", 0) for j in judges)
     if api_errors:
-        click.echo(f"Error: {api_errors} pairs have no verdict because of API errors (see "
+        echo(f"Error: {api_errors} pairs have no verdict because of API errors (see "
                    f"{out}/judge_files); run the same command again to ask only those", err=True)
         sys.exit(1)

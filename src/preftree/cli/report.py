@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._options import quiet_option, replace_option
+from ._options import echo, quiet_option, replace_option
 
 __all__ = ["report"]
 
@@ -41,6 +41,11 @@ def report(explain_dirs: tuple[Path, ...], out: Path, fmt: str | None, quiet: bo
         if not folder.is_dir() and not standalone:
             raise click.UsageError(f"{folder} is not a folder (give explain's --out folder, or a "
                                    "winrate.json)")
+    real = [folder.resolve() for folder in explain_dirs]
+    twice = sorted({str(f) for f, r in zip(explain_dirs, real) if real.count(r) > 1})
+    if twice:
+        raise click.UsageError(f"the same folder is given twice ({', '.join(twice)}, also through a link); "
+                               "give each explain folder once")
     from ..winrate.document import sibling_files
 
     inputs = sibling_files(explain_dir) if standalone else \
@@ -57,4 +62,4 @@ def report(explain_dirs: tuple[Path, ...], out: Path, fmt: str | None, quiet: bo
                  probe_dir=None if probe_dir is None else str(probe_dir),
                  winrate=None if winrate_path is None else str(winrate_path))
     if not quiet:
-        click.echo(f"wrote {out}")
+        echo(f"wrote {out}")

@@ -9,6 +9,7 @@ import click
 
 from ._judging import JUDGE_OPTION_NAMES, judge_backend, judge_options, judge_prompt, model_judge
 from ._options import (
+    echo,
     SEED,
     RegistryChoice,
     build_scorer_options,
@@ -114,20 +115,20 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
     for name, value in [*sections.items(), ("Score", result["score"])]:
         interval = result["intervals"].get(name)
         band = f"  [{interval[0]:.1f}, {interval[1]:.1f}]" if interval else ""
-        click.echo(f"{name:<12}{value:6.1f}{band}")
+        echo(f"{name:<12}{value:6.1f}{band}")
     if "both_orders" in result:
-        click.echo(f"{'both orders':<12}{result['both_orders']['score']:6.1f}  (mean of the two "
+        echo(f"{'both orders':<12}{result['both_orders']['score']:6.1f}  (mean of the two "
                    "orders; the rows above use allenai's one-random-order accounting)")
     if result["partial"] or result["absent"]:
-        click.echo(f"partial: {result['partial'] or {}}; absent: {result['absent']}")
+        echo(f"partial: {result['partial'] or {}}; absent: {result['absent']}")
     if "verdicts" in result:
         counts = result["verdicts"]
-        click.echo(f"answers counted: {counts['chosen']} chosen, {counts['rejected']} rejected, "
+        echo(f"answers counted: {counts['chosen']} chosen, {counts['rejected']} rejected, "
                    f"{counts['tie']} ties, {counts['unparsable']} unparsable, {counts['empty']} "
                    "empty (each tie, unparsable or empty answer scores 0.5)")
     for warning in result.get("warnings", []):
-        click.echo(f"WARNING: {warning}", err=True)
-    click.echo(f"ties: {result['n_ties']}; wrote {out}")
+        echo(f"WARNING: {warning}", err=True)
+    echo(f"ties: {result['n_ties']}; wrote {out}")
 
 
 @click.command()
@@ -167,7 +168,7 @@ def leaderboard(results: tuple[Path, ...], published: str, benchmark_version: st
         extra = [] if published == "none" else [load_published(published, number)]
         text = render(build_leaderboard(local, extra, number), fmt)
     if out is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     else:
         atomic_write_text(out, text)
 
@@ -177,6 +178,16 @@ def _winrate_board(results: tuple[Path, ...], published: str, fmt: str) -> str:
     from ..winrate.board import load_published_winrates, winrate_board
     from ..winrate.document import load_winrate
 
+    from .._markup import plain_line
+    from ..winrate.document import format_warnings
+
     documents = [(Path(path), load_winrate(path)) for path in results]
     figures = None if published in ("seed", "none") else load_published_winrates(published)
-    return render(winrate_board(documents, figures), fmt, title="Win-rate leaderboard")
+    board = winrate_board(documents, figures)
+    for path, document in documents:  # what a reader of the board must know: shared terms, ranks
+        shared = {**document, "warnings": [w for w in document.get("warnings", []) if w["model"].startswith("(all")]}
+        for line in format_warnings(shared):
+            echo(plain_line(f"{path.name}: {line}"), err=True)
+    if board.attrs.get("note"):
+        echo(f"note: {board.attrs['note']}", err=True)
+    return render(board, fmt, title="Win-rate leaderboard")

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ._options import (
+    echo,
     build_scorer_options,
     model_option,
     pairs_options,
@@ -57,8 +58,8 @@ def score(model: str, pairs_path: Path | None, mapping: str | None,
     write_scores(frame, out)
     if not quiet:
         meta, stats = frame.attrs["preftree"], scorer.last_stats
-        click.echo(f"{meta['n_pairs']} pairs, {stats.n_distinct} distinct texts: {stats.n_cached} "
+        echo(f"{meta['n_pairs']} pairs, {stats.n_distinct} distinct texts: {stats.n_cached} "
                    f"from cache, {stats.n_computed} scored ({stats.n_tokens} tokens, "
                    f"{stats.tokens_per_second:,.0f} tokens/s, padding {stats.padding_fraction:.1%})")
-        click.echo(f"attributes: {', '.join(scorer.attributes)}; truncated: {meta['n_truncated']}")
-        click.echo(f"wrote {out}")
+        echo(f"attributes: {', '.join(scorer.attributes)}; truncated: {meta['n_truncated']}")
+        echo(f"wrote {out}")

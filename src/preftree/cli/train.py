@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ._options import (
+    echo,
     LABEL_FORMAT_NAMES,
     SEED,
     FiniteFloatRange,
@@ -64,11 +65,11 @@ def train_head(model: str, data: str, attributes: str, hub_root: Path | None,
     report = run(model, ratings, out, attributes=names, valid_fraction=valid_fraction, seed=seed,
                  origin=data, force=force, options=settings.options)
     if not quiet:
-        click.echo(f"{report.n_train} training and {report.n_valid} held-out responses, "
+        echo(f"{report.n_train} training and {report.n_valid} held-out responses, "
                    f"hidden size {report.hidden_size}")
-        click.echo(report.metrics.to_string(index=False, float_format=lambda v: f"{v:.3f}",
+        echo(report.metrics.to_string(index=False, float_format=lambda v: f"{v:.3f}",
                                             formatters={"alpha": "{:.2g}".format}))
-        click.echo(f"wrote {out}/")
+        echo(f"wrote {out}/")
 
 
 @click.command("fit-tree")
@@ -102,18 +103,18 @@ def fit_tree(model: Path, pairs_source: str, hub_root: Path | None, max_depth: i
                                   label_map=label_map)
     if not quiet:
         for note in pairs.reading_notes():
-            click.echo(note)
+            echo(note)
     settings = build_scorer_options(quiet=quiet, **options)
     report = run(model, pairs, max_depth=max_depth, valid_fraction=valid_fraction, seed=seed,
                  min_leaf=min_leaf, options=settings.options, ray=settings.ray)
     if not quiet:
-        click.echo(f"{report.n_labelled} labelled pairs: {report.n_train} to train on "
+        echo(f"{report.n_labelled} labelled pairs: {report.n_train} to train on "
                    f"(+{report.n_train_ties} ties left out), {report.n_valid} held out "
                    f"(+{report.n_valid_ties} ties left out)"
                    + (f"; {report.n_unlabelled} without a label" if report.n_unlabelled else ""))
-        click.echo(report.tree.export_text())
-        click.echo(f"validation accuracy on {report.n_valid} pairs (trained on {report.n_train}):")
-        click.echo(f"  {'tree (depth ' + str(report.tree.depth_) + ')':<28}{report.accuracy:.3f}")
+        echo(report.tree.export_text())
+        echo(f"validation accuracy on {report.n_valid} pairs (trained on {report.n_train}):")
+        echo(f"  {'tree (depth ' + str(report.tree.depth_) + ')':<28}{report.accuracy:.3f}")
         for name, accuracy in sorted(report.single_attribute.items(), key=lambda kv: -kv[1]):
-            click.echo(f"  {name + ' alone':<28}{accuracy:.3f}")
-        click.echo(f"wrote {model}/preftree_tree.json")
+            echo(f"  {name + ' alone':<28}{accuracy:.3f}")
+        echo(f"wrote {model}/preftree_tree.json")

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ._options import SEED, FiniteFloatRange, pairs_options, quiet_option, replace_option, resolve_features, scoring_options
+from ._options import echo, SEED, FiniteFloatRange, pairs_options, quiet_option, replace_option, resolve_features, scoring_options
 
 __all__ = ["winrate"]
 
@@ -106,7 +106,7 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
     trees = resolve_features(tree_specs, scoring, quiet=quiet) if tree_specs else None
     if not quiet:
         for source, layout in comparisons.formats.items():
-            click.echo(plain_line(f"read {source}: {layout}"), err=True)
+            echo(plain_line(f"read {source}: {layout}"), err=True)
     result = win_rates(comparisons.frame, baseline=baseline, features=features, tree_features=trees,
                        difficulties=difficulties, pooling=pooling, resamples=resamples, seed=seed,
                        progress=not quiet, declared_baselines=comparisons.declared_baselines, length=length)
@@ -116,21 +116,21 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
                 "pooling": pooling, "resamples": resamples, "seed": seed}
     written, document = write_winrate(result, comparisons, out, settings=settings)
     if not quiet:
-        click.echo(format_table(document))
+        echo(format_table(document))
         skipped = comparisons.skipped + result.skipped
         if skipped:
             file, row, why = skipped[0]
-            click.echo(plain_line(f"note: skipped {len(skipped)} rows (first: {file} row {row}: {why}); all "
+            echo(plain_line(f"note: skipped {len(skipped)} rows (first: {file} row {row}: {why}); all "
                                   f"are listed in {written.name}"))
         for note in result.notes[1:]:
-            click.echo(plain_line(f"note: {note}"))
+            echo(plain_line(f"note: {note}"))
         if result.trees is not None:
             from ..winrate.document import ORIENTATION
 
-            click.echo("\nWhat the judge rewards beyond the controlled features (residual tree; "
+            echo("\nWhat the judge rewards beyond the controlled features (residual tree; "
                        f"{ORIENTATION})")
-            click.echo(result.trees.residual.export_text())
-        click.echo(f"wrote {out} and {written}")
+            echo(result.trees.residual.export_text())
+        echo(f"wrote {out} and {written}")
 
 
 def _read(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | None, pairs_format: str,

@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import lzma
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from .._inputs import NOT_REGULAR, open_regular
 from ..errors import InputError
 
 __all__ = ["COMPRESSIONS", "DEFAULT_MAX_INPUT_BYTES", "NOT_REGULAR", "input_byte_limit", "MAX_RECORD_BYTES", "OUTPUT_SUFFIXES", "SUPPORTED_SUFFIXES", "TEXT_COLUMNS", "Table",
@@ -174,10 +176,7 @@ def _open_stream(path: Any, compression: str | None) -> contextlib.AbstractConte
             if isinstance(path, URI):
                 raw = stack.enter_context(open_uri(path))
             else:
-                try:
-                    raw = stack.enter_context(open(path, "rb"))
-                except OSError as exc:
-                    raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+                raw = stack.enter_context(os.fdopen(open_regular(path), "rb"))  # never a FIFO or device
             if compression is not None:
                 raw = stack.enter_context(COMPRESSIONS[compression](raw, "rb"))
             yield raw
@@ -201,7 +200,6 @@ def _limit(path: Any, compression: str | None) -> int:
     return DEFAULT_MAX_INPUT_BYTES
 
 
-NOT_REGULAR = "is not a regular file (a FIFO, socket or device would block or never end); give a file"
 
 
 def input_byte_limit(path: Path) -> int:
@@ -278,11 +276,49 @@ def _read_csv(text: str, path: Path, sep: str, text_columns: Sequence[str]) -> p
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"cannot parse as {'TSV' if sep == chr(9) else 'CSV'}: {exc}",
                          path=path) from None
+    from .._markup import uncsv_cell
+
     keep = TEXT_COLUMNS | set(text_columns)
+    frame.columns = [uncsv_cell(str(c)) for c in frame.columns]
     for column in frame.columns:
+        frame[column] = frame[column].map(uncsv_cell)  # a cell preftree kept from being a formula
         if str(column) not in keep:
             frame[column] = _infer(frame[column])
     return frame
+
+
+CELL_BYTES = 64
+"""What one decoded cell costs in memory at least (a pandas object and its pointer)."""
+
+
+def _read_parquet(data: bytes, path: Any, limit: int) -> pd.DataFrame:
+    """A Parquet file's rows, refused before decoding when its metadata (rows × columns, the
+    uncompressed sizes) says they would exceed ``limit`` bytes, and read row group by row group
+    with the decoded bytes counted: a small dictionary-encoded file cannot claim gigabytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(io.BytesIO(data))
+        meta = parquet.metadata
+        uncompressed = sum(meta.row_group(g).total_byte_size for g in range(meta.num_row_groups))
+        estimate = uncompressed + meta.num_rows * max(1, meta.num_columns) * CELL_BYTES
+        if estimate > limit:
+            raise InputError(f"decodes to about {estimate:,} bytes ({meta.num_rows:,} rows × {meta.num_columns} "
+                             f"columns), more than the input limit of {limit:,} (--max-input-bytes)", path=path)
+        batches, decoded = [], 0
+        for group in range(meta.num_row_groups):
+            batch = parquet.read_row_group(group)
+            decoded += batch.nbytes
+            if decoded > limit:
+                raise InputError(f"decodes to more than {limit:,} bytes (--max-input-bytes)", path=path)
+            batches.append(batch)
+        table = pa.concat_tables(batches) if batches else parquet.schema_arrow.empty_table()
+        return table.to_pandas()
+    except InputError:
+        raise
+    except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
+        raise InputError(f"cannot read as Parquet: {str(exc)[:300]}", path=path) from None
 
 
 def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
@@ -309,10 +345,7 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
         return Table(pd.DataFrame.from_records(records), lines, path, "line", bad)
     data = _read_input(path, compression)
     if suffix in (".parquet", ".pq"):
-        try:
-            frame = pd.read_parquet(io.BytesIO(data))
-        except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
-            raise InputError(f"cannot read as Parquet: {exc}", path=path) from None
+        frame = _read_parquet(data, path, _limit(path, compression))
         return Table(frame, list(range(1, len(frame) + 1)), path, "row")
     text = _decode(data, path)
     if suffix == ".json":
@@ -366,7 +399,9 @@ def write_table(frame: pd.DataFrame, path: str | Path,
                                                        **schema_metadata})
             pq.write_table(table, tmp)
         elif suffix == ".csv":
-            plain.to_csv(tmp, index=False)
+            from .._markup import csv_frame
+
+            csv_frame(plain).to_csv(tmp, index=False)  # no cell a spreadsheet runs as a formula
         else:
             plain.to_json(tmp, orient="records", lines=True, force_ascii=False)
     return path

@@ -284,7 +284,7 @@ PAIRS_FORMATS: dict[str, NativeFormat] = {f.name: f for f in (
     NativeFormat("pandalm", _has("instruction", "response1", "response2", "annotator1"), _pandalm,
                  "index-tie", {f"annotator{i}": "index-tie" for i in (1, 2, 3)}),
     NativeFormat("arena", lambda c, row: ({"conversation_a", "conversation_b", "winner"} <= c
-                                     and ("anony" in c or "language" in c))
+                                     and ("anony" in c or "language" in c or not {"turn", "question_id"} <= c))
                  or {"response_a", "response_b", "winner_model_a"} <= c, _arena, "signed"),
     NativeFormat("mt-bench", lambda c, row: {"conversation_a", "conversation_b", "winner", "turn",
                                         "question_id"} <= c and "anony" not in c, _mt_bench, "signed"),

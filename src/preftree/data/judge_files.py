@@ -245,10 +245,11 @@ def _judge_files_in(folder: Path) -> tuple[Path, list[Path], str | None]:
         folder = folder / "judge_files"
     files = sorted(p for p in folder.iterdir()
                    if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
+    probe_run = folder.name == "judge_files" and (folder.parent / "probe.json").is_file()
     stems = {p.name[: -len(p.suffix)] for p in files}
     edited = [p for p in files if p.stem.endswith(PROBE_STAGES[1])
               and p.stem[: -len(PROBE_STAGES[1])] + PROBE_STAGES[0] in stems]
-    if not edited:
+    if not edited or not probe_run:  # only a folder a probe run wrote (its probe.json beside it)
         return folder, files, None
     note = (f"{folder} is a probe run's: the verdicts on the pairs as given (*{PROBE_STAGES[0]}) are read; "
             f"the {len(edited)} file(s) of verdicts on edited copies (*{PROBE_STAGES[1]}) are set apart "

@@ -284,13 +284,27 @@ def _renamed_for_layout(table: Table, mapping: Mapping[str, str], pairs_format: 
     ``chosen_instruction`` is read as the layout's ``chosen``."""
     import dataclasses
 
+    from .formats import PAIRS_FORMATS
+
     columns = [str(c) for c in table.frame.columns]
     absent = [f"{k}={v}" for k, v in mapping.items() if v not in columns]
     if absent:
         raise InputError(f"--map {', '.join(absent)}: no such column for the {pairs_format} layout; "
                          f"columns: {', '.join(columns)}", path=table.path)
+    sources = list(mapping.values())
+    twice = sorted({v for v in sources if sources.count(v) > 1})
+    if twice:
+        raise InputError(f"--map names the column {twice[0]!r} for two of the layout's columns; map each once",
+                         path=table.path)
     renamed = table.frame.drop(columns=[k for k in mapping if k in columns and k not in mapping.values()])
-    return dataclasses.replace(table, frame=renamed.rename(columns={v: k for k, v in mapping.items()}))
+    renamed = renamed.rename(columns={v: k for k, v in mapping.items()})
+    first = renamed.iloc[0].to_dict() if len(renamed) else {}
+    if not PAIRS_FORMATS[pairs_format].detect({str(c) for c in renamed.columns}, first):
+        raise InputError(f"with --map {','.join(f'{k}={v}' for k, v in mapping.items())} the columns "
+                         f"({', '.join(map(str, renamed.columns))}) are not a {pairs_format} layout; --map "
+                         "LAYOUT_COLUMN=YOUR_COLUMN names, for each column the layout reads, your file's",
+                         path=table.path)
+    return dataclasses.replace(table, frame=renamed)
 
 
 def mapping_values(mapping: Mapping[str, str] | None) -> tuple[str, ...]:

@@ -143,7 +143,7 @@ def explain_by_group(table: FeatureTable, verdicts: JudgmentSet, pairs: PairSet,
     except InputError:
         raise InputError(f"--by {column!r}: not a column of the pairs; columns: "
                          f"{', '.join(pairs.metadata_columns())}", path=pairs.source) from None
-    group_of = {pair.id: _group_name(value) for pair, value in zip(pairs, values)}
+    group_of = dict(zip(pairs.ids, _group_names(list(values))))
     pooled = pooled or explain_judge(table, verdicts, config)
     preferences = verdicts.preferences()
     ids = [i for i in table.diffs.index if i in preferences.index]
@@ -192,11 +192,27 @@ def _with_group_rows(importances: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _group_name(value: Any) -> str:
-    """A group's name; a missing value is its own group, named so it cannot meet a real "nan"."""
-    if value is None or (isinstance(value, float) and value != value):
-        return "(missing)"
-    return str(value)
+def _group_names(values: list[Any]) -> list[str]:
+    """Each value's group name. Values are grouped by what they are, not how they print: a
+    missing value is its own group (never merged with a literal "(missing)"), and the number 1
+    is not the text "1" (both are named with their kind when both occur)."""
+    def key(value: Any) -> tuple[str, Any]:
+        if value is None or (isinstance(value, float) and value != value):
+            return ("missing", None)
+        if isinstance(value, bool):
+            return ("bool", value)
+        if isinstance(value, (int, float)):
+            return ("number", float(value))
+        return ("text", str(value))
+
+    keys = [key(v) for v in values]
+    shown: dict[tuple[str, Any], str] = {}
+    for k, value in zip(keys, values):
+        shown.setdefault(k, "(missing)" if k[0] == "missing" else str(value))
+    clash = {name for name in shown.values() if list(shown.values()).count(name) > 1}
+    names = {k: f"{name} ({'no value' if k[0] == 'missing' else k[0]})" if name in clash else name
+             for k, name in shown.items()}
+    return [names[k] for k in keys]
 
 
 def _family(feature: str) -> set[str]:

@@ -58,11 +58,13 @@ readers take response_A / response_B the same way)."""
 
 def side_columns(columns: list[str], name: str) -> tuple[str, str] | None:
     """The two columns of ``name`` (response_1's, response_2's) among ``columns``, in any of the
-    accepted spellings."""
-    for first, second in SIDE_SUFFIXES:
-        if f"{name}{first}" in columns and f"{name}{second}" in columns:
-            return f"{name}{first}", f"{name}{second}"
-    return None
+    accepted spellings; two spellings of one name are ambiguous and refused."""
+    found = [(f"{name}{first}", f"{name}{second}") for first, second in SIDE_SUFFIXES
+             if f"{name}{first}" in columns and f"{name}{second}" in columns]
+    if len(found) > 1:
+        raise InputError(f"{name!r} has a column per response in {len(found)} spellings "
+                         f"({'; '.join(' and '.join(pair) for pair in found)}): which are the scores? keep one")
+    return found[0] if found else None
 
 
 def paired_names(columns: list[str]) -> dict[str, tuple[str, str]]:
@@ -91,9 +93,9 @@ class ColumnsSource:
             columns = side_columns(list(available), name)
             if columns is None:
                 pairs_found = sorted(paired_names(list(available)))
-                raise InputError(f"feature columns:{name} needs columns {name}_1 and {name}_2 (or "
-                                 f"{name}_A and {name}_B); per-response columns found: "
-                                 f"{', '.join(pairs_found) or 'none'}", path=pairs.source)
+                raise InputError(f"feature columns:{name} needs columns {name}_1 and {name}_2; per-response "
+                                 f"columns found: {', '.join(pairs_found) or 'none'} ({name}_A and {name}_B "
+                                 "are read too)", path=pairs.source)
             for side, column in enumerate(columns):
                 frames[side][name] = _numeric(pairs.metadata_column(column), column, pairs,
                                               pairs.source or "pairs")
@@ -115,7 +117,15 @@ class ScoresSource:
         if id_column is None:
             raise InputError(f"a scores file needs an 'id' column; found {list(frame.columns)}",
                              path=self.path)
-        attrs = paired_names([str(c) for c in frame.columns])
+        try:
+            attrs = paired_names([str(c) for c in frame.columns])
+        except InputError as exc:
+            raise InputError(str(exc), path=self.path) from None
+        def text_only(column: str) -> bool:  # model_a / model_b: names, not scores
+            values = frame[column].dropna()
+            return len(values) > 0 and pd.to_numeric(values, errors="coerce").isna().all()
+
+        attrs = {a: pair for a, pair in attrs.items() if not all(text_only(c) for c in pair)}
         if not attrs:
             raise InputError("a scores file needs column pairs <attr>_1 and <attr>_2 (or JudgeBench's "
                              f"<attr>_A and <attr>_B); found {list(frame.columns)}", path=self.path)

@@ -20,7 +20,7 @@ from .._registry import judge_backends as backends
 from ..data.files import check_table_output, write_table
 from ..data.judge_files import PAIR_HASH_COLUMN
 from ..data.model import Pair, PairSet
-from ..errors import InputError
+from ..errors import InputError, PreftreeError
 from .prompt import JudgePrompt
 from .records import (
     ORDERS,
@@ -189,7 +189,10 @@ def collect_judgments(pairs: PairSet, backend: JudgeBackend, out: str | Path, *,
     with journal.open() as writer, progress_bar(total=len(pending), unit="req", desc=judge,
                                         disable=not progress, dynamic_ncols=True) as bar:
         def on_result(result: JudgeResult) -> None:
-            result.request_key = by_slot[(result.pair_id, result.order)].key
+            slot = by_slot.get((result.pair_id, result.order)) if isinstance(result, JudgeResult) else None
+            if slot is None:
+                raise PreftreeError(f"the judge backend answered a request it was not asked ({str(result)[:80]})")
+            result = replace(result.checked(), request_key=slot.key)  # every field checked before it is kept
             if prompt.parser != "leading" and result.error is None and result.probability_a is None:
                 result.verdict = prompt.parse(result.completion)  # the prompt's own answer format
             writer.write(result)

@@ -58,7 +58,9 @@ class HFBackend:
         dtype = pick_dtype(options.dtype, self.device, self.model.config)
         self.model.to(device=self.device, dtype=dtype).eval()
         self.revision = checkpoint.revision
-        template = (Path(options.chat_template).read_text(encoding="utf-8")
+        from ..scoring.chat import load_chat_template
+
+        template = (load_chat_template(options.chat_template)
                     if options.chat_template else getattr(self.tokenizer, "chat_template", None))
         if not template:
             raise InputError(f"the tokenizer of {options.model!r} has no chat template; pass "
@@ -84,8 +86,10 @@ class HFBackend:
         return {"backend": self.name, "model": self.options.model, "revision": self.revision}
 
     def _encode(self, messages: list[dict[str, str]]) -> list[int]:
-        text = self.tokenizer.apply_chat_template(messages, chat_template=self.template,
-                                                  tokenize=False, add_generation_prompt=True)
+        from ..scoring.chat import render_chat
+
+        text = render_chat(self.tokenizer, self.template, messages, add_generation_prompt=True,
+                           source=self.options.chat_template or f"the chat template of {self.options.model}")
         ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         limit = self.options.max_length
         return ids[-limit:] if limit else ids  # keep the end: the question and the answer slot

@@ -155,7 +155,17 @@ class LocalJudgeServer:
                 self.wfile.write(data)
 
             def do_POST(self) -> None:  # noqa: N802 - the http.server API
-                raw = self.rfile.read(min(int(self.headers.get("Content-Length") or 0), 64 << 20))
+                declared = self.headers.get("Content-Length") or "0"
+                if not declared.isdigit() or int(declared) > 64 << 20:
+                    self._send(400, {"error": {"message": "expected a Content-Length of at most 64 MiB"}})
+                    self.close_connection = True
+                    return
+                self.connection.settimeout(30)  # a client that stops sending does not hold a thread
+                try:
+                    raw = self.rfile.read(int(declared))
+                except OSError:
+                    self.close_connection = True
+                    return
                 try:
                     body = json.loads(raw)
                     body["messages"][-1]["content"].split
@@ -209,7 +219,9 @@ def main(argv: list[str] | None = None) -> None:
         description="A local chat-completions judge that decides by a simple rule, for trying "
                     "`preftree judge` and `preftree probe` with no API. Rules: "
                     + "; ".join(f"{name}: {text}" for name, text in RULES.items()))
-    parser.add_argument("--rule", choices=sorted(RULES), default="longer-brackets", help="how it decides")
+    parser.add_argument("--rule", choices=sorted(RULES), default="longer",
+                        help="how it decides (longer: answers in preftree's default template's format; "
+                             "longer-brackets and markdown: with --judge-template mt-bench)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     parser.add_argument("--port", type=int, default=8000, help="port (0: any free one)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait before each answer")

@@ -46,8 +46,12 @@ class OpenAIOptions:
     max_retries: int = 6
     backoff_s: float = 1.0
     max_wait_s: float = 60.0
+    max_reply_bytes: int = 1 << 20
 
     def __post_init__(self) -> None:
+        from .._http import check_base_url
+
+        check_base_url(self.base_url)
         if not self.timeout_s > 0 or not math.isfinite(self.timeout_s):
             raise ConfigError(f"timeout_s (--timeout) must be a positive number of seconds, got "
                               f"{self.timeout_s!r}")
@@ -58,6 +62,19 @@ class OpenAIOptions:
             raise ConfigError(f"concurrency (--concurrency) must be at least 1, got {self.concurrency!r}")
 
 
+NO_KEY = ("none", "")
+"""``--api-key-env`` values that send no key."""
+
+
+def _api_key(name: str) -> str | None:
+    """The key in the environment variable ``name``; none for ``--api-key-env none``."""
+    if name.strip().lower() in NO_KEY:
+        return None
+    if not name.replace("_", "").isalnum() or name[0].isdigit():
+        raise ConfigError(f"--api-key-env {name!r} is not an environment variable name (or 'none')")
+    return os.environ.get(name) or None
+
+
 class OpenAIBackend:
     """Asks a chat-completions endpoint; ``transport`` is injectable (an httpx transport)."""
 
@@ -66,11 +83,15 @@ class OpenAIBackend:
     def __init__(self, options: OpenAIOptions, *, transport: httpx.AsyncBaseTransport | None = None,
                  seed: int = 0) -> None:
         self.options = options
-        key = os.environ.get(options.api_key_env)
+        key = _api_key(options.api_key_env)
         if not key and options.base_url.rstrip("/") == OPENAI_URL:
             raise InputError(f"no API key: set the environment variable {options.api_key_env} "
                              "(or name another with --api-key-env)")
         self._key = key or None
+        if self._key:
+            from .._http import warn_plain_http_key
+
+            warn_plain_http_key(options.base_url, options.api_key_env)
         self._transport = transport
         self._rng = random.Random(seed)
         self._on_wait: Callable[[float, str], None] | None = None
@@ -83,7 +104,8 @@ class OpenAIBackend:
             model=model, base_url=settings.base_url, api_key_env=settings.api_key_env,
             temperature=settings.temperature, max_tokens=settings.max_tokens,
             concurrency=settings.concurrency, rpm=settings.rpm, timeout_s=settings.timeout_s,
-            max_retries=settings.max_retries, max_wait_s=settings.max_wait_s))
+            max_retries=settings.max_retries, max_wait_s=settings.max_wait_s,
+            max_reply_bytes=settings.max_reply_bytes))
 
     def describe(self) -> dict[str, Any]:
         """What makes a verdict this judge's (the endpoint URL may change between runs)."""
@@ -130,7 +152,7 @@ class OpenAIBackend:
         response, error, attempt = await post_with_retries(
             client, "chat/completions", body, retries=o.max_retries, timeout_s=o.timeout_s,
             backoff_s=o.backoff_s, max_wait_s=o.max_wait_s, rng=self._rng, scrub=self._scrub,
-            limiter=limiter, on_wait=self._on_wait)
+            limiter=limiter, on_wait=self._on_wait, max_bytes=o.max_reply_bytes)
         if response is not None:
             return self._result(request, response, started, attempt)
         return JudgeResult(request.pair_id, request.order, None, None, f"api: {error}",
@@ -143,7 +165,7 @@ class OpenAIBackend:
             text = data["choices"][0]["message"]["content"] or ""
         except (ValueError, KeyError, IndexError, TypeError):
             return JudgeResult(request.pair_id, request.order, None, None,
-                               f"api: malformed response: {self._scrub(response.text)[:300]}",
+                               f"api: malformed response: {self._scrub(response.text[:2000])[:300]}",
                                time.perf_counter() - started, attempts=attempt)
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
         if not isinstance(text, str):
@@ -153,4 +175,4 @@ class OpenAIBackend:
         text = self._scrub(text)  # a key echoed back by a misbehaving server is never written
         return JudgeResult(request.pair_id, request.order, text, parse_verdict(text), None,
                            time.perf_counter() - started, usage.get("prompt_tokens"),
-                           usage.get("completion_tokens"), attempts=attempt)
+                           usage.get("completion_tokens"), attempts=attempt).checked(self._scrub)

@@ -8,6 +8,7 @@ Templates are plain text with three placeholders, ``{conversation}``, ``{respons
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -57,6 +58,10 @@ def format_conversation(prompt: Prompt) -> str:
                      f"{t['content']}" for t in turns)
 
 
+_PLACEHOLDER = re.compile(r"\{(conversation|response_a|response_b)\}")
+"""The placeholders a judge template fills, in one pass (text from the data is never a template)."""
+
+
 @dataclass(frozen=True)
 class JudgePrompt:
     """A template (and optional system message) that turns a pair into chat messages."""
@@ -94,10 +99,9 @@ class JudgePrompt:
 
     @classmethod
     def from_file(cls, path: str | Path, system: str | None = None) -> JudgePrompt:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read the template ({exc.strerror})", path=path) from None
+        from .._inputs import TEMPLATE_LIMIT, read_input_text
+
+        text = read_input_text(path, limit=TEMPLATE_LIMIT, what="judge template")
         try:
             return cls(text, system)
         except InputError as exc:
@@ -109,10 +113,9 @@ class JudgePrompt:
         return hashlib.sha256(f"{self.system}\0{self.template}{parser}".encode()).hexdigest()
 
     def render(self, prompt: Prompt, response_a: str, response_b: str) -> list[dict[str, str]]:
-        """Chat messages asking which of ``response_a`` and ``response_b`` is better."""
-        text = self.template.replace("{conversation}", format_conversation(prompt))
-        # responses last, so text inside them is never taken for a placeholder
-        text = text.replace("{response_a}", "\0A\0").replace("{response_b}", "\0B\0")
-        text = text.replace("\0A\0", response_a).replace("\0B\0", response_b)
+        """Chat messages asking which of ``response_a`` and ``response_b`` is better. One pass over
+        the template only: a placeholder inside the prompt or a response is text, never filled."""
+        values = {"conversation": format_conversation(prompt), "response_a": response_a, "response_b": response_b}
+        text = _PLACEHOLDER.sub(lambda match: values[match.group(1)], self.template)
         messages = [{"role": "system", "content": self.system}] if self.system else []
         return [*messages, {"role": "user", "content": text}]

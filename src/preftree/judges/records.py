@@ -12,14 +12,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
+
 __all__ = ["ORDERS", "Journal", "JudgeRequest", "JudgeResult", "journal_path", "request_key"]
 
 ORDERS = ("orig", "swapped")
+VERDICTS = ("A", "B", "C")
+MAX_COMPLETION_CHARS = 1 << 20
+"""Longest completion kept (characters); a longer one is recorded as an error."""
+JOURNAL_LIMIT = 4 << 30
+"""Largest journal read (bytes)."""
 
 
 def request_key(settings: dict[str, Any], messages: list[dict[str, str]]) -> str:
@@ -63,6 +72,32 @@ class JudgeResult:
     attempts: int = 1
     request_key: str | None = None  # the content key of the request answered (set by the collector)
 
+    def checked(self, scrub: Callable[[str], str] = str) -> JudgeResult:
+        """This result with every field of the type it must have (a server's ``usage`` holding
+        text, a NaN latency, a verdict that is no letter: dropped, never stored), every text
+        scrubbed (a key echoed anywhere is never written) and the completion bounded (an
+        oversized one is an error, not stored)."""
+        def text(value: Any) -> str | None:
+            return scrub(value) if isinstance(value, str) else None
+
+        def count(value: Any) -> int | None:
+            return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10 ** 12 else None
+
+        def number(value: Any, low: float, high: float) -> float | None:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            return float(value) if ok and low <= value <= high else None
+
+        completion, error = text(self.completion), text(self.error)
+        if completion is not None and len(completion) > MAX_COMPLETION_CHARS:
+            completion, error = None, (f"api: completion longer than {MAX_COMPLETION_CHARS:,} characters; "
+                                       "not stored")
+        return JudgeResult(
+            str(self.pair_id), self.order if self.order in ORDERS else ORDERS[0], completion,
+            self.verdict if self.verdict in VERDICTS else None, error,
+            number(self.latency_s, 0.0, 1e7) or 0.0, count(self.prompt_tokens), count(self.completion_tokens),
+            number(self.probability_a, 0.0, 1.0), count(self.attempts) or 1,
+            self.request_key if isinstance(self.request_key, str) and len(self.request_key) <= 64 else None)
+
 
 def journal_path(out: str | Path) -> Path:
     """The hidden journal beside an output file (``judges/.gpt-4o.csv.journal.jsonl``)."""
@@ -71,51 +106,76 @@ def journal_path(out: str | Path) -> Path:
 
 
 class Journal:
-    """Append-only JSONL of :class:`JudgeResult` rows, plus the header of the run that wrote them."""
+    """Append-only JSONL of :class:`JudgeResult` rows, plus the header of the run that wrote them.
+
+    preftree keeps it for itself, so it gets an output's care: only a regular file of this user is
+    opened (a planted link, FIFO or device is refused, never followed, blocked on or read without
+    end), it is created mode 0600, and every row read back is checked field by field."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
+    def _open(self, flags: int) -> int:
+        from .._inputs import open_regular
+
+        fd = open_regular(self.path, flags, follow=False, mode=0o600, what="judge journal")
+        if os.fstat(fd).st_uid != os.getuid():
+            os.close(fd)
+            raise InputError("belongs to another user; a journal must be this user's own file: move it "
+                             "away", path=self.path)
+        return fd
+
     def read(self) -> tuple[dict[str, Any] | None, dict[str, JudgeResult]]:
         """The header and the best result per request key (an answer beats an API error); a torn
-        last line is cut off. Rows without a key (journals of preftree < 0.2) are not reused."""
-        if not self.path.exists():
+        last line is cut off. Rows without a key (journals of preftree < 0.2), or that are not a
+        result of this version, are not reused."""
+        if not os.path.lexists(self.path):
             return None, {}
         header: dict[str, Any] | None = None
         results: dict[str, JudgeResult] = {}
-        data = self.path.read_bytes()
-        lines = data.split(b"\n")
-        torn = lines.pop()  # after the last newline: empty, or a line cut by a crash mid-write
-        for raw in lines:
-            record = _record(raw)
-            if record is None:
-                continue  # a damaged line inside the journal: skip it, keep the rest
-            if "header" in record:
-                header = record["header"]
-                continue
-            try:
-                result = JudgeResult(**record)
-            except TypeError:
-                continue  # not a row this version understands
-            if result.request_key is None:
-                continue
-            previous = results.get(result.request_key)
-            if previous is None or previous.error is not None or result.error is None:
-                results[result.request_key] = result
-        if torn:
-            with self.path.open("r+b") as handle:
-                handle.truncate(len(data) - len(torn))
+        fd = self._open(os.O_RDWR)
+        try:
+            with os.fdopen(os.dup(fd), "rb") as handle:
+                data = handle.read(JOURNAL_LIMIT + 1)
+            if len(data) > JOURNAL_LIMIT:
+                raise InputError(f"larger than {JOURNAL_LIMIT:,} bytes; not a judge journal", path=self.path)
+            lines = data.split(b"\n")
+            torn = lines.pop()  # after the last newline: empty, or a line cut by a crash mid-write
+            for raw in lines:
+                record = _record(raw)
+                if record is None:
+                    continue  # a damaged line inside the journal: skip it, keep the rest
+                if "header" in record:
+                    header = record["header"] if isinstance(record["header"], dict) else None
+                    continue
+                try:
+                    result = JudgeResult(**record).checked()
+                except (TypeError, ValueError):
+                    continue  # not a row this version understands
+                if result.request_key is None:
+                    continue
+                previous = results.get(result.request_key)
+                if previous is None or previous.error is not None or result.error is None:
+                    results[result.request_key] = result
+            if torn:
+                os.ftruncate(fd, len(data) - len(torn))
+        finally:
+            os.close(fd)
         return header, results
 
     def start(self, header: dict[str, Any]) -> None:
         """Write the run header when the journal is new."""
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps({"header": header}) + "\n")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = self._open(os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        try:
+            if os.fstat(fd).st_size == 0:
+                os.fchmod(fd, 0o600)
+                os.write(fd, (json.dumps({"header": header}) + "\n").encode("utf-8"))
+        finally:
+            os.close(fd)
 
     def open(self) -> JournalWriter:
-        return JournalWriter(self.path)
+        return JournalWriter(self._open(os.O_WRONLY | os.O_APPEND | os.O_CREAT))
 
 
 def _record(raw: bytes) -> dict[str, Any] | None:
@@ -129,11 +189,12 @@ def _record(raw: bytes) -> dict[str, Any] | None:
 class JournalWriter:
     """Appends results one line at a time, flushed to the OS immediately."""
 
-    def __init__(self, path: Path) -> None:
-        self._handle = path.open("a", encoding="utf-8")
+    def __init__(self, fd: int) -> None:
+        os.fchmod(fd, 0o600)
+        self._handle = os.fdopen(fd, "a", encoding="utf-8")
 
     def write(self, result: JudgeResult) -> None:
-        self._handle.write(json.dumps(asdict(result), ensure_ascii=False) + "\n")
+        self._handle.write(json.dumps(asdict(result.checked()), ensure_ascii=False) + "\n")
         self._handle.flush()
 
     def close(self) -> None:

@@ -29,10 +29,13 @@ class JudgeSettings:
     dtype: str = "auto"
     device: str = "auto"
     chat_template: str | None = None
+    max_reply_bytes: int = 1 << 20
 
     def __post_init__(self) -> None:
         for name in ("temperature", "timeout_s", "max_wait_s"):
             if not math.isfinite(getattr(self, name)):
                 raise ConfigError(f"{name} must be a finite number, got {getattr(self, name)!r}")
+        if self.max_reply_bytes < 1:
+            raise ConfigError(f"max_reply_bytes must be at least 1, got {self.max_reply_bytes!r}")
         if self.concurrency < 1 or self.max_tokens < 1 or self.max_retries < 0:
             raise ConfigError("concurrency and max_tokens must be at least 1, max_retries at least 0")

@@ -13,6 +13,8 @@ from .._registry import load_registered, registry
 from ..errors import InputError
 from .edits import (
     LENGTH_MARGIN,
+    MAX_EDIT_GROWTH,
+    edit_bound,
     NULL,
     TextProbe,
     insertion,
@@ -119,9 +121,18 @@ def _rule_probe(rule: Any, where: str) -> TextProbe:
     if not (prefix or suffix or replacements):
         raise InputError(f"{where}: the rule {name!r} changes nothing; give prefix, suffix or replace")
     pairs = [(r["find"], r["with"]) for r in replacements]
+    growth = 1.0
+    for find, new in pairs:
+        growth *= max(1.0, len(new) / len(find))
+    if growth > MAX_EDIT_GROWTH:
+        raise InputError(f"{where}: the rule {name!r} can grow a text {growth:.3g}-fold (its replacements "
+                         f"chain); an edit may grow it at most {MAX_EDIT_GROWTH}-fold")
 
     def edit(text: str, other: str, rng: random.Random) -> str:
+        bound = edit_bound(text, other)
         for find, new in pairs:
+            if len(text) + text.count(find) * (len(new) - len(find)) > bound:
+                raise InputError(f"the probe {name!r} would make a response longer than {bound:,} characters")
             text = text.replace(find, new)
         return f"{prefix}{text}{suffix}"
 
@@ -137,18 +148,14 @@ def read_probe_file(path: str | Path) -> list[TextProbe]:
     """The probes of a JSON probe file: ``{"probes": [{"name": "hedge", "prefix": "I think ",
     "replace": [{"find": "is", "with": "may be"}]}]}``. Literal text only: nothing in the file
     is run or compiled as a pattern."""
+    from .._inputs import read_input_text
+
     path = Path(path)
+    text = read_input_text(path, limit=PROBE_FILE_LIMIT, what="probe file")
     try:
-        with path.open("rb") as handle:
-            data = handle.read(PROBE_FILE_LIMIT + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read the probe file {path}: {exc.strerror or exc}") from None
-    if len(data) > PROBE_FILE_LIMIT:
-        raise InputError(f"{path}: a probe file is at most {PROBE_FILE_LIMIT} bytes")
-    try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{path}: not a JSON probe file ({exc})") from None
+        document = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{path}: not a JSON probe file ({str(exc)[:200]})") from None
     rules = document.get("probes") if isinstance(document, dict) else None
     if not isinstance(rules, list) or not rules:
         raise InputError(f"{path}: expected {{\"probes\": [rule, ...]}} with at least one rule")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["FILLER", "LENGTH_MATCHED", "NULL", "TextProbe", "filler", "insertion", "length_edit", "markdown_edit",
+__all__ = ["EDIT_SLACK", "MAX_EDIT_GROWTH", "edit_bound", "FILLER", "LENGTH_MATCHED", "NULL", "TextProbe", "filler", "insertion", "length_edit", "markdown_edit",
            "null_edit", "plain_edit"]
 
 Edit = Callable[[str, str, random.Random], str]
@@ -49,6 +49,15 @@ FILLER = (
 """Content-free sentences ``length`` appends (none says anything about the question)."""
 
 LENGTH_MARGIN = 0.2
+MAX_EDIT_GROWTH = 8
+"""An edit's output is at most this many times the longer of the two responses (plus
+:data:`EDIT_SLACK` characters): a chain of rules that doubles a text 40 times is refused, not run."""
+EDIT_SLACK = 4096
+
+
+def edit_bound(text: str, other: str) -> int:
+    """The longest output an edit of ``text`` (against ``other``) may produce."""
+    return MAX_EDIT_GROWTH * max(len(text), len(other)) + EDIT_SLACK
 
 
 def length_edit(text: str, other: str, rng: random.Random, margin: float = LENGTH_MARGIN) -> str:

@@ -27,11 +27,12 @@ from typing import Any
 import pandas as pd
 
 from .._folders import output_dir
+from .._markup import csv_frame
 from .._version import __version__
 from ..data.model import Pair, PairSet
 from ..errors import InputError
 from .catalogue import PAIR_PROBES
-from .edits import LENGTH_MATCHED, NULL, TextProbe, filler
+from .edits import LENGTH_MATCHED, MAX_EDIT_GROWTH, NULL, TextProbe, edit_bound, filler
 from .judges import LLMProbeJudge, ProbeJudge, Verdict, judge_slug
 from .measures import EditOutcome, pair_probe_record, text_probe_record
 
@@ -59,9 +60,18 @@ def _edit(pair: Pair, probe: TextProbe, side: int, seed: int) -> Pair:
     rng = random.Random(f"{seed}:{pair.id}:{probe.name}:{side}")
     text, other = (pair.response_1, pair.response_2) if side == -1 else (pair.response_2, pair.response_1)
     edited = str(probe.edit(text, other, rng))
+    if len(edited) > edit_bound(text, other):  # a plug-in's edit too: bounded like the built-in ones
+        raise InputError(f"the probe {probe.name!r} made a response of {len(edited):,} characters from one of "
+                         f"{len(text):,}; an edit may grow a text at most {MAX_EDIT_GROWTH}-fold")
     first, second = (edited, pair.response_2) if side == -1 else (pair.response_1, edited)
     return Pair(f"{pair.id}:{probe.name}:{'response_1' if side == -1 else 'response_2'}", pair.prompt,
                 first, second, metadata=pair.metadata)
+
+
+def _same_words(edited: Pair, pair: Pair) -> bool:
+    """Whether an edit changed nothing but white space (only the null edit means to)."""
+    return all(" ".join(a.split()) == " ".join(b.split())
+               for a, b in ((edited.response_1, pair.response_1), (edited.response_2, pair.response_2)))
 
 
 def _length_change(pair: Pair, edited: Pair, side: int) -> int:
@@ -91,7 +101,7 @@ def design_edits(pairs: Sequence[Pair], before: Sequence[Verdict], probes: Seque
                 side = -winner if target == "loser" else winner
                 for probe in (*probes, NULL):
                     edited = _edit(pair, probe, side, seed)
-                    if (edited.response_1, edited.response_2) == (pair.response_1, pair.response_2):
+                    if probe is not NULL and _same_words(edited, pair):
                         continue  # nothing for the edit to change (plain on a text without markdown)
                     edits.append(EditedPair(edited, pair.id, probe.name, target, side, winner))
                     added = _length_change(pair, edited, side)
@@ -259,5 +269,5 @@ def write_probe(judges: Sequence[ProbeJudge], pairs: PairSet, probes: Sequence[T
         with (tmp / "edited_pairs.jsonl").open("w", encoding="utf-8") as handle:
             for row in _edited_rows(results):
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        _verdict_rows(results).to_csv(tmp / "verdicts.csv", index=False)
+        csv_frame(_verdict_rows(results)).to_csv(tmp / "verdicts.csv", index=False)
     return results

@@ -153,13 +153,24 @@ def verdict_counts(summary: JudgeSummary) -> str:
     return " / ".join(str(counts.get(k, 0)) for k in ("response_1", "tie", "response_2")) if counts else ""
 
 
+SUMMARY_LIMIT = 256 << 20
+"""Largest summary.json read (bytes)."""
+
+
 def _json(path: Path) -> dict[str, Any]:
+    from .._inputs import read_input_text
+
+    if not path.exists() and not path.is_symlink():
+        raise InputError("missing; is this a `preftree explain` output folder?", path=path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("missing; is this a `preftree explain` output folder?", path=path) from None
+        document = json.loads(read_input_text(path, limit=SUMMARY_LIMIT, what="summary.json"))
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON ({exc.msg})", path=path, line=exc.lineno) from None
+    except RecursionError:
+        raise InputError("invalid JSON (nested too deeply)", path=path) from None
+    if not isinstance(document, dict):
+        raise InputError("expected a JSON object (preftree explain's summary.json)", path=path)
+    return document
 
 
 def _csv(path: Path, index: bool = False) -> pd.DataFrame | None:
@@ -186,9 +197,12 @@ def _judge(folder: Path) -> JudgeReport:
 
 def load_report_data(folder: str | Path) -> ReportData:
     """Read ``preftree explain --out FOLDER`` (one judge at the top, or one sub-folder each)."""
+    from .._folders import check_whole
+
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("not a folder (expected the output of `preftree explain`)", path=folder)
+    check_whole(folder)
     top = _json(folder / "summary.json")
     if "judges" in top:
         judges = [_judge(folder / str(entry["folder"])) for entry in top["judges"]]

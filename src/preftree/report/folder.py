@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._markup import csv_frame
 from .._folders import output_dir
 from ..explanation.analysis import ExplainResult, JudgeExplanation
 from .tree_plot import draw_tree
@@ -77,12 +78,13 @@ def _write_judge(explanation: JudgeExplanation, folder: Path, result: ExplainRes
     summary["label"] = result.label_judge
     _dump(folder / "summary.json", summary)
     if explanation.by is not None:
-        explanation.by.importances.to_csv(folder / "importance_by_group.csv", index_label="feature")
-        explanation.by.tests.to_csv(folder / "group_tests.csv", index=False)
+        csv_frame(explanation.by.importances, index=True).to_csv(folder / "importance_by_group.csv",
+                                                                 index_label="feature")
+        csv_frame(explanation.by.tests).to_csv(folder / "group_tests.csv", index=False)
     explanation.tree.save(folder / "tree.json", metadata={"features": result.features.specs,
                                                            "pairs": result.pairs.source})
-    explanation.importances.to_csv(folder / "importances.csv", index=False)
-    explanation.leaves.to_csv(folder / "leaves.csv", index=False)
+    csv_frame(explanation.importances).to_csv(folder / "importances.csv", index=False)
+    csv_frame(explanation.leaves).to_csv(folder / "leaves.csv", index=False)
     _write_examples(examples, folder / "examples.jsonl")
     draw_tree(explanation.tree, folder / "tree.png", title=explanation.judge)
 
@@ -164,12 +166,13 @@ def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = F
                 "judges": [{**_headline(e), "folder": folders[e.judge]} for e in result.judges],
             }
             _dump(tmp / "summary.json", overview)
-        result.agreement.to_csv(tmp / "agreement.csv", index_label="judge")
-        result.agreement_counts.to_csv(tmp / "agreement_counts.csv", index_label="judge")
-        result.agreement_decided.to_csv(tmp / "agreement_decided.csv", index_label="judge")
-        result.kappa.to_csv(tmp / "kappa.csv", index_label="judge")
+        csv_frame(result.agreement, index=True).to_csv(tmp / "agreement.csv", index_label="judge")
+        for name, table in (("agreement_counts", result.agreement_counts),
+                            ("agreement_decided", result.agreement_decided)):
+            csv_frame(table, index=True).to_csv(tmp / f"{name}.csv", index_label="judge")
+        csv_frame(result.kappa, index=True).to_csv(tmp / "kappa.csv", index_label="judge")
         if len(result.consistency):
-            result.consistency.to_csv(tmp / "consistency.csv", index=False)
+            csv_frame(result.consistency).to_csv(tmp / "consistency.csv", index=False)
         if probes is not None:
             _dump(tmp / "probe.json", probes)
         if report is not None:  # rendered from the result in memory, not read back

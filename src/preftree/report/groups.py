@@ -19,6 +19,10 @@ def group_rows(summary: JudgeSummary) -> list[list[str]]:
     for group in summary.groups:
         if "skipped" in group:
             rows.append([str(group["group"]), str(group["n"]), "", "", f"no tree: {group['skipped']}"])
+        elif group.get("beats_majority") is False:  # its splits are no finding: no top feature shown
+            rows.append([str(group["group"]), str(group["n"]), format_percent(group["cv_accuracy"]),
+                         format_percent(group["majority_baseline"]),
+                         "(!) no better than its majority: its splits are not a finding"])
         else:
             rows.append([str(group["group"]), str(group["n"]), format_percent(group["cv_accuracy"]),
                          format_percent(group["majority_baseline"]),

@@ -58,23 +58,17 @@ def load_probe_document(source: str | Path) -> dict[str, Any]:
     path = Path(source)
     if path.is_dir():
         path = path / "probe.json"
-    if path.exists() and not path.is_file():
-        from ..data.files import NOT_REGULAR
+    from .._folders import check_whole
+    from .._inputs import read_input_text
 
-        raise InputError(NOT_REGULAR, path=path)
+    check_whole(path.parent)
+    if not path.exists() and not path.is_symlink():
+        raise InputError("missing; is this a `preftree probe` output folder?", path=path)
+    text = read_input_text(path, limit=PROBE_JSON_LIMIT, what="probe.json")
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(PROBE_JSON_LIMIT + 1)
-    except FileNotFoundError:
-        raise InputError("missing; is this a `preftree probe` output folder?", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read it: {exc.strerror or exc}", path=path) from None
-    if len(raw) > PROBE_JSON_LIMIT:
-        raise InputError(f"larger than {PROBE_JSON_LIMIT} bytes; not a probe.json", path=path)
-    try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=lambda c: float("nan"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"not JSON ({exc})", path=path) from None
+        document = json.loads(text, parse_constant=lambda c: float("nan"))
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"not JSON ({str(exc)[:200]})", path=path) from None
     if not isinstance(document, dict) or not isinstance(document.get("records"), list):
         raise InputError("expected an object with a 'records' list (preftree probe's probe.json)", path=path)
     document["records"] = [_check_record(r, f"{path}: records[{i}]") for i, r in enumerate(document["records"])]

@@ -42,14 +42,21 @@ def load_published(source: str | Path, version: int = 1) -> pd.DataFrame:
 
         frame, name = pd.read_csv(StringIO(text)), "seed (RLHFlow, 2025-01)"
     else:
+        from ..data.files import read_table
+
+        from .._inputs import published_percentages
+
         path = Path(source)
-        if not path.exists():
-            raise InputError("no such file", path=path)
-        frame, name = pd.read_csv(path), path.name
-    missing = [c for c in ["model", *COLUMNS[version]] if c not in frame.columns]
-    if missing:
-        raise InputError(f"published figures need columns {missing} (RewardBench v{version}); "
-                         f"found {list(frame.columns)}", path=str(source))
+        if path.suffix.lower() not in (".csv", ".tsv"):
+            raise InputError("published figures are a CSV file (e.g. allenai's leaderboard export)", path=path)
+        table = read_table(path)
+        frame, name = table.frame, path.name
+        missing = [c for c in ["model", *COLUMNS[version]] if c not in frame.columns]
+        if missing:
+            raise InputError(f"published figures need columns {missing} (RewardBench v{version}); "
+                             f"found {list(frame.columns)}", path=str(source))
+        # RewardBench 2's Ties score can be negative (the published file has -1.0): from -100
+        frame = published_percentages(table, list(COLUMNS[version]), low=-100.0 if version == 2 else 0.0)
     frame = frame.copy()
     frame["source"] = f"published: {name}"
     if "model_type" not in frame.columns:
@@ -76,10 +83,19 @@ def _result_row(data: dict[str, Any], path: Path, version: int) -> dict[str, Any
                 raise InputError(f"{column!r} is {value!r}; a score must be a finite number",
                                  path=path)
             value = 100.0 * float(value) if version == 2 and column != "Score" else float(value)
+            if not 0 <= value <= 100:
+                raise InputError(f"{column!r} is {value!r}; a score is a percentage from 0 to 100", path=path)
         row[column] = value
     partial = data.get("partial") or {}
+    if not isinstance(partial, (dict, list)) or not all(isinstance(k, str) for k in partial):
+        raise InputError(f"'partial' is {str(partial)[:40]!r}; expected an object of section → subsets "
+                         "(or a list of section names)", path=path)
     row["note"] = ("partial: " + ", ".join(sorted(partial))) if partial else ""
     return row
+
+
+RESULTS_LIMIT = 64 << 20
+"""Largest results file read (bytes)."""
 
 
 def load_results(paths: Iterable[str | Path], version: int = 1) -> pd.DataFrame:
@@ -92,15 +108,11 @@ def load_results(paths: Iterable[str | Path], version: int = 1) -> pd.DataFrame:
         if not files:
             raise InputError("no results (*.json) in this folder", path=path)
         for file in files:
-            if file.exists() and not file.is_file():
-                from ..data.files import NOT_REGULAR
+            from .._inputs import read_input_text
 
-                raise InputError(NOT_REGULAR, path=file)
+            text = read_input_text(file, limit=RESULTS_LIMIT, what="results file")
             try:
-                data = json.loads(file.read_text(encoding="utf-8"),
-                                  parse_constant=lambda name: float(name))
-            except FileNotFoundError:
-                raise InputError("no such file", path=file) from None
+                data = json.loads(text, parse_constant=lambda name: float(name))
             except json.JSONDecodeError as exc:
                 raise InputError(f"invalid JSON ({exc.msg})", path=file, line=exc.lineno) from None
             except RecursionError:
@@ -149,7 +161,9 @@ def render(board: pd.DataFrame, fmt: str, *, title: str = "RewardBench leaderboa
     columns = list(board.columns)
     rows = [[_cell(v, c) for v, c in zip(record, columns)] for record in board.itertuples(index=False)]
     if fmt == "csv":
-        return board.to_csv(index=False)
+        from .._markup import csv_frame
+
+        return str(csv_frame(board).to_csv(index=False))
     if fmt == "md":
         from .._markup import md_cell
 

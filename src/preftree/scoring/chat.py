@@ -57,17 +57,47 @@ def distinct_positions(conversations: Sequence[Sequence[Message]]) -> tuple[list
     return hashes, first
 
 
+def load_chat_template(path: str | Path) -> str:
+    """A Jinja chat template from a file: a regular file, at most 1 MiB, UTF-8, and a template
+    Jinja can parse (checked now, before any work)."""
+    from .._inputs import TEMPLATE_LIMIT, read_input_text
+
+    template = read_input_text(path, limit=TEMPLATE_LIMIT, what="chat template")
+    try:
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+        ImmutableSandboxedEnvironment().parse(template)
+    except ImportError:  # transformers brings jinja2; without it rendering says so
+        pass
+    except Exception as exc:  # jinja2.TemplateSyntaxError: the file is not a template
+        raise InputError(f"not a Jinja chat template: {str(exc)[:200]}", path=path) from None
+    return template
+
+
+def render_chat(tokenizer: Any, template: str, messages: list[dict[str, Any]], *, add_generation_prompt: bool,
+                source: str) -> str:
+    """``tokenizer.apply_chat_template`` as text; a template that fails on these messages (a
+    syntax error, an undefined variable, ``raise_exception``, a sandbox violation) is bad input
+    naming the template, not a preftree bug."""
+    try:
+        from jinja2 import TemplateError
+    except ImportError:  # pragma: no cover - transformers depends on jinja2
+        TemplateError = Exception  # type: ignore[assignment,misc]  # noqa: N806
+    try:
+        return str(tokenizer.apply_chat_template(messages, chat_template=template, tokenize=False,
+                                                 add_generation_prompt=add_generation_prompt))
+    except TemplateError as exc:
+        raise InputError(f"{source}: the chat template fails on these messages: {str(exc)[:200]}") from None
+
+
 class ChatFormatter:
     """Renders conversations with a tokenizer's chat template (or one read from a file)."""
 
     def __init__(self, tokenizer: Any, template_file: str | Path | None = None, *,
                  model_name: str = "the model") -> None:
+        self.source = str(template_file) if template_file is not None else f"the chat template of {model_name}"
         if template_file is not None:
-            path = Path(template_file)
-            try:
-                template = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise InputError(f"cannot read the chat template ({exc.strerror})", path=path) from None
+            template = load_chat_template(template_file)
         else:
             template = getattr(tokenizer, "chat_template", None)
             if isinstance(template, dict):  # several named templates: the default one scores
@@ -82,9 +112,8 @@ class ChatFormatter:
 
     def render(self, messages: Sequence[Message]) -> str:
         """The conversation as the text the model reads (special tokens included as text)."""
-        return self.tokenizer.apply_chat_template(
-            [dict(m) for m in messages], chat_template=self.template, tokenize=False,
-            add_generation_prompt=False)
+        return render_chat(self.tokenizer, self.template, [dict(m) for m in messages],
+                           add_generation_prompt=False, source=self.source)
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids of rendered texts; the template already holds BOS, so none is added twice."""

@@ -41,7 +41,11 @@ class VLLMServerOptions:
     url: str | None = None
     timeout_s: float = 300.0
 
-    def __post_init__(self) -> None:  # the URL is checked when the backend loads
+    def __post_init__(self) -> None:
+        if self.url is not None:
+            from .._http import check_base_url
+
+            check_base_url(self.url)
         if not (math.isfinite(self.timeout_s) and self.timeout_s >= 1):
             raise ConfigError(f"server timeout must be at least 1 second, got {self.timeout_s!r}")
 

@@ -78,6 +78,32 @@ def _check_reachable(address: str | None, timeout_s: float = 10.0) -> None:
     if len(answer) < 9 or answer[3] != 0x04:  # a gRPC server answers the preface with SETTINGS
         raise PreftreeError(f"RAY_ADDRESS={address} answers, but not as a Ray cluster (no gRPC "
                             f"answer: {answer[:16]!r}); give the address `ray start --head` printed")
+    _confirm_ray(address, RAY_PROBE_S)
+
+
+RAY_PROBE_S = 30.0
+"""Seconds a Ray cluster has to accept a connection before preftree says it is not one."""
+
+
+def _confirm_ray(address: str, timeout_s: float) -> None:
+    """Any HTTP/2 server answers the preface; only Ray's GCS accepts Ray's own handshake. It is
+    tried in a child process that is killed after ``timeout_s`` (Ray itself would retry for
+    minutes), so an HTTP/2 server that is not Ray fails in seconds."""
+    import subprocess
+    import sys
+
+    code = ("import ray; ray.init(address=%r, log_to_driver=False, include_dashboard=False, "
+            "configure_logging=False); ray.shutdown()" % address)
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=timeout_s,
+                              env={**os.environ, "RAY_ADDRESS": address}, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise PreftreeError(f"RAY_ADDRESS={address} answers, but not as a Ray cluster (no Ray handshake "
+                            f"within {timeout_s:g} s); give the address `ray start --head` printed") from None
+    if done.returncode != 0:
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        raise PreftreeError(f"RAY_ADDRESS={address} answers, but Ray could not connect to it ({tail[0][:200]}); "
+                            "give the address `ray start --head` printed")
 
 
 _HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])

@@ -24,13 +24,19 @@ def is_winrate_file(path: str | Path) -> bool:
     object whose ``kind`` says so, however it is formatted."""
     from .document import KIND, json_path
 
+    from .._inputs import read_input_text
+    from .document import JSON_LIMIT
+
+    from .._folders import check_whole
+
     path = Path(path)
     target = json_path(path) if path.suffix.lower() == ".csv" else path
-    if not target.is_file() or target.suffix.lower() != ".json" or target.stat().st_size > 256 << 20:
+    if target.suffix.lower() != ".json" or not target.is_file():
         return False
+    check_whole(target.parent)
     try:
-        document = json.loads(target.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        document = json.loads(read_input_text(target, limit=JSON_LIMIT, what="winrate.json"))
+    except (InputError, ValueError, RecursionError):
         return False
     return isinstance(document, dict) and document.get("kind") == KIND
 
@@ -38,21 +44,22 @@ def is_winrate_file(path: str | Path) -> bool:
 def load_published_winrates(path: str | Path) -> pd.DataFrame:
     """AlpacaEval's leaderboard CSV: model names in the first column (or ``name``/``model``); a
     local file only."""
+    from .._inputs import published_percentages
+    from ..data.files import read_table
+
     path = Path(path)
-    if not path.is_file():
-        raise InputError("no such file (published win rates are a local CSV)", path=path)
-    try:
-        frame = pd.read_csv(path)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(f"not a CSV ({str(exc)[:200]})", path=path) from None
+    if path.suffix.lower() != ".csv":
+        raise InputError("published win rates are a local CSV (AlpacaEval's leaderboard CSV)", path=path)
+    table = read_table(path, text_columns=("name",))
+    frame = table.frame
     name = next((c for c in ("model", "name") if c in frame.columns), frame.columns[0])
     missing = [c for c in ("win_rate", "length_controlled_winrate") if c not in frame.columns]
     if missing:
         raise InputError(f"published win rates need columns {missing} (AlpacaEval's leaderboard CSV); "
                          f"found {list(frame.columns)}", path=path)
+    frame = published_percentages(table, ["win_rate", "length_controlled_winrate"])
     return pd.DataFrame({"model": frame[name].astype(str), "source": f"published: {Path(path).name}",
-                         "win_rate": pd.to_numeric(frame["win_rate"], errors="coerce"),
-                         "lc_win_rate": pd.to_numeric(frame["length_controlled_winrate"], errors="coerce")})
+                         "win_rate": frame["win_rate"], "lc_win_rate": frame["length_controlled_winrate"]})
 
 
 def winrate_board(documents: Sequence[tuple[Path, dict[str, Any]]], published: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -68,9 +75,16 @@ def winrate_board(documents: Sequence[tuple[Path, dict[str, Any]]], published: p
     controlled = board["lc_win_rate"].notna().any() or any(d.get("length_control") for _, d in documents)
     key = "lc_win_rate" if controlled else "win_rate"
     board = board.sort_values(key, ascending=False, kind="stable", na_position="last")
-    ranked = board[key].notna().to_numpy()  # a row whose figure is not identified gets no rank
-    board.insert(0, "rank", pd.Series([i + 1 if ok else None for i, ok in enumerate(ranked)],
-                                      index=board.index, dtype=object))
+    local = board["source"].str.startswith("local:")
+    unknown = local & board[key].isna() & (board["n"].fillna(0) > 0)  # rated, but the figure is not identified
+    if unknown.any():  # where some rows have no figure, no row's place among them is known
+        board.insert(0, "rank", pd.Series([None] * len(board), index=board.index, dtype=object))
+        board.attrs["note"] = (f"no ranks: {int(unknown.sum())} local model(s) have no identified "
+                               f"{'LC win rate' if controlled else 'win rate'} (see their note)")
+    else:
+        ranked = board[key].notna().to_numpy()
+        board.insert(0, "rank", pd.Series([i + 1 if ok else None for i, ok in enumerate(ranked)],
+                                          index=board.index, dtype=object))
     for column in ("n", "rank_shift"):  # counts, not measurements: no ".0", blank when unknown
         board[column] = pd.Series([None if pd.isna(v) else int(v) for v in board[column]],
                                   index=board.index, dtype=object)

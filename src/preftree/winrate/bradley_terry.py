@@ -28,6 +28,9 @@ __all__ = ["BTResult", "fit_bradley_terry", "normalised_differences"]
 
 SCALE = 400 / np.log(10)
 BASE = 1000.0
+MAX_INTERVAL_ELO = 800.0
+"""A rating whose 95 % bootstrap interval is wider than this (Elo points, about 4.6 logits) is
+left empty: the data bound it only loosely, and a point estimate beside it would claim more."""
 
 
 def normalised_differences(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
@@ -104,12 +107,26 @@ def fit_bradley_terry(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndar
     fitted = expit(design @ np.delete(point, anchor_index))  # the prior's values too: what was fitted
     found = identify(design, outcome)
     blank = np.insert(found.unidentified, anchor_index, False)  # the anchor is 0 by definition
-    point, low, high = (np.where(blank, np.nan, v) for v in (point, low, high))
     unidentified = {(names[j] if j < k else f"feature {features[j - k]}"): found.reason(0)
                     for j in np.flatnonzero(blank)}
+    width = SCALE * (high[:k] - low[:k])
+    for j in np.flatnonzero(np.isfinite(width) & (width > MAX_INTERVAL_ELO) & ~blank[:k]):
+        unidentified[names[j]] = (f"its 95 % bootstrap interval spans {width[j]:.0f} Elo points: the data "
+                                  "bound it only loosely")
+        blank[j] = True
+    flat = bool(draws) and bool(np.all(np.abs(high - low)[~blank] < 1e-9))
+    point, low, high = (np.where(blank, np.nan, v) for v in (point, low, high))
+    if flat:  # every resample gave the same estimate (all ties): no spread is no certainty
+        low = high = np.full(len(point), np.nan)
+        unidentified["(intervals)"] = ("every bootstrap resample gives the same estimate (the outcomes do not "
+                                       "vary), so there is no interval")
     ratings = pd.DataFrame({"model": names, "rating": BASE + SCALE * point[:k],
                             "rating_low": BASE + SCALE * low[:k], "rating_high": BASE + SCALE * high[:k]})
     ratings["rank"] = ratings["rating"].rank(ascending=False, method="min").astype("Int64")
+    if blank[:k].any():  # where some models have no rating, nobody's place among them is known
+        ratings["rank"] = pd.array([pd.NA] * k, dtype="Int64")
+        unidentified["(ranks)"] = (f"{int(blank[:k].sum())} model(s) have no identified rating, so no model's "
+                                   "rank among them is known")
     coefficients = pd.DataFrame({"feature": features, "coefficient": point[k:],
                                  "low": low[k:], "high": high[k:]})
     return BTResult(ratings.sort_values("rating", ascending=False, ignore_index=True, na_position="last"),

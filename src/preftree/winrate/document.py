@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._markup import plain_line
+from .._markup import csv_frame, plain_line
 from ..errors import InputError
 from .inputs import Comparisons
 from .run import WinRateResult
@@ -23,6 +23,7 @@ TABLE_COLUMNS = ["model", "n", "win_rate", "win_rate_se", "discrete_win_rate", "
                  "length_coefficient", "rating", "rating_low", "rating_high", "rank", "sc_rating",
                  "sc_rating_low", "sc_rating_high", "sc_rank", "rank_shift", "note"]
 TEXT_COLUMNS = ("model", "note")
+PERCENT_COLUMNS = ("win_rate", "win_rate_se", "discrete_win_rate", "lc_win_rate", "lc_se")
 SKIPPED_SHOWN = 50
 JSON_LIMIT = 256 << 20
 """Largest winrate.json read (bytes)."""
@@ -70,7 +71,8 @@ def winrate_document(result: WinRateResult, comparisons: Comparisons, *,
         document["length_control"] = {
             "length_coefficient": None if unidentified else result.length.length_coefficient,
             "not_identified": unidentified, "spread_chars": result.length.spread,
-            "per_model": result.length.model_length_coefficients,
+            "per_model": {m: phi for m, phi in result.length.model_length_coefficients.items()
+                          if m not in result.length.unidentified},
             "difficulties": f"given ({settings['difficulties']})" if settings.get("difficulties") else
             "estimated from the models given" if result.difficulties else "none (δ = 0)",
             "n_instructions": result.n_instructions,
@@ -89,14 +91,15 @@ def write_winrate(result: WinRateResult, comparisons: Comparisons, out: Path, *,
     """Write ``out`` (CSV) and the JSON beside it: both to temp files first, then renamed one
     after the other, so a failure leaves neither new file (never a new CSV beside an old JSON).
     Returns the JSON's path and the document written."""
-    from .._io import atomic_path
+    from .._io import atomic_paths
 
     document = winrate_document(result, comparisons, settings=settings)
     target = json_path(out)
     columns = [c for c in TABLE_COLUMNS if c in result.table.columns]
-    with atomic_path(target) as json_scratch, atomic_path(out) as csv_scratch:
+    with atomic_paths(target, out) as (json_scratch, csv_scratch):  # replaced together, or neither
         json_scratch.write_text(json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False), encoding="utf-8")
-        pd.DataFrame(document["models"], columns=columns).to_csv(csv_scratch, index=False, float_format="%.6g")
+        csv_frame(pd.DataFrame(document["models"], columns=columns)).to_csv(csv_scratch, index=False,
+                                                                            float_format="%.6g")
     return target, document
 
 
@@ -120,17 +123,16 @@ def load_winrate(path: str | Path) -> dict[str, Any]:
         path = json_path(path)
     if not path.is_file():  # a partner written as W.JSON beside W.CSV
         path = next((p for p in sibling_files(path) if p.suffix.lower() == ".json" and p.is_file()), path)
-    if path.exists() and not path.is_file():
-        from ..data.files import NOT_REGULAR
+    from .._folders import check_whole
+    from .._inputs import read_input_text
 
-        raise InputError(NOT_REGULAR, path=path)
+    check_whole(path.parent)
+    if not path.exists() and not path.is_symlink():
+        raise InputError("no such file (preftree winrate writes winrate.json beside winrate.csv)", path=path)
+    text = read_input_text(path, limit=JSON_LIMIT, what="winrate.json")
     try:
-        if path.stat().st_size > JSON_LIMIT:
-            raise InputError(f"larger than {JSON_LIMIT >> 20} MiB; not a winrate.json", path=path)
-        document = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
-    except FileNotFoundError:
-        raise InputError("no such file (preftree winrate writes winrate.json beside winrate.csv)", path=path) from None
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
         raise InputError(f"not JSON as preftree writes it ({str(exc)[:200]})", path=path) from None
     if not isinstance(document, dict) or document.get("kind") != KIND:
         raise InputError(f"not a preftree winrate file (no \"kind\": \"{KIND}\")", path=path)
@@ -146,6 +148,8 @@ def load_winrate(path: str | Path) -> dict[str, Any]:
                 continue
             if key != "model" and not _is_number(value):
                 raise InputError(f"model {row['model']!r}: {key} is {str(value)[:40]!r}, not a number", path=path)
+            if key in PERCENT_COLUMNS and value is not None and not 0 <= value <= 100:
+                raise InputError(f"model {row['model']!r}: {key} is {value!r}, not a percentage (0 to 100)", path=path)
     warnings = document.setdefault("warnings", [])
     if not isinstance(warnings, list) or not all(
             isinstance(w, dict) and isinstance(w.get("model"), str) and isinstance(w.get("reason"), str)

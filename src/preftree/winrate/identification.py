@@ -44,8 +44,8 @@ class Identification:
     def reason(self, column: int) -> str:
         """Why column ``column`` is not identified, in words."""
         if self.separated:
-            return (f"separated verdicts ({int(self.separated_rows.sum())} comparisons predicted perfectly; "
-                    "the estimate would be infinite without the prior)")
+            return (f"separated verdicts: {int(self.separated_rows.sum())} comparisons are predicted perfectly, "
+                    "so the estimate would be infinite without the prior")
         return "collinear with other terms (the data cannot tell them apart)"
 
 

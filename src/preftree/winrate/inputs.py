@@ -90,14 +90,12 @@ def _text(value: Any) -> str | None:
 
 
 def _read_json(path: Path) -> Any:
-    from ..data.files import input_byte_limit
+    from .._inputs import read_input_text
 
-    limit = input_byte_limit(path)
-    if path.stat().st_size > limit:
-        raise InputError(f"larger than {limit} bytes (--max-input-bytes)", path=path)
+    text = read_input_text(path, what="JSON file (--max-input-bytes)")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
         raise InputError(f"not JSON ({str(exc)[:200]})", path=path) from None
 
 
@@ -176,10 +174,11 @@ NOT_COMPARISONS = ("neither AlpacaEval annotations (generator_1, generator_2, pr
 
 
 def _battles(path: Path, skipped: list[tuple[str, int, str]], judge: str | None,
-             judges: dict[str, int]) -> tuple[list[dict[str, Any]], str]:
+             judges: dict[str, int], fmt: str = "auto") -> tuple[list[dict[str, Any]], str]:
     """Arena / MT-Bench battles through the pairs layer's native layouts. A file both layouts
     fit (conversation_a/b, model_a/b, winner, question_id) is read as MT-Bench: the winner
-    codings are the same, and its pair ids keep each judge's and turn's battles apart."""
+    codings are the same, and its pair ids keep each judge's and turn's battles apart.
+    ``fmt="arena"`` reads the file as Arena battles whatever detection says."""
     from ..data.files import read_table
     from ..data.formats import PAIRS_FORMATS
     from ..data.loaders import pairs_in_layout
@@ -187,7 +186,8 @@ def _battles(path: Path, skipped: list[tuple[str, int, str]], judge: str | None,
     table = read_table(path)
     present = {str(c) for c in table.frame.columns}
     first = table.frame.iloc[0].to_dict() if len(table.frame) else {}
-    fits = [name for name in ("mt-bench", "arena") if PAIRS_FORMATS[name].detect(present, first)]
+    fits = ["arena"] if fmt == "arena" else \
+        [name for name in ("mt-bench", "arena") if PAIRS_FORMATS[name].detect(present, first)]
     if not fits:
         raise InputError(f"{NOT_COMPARISONS}; found columns {sorted(present)}", path=path)
     pairs = pairs_in_layout(table, fits[0], use_labels=True)  # the table read once
@@ -226,7 +226,7 @@ def read_comparisons(paths: Sequence[str | Path], fmt: str = "auto", *, judge: s
             if fmt == "alpacaeval":
                 raise InputError("not AlpacaEval annotations (a JSON list with generator_1, "
                                  "generator_2, preference)", path=path)
-        found, layout = _battles(path, skipped, judge, judges)
+        found, layout = _battles(path, skipped, judge, judges, fmt)
         formats[str(path)] = layout
         rows += found
     kinds = {"alpacaeval" if f == "alpacaeval" else "battles" for f in formats.values()}

@@ -57,6 +57,9 @@ def _from_winrate(path: Path) -> Reference:
         raise InputError("this winrate file holds no instruction difficulties (no length control was "
                          "fitted, or too few models to estimate them)", path=path)
     phi, spread = control.get("length_coefficient"), control.get("spread_chars")
+    if phi is None and isinstance(control.get("not_identified"), str):
+        raise InputError(f"its length coefficient is not identified ({control['not_identified'][:200]}), so it "
+                         "cannot serve as a reference", path=path)
     if control.get("per_model") or not _number(phi, -DIFFICULTY_LIMIT, DIFFICULTY_LIMIT) \
             or not _number(spread, *SPREAD_LIMITS):
         raise InputError(f"its length term must be one shared coefficient within ±{DIFFICULTY_LIMIT:g} "

@@ -203,16 +203,17 @@ def _warnings(table: pd.DataFrame, fit: LengthControlledFit | None, plain: BTRes
              if isinstance(row.note, str) and row.note]
     if fit is not None and fit.length_unidentified is not None:
         found.append({"model": "(all: length coefficient)", "reason": fit.length_unidentified})
-    for fitted in (plain, controlled):
+    for fitted, label in ((plain, "ratings"), (controlled, "style-controlled ratings")):
         if fitted is not None:
-            found += [{"model": f"(all: {name})", "reason": why}
-                      for name, why in fitted.unidentified.items() if name.startswith("feature ")]
+            found += [{"model": f"(all: {name.strip('()')} of the {label})" if name.startswith("(") else
+                       f"(all: {name})", "reason": why}
+                      for name, why in fitted.unidentified.items() if name.startswith(("feature ", "("))]
     return found
 
 
 def _baseline_table(frame: pd.DataFrame, counts: pd.Series, baseline: str,
                     difficulties: Mapping[str, float] | None, pooling: float | None,
-                    length: tuple[float, float] | None, notes: list[str]
+                    length: tuple[float, float] | None, notes: list[str], apart: set[str] = frozenset()
                     ) -> tuple[pd.DataFrame, LengthControlledFit | None, int]:
     """Each model against the baseline: raw, discrete and LC win rates (notes appended); the
     fit, and how many distinct instructions the comparisons with the baseline hold."""
@@ -247,9 +248,10 @@ def _baseline_table(frame: pd.DataFrame, counts: pd.Series, baseline: str,
     rows.append(ModelWinRate(baseline, 0, 50.0, float("nan"), 50.0, None if fit is None else 50.0).__dict__)
     unrated = sorted(set(map(str, counts.index)) - {r["model"] for r in rows})
     rows += [ModelWinRate(m, 0, float("nan"), float("nan"), float("nan")).__dict__ for m in unrated]
-    if unrated:
-        notes.append(f"{len(unrated)} model(s) never met the baseline, so they have ratings but no win "
-                     f"rate: {', '.join(unrated[:5])}{', ...' if len(unrated) > 5 else ''}")
+    rated = [m for m in unrated if m not in apart]  # the others have no chain to it: said apart
+    if rated:
+        notes.append(f"{len(rated)} model(s) never met the baseline, so they have ratings but no win "
+                     f"rate: {', '.join(rated[:5])}{', ...' if len(rated) > 5 else ''}")
     return pd.DataFrame(rows), fit, int(oriented["instruction"].nunique())
 
 
@@ -259,9 +261,9 @@ def _length_controlled(fit: LengthControlledFit, model: str, instructions: np.nd
     data cannot identify, with the reasons."""
     phi = fit.model_length_coefficients.get(model, fit.length_coefficient)
     if fit.length_unidentified is not None:
-        return None, None, None, [f"LC not identified: the length coefficient is not ({fit.length_unidentified})"]
+        return None, None, None, [f"LC not identified, nor the length coefficient: {fit.length_unidentified}"]
     if model in fit.unidentified:
-        return None, None, phi, [f"LC not identified: {fit.unidentified[model]}"]
+        return None, None, None, [f"LC not identified: {fit.unidentified[model]}"]
     lc, lc_se = lc_win_rate(fit, model, instructions)
     if not np.isfinite(lc_se) or lc_se > MAX_SE or lc_se <= 0:
         return None, None, phi, [f"LC not identified: its standard error ({lc_se:.3g} points) bounds nothing"]
@@ -298,8 +300,11 @@ def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Seq
         raise InputError("every comparison is a model against itself: nothing to rate")
     baseline, how = _choose_baseline(counts, baseline, declared_baselines)
     notes.insert(0, f"baseline: {baseline} ({how})")
-    table, fit, n_instructions = _baseline_table(frame, counts, baseline, difficulties, pooling, length, notes)
-    frame = _connected(frame, baseline, notes)
+    connected = _connected(frame, baseline, notes)
+    apart = set(map(str, counts.index)) - set(connected["model_a"]) - set(connected["model_b"])
+    table, fit, n_instructions = _baseline_table(frame, counts, baseline, difficulties, pooling, length, notes,
+                                                 apart)
+    frame = connected
     n_comparisons = len(frame)
     has_texts = frame["text_a"].notna().all() and frame["text_b"].notna().all()
     specs = list(features) if has_texts else []
