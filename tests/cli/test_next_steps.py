@@ -106,3 +106,62 @@ def test_the_offline_judge_has_a_command_line() -> None:
     finally:
         served.terminate()
         served.wait(timeout=10)
+
+
+def test_what_the_review_of_the_next_steps_found(tmp_path: Path, shared_data: Path) -> None:
+    """A folder given twice to report, judge files that merely look like a probe run, a scores
+    file with two spellings of one attribute, text pairs in a scores file, --map mistakes, and the
+    offline server's bounds."""
+    import numpy as np
+
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"id": f"p{i}", "prompt": "q", "response_1": "a" * (i % 7 + 1),
+                                         "response_2": "b" * (i % 5 + 1), "label": 1 if i % 5 > i % 7 else -1}) + "\n"
+                             for i in range(60)))
+    out = tmp_path / "ex"
+    assert invoke("explain", "--pairs", str(pairs), "--features", "style", "--bootstrap", "5", "--out", str(out)).exit_code == 0
+    (tmp_path / "link").symlink_to(out)
+    for twice in ([str(out), str(out)], [str(out), str(tmp_path / "link")]):
+        result = invoke("report", *twice, "--out", str(tmp_path / "r.html"))
+        assert result.exit_code == 2 and "given twice" in result.output, result.output
+    # X.base.csv beside X.edited.csv without a probe run's probe.json: two judges, both read
+    folder = tmp_path / "judges"
+    folder.mkdir()
+    for stage, flip in (("base", 1), ("edited", -1)):
+        (folder / f"j.{stage}.csv").write_text("index,model,preference\n" + "".join(
+            f"p{i},{stage},{flip if i % 2 else -flip}\n" for i in range(60)))
+    both = invoke("explain", "--pairs", str(pairs), "--judge", str(folder), "--features", "style", "--bootstrap", "5",
+                  "--table-only", "--out", str(tmp_path / "two"))
+    assert both.exit_code == 0 and "probe run" not in both.output, both.output
+    assert "base" in both.output and "edited" in both.output
+    # two spellings of one attribute are ambiguous; a text pair (model_a / model_b) is no score
+    scores = tmp_path / "scores.jsonl"
+    rng = np.random.default_rng(0)
+    scores.write_text("".join(json.dumps({"id": f"p{i}", "s_1": 0, "s_2": 0, "s_A": float(rng.normal()),
+                                          "s_B": float(rng.normal())}) + "\n" for i in range(60)))
+    ambiguous = invoke("explain", "--pairs", str(pairs), "--features", f"scores:{scores}", "--out", str(tmp_path / "a"))
+    assert ambiguous.exit_code == 2 and "2 spellings" in ambiguous.output, ambiguous.output
+    scores.write_text("".join(json.dumps({"id": f"p{i}", "model_a": "x", "model_b": "y", "s_A": float(rng.normal()),
+                                          "s_B": float(rng.normal())}) + "\n" for i in range(60)))
+    named = invoke("explain", "--pairs", str(pairs), "--features", f"scores:{scores}", "--bootstrap", "5",
+                   "--out", str(tmp_path / "b"))
+    assert named.exit_code == 0, named.output
+    # --map mistakes name the problem
+    rows = tmp_path / "cr.jsonl"
+    rows.write_text("".join(json.dumps({"prompt": "q", "chosen": "a", "rejected": "b"}) + "\n" for _ in range(5)))
+    for mapping, said in (("prompt=chosen", "not a chosen-rejected layout"),
+                          ("chosen=prompt,rejected=prompt", "for two of the layout's columns")):
+        wrong = invoke("explain", "--pairs", str(rows), "--pairs-format", "chosen-rejected", "--map", mapping,
+                       "--out", str(tmp_path / "m"))
+        assert wrong.exit_code == 2 and said in wrong.output and "KeyError" not in wrong.output, wrong.output
+
+
+def test_the_offline_judge_refuses_bad_lengths() -> None:
+    import socket
+
+    with LocalJudgeServer() as server:
+        host, port = server.url.split("//")[1].split("/")[0].split(":")
+        for length in (b"-5", b"abc", b"1000000000000000"):
+            with socket.create_connection((host, int(port)), timeout=10) as sock:
+                sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + b"\r\n\r\n")
+                assert sock.recv(200).startswith(b"HTTP/1.1 400")

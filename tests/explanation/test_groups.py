@@ -148,3 +148,13 @@ def test_a_group_row_not_computed_stays_empty() -> None:
     filled = _with_group_rows(table)
     assert filled.at["a + b", "matched"] == 0.697 + 0.207  # never 0, never below a member
     assert np.isnan(filled.at["c", "matched"])  # not computed: empty, not 0
+
+
+def test_the_report_marks_a_group_no_better_than_its_majority(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", _mixed_rows())
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--by", "pair_type", "--features", "style",
+                                    "--bootstrap", "10", "--permutations", "20", "--out", str(out)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["report", str(out), "--out", str(tmp_path / "r.md")]).exit_code == 0
+    coin = next(line for line in (tmp_path / "r.md").read_text().splitlines() if line.startswith("| coin-flip"))
+    assert "no better than its majority" in coin and "prefers" not in coin

@@ -118,3 +118,16 @@ def test_a_bad_probe_json_names_the_record(tmp_path: Path, text: str, words: str
     with pytest.raises(InputError, match="probe.json") as caught:
         load_probe_document(tmp_path)
     assert words in str(caught.value)
+
+
+def test_an_edit_that_changes_only_white_space_is_not_asked() -> None:
+    """Review finding: plain on a text without markdown but with a trailing space was counted as
+    an edit (Δ chars -1); only the null edit changes white space on purpose."""
+    from preftree.data.model import Pair
+    from preftree.probes.catalogue import builtin_probes
+    from preftree.probes.judges import Verdict
+    from preftree.probes.run import design_edits
+
+    pair = Pair("a", "q", "No markdown here. ", "Nor here either.  ")
+    edits = design_edits([pair], [Verdict(1, None)], [builtin_probes()["plain"]], [])
+    assert {e.probe for e in edits} == {"null-edit"}

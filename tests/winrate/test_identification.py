@@ -123,3 +123,40 @@ def test_cli_table_json_report_and_leaderboard_say_why(tmp_path: Path) -> None:
     assert report.exit_code == 0, report.output
     page = (tmp_path / "r.html").read_text()
     assert "not identified" in page and "length coefficient not identified" in page
+
+
+def test_ranks_and_intervals_the_data_do_not_support_are_empty() -> None:
+    """Review findings: a model separated upward left the baseline ranked first; 300 models of
+    three comparisons each kept intervals of a thousand Elo points; all ties gave [1000, 1000]."""
+    rng = np.random.default_rng(3)
+    rows = [{"model_a": "winner", "model_b": "base", "outcome": 1.0, "instruction": f"w{k}", "text_a": "a" * int(rng.integers(5, 50)),
+             "text_b": "b" * int(rng.integers(5, 50))} for k in range(30)]
+    rows += [{"model_a": "mid", "model_b": "base", "outcome": float(rng.random() < 0.5), "instruction": f"m{k}",
+              "text_a": "a" * int(rng.integers(5, 50)), "text_b": "b" * int(rng.integers(5, 50))} for k in range(30)]
+    result = win_rates(pd.DataFrame(rows), baseline="base", resamples=10)
+    table = result.table.set_index("model")
+    assert table["rank"].isna().all()  # "winner" is known to be above, but not where: no ranks at all
+    assert any(w["model"].startswith("(all: ranks") for w in result.warnings)
+    sparse_rows = [{"model_a": f"m{i}", "model_b": "base", "outcome": float(rng.random() < 0.6), "instruction": f"i{i}-{k}",
+                    "text_a": "a" * int(rng.integers(5, 50)), "text_b": "b" * int(rng.integers(5, 50))}
+                   for i in range(40) for k in range(3)]
+    sparse = win_rates(pd.DataFrame(sparse_rows), baseline="base", resamples=20)
+    widths = (sparse.table["rating_high"] - sparse.table["rating_low"]).dropna()
+    assert (widths <= 800).all()
+    ties = [{**r, "outcome": 0.5} for r in rows]
+    flat = win_rates(pd.DataFrame(ties), baseline="base", resamples=10)
+    assert flat.table["rating_low"].isna().all() and flat.table["win_rate_se"].isna().all()
+    assert any("same estimate" in w["reason"] for w in flat.warnings)
+
+
+def test_pooled_length_coefficients_of_unidentified_models_are_not_printed() -> None:
+    frame = length_judge(noise=0.1, n=60, models={"a": 320, "b": 280, "c": 300})
+    winner = frame[frame["model_a"] == "a"].assign(model_a="always", outcome=1.0)
+    result = win_rates(pd.concat([frame, winner], ignore_index=True), baseline="base", resamples=0, pooling=0.001)
+    row = result.table.set_index("model").loc["always"]
+    assert pd.isna(row["lc_win_rate"]) and pd.isna(row["length_coefficient"])
+    from preftree.winrate.document import winrate_document
+    from preftree.winrate.inputs import Comparisons
+
+    document = winrate_document(result, Comparisons(frame, {}, [], set(), None, []), settings={})
+    assert "always" not in document["length_control"]["per_model"]
