@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ._io import (
+    sweep_manifest_scratch,
     _SCRATCH,
     _check_manifest,
     _default_mode,
@@ -26,7 +27,6 @@ from ._io import (
 from ._manifest import (
     FOLDER_OWNER,
     MANIFEST,
-    MANIFEST_SCRATCH,
     Manifest,
     file_sha256,
     locked,
@@ -130,7 +130,7 @@ def output_dir(target: str | Path, inputs: Iterable[str | Path | None] = (), *,
     target.parent.mkdir(parents=True, exist_ok=True)
     _sweep(target.parent, _scratch_pattern(target))
     if target.is_dir():
-        _sweep(target, MANIFEST_SCRATCH)
+        sweep_manifest_scratch(target)
     tmp = Path(tempfile.mkdtemp(prefix=_scratch_prefix(target), suffix=".tmp", dir=target.parent))
     _SCRATCH.add(os.path.realpath(tmp))
     try:

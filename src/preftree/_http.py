@@ -141,20 +141,49 @@ class RateLimiter:
 
 
 async def _post_once(client: httpx.AsyncClient, path: str, body: dict[str, Any], max_bytes: int) -> httpx.Response:
-    """One POST, its body read in chunks and refused past ``max_bytes`` (a ``Content-Length``
-    over it is refused before the body is read)."""
-    async with client.stream("POST", path, json=body) as streamed:
+    """One POST, its body read raw in chunks and refused past ``max_bytes`` (a ``Content-Length``
+    over it before the body is read), then inflated, if the server compressed it anyway, by a
+    decoder that stops at ``max_bytes`` too: a gzip bomb never unpacks."""
+    async with client.stream("POST", path, json=body, headers={"Accept-Encoding": "identity"}) as streamed:
         declared = streamed.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise ReplyTooLarge
         chunks, size = [], 0
-        async for chunk in streamed.aiter_bytes():
+        async for chunk in streamed.aiter_raw():
             size += len(chunk)
             if size > max_bytes:
                 raise ReplyTooLarge
             chunks.append(chunk)
-        return httpx.Response(streamed.status_code, headers=streamed.headers, content=b"".join(chunks),
-                              request=streamed.request)
+        content = _inflate(b"".join(chunks), streamed.headers.get("content-encoding", ""), max_bytes)
+        headers = [(k, v) for k, v in streamed.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(streamed.status_code, headers=headers, content=content, request=streamed.request)
+
+
+def _inflate(data: bytes, encoding: str, max_bytes: int) -> bytes:
+    """``data`` decoded as its ``Content-Encoding`` says (identity, gzip or deflate), never past
+    ``max_bytes``; any other encoding is refused (preftree asked for none)."""
+    import zlib
+
+    codings = [c.strip().lower() for c in encoding.split(",") if c.strip() and c.strip().lower() != "identity"]
+    for coding in reversed(codings):
+        if coding not in ("gzip", "x-gzip", "deflate"):
+            raise httpx.DecodingError(f"the server compressed its reply with {coding!r}, which preftree does not read")
+        try:
+            decoder = zlib.decompressobj(zlib.MAX_WBITS | 32 if coding != "deflate" else zlib.MAX_WBITS)
+            out = decoder.decompress(data, max_bytes + 1)
+        except zlib.error:
+            if coding != "deflate":
+                raise httpx.DecodingError("the reply is not valid gzip") from None
+            decoder = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send it
+            try:
+                out = decoder.decompress(data, max_bytes + 1)
+            except zlib.error:
+                raise httpx.DecodingError("the reply is not valid deflate") from None
+        if len(out) > max_bytes:
+            raise ReplyTooLarge
+        data = out
+    return data
 
 
 async def post_with_retries(client: httpx.AsyncClient, path: str, body: dict[str, Any], *,
@@ -180,7 +209,7 @@ async def post_with_retries(client: httpx.AsyncClient, path: str, body: dict[str
             error = f"timeout after {timeout_s:g} s"
         except ReplyTooLarge:
             return None, f"reply larger than {max_bytes:,} bytes (--max-reply-bytes); not read", attempt
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, httpx.DecodingError) as exc:
             error = f"{type(exc).__name__}: {scrub(str(exc))}"
         else:
             if response.status_code == 200:

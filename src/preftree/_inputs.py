@@ -6,27 +6,163 @@ input gets, beside :mod:`preftree._io`'s checks of every output.
   nothing swapped in between a check and the open is read.
 - Bounded: a template, a probe file or a JSON document has a size limit of its own, and no reader
   holds more than that limit in memory.
-- Decoded as UTF-8, with the line of a bad byte.
+- Decoded as UTF-8, with the line of a bad byte; a Parquet file is refused from its metadata when
+  its rows would decode past the limit (``--max-input-bytes``, :func:`input_limit`).
 - For preftree's own bookkeeping (journals, keys), a planted symbolic link is refused
   (``follow=False``), and a file is created exclusively with mode 0600.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import errno
+import re
 import fcntl
+import io
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
 
-__all__ = ["NOT_REGULAR", "TEMPLATE_LIMIT", "open_regular", "read_input_bytes", "published_percentages", "read_input_json", "read_input_text"]
+__all__ = ["DEFAULT_MAX_INPUT_BYTES", "MAX_EXPANSION", "NOT_REGULAR", "TEMPLATE_LIMIT", "allowed_bytes",
+           "input_byte_limit", "input_limit", "open_regular", "published_percentages", "read_input_bytes",
+           "read_input_json", "read_input_text", "read_parquet_bounded"]
 
 NOT_REGULAR = "is not a regular file (a FIFO, socket or device would block or never end); give a file"
 TEMPLATE_LIMIT = 1 << 20
 """Largest judge, chat or trait template read (bytes)."""
+
+
+DEFAULT_MAX_INPUT_BYTES = 2 * 1024 ** 3
+"""Largest input read (after decompression): generous for preference data, and a bound on the
+memory a small compressed file can claim ("a zip bomb")."""
+MAX_EXPANSION = 200
+"""A compressed input may expand to this many times its size (or 64 MiB) unless
+``--max-input-bytes`` is given: text compresses 3-15×, a decompression bomb a thousand × or more."""
+_MAX_INPUT: contextvars.ContextVar[int | None] = contextvars.ContextVar("preftree_max_input",
+                                                                       default=None)
+
+
+@contextlib.contextmanager
+def input_limit(max_bytes: int | None) -> Iterator[None]:
+    """Within the block, inputs larger than ``max_bytes`` (decompressed) are refused (the CLI's
+    ``--max-input-bytes``); None keeps the default."""
+    token = _MAX_INPUT.set(None if max_bytes is None else int(max_bytes))
+    try:
+        yield
+    finally:
+        _MAX_INPUT.reset(token)
+
+
+def allowed_bytes(path: Any, compression: str | None) -> int:
+    """The bytes this input may expand to: ``--max-input-bytes`` when given; otherwise the
+    default, and for a compressed file also :data:`MAX_EXPANSION` times its size (at least
+    64 MiB), so a few kilobytes cannot claim gigabytes."""
+    stated = _MAX_INPUT.get()
+    if stated is not None:
+        return stated
+    if compression is not None and isinstance(path, Path):
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return DEFAULT_MAX_INPUT_BYTES
+        return min(DEFAULT_MAX_INPUT_BYTES, max(64 * 1024 ** 2, MAX_EXPANSION * size))
+    return DEFAULT_MAX_INPUT_BYTES
+
+
+
+
+def input_byte_limit(path: Path) -> int:
+    """The bytes an uncompressed local input may hold (``--max-input-bytes`` when given), for
+    readers that parse a whole file themselves."""
+    return allowed_bytes(path, None)
+
+
+CELL_BYTES = 64
+"""What one decoded cell costs in memory at least (a pandas object and its pointer)."""
+
+
+PARQUET_BATCH_ROWS = 4096
+
+
+def read_parquet_bounded(data: bytes, path: Any, limit: int) -> Any:
+    """A Parquet file's rows within ``limit`` bytes once decoded. Refused from the metadata when
+    rows × columns alone exceed it; then read in batches with every text column kept
+    dictionary-encoded while its size *as plain text* is counted (a 1 MiB string repeated on
+    every row is what later stages would hold, not the few kilobytes its dictionary takes), so
+    nothing past the limit is ever decoded."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.ParquetFile(io.BytesIO(data)).schema_arrow
+        texts = [f.name for f in schema if _is_text(f.type)]
+        parquet = pq.ParquetFile(io.BytesIO(data), read_dictionary=texts)
+        meta = parquet.metadata
+        estimate = meta.num_rows * max(1, meta.num_columns) * CELL_BYTES
+        if estimate > limit:
+            raise InputError(f"decodes to about {estimate:,} bytes ({meta.num_rows:,} rows × {meta.num_columns} "
+                             f"columns), more than the input limit of {limit:,} (--max-input-bytes)", path=path)
+        batches, decoded = [], estimate
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            decoded += sum(_plain_bytes(column) for column in batch.columns)
+            if decoded > limit:
+                raise InputError(f"decodes to more than {limit:,} bytes (--max-input-bytes)", path=path)
+            batches.append(batch)
+        table = pa.Table.from_batches(batches, schema=batches[0].schema) if batches else \
+            parquet.schema_arrow.empty_table()
+        return _plain(table).to_pandas()
+    except InputError:
+        raise
+    except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
+        raise InputError(f"cannot read as Parquet: {str(exc)[:300]}", path=path) from None
+
+
+def _is_text(kind: Any) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind)
+                or pa.types.is_large_binary(kind))
+
+
+def _plain_bytes(array: Any) -> int:
+    """The bytes ``array`` takes decoded: a dictionary column counted as its values repeated."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(array.type) and _is_text(array.type.value_type):
+        lengths = pc.binary_length(array.dictionary)
+        return int(pc.sum(pc.take(lengths, array.indices)).as_py() or 0) + array.indices.nbytes
+    return int(array.nbytes)
+
+
+def _plain(table: Any) -> Any:
+    """Dictionary text columns back to plain text (within the limit now), as the file meant."""
+    import pyarrow as pa
+
+    columns = [column.cast(column.type.value_type) if pa.types.is_dictionary(column.type)
+               and field.name not in _stored_categories(table) else column
+               for column, field in zip(table.columns, table.schema)]
+    return pa.table(columns, names=table.column_names)
+
+
+def _stored_categories(table: Any) -> set[str]:
+    """Columns the file itself stored as categories (pandas metadata): they stay categorical."""
+    import json as _json
+
+    metadata = (table.schema.metadata or {}).get(b"pandas")
+    if not metadata:
+        return set()
+    try:
+        return {c["name"] for c in _json.loads(metadata).get("columns", []) if c.get("pandas_type") == "categorical"}
+    except (ValueError, AttributeError, TypeError):
+        return set()
 
 
 def open_regular(path: str | Path, flags: int = os.O_RDONLY, *, follow: bool = True, mode: int = 0o600,
@@ -61,8 +197,6 @@ def open_regular(path: str | Path, flags: int = os.O_RDONLY, *, follow: bool = T
 def read_input_bytes(path: str | Path, *, limit: int | None = None, what: str = "file") -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` (default: ``--max-input-bytes``)."""
     if limit is None:
-        from .data.files import input_byte_limit
-
         limit = input_byte_limit(Path(path))
     with os.fdopen(open_regular(path, what=what), "rb") as handle:
         data = handle.read(limit + 1)
@@ -82,15 +216,26 @@ def read_input_text(path: str | Path, *, limit: int | None = None, what: str = "
                          path=path, line=line) from None
 
 
-def published_percentages(table: Any, columns: list[str], *, low: float = 0.0) -> Any:
+_DECIMAL = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+"""A number as a published table writes it (no "1_0", "0x10", "inf" or "90%")."""
+
+
+def published_percentages(table: Any, columns: list[str], *, low: float = 0.0, key: str | None = None) -> Any:
     """The ``columns`` of a published-figures table (a :class:`~preftree.data.files.Table`) as
     percentages: a number in [``low``, 100] or blank; text, ``inf`` or 999 is an error at its row
-    (a leaderboard must not rank a typo first)."""
+    (a leaderboard must not rank a typo first). ``key`` names the column each row is one of
+    (a model): a name given twice is an error too."""
     import math
 
     import pandas as pd
 
     frame = table.frame.copy()
+    if key is not None:
+        names = frame[key].astype(str)
+        twice = names[names.duplicated()]
+        if len(twice):
+            raise table.error(int(twice.index[0]) if isinstance(twice.index[0], int) else 0,
+                              f"{key} {twice.iloc[0][:60]!r} is given twice; which figures are its?")
     for column in columns:
         values = []
         for position, value in enumerate(frame[column].tolist()):
@@ -98,8 +243,11 @@ def published_percentages(table: Any, columns: list[str], *, low: float = 0.0) -
                 values.append(float("nan"))
                 continue
             try:
-                number = float(value) if not isinstance(value, bool) else float("nan")
-            except (TypeError, ValueError):
+                if isinstance(value, bool) or (isinstance(value, str) and not _DECIMAL.match(value.strip())):
+                    number = float("nan")
+                else:
+                    number = float(value)
+            except (TypeError, ValueError, OverflowError):
                 number = float("nan")
             if not (math.isfinite(number) and low <= number <= 100):
                 raise table.error(position, f"{column} is {str(value)[:40]!r}: published figures are "

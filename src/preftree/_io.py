@@ -262,6 +262,32 @@ def _sweep(folder: Path, pattern: re.Pattern[str]) -> None:
                     entry.unlink()
 
 
+MANIFEST_START = b'{\n  "written_by": "preftree '
+"""How every manifest preftree writes begins (``Manifest.write``: JSON, indent 2, written_by first)."""
+
+
+def sweep_manifest_scratch(folder: Path) -> None:
+    """Remove the manifest's temporary files a killed preftree run left in ``folder``: only
+    regular files of that name whose writer is gone and whose content is a manifest preftree
+    wrote (a user's file or folder of the same name is never touched)."""
+    try:
+        entries = [(e, m.group(1)) for e in folder.iterdir() if (m := MANIFEST_SCRATCH.match(e.name))]
+    except OSError:
+        return
+    for entry, pid in entries:
+        if int(pid) == os.getpid() or _pid_alive(int(pid)) or not regular_file(entry):
+            continue
+        try:
+            with open(entry, "rb") as handle:
+                head = handle.read(1 << 20)
+        except OSError:
+            continue
+        # empty: killed before it wrote a byte; else the start of a manifest as preftree writes it
+        if head == b"" or head.startswith(MANIFEST_START):
+            with contextlib.suppress(OSError):
+                entry.unlink()
+
+
 @contextlib.contextmanager
 def atomic_paths(*targets: str | Path, force: bool | None = None) -> Iterator[list[Path]]:
     """Yield a temporary path beside each of ``targets`` (files of one folder that belong
@@ -285,7 +311,7 @@ def atomic_paths(*targets: str | Path, force: bool | None = None) -> Iterator[li
         _check_manifest(folder)
     for target in paths:
         _sweep(folder, _scratch_pattern(target))
-    _sweep(folder, MANIFEST_SCRATCH)  # a killed run's manifest scratch never blocks a rerun
+    sweep_manifest_scratch(folder)  # a killed run's manifest scratch never blocks a rerun
     scratch = []
     for target in paths:
         fd, tmp_name = tempfile.mkstemp(prefix=_scratch_prefix(target), suffix=".tmp", dir=folder)
@@ -318,7 +344,10 @@ def atomic_paths(*targets: str | Path, force: bool | None = None) -> Iterator[li
             manifest.complete = True if several else manifest.complete
             manifest.write()
         for target in foreign:
-            print(f"preftree: replaced {target}, which preftree had not written (--force)", file=sys.stderr)
+            from ._markup import plain_line
+
+            print(plain_line(f"preftree: replaced {target}, which preftree had not written (--force)"),
+                  file=sys.stderr)
     finally:
         for tmp in scratch:
             if tmp.exists():

@@ -135,13 +135,22 @@ def _key() -> bytes:
                 key = _read_key(path)
             if key is not None:
                 _KEY = key
+                if reasons and os.environ.get("PREFTREE_STATE_DIR"):
+                    import sys
+
+                    from ._markup import plain_line
+
+                    print(plain_line(f"preftree: PREFTREE_STATE_DIR is not usable ({reasons[0][:200]}); the "
+                                     f"manifest key is in {folder}, which a reboot may clear"), file=sys.stderr)
                 return _KEY
         except (OSError, _UntrustedKey) as exc:
             reasons.append(str(exc))
     import sys
 
-    print(f"preftree: no private manifest key ({'; '.join(reasons)[:300]}); this run recognises only "
-          "files it writes itself", file=sys.stderr)
+    from ._markup import plain_line
+
+    print(plain_line(f"preftree: no private manifest key ({'; '.join(reasons)[:300]}); this run recognises "
+                     "only files it writes itself"), file=sys.stderr)
     _KEY = os.urandom(KEY_BYTES)
     return _KEY
 

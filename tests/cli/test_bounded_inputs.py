@@ -118,6 +118,7 @@ def test_an_http2_server_that_is_not_ray_fails_in_seconds(monkeypatch: pytest.Mo
     pytest.importorskip("ray", reason="the Ray handshake is tried with Ray itself (preftree[ray])")
     from preftree.scoring import ray_engine
 
+    monkeypatch.setattr(ray_engine, "RAY_PROBE_S", 10.0)  # the handshake's wait, shortened for the test
     server = _Http2NotRay()
     started = time.monotonic()
     with pytest.raises(PreftreeError, match="not as a Ray cluster|Ray could not connect"):
@@ -190,3 +191,43 @@ def test_a_non_utf8_judge_template_and_bad_results_files_are_bad_input(tmp_path:
     results.write_text(json.dumps({"model": "m", "score": 80.0, "sections": {}}))
     board = invoke("leaderboard", "--results", str(results), "--published", str(published))
     assert board.exit_code == 2 and "preftree bug" not in board.output, board.output
+
+
+@pytest.mark.parametrize("template", ["{{ 1/0 }}", "{{ '%d' % 'x' }}", "{{ range(10**8)|list }}"])
+def test_a_template_expression_that_fails_is_bad_input(tmp_path: Path, tiny_model, template: str) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "chat.jinja").write_text(template)
+    pairs = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "prompt": "q", "response_1": "x", "response_2": "y"}])
+    result = invoke("score", "--model", str(tiny_model("llama", 1)), "--pairs", str(pairs), "--chat-template",
+                    str(tmp_path / "chat.jinja"), "--no-cache", "--out", str(tmp_path / "s.parquet"))
+    assert result.exit_code == 2 and "preftree bug" not in result.output, result.output
+
+
+def test_dictionary_encoded_parquet_is_counted_as_the_text_it_holds(tmp_path: Path) -> None:
+    import resource
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    column = pa.DictionaryArray.from_arrays(pa.array(np.zeros(3000, dtype=np.int32)), pa.array(["x" * (1 << 20)]))
+    ids = pa.array([f"p{i}" for i in range(3000)])
+    for store in (True, False):
+        path = tmp_path / f"bomb-{store}.parquet"
+        pq.write_table(pa.table({"id": ids, "prompt": column, "response_1": column, "response_2": column}), path,
+                       store_schema=store)
+        assert path.stat().st_size < 400_000
+        result = invoke("explain", "--pairs", str(path), "--out", str(tmp_path / "o"))
+        assert result.exit_code == 2 and "decodes to more than" in result.output, result.output
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 4 << 20  # KiB: far below the 9 GiB of text
+
+
+def test_results_and_published_numbers_are_read_strictly(tmp_path: Path) -> None:
+    results = tmp_path / "r.json"
+    results.write_text('{"model": "m", "score": 1' + "0" * 400 + ', "sections": {}}')
+    huge = invoke("leaderboard", "--results", str(results), "--published", "none")
+    assert huge.exit_code == 2 and "preftree bug" not in huge.output, huge.output
+    results.write_text(json.dumps({"model": "m", "score": 80.0, "sections": {}}))
+    published = tmp_path / "pub.csv"
+    published.write_text("model,Score,Chat,Chat Hard,Safety,Reasoning\nother,1_0,1,1,1,1\n")
+    underscore = invoke("leaderboard", "--results", str(results), "--published", str(published))
+    assert underscore.exit_code == 2 and "1_0" in underscore.output

@@ -129,10 +129,15 @@ def test_a_killed_runs_manifest_scratch_blocks_nothing(tmp_path: Path) -> None:
     assert _demo(out).exit_code == 0
     dead = 2 ** 22 + 12345  # no such process
     leftover = out / f"..preftree-manifest.json.{dead}.tmp"
-    leftover.write_text("{}")
-    rerun = _demo(out)  # no --force: the leftover is preftree's, not the user's
+    leftover.write_text((out / ".preftree-manifest.json").read_text()[:300])  # cut off mid-write
+    whole = out / f".preftree-manifest.json.{dead + 1}-abcd1234.tmp"
+    whole.write_text((out / ".preftree-manifest.json").read_text())
+    notes = out / f".preftree-manifest.json.{dead + 2}.tmp"  # the user's, in that name's shape
+    notes.write_text("my notes")
+    rerun = _demo(out)  # no --force: the leftovers are preftree's, not the user's
     assert rerun.exit_code == 0, rerun.output
-    assert not leftover.exists()
+    assert not whole.exists() and not leftover.exists()
+    assert notes.read_text() == "my notes"  # a user's file of that name's shape is never swept
 
 
 def test_readers_refuse_a_half_replaced_folder_and_winrate_files_change_together(tmp_path: Path,

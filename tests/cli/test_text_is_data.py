@@ -97,3 +97,16 @@ def test_self_comparisons_are_listed_and_a_minimal_battles_file_reads(tmp_path: 
     forced = CliRunner().invoke(cli, ["winrate", str(battles), "--format", "arena", "--baseline", "base",
                                       "--resamples", "0", "--quiet", "--out", str(tmp_path / "f.csv")])
     assert forced.exit_code == 0, forced.output
+
+
+def test_a_users_own_csv_reads_as_it_is(tmp_path: Path) -> None:
+    """Hostile pass: the quote preftree adds is removed only from files preftree wrote (its sealed
+    manifest says so); a user's cell "'=q1" or "'-' is the minus sign" stays exactly that."""
+    from preftree.data.files import read_table
+
+    path = tmp_path / "pairs.csv"
+    pd.DataFrame({"id": ["'=q1"], "prompt": ["'+' is the plus sign"], "response_1": ["'-' is the minus sign"],
+                  "response_2": ["x"]}).to_csv(path, index=False)
+    frame = read_table(path).frame
+    assert frame.at[0, "id"] == "'=q1" and frame.at[0, "prompt"] == "'+' is the plus sign"
+    assert frame.at[0, "response_1"] == "'-' is the minus sign"

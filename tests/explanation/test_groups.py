@@ -158,3 +158,10 @@ def test_the_report_marks_a_group_no_better_than_its_majority(tmp_path: Path) ->
     assert CliRunner().invoke(cli, ["report", str(out), "--out", str(tmp_path / "r.md")]).exit_code == 0
     coin = next(line for line in (tmp_path / "r.md").read_text().splitlines() if line.startswith("| coin-flip"))
     assert "no better than its majority" in coin and "prefers" not in coin
+
+
+def test_group_names_never_collide_with_real_values() -> None:
+    from preftree.explanation.groups import _group_names
+
+    names = _group_names(["1", 1, "1 (number)", None, "(missing)"])
+    assert len(set(names)) == 5 and names[2] == "1 (number)" and names[1] != "1 (number)"

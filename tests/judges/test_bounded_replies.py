@@ -166,3 +166,87 @@ def test_a_key_over_plain_http_is_said_once_and_none_sends_none(tmp_path: Path,
         assert server.log.authorization == {""}
     with pytest.raises(Exception, match="not an environment variable name"):
         OpenAIBackend(OpenAIOptions(model="m", base_url="http://127.0.0.1:1/v1", api_key_env="A B"))
+
+
+class _Gzip(BaseHTTPRequestHandler):
+    """Answers with a small gzip body that inflates to a gigabyte (a server that ignores
+    Accept-Encoding: identity)."""
+
+    bomb: bytes = b""
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(self.bomb)))
+        self.end_headers()
+        self.wfile.write(self.bomb)
+
+
+def test_a_gzip_bomb_reply_never_unpacks(tmp_path: Path) -> None:
+    import gzip
+    import resource
+
+    _Gzip.bomb = gzip.compress(b" " * (256 << 20), compresslevel=9)  # 256 MiB of spaces in ~250 KB
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Gzip)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        result = _judge(_pairs(tmp_path, 1), f"http://127.0.0.1:{server.server_address[1]}/v1", tmp_path / "j.csv",
+                        "--max-retries", "0")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 1 and "reply larger than" in (tmp_path / "j.csv").read_text()
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 150, grown_mb  # never the 256 MiB the body would inflate to
+
+
+def test_what_the_second_hostile_pass_found_in_journals_and_replies(tmp_path: Path) -> None:
+    """A journal that is a hard link to another file, journal rows with a 400-digit number or
+    nesting past any real row, and a reply nested 100,000 deep: refused or skipped, never a
+    preftree bug, and nothing written through the link."""
+    import os
+
+    pairs = _pairs(tmp_path, 2)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("line one\nlast line without newline")
+    os.link(notes, tmp_path / ".j.csv.journal.jsonl")
+    with LocalJudgeServer() as server:
+        linked = _judge(pairs, server.url, tmp_path / "j.csv")
+        assert linked.exit_code == 2 and "hard links" in linked.output, linked.output
+        assert notes.read_text() == "line one\nlast line without newline"
+        os.unlink(tmp_path / ".j.csv.journal.jsonl")
+        assert _judge(pairs, server.url, tmp_path / "j.csv").exit_code == 0
+        journal = tmp_path / ".j.csv.journal.jsonl"
+        rows = journal.read_text().splitlines()
+        row = json.loads(rows[1])
+        with journal.open("a") as handle:
+            handle.write(json.dumps({**row, "latency_s": 10 ** 400}) + "\n" + "[" * 200_000 + "\n")
+        again = _judge(pairs, server.url, tmp_path / "j.csv")
+        assert again.exit_code == 0 and "preftree bug" not in again.output, again.output
+    deep = ThreadingHTTPServer(("127.0.0.1", 0), _Deep)
+    threading.Thread(target=deep.serve_forever, daemon=True).start()
+    try:
+        nested = _judge(pairs, f"http://127.0.0.1:{deep.server_address[1]}/v1", tmp_path / "d.csv", "--max-retries", "0")
+    finally:
+        deep.shutdown()
+        deep.server_close()
+    assert nested.exit_code == 1 and "preftree bug" not in nested.output, nested.output
+    assert "malformed response" in (tmp_path / "d.csv").read_text()
+
+
+class _Deep(BaseHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b"[" * 100_000 + b"]" * 100_000
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)

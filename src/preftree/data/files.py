@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bz2
 import contextlib
-import contextvars
 import gzip
 import io
 import json
@@ -24,7 +23,15 @@ from typing import IO, Any
 
 import pandas as pd
 
-from .._inputs import NOT_REGULAR, open_regular
+from .._inputs import (
+    DEFAULT_MAX_INPUT_BYTES,
+    NOT_REGULAR,
+    input_byte_limit,
+    input_limit,
+    open_regular,
+    read_parquet_bounded,
+)
+from .._inputs import allowed_bytes as _limit
 from ..errors import InputError
 
 __all__ = ["COMPRESSIONS", "DEFAULT_MAX_INPUT_BYTES", "NOT_REGULAR", "input_byte_limit", "MAX_RECORD_BYTES", "OUTPUT_SUFFIXES", "SUPPORTED_SUFFIXES", "TEXT_COLUMNS", "Table",
@@ -80,29 +87,8 @@ def table_suffix(path: PurePath) -> tuple[str, str | None]:
     return suffix, None
 
 
-DEFAULT_MAX_INPUT_BYTES = 2 * 1024 ** 3
-"""Largest input read (after decompression): generous for preference data, and a bound on the
-memory a small compressed file can claim ("a zip bomb")."""
 MAX_RECORD_BYTES = 64 * 1024 ** 2
 """Largest single record (one JSONL/CSV line): no real pair is 64 MB."""
-MAX_EXPANSION = 200
-"""A compressed input may expand to this many times its size (or 64 MiB) unless
-``--max-input-bytes`` is given: text compresses 3-15×, a decompression bomb a thousand × or more."""
-_MAX_INPUT: contextvars.ContextVar[int | None] = contextvars.ContextVar("preftree_max_input",
-                                                                       default=None)
-
-
-@contextlib.contextmanager
-def input_limit(max_bytes: int | None) -> Iterator[None]:
-    """Within the block, inputs larger than ``max_bytes`` (decompressed) are refused (the CLI's
-    ``--max-input-bytes``); None keeps the default."""
-    token = _MAX_INPUT.set(None if max_bytes is None else int(max_bytes))
-    try:
-        yield
-    finally:
-        _MAX_INPUT.reset(token)
-
-
 class _Bounded:
     """Reads a binary stream while counting: past ``max_bytes`` in all, or a record (a run of
     bytes without a newline) past ``MAX_RECORD_BYTES``, it stops with an error naming the file
@@ -184,30 +170,6 @@ def _open_stream(path: Any, compression: str | None) -> contextlib.AbstractConte
     return opened()
 
 
-def _limit(path: Any, compression: str | None) -> int:
-    """The bytes this input may expand to: ``--max-input-bytes`` when given; otherwise the
-    default, and for a compressed file also :data:`MAX_EXPANSION` times its size (at least
-    64 MiB), so a few kilobytes cannot claim gigabytes."""
-    stated = _MAX_INPUT.get()
-    if stated is not None:
-        return stated
-    if compression is not None and isinstance(path, Path):
-        try:
-            size = path.stat().st_size
-        except OSError:
-            return DEFAULT_MAX_INPUT_BYTES
-        return min(DEFAULT_MAX_INPUT_BYTES, max(64 * 1024 ** 2, MAX_EXPANSION * size))
-    return DEFAULT_MAX_INPUT_BYTES
-
-
-
-
-def input_byte_limit(path: Path) -> int:
-    """The bytes an uncompressed local input may hold (``--max-input-bytes`` when given), for
-    readers that parse a whole file themselves."""
-    return _limit(path, None)
-
-
 @contextlib.contextmanager
 def _input_stream(path: Any, compression: str | None) -> Iterator[_Bounded]:
     """The input as a :class:`_Bounded` stream, with read and decompression errors named."""
@@ -268,7 +230,20 @@ def _infer(column: pd.Series) -> pd.Series:
         return values
 
 
-def _read_csv(text: str, path: Path, sep: str, text_columns: Sequence[str]) -> pd.DataFrame:
+def _written_by_preftree(path: Any) -> bool:
+    """Whether preftree wrote this file and it is unchanged (its sealed manifest says so): only
+    then is a leading "'" one preftree added to keep a cell from being a formula."""
+    from .._manifest import Manifest
+
+    if not isinstance(path, Path):
+        return False
+    try:
+        return Manifest.read(path.parent).owns(path.name)
+    except OSError:
+        return False
+
+
+def _read_csv(text: str, path: Path, sep: str, text_columns: Sequence[str], *, ours: bool = False) -> pd.DataFrame:
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
@@ -279,46 +254,14 @@ def _read_csv(text: str, path: Path, sep: str, text_columns: Sequence[str]) -> p
     from .._markup import uncsv_cell
 
     keep = TEXT_COLUMNS | set(text_columns)
-    frame.columns = [uncsv_cell(str(c)) for c in frame.columns]
+    if ours:  # a cell preftree kept from being a formula reads as it was; a user's file as it is
+        frame.columns = [uncsv_cell(str(c)) for c in frame.columns]
     for column in frame.columns:
-        frame[column] = frame[column].map(uncsv_cell)  # a cell preftree kept from being a formula
+        if ours:
+            frame[column] = frame[column].map(uncsv_cell)
         if str(column) not in keep:
             frame[column] = _infer(frame[column])
     return frame
-
-
-CELL_BYTES = 64
-"""What one decoded cell costs in memory at least (a pandas object and its pointer)."""
-
-
-def _read_parquet(data: bytes, path: Any, limit: int) -> pd.DataFrame:
-    """A Parquet file's rows, refused before decoding when its metadata (rows × columns, the
-    uncompressed sizes) says they would exceed ``limit`` bytes, and read row group by row group
-    with the decoded bytes counted: a small dictionary-encoded file cannot claim gigabytes."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        parquet = pq.ParquetFile(io.BytesIO(data))
-        meta = parquet.metadata
-        uncompressed = sum(meta.row_group(g).total_byte_size for g in range(meta.num_row_groups))
-        estimate = uncompressed + meta.num_rows * max(1, meta.num_columns) * CELL_BYTES
-        if estimate > limit:
-            raise InputError(f"decodes to about {estimate:,} bytes ({meta.num_rows:,} rows × {meta.num_columns} "
-                             f"columns), more than the input limit of {limit:,} (--max-input-bytes)", path=path)
-        batches, decoded = [], 0
-        for group in range(meta.num_row_groups):
-            batch = parquet.read_row_group(group)
-            decoded += batch.nbytes
-            if decoded > limit:
-                raise InputError(f"decodes to more than {limit:,} bytes (--max-input-bytes)", path=path)
-            batches.append(batch)
-        table = pa.concat_tables(batches) if batches else parquet.schema_arrow.empty_table()
-        return table.to_pandas()
-    except InputError:
-        raise
-    except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
-        raise InputError(f"cannot read as Parquet: {str(exc)[:300]}", path=path) from None
 
 
 def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
@@ -345,7 +288,7 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
         return Table(pd.DataFrame.from_records(records), lines, path, "line", bad)
     data = _read_input(path, compression)
     if suffix in (".parquet", ".pq"):
-        frame = _read_parquet(data, path, _limit(path, compression))
+        frame = read_parquet_bounded(data, path, _limit(path, compression))
         return Table(frame, list(range(1, len(frame) + 1)), path, "row")
     text = _decode(data, path)
     if suffix == ".json":
@@ -362,7 +305,8 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
         kept = [(i, r) for i, r in enumerate(records, start=1) if isinstance(r, dict)]
         return Table(pd.DataFrame.from_records([r for _, r in kept]), [i for i, _ in kept], path,
                      "record", bad)
-    frame = _read_csv(text, path, "\t" if suffix == ".tsv" else ",", text_columns)
+    frame = _read_csv(text, path, "\t" if suffix == ".tsv" else ",", text_columns,
+                      ours=suffix == ".csv" and compression is None and _written_by_preftree(path))
     # Line numbers assume one line per record (header is line 1); quoted newlines shift them.
     return Table(frame, list(range(2, len(frame) + 2)), path, "line")
 

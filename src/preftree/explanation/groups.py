@@ -210,8 +210,16 @@ def _group_names(values: list[Any]) -> list[str]:
     for k, value in zip(keys, values):
         shown.setdefault(k, "(missing)" if k[0] == "missing" else str(value))
     clash = {name for name in shown.values() if list(shown.values()).count(name) > 1}
-    names = {k: f"{name} ({'no value' if k[0] == 'missing' else k[0]})" if name in clash else name
-             for k, name in shown.items()}
+    names = {k: name for k, name in shown.items() if name not in clash}  # plain names stay as they are
+    taken = set(names.values())
+    for k, name in shown.items():
+        if name in clash:
+            kind = "no value" if k[0] == "missing" else k[0]
+            qualified, n = f"{name} ({kind})", 2
+            while qualified in taken:  # a real value may read "1 (number)" too
+                qualified, n = f"{name} ({kind} #{n})", n + 1
+            names[k] = qualified
+            taken.add(qualified)
     return [names[k] for k in keys]
 
 

@@ -186,7 +186,9 @@ def collect_judgments(pairs: PairSet, backend: JudgeBackend, out: str | Path, *,
     done = {r.key for r in requests if r.key in stored and stored[r.key].error is None}
     pending = [r for r in requests if r.key not in done]
     n_reused = len(requests) - len(pending)
-    with journal.open() as writer, progress_bar(total=len(pending), unit="req", desc=judge,
+    from .._markup import plain_line
+
+    with journal.open() as writer, progress_bar(total=len(pending), unit="req", desc=plain_line(judge)[:40],
                                         disable=not progress, dynamic_ncols=True) as bar:
         def on_result(result: JudgeResult) -> None:
             slot = by_slot.get((result.pair_id, result.order)) if isinstance(result, JudgeResult) else None

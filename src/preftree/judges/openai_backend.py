@@ -163,7 +163,7 @@ class OpenAIBackend:
         try:
             data = response.json()
             text = data["choices"][0]["message"]["content"] or ""
-        except (ValueError, KeyError, IndexError, TypeError):
+        except (ValueError, KeyError, IndexError, TypeError, RecursionError):
             return JudgeResult(request.pair_id, request.order, None, None,
                                f"api: malformed response: {self._scrub(response.text[:2000])[:300]}",
                                time.perf_counter() - started, attempts=attempt)

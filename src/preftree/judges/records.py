@@ -14,7 +14,7 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,6 @@ ORDERS = ("orig", "swapped")
 VERDICTS = ("A", "B", "C")
 MAX_COMPLETION_CHARS = 1 << 20
 """Longest completion kept (characters); a longer one is recorded as an error."""
-JOURNAL_LIMIT = 4 << 30
-"""Largest journal read (bytes)."""
 
 
 def request_key(settings: dict[str, Any], messages: list[dict[str, str]]) -> str:
@@ -84,8 +82,13 @@ class JudgeResult:
             return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10 ** 12 else None
 
         def number(value: Any, low: float, high: float) -> float | None:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            return float(value) if ok and low <= value <= high else None
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                return None
+            try:
+                value = float(value)  # an integer of 400 digits is no latency
+            except OverflowError:
+                return None
+            return value if math.isfinite(value) and low <= value <= high else None
 
         completion, error = text(self.completion), text(self.error)
         if completion is not None and len(completion) > MAX_COMPLETION_CHARS:
@@ -119,30 +122,31 @@ class Journal:
         from .._inputs import open_regular
 
         fd = open_regular(self.path, flags, follow=False, mode=0o600, what="judge journal")
-        if os.fstat(fd).st_uid != os.getuid():
+        info = os.fstat(fd)
+        problem = ("belongs to another user" if info.st_uid != os.getuid() else
+                   "has other hard links (writing it would change another file)" if info.st_nlink > 1 else None)
+        if problem:
             os.close(fd)
-            raise InputError("belongs to another user; a journal must be this user's own file: move it "
-                             "away", path=self.path)
+            raise InputError(f"{problem}; a journal must be this user's own file: move it away", path=self.path)
         return fd
 
     def read(self) -> tuple[dict[str, Any] | None, dict[str, JudgeResult]]:
-        """The header and the best result per request key (an answer beats an API error); a torn
-        last line is cut off. Rows without a key (journals of preftree < 0.2), or that are not a
-        result of this version, are not reused."""
+        """The header and the best result per request key (an answer beats an API error), read
+        line by line; a torn last line is cut off; a damaged or overlong line is skipped. Rows
+        without a key (journals of preftree < 0.2), or that are not a result of this version,
+        are not reused."""
         if not os.path.lexists(self.path):
             return None, {}
         header: dict[str, Any] | None = None
         results: dict[str, JudgeResult] = {}
         fd = self._open(os.O_RDWR)
         try:
-            with os.fdopen(os.dup(fd), "rb") as handle:
-                data = handle.read(JOURNAL_LIMIT + 1)
-            if len(data) > JOURNAL_LIMIT:
-                raise InputError(f"larger than {JOURNAL_LIMIT:,} bytes; not a judge journal", path=self.path)
-            lines = data.split(b"\n")
-            torn = lines.pop()  # after the last newline: empty, or a line cut by a crash mid-write
-            for raw in lines:
-                record = _record(raw)
+            torn_at = None
+            for start, raw, complete in _lines(fd):
+                if not complete:
+                    torn_at = start  # after the last newline: a line cut by a crash mid-write
+                    break
+                record = _record(raw) if raw is not None else None
                 if record is None:
                     continue  # a damaged line inside the journal: skip it, keep the rest
                 if "header" in record:
@@ -150,15 +154,15 @@ class Journal:
                     continue
                 try:
                     result = JudgeResult(**record).checked()
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, OverflowError):
                     continue  # not a row this version understands
                 if result.request_key is None:
                     continue
                 previous = results.get(result.request_key)
                 if previous is None or previous.error is not None or result.error is None:
                     results[result.request_key] = result
-            if torn:
-                os.ftruncate(fd, len(data) - len(torn))
+            if torn_at is not None:
+                os.ftruncate(fd, torn_at)
         finally:
             os.close(fd)
         return header, results
@@ -178,10 +182,41 @@ class Journal:
         return JournalWriter(self._open(os.O_WRONLY | os.O_APPEND | os.O_CREAT))
 
 
+MAX_LINE_BYTES = MAX_COMPLETION_CHARS * 4 + (64 << 10)
+"""Longest journal line read (a completion of the longest kept, in UTF-8, and its fields)."""
+
+
+def _lines(fd: int) -> Iterator[tuple[int, bytes | None, bool]]:
+    """(offset, line, complete) for each line of the open file, streamed: a line over
+    :data:`MAX_LINE_BYTES` is skipped (``None``), never held whole; the last one without a newline
+    is incomplete."""
+    with os.fdopen(os.dup(fd), "rb") as handle:
+        handle.seek(0)
+        offset = 0
+        while True:
+            line = handle.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            start = offset
+            offset += len(line)
+            if line.endswith(b"\n"):
+                yield start, line, True
+                continue
+            if len(line) <= MAX_LINE_BYTES:
+                yield start, line, False  # the end of the file: torn
+                return
+            while line and not line.endswith(b"\n"):  # overlong: skip to its end
+                line = handle.readline(MAX_LINE_BYTES + 1)
+                offset += len(line)
+            yield start, None, line.endswith(b"\n")
+            if not line:
+                return
+
+
 def _record(raw: bytes) -> dict[str, Any] | None:
     try:
         record = json.loads(raw)
-    except ValueError:  # JSONDecodeError, or bytes that are not UTF-8
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past any real row
         return None
     return record if isinstance(record, dict) else None
 

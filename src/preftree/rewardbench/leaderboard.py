@@ -56,6 +56,7 @@ def load_published(source: str | Path, version: int = 1) -> pd.DataFrame:
             raise InputError(f"published figures need columns {missing} (RewardBench v{version}); "
                              f"found {list(frame.columns)}", path=str(source))
         # RewardBench 2's Ties score can be negative (the published file has -1.0): from -100
+        # names may repeat (allenai's v1 file lists one model's checkpoints under one name)
         frame = published_percentages(table, list(COLUMNS[version]), low=-100.0 if version == 2 else 0.0)
     frame = frame.copy()
     frame["source"] = f"published: {name}"
@@ -66,8 +67,9 @@ def load_published(source: str | Path, version: int = 1) -> pd.DataFrame:
 
 def _result_row(data: dict[str, Any], path: Path, version: int) -> dict[str, Any]:
     if data.get("rewardbench_version", 1) != version:
-        raise InputError(f"a RewardBench v{data.get('rewardbench_version')} result in a v{version} "
-                         "leaderboard (pass --version)", path=path)
+        stated = data.get("rewardbench_version")
+        raise InputError(f"{'a RewardBench v' + str(stated) + ' result' if isinstance(stated, int) else 'a result whose rewardbench_version is ' + repr(stated)[:40]} "
+                         f"in a v{version} leaderboard (pass --benchmark-version)", path=path)
     if "model" not in data:
         raise InputError("a results file needs 'model'", path=path)
     row: dict[str, Any] = {"model": data.get("leaderboard_name") or data["model"],
@@ -78,6 +80,8 @@ def _result_row(data: dict[str, Any], path: Path, version: int) -> dict[str, Any
     for column in COLUMNS[version]:
         value = data.get("score") if column == "Score" else sections.get(column, data.get(column))
         if value is not None:
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10 ** 6:
+                value = float("inf")  # an integer of 400 digits is no score (float() would overflow)
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
                     or not math.isfinite(value):
                 raise InputError(f"{column!r} is {value!r}; a score must be a finite number",

@@ -86,8 +86,12 @@ def render_chat(tokenizer: Any, template: str, messages: list[dict[str, Any]], *
     try:
         return str(tokenizer.apply_chat_template(messages, chat_template=template, tokenize=False,
                                                  add_generation_prompt=add_generation_prompt))
-    except TemplateError as exc:
-        raise InputError(f"{source}: the chat template fails on these messages: {str(exc)[:200]}") from None
+    except (TemplateError, ArithmeticError, TypeError, ValueError, AttributeError, LookupError,
+            RecursionError) as exc:  # the template's own expressions: 1/0, "%d" % "x", range(10**8)
+        raise InputError(f"{source}: the chat template fails on these messages: "
+                         f"{type(exc).__name__}: {str(exc)[:200]}") from None
+    except MemoryError:
+        raise InputError(f"{source}: the chat template's output does not fit in memory") from None
 
 
 class ChatFormatter:

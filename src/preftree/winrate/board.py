@@ -57,7 +57,7 @@ def load_published_winrates(path: str | Path) -> pd.DataFrame:
     if missing:
         raise InputError(f"published win rates need columns {missing} (AlpacaEval's leaderboard CSV); "
                          f"found {list(frame.columns)}", path=path)
-    frame = published_percentages(table, ["win_rate", "length_controlled_winrate"])
+    frame = published_percentages(table, ["win_rate", "length_controlled_winrate"], key=name)
     return pd.DataFrame({"model": frame[name].astype(str), "source": f"published: {Path(path).name}",
                          "win_rate": frame["win_rate"], "lc_win_rate": frame["length_controlled_winrate"]})
 

@@ -126,7 +126,7 @@ class VLLMServerModel:
             items = sorted(response.json()["data"], key=lambda item: item["index"])
             indices = [item["index"] for item in items]
             rows = [item["data"] for item in items]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise PreftreeError(f"the vLLM server at {self.url} answered in an unknown shape: "
                                 f"{response.text[:200]}") from None
         if any(type(i) is not int for i in indices) or indices != list(range(len(indices))):
@@ -138,13 +138,12 @@ class VLLMServerModel:
             raise PreftreeError(f"the vLLM server at {self.url} returned {len(rows)} pooled vectors of "
                                 f"length {widths} for {n} inputs; expected length {self.width} "
                                 "(is it serving this checkpoint with --runner pooling and LAST pooling?)")
-        if any(type(v) not in (int, float) for r in rows for v in r):  # true is not 1.0
-            values = np.array([np.nan])
-        else:
-            values = np.asarray(rows, dtype=np.float64)
         try:
-            values = np.asarray(values, dtype=np.float64)
-        except (TypeError, ValueError):
+            if any(type(v) not in (int, float) for r in rows for v in r):  # true is not 1.0
+                values = np.array([np.nan])
+            else:
+                values = np.asarray(rows, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):  # an integer too large for a float
             values = np.array([np.nan])
         if not np.isfinite(values).all():
             raise PreftreeError(f"the vLLM server at {self.url} returned non-numeric or non-finite scores "
