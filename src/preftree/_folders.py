@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ._io import (
-    sweep_manifest_scratch,
     _SCRATCH,
     _check_manifest,
     _default_mode,
@@ -23,6 +22,7 @@ from ._io import (
     _scratch_prefix,
     _sweep,
     check_output_dir,
+    sweep_manifest_scratch,
 )
 from ._manifest import (
     FOLDER_OWNER,

@@ -17,10 +17,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import errno
-import re
 import fcntl
 import io
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path

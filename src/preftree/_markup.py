@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["csv_cell", "csv_frame", "md_escape", "md_cell", "plain_line", "terminal_text", "uncsv_cell"]
+__all__ = ["csv_cell", "csv_frame", "md_cell", "md_escape", "plain_line", "terminal_text", "uncsv_cell"]
 
 
 _FORMULA = re.compile(r"^'*[=+\-@\t\r]")

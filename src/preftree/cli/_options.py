@@ -15,9 +15,23 @@ import click
 if TYPE_CHECKING:
     from ..scoring.options import ScorerSettings
 
-__all__ = ["echo", "DTYPE_CHOICE", "LABEL_FORMAT_NAMES", "PAIRS_FORMAT_NAMES", "build_scorer_options", "dtype_option",
-           "engine_options", "force_option", "replace_option", "model_option", "pairs_options", "quiet_option", "resolve_features",
-           "revision_option", "scoring_options"]
+__all__ = [
+    "DTYPE_CHOICE",
+    "LABEL_FORMAT_NAMES",
+    "PAIRS_FORMAT_NAMES",
+    "build_scorer_options",
+    "dtype_option",
+    "echo",
+    "engine_options",
+    "force_option",
+    "model_option",
+    "pairs_options",
+    "quiet_option",
+    "replace_option",
+    "resolve_features",
+    "revision_option",
+    "scoring_options",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

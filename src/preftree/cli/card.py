@@ -8,8 +8,8 @@ from typing import Any
 import click
 
 from ._options import (
-    echo,
     build_scorer_options,
+    echo,
     model_option,
     quiet_option,
     replace_option,

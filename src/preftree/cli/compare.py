@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from ._options import (
-    echo,
     build_scorer_options,
+    echo,
     model_option,
     pairs_options,
     quiet_option,

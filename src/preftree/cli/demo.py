@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ._options import echo, SEED, force_option, quiet_option
+from ._options import SEED, echo, force_option, quiet_option
 from .explain import run_and_write
 
 __all__ = ["demo", "example_path"]

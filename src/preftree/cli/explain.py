@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ._options import (
-    echo,
     LABEL_FORMAT_NAMES,
     SEED,
     FiniteFloatRange,
+    echo,
     force_option,
     pairs_options,
     quiet_option,

@@ -10,9 +10,9 @@ import click
 
 from ._judging import judge_backend, judge_options, judge_prompt
 from ._options import (
-    echo,
     RegistryChoice,
     dtype_option,
+    echo,
     pairs_options,
     quiet_option,
     replace_option,

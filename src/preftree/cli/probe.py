@@ -8,13 +8,19 @@ from typing import Any
 
 import click
 
-from ._judging import JUDGE_OPTION_NAMES, judge_backend, judge_options, judge_prompt, model_judge
+from ._judging import (
+    JUDGE_OPTION_NAMES,
+    judge_backend,
+    judge_options,
+    judge_prompt,
+    model_judge,
+)
 from ._options import (
-    echo,
     SEED,
     FiniteFloatRange,
     RegistryChoice,
     build_scorer_options,
+    echo,
     force_option,
     pairs_options,
     quiet_option,

@@ -7,12 +7,18 @@ from typing import Any
 
 import click
 
-from ._judging import JUDGE_OPTION_NAMES, judge_backend, judge_options, judge_prompt, model_judge
+from ._judging import (
+    JUDGE_OPTION_NAMES,
+    judge_backend,
+    judge_options,
+    judge_prompt,
+    model_judge,
+)
 from ._options import (
-    echo,
     SEED,
     RegistryChoice,
     build_scorer_options,
+    echo,
     model_option,
     quiet_option,
     replace_option,
@@ -20,7 +26,6 @@ from ._options import (
     scoring_options,
 )
 from .compare import tree_options
-
 
 
 def judging_options(function):  # type: ignore[no-untyped-def]
@@ -174,12 +179,10 @@ def leaderboard(results: tuple[Path, ...], published: str, benchmark_version: st
 
 
 def _winrate_board(results: tuple[Path, ...], published: str, fmt: str) -> str:
+    from .._markup import plain_line
     from ..rewardbench import render
     from ..winrate.board import load_published_winrates, winrate_board
-    from ..winrate.document import load_winrate
-
-    from .._markup import plain_line
-    from ..winrate.document import format_warnings
+    from ..winrate.document import format_warnings, load_winrate
 
     documents = [(Path(path), load_winrate(path)) for path in results]
     figures = None if published in ("seed", "none") else load_published_winrates(published)

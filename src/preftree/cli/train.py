@@ -8,11 +8,11 @@ from typing import Any
 import click
 
 from ._options import (
-    echo,
     LABEL_FORMAT_NAMES,
     SEED,
     FiniteFloatRange,
     build_scorer_options,
+    echo,
     force_option,
     model_option,
     quiet_option,

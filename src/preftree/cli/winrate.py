@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 
-from ._options import echo, SEED, FiniteFloatRange, pairs_options, quiet_option, replace_option, resolve_features, scoring_options
+from ._options import (
+    SEED,
+    FiniteFloatRange,
+    echo,
+    pairs_options,
+    quiet_option,
+    replace_option,
+    resolve_features,
+    scoring_options,
+)
 
 __all__ = ["winrate"]
 

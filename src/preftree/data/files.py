@@ -34,8 +34,23 @@ from .._inputs import (
 from .._inputs import allowed_bytes as _limit
 from ..errors import InputError
 
-__all__ = ["COMPRESSIONS", "DEFAULT_MAX_INPUT_BYTES", "NOT_REGULAR", "input_byte_limit", "MAX_RECORD_BYTES", "OUTPUT_SUFFIXES", "SUPPORTED_SUFFIXES", "TEXT_COLUMNS", "Table",
-           "check_table_output", "input_limit", "parse_mapping", "read_table", "table_suffix", "write_table"]
+__all__ = [
+    "COMPRESSIONS",
+    "DEFAULT_MAX_INPUT_BYTES",
+    "MAX_RECORD_BYTES",
+    "NOT_REGULAR",
+    "OUTPUT_SUFFIXES",
+    "SUPPORTED_SUFFIXES",
+    "TEXT_COLUMNS",
+    "Table",
+    "check_table_output",
+    "input_byte_limit",
+    "input_limit",
+    "parse_mapping",
+    "read_table",
+    "table_suffix",
+    "write_table",
+]
 
 SUPPORTED_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet", ".pq")
 OUTPUT_SUFFIXES = (".csv", ".jsonl", ".parquet")

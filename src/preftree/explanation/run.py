@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .._progress import progress_bar
-
 from ..data.model import JudgmentSet, PairSet
 from ..errors import InputError
 from ..features.differences import FeatureTable, build_features

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
-from .._progress import progress_bar
 
+from .._progress import progress_bar
 from .._registry import JUDGE_BACKENDS, load_registered
 from .._registry import judge_backends as backends
 from ..data.files import check_table_output, write_table
@@ -31,7 +31,7 @@ from .records import (
     request_key,
 )
 
-__all__ = ["BACKENDS", "JudgeBackend", "backends", "JudgeSummary", "collect_judgments", "combine", "load_backend"]
+__all__ = ["BACKENDS", "JudgeBackend", "JudgeSummary", "backends", "collect_judgments", "combine", "load_backend"]
 
 BACKENDS = JUDGE_BACKENDS
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["Faults", "LocalJudgeServer", "RULES", "main"]
+__all__ = ["RULES", "Faults", "LocalJudgeServer", "main"]
 
 RULES = {
     "longer": "prefers the longer response; answers 'A is the better response' (preftree's default template)",

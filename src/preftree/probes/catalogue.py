@@ -14,9 +14,9 @@ from ..errors import InputError
 from .edits import (
     LENGTH_MARGIN,
     MAX_EDIT_GROWTH,
-    edit_bound,
     NULL,
     TextProbe,
+    edit_bound,
     insertion,
     length_edit,
     markdown_edit,

@@ -13,8 +13,21 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["EDIT_SLACK", "MAX_EDIT_GROWTH", "edit_bound", "FILLER", "LENGTH_MATCHED", "NULL", "TextProbe", "filler", "insertion", "length_edit", "markdown_edit",
-           "null_edit", "plain_edit"]
+__all__ = [
+    "EDIT_SLACK",
+    "FILLER",
+    "LENGTH_MATCHED",
+    "MAX_EDIT_GROWTH",
+    "NULL",
+    "TextProbe",
+    "edit_bound",
+    "filler",
+    "insertion",
+    "length_edit",
+    "markdown_edit",
+    "null_edit",
+    "plain_edit",
+]
 
 Edit = Callable[[str, str, random.Random], str]
 """``edit(text, other, rng) -> edited text``: ``other`` is the response it is compared with."""

@@ -19,7 +19,7 @@ import numpy as np
 from ..tree.validation import wilson_interval
 from .judges import Verdict
 
-__all__ = ["EditOutcome", "PAIR_MEASURES", "pair_probe_record", "text_probe_record"]
+__all__ = ["PAIR_MEASURES", "EditOutcome", "pair_probe_record", "text_probe_record"]
 
 PAIR_MEASURES = {
     "order": "share of pairs whose verdict changes with the presentation order",

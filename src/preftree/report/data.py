@@ -235,10 +235,11 @@ def merge_report_data(parts: list[ReportData]) -> ReportData:
         for judge in part.judges:
             judges.append(JudgeReport(rename[judge.name], judge.folder, judge.summary, judge.tree,
                                       judge.importances, judge.leaves, judge.examples))
+        named = {**{str(j): f"{name}: {j}" for frame in (part.agreement, part.agreement_counts)
+                    if frame is not None for j in [*frame.index, *frame.columns]}, **rename}
         for frame, into in ((part.agreement, agreement), (part.agreement_counts, counts)):
             if frame is not None and len(frame):
-                into.append(frame.rename(index=lambda j: rename.get(str(j), f"{name}: {j}"),
-                                         columns=lambda j: rename.get(str(j), f"{name}: {j}")))
+                into.append(frame.rename(index=named, columns=named))
         if part.consistency is not None and len(part.consistency):
             consistency.append(part.consistency.assign(judge=[f"{name}: {j}" for j in part.consistency["judge"]])
                                if "judge" in part.consistency else part.consistency)

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .._markup import csv_frame
 from .._folders import output_dir
+from .._markup import csv_frame
 from ..explanation.analysis import ExplainResult, JudgeExplanation
 from .tree_plot import draw_tree
 

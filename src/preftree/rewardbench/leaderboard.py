@@ -42,9 +42,8 @@ def load_published(source: str | Path, version: int = 1) -> pd.DataFrame:
 
         frame, name = pd.read_csv(StringIO(text)), "seed (RLHFlow, 2025-01)"
     else:
-        from ..data.files import read_table
-
         from .._inputs import published_percentages
+        from ..data.files import read_table
 
         path = Path(source)
         if path.suffix.lower() not in (".csv", ".tsv"):

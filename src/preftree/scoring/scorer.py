@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from .._progress import progress_bar
 
+from .._progress import progress_bar
 from ..data.model import Prompt
 from ..errors import ConfigError, InputError, PreftreeError
 from .backends import LoadedModel, load_backend

@@ -22,12 +22,9 @@ COLUMNS = ["model", "source", "baseline", "n", "win_rate", "lc_win_rate", "sc_ra
 def is_winrate_file(path: str | Path) -> bool:
     """Whether ``path`` is a ``preftree winrate`` output (its JSON, or the CSV beside one): a JSON
     object whose ``kind`` says so, however it is formatted."""
-    from .document import KIND, json_path
-
-    from .._inputs import read_input_text
-    from .document import JSON_LIMIT
-
     from .._folders import check_whole
+    from .._inputs import read_input_text
+    from .document import JSON_LIMIT, KIND, json_path
 
     path = Path(path)
     target = json_path(path) if path.suffix.lower() == ".csv" else path

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.special import expit
-from .._progress import progress_bar
 
+from .._progress import progress_bar
 from .estimates import PRIOR_PRECISION, soft_logistic
 from .identification import identify
 

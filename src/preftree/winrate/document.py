@@ -15,8 +15,18 @@ from ..errors import InputError
 from .inputs import Comparisons
 from .run import WinRateResult
 
-__all__ = ["KIND", "ORIENTATION", "TABLE_COLUMNS", "format_table", "json_path", "load_winrate", "sibling_files",
-           "format_warnings", "winrate_document", "write_winrate"]
+__all__ = [
+    "KIND",
+    "ORIENTATION",
+    "TABLE_COLUMNS",
+    "format_table",
+    "format_warnings",
+    "json_path",
+    "load_winrate",
+    "sibling_files",
+    "winrate_document",
+    "write_winrate",
+]
 
 KIND = "preftree-winrate"
 TABLE_COLUMNS = ["model", "n", "win_rate", "win_rate_se", "discrete_win_rate", "lc_win_rate", "lc_se",

@@ -4,17 +4,24 @@ baseline, and Bradley–Terry ratings with and without style control."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..data.model import Pair, PairSet
 from ..errors import InputError
-from .bradley_terry import BTResult, fit_bradley_terry, normalised_differences
 from ..features.differences import FeatureTable
-from .estimates import MAX_SE, LengthControlledFit, ModelWinRate, fit_length_controlled, lc_win_rate, raw_win_rate
+from .bradley_terry import BTResult, fit_bradley_terry, normalised_differences
+from .estimates import (
+    MAX_SE,
+    LengthControlledFit,
+    ModelWinRate,
+    fit_length_controlled,
+    lc_win_rate,
+    raw_win_rate,
+)
 from .residual import ResidualTrees, fit_residual_trees
 
 __all__ = ["WinRateResult", "against_baseline", "style_controlled", "win_rates"]
