@@ -30,7 +30,7 @@ from .errors import InputError
 
 __all__ = ["DEFAULT_MAX_INPUT_BYTES", "MAX_EXPANSION", "NOT_REGULAR", "TEMPLATE_LIMIT", "allowed_bytes",
            "input_byte_limit", "input_limit", "open_regular", "published_percentages", "read_input_bytes",
-           "read_input_json", "read_input_text", "read_parquet_bounded"]
+           "read_input_text", "read_parquet_bounded"]
 
 NOT_REGULAR = "is not a regular file (a FIFO, socket or device would block or never end); give a file"
 TEMPLATE_LIMIT = 1 << 20
@@ -255,20 +255,3 @@ def published_percentages(table: Any, columns: list[str], *, low: float = 0.0, k
             values.append(number)
         frame[column] = pd.Series(values, index=frame.index, dtype=float)
     return frame
-
-
-def read_input_json(path: str | Path, *, limit: int | None = None, what: str = "JSON file") -> Any:
-    """A JSON document from the regular file ``path``; NaN and Infinity refused."""
-    import json
-
-    text = read_input_text(path, limit=limit, what=what)
-
-    def refuse(name: str) -> Any:
-        raise InputError(f"{name} is not a number a {what} holds", path=path)
-
-    try:
-        return json.loads(text, parse_constant=refuse)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON ({exc.msg})", path=path, line=exc.lineno) from None
-    except RecursionError:
-        raise InputError("invalid JSON (nested too deeply)", path=path) from None
