@@ -163,27 +163,35 @@ async def _post_once(client: httpx.AsyncClient, path: str, body: dict[str, Any],
 def _inflate(data: bytes, encoding: str, max_bytes: int) -> bytes:
     """``data`` decoded as its ``Content-Encoding`` says (identity, gzip or deflate), never past
     ``max_bytes``; any other encoding is refused (preftree asked for none)."""
-    import zlib
-
     codings = [c.strip().lower() for c in encoding.split(",") if c.strip() and c.strip().lower() != "identity"]
     for coding in reversed(codings):
         if coding not in ("gzip", "x-gzip", "deflate"):
             raise httpx.DecodingError(f"the server compressed its reply with {coding!r}, which preftree does not read")
-        try:
-            decoder = zlib.decompressobj(zlib.MAX_WBITS | 32 if coding != "deflate" else zlib.MAX_WBITS)
-            out = decoder.decompress(data, max_bytes + 1)
-        except zlib.error:
-            if coding != "deflate":
-                raise httpx.DecodingError("the reply is not valid gzip") from None
-            decoder = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send it
-            try:
-                out = decoder.decompress(data, max_bytes + 1)
-            except zlib.error:
-                raise httpx.DecodingError("the reply is not valid deflate") from None
-        if len(out) > max_bytes:
-            raise ReplyTooLarge
-        data = out
+        data = _inflate_all(data, coding, max_bytes)
     return data
+
+
+def _inflate_all(data: bytes, coding: str, max_bytes: int) -> bytes:
+    """Every member of a gzip (or the deflate stream), each complete, at most ``max_bytes`` in all;
+    a cut or damaged stream is a :class:`httpx.DecodingError` (retried), never a partial body."""
+    import zlib
+
+    wbits = [zlib.MAX_WBITS | 32] if coding != "deflate" else [zlib.MAX_WBITS, -zlib.MAX_WBITS]
+    for bits in wbits:  # deflate: zlib-wrapped, else raw, as some servers send it
+        out, rest = b"", data
+        try:
+            while rest:
+                decoder = zlib.decompressobj(bits)
+                out += decoder.decompress(rest, max_bytes + 1 - len(out))
+                if len(out) > max_bytes or decoder.unconsumed_tail:
+                    raise ReplyTooLarge
+                if not decoder.eof:
+                    raise httpx.DecodingError(f"the reply's {coding} stream is cut short")
+                rest = decoder.unused_data.lstrip(b"\0")
+            return out
+        except zlib.error:
+            continue
+    raise httpx.DecodingError(f"the reply is not valid {coding}")
 
 
 async def post_with_retries(client: httpx.AsyncClient, path: str, body: dict[str, Any], *,

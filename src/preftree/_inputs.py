@@ -107,8 +107,9 @@ def read_parquet_bounded(data: bytes, path: Any, limit: int) -> Any:
         if estimate > limit:
             raise InputError(f"decodes to about {estimate:,} bytes ({meta.num_rows:,} rows × {meta.num_columns} "
                              f"columns), more than the input limit of {limit:,} (--max-input-bytes)", path=path)
+        nested = any(pa.types.is_nested(f.type) for f in schema)  # decoded a batch at a time: small ones
         batches, decoded = [], estimate
-        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+        for batch in parquet.iter_batches(batch_size=64 if nested else PARQUET_BATCH_ROWS):
             decoded += sum(_plain_bytes(column) for column in batch.columns)
             if decoded > limit:
                 raise InputError(f"decodes to more than {limit:,} bytes (--max-input-bytes)", path=path)
@@ -216,7 +217,7 @@ def read_input_text(path: str | Path, *, limit: int | None = None, what: str = "
                          path=path, line=line) from None
 
 
-_DECIMAL = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 """A number as a published table writes it (no "1_0", "0x10", "inf" or "90%")."""
 
 
@@ -231,7 +232,7 @@ def published_percentages(table: Any, columns: list[str], *, low: float = 0.0, k
 
     frame = table.frame.copy()
     if key is not None:
-        names = frame[key].astype(str)
+        names = frame[key].astype(str).str.strip()
         twice = names[names.duplicated()]
         if len(twice):
             raise table.error(int(twice.index[0]) if isinstance(twice.index[0], int) else 0,

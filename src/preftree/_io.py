@@ -231,11 +231,13 @@ def _scratch_prefix(target: Path) -> str:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs; a pid no process can have (2**31 and up) counts as alive, so
+    an entry named with it is never taken for a dead run's and swept."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except (PermissionError, OverflowError, ValueError):
         return True
     return True
 
@@ -243,7 +245,7 @@ def _pid_alive(pid: int) -> bool:
 def _scratch_pattern(target: Path) -> re.Pattern[str]:
     """Exactly the names preftree gives its temporary entries beside ``target`` (mkstemp's 8
     random characters and a .tmp/.old suffix): nothing of the user's can match by accident."""
-    return re.compile(rf"^\.{re.escape(target.name)}\.preftree-(\d+)-[a-z0-9_]{{8}}\.(?:tmp|old)$")
+    return re.compile(rf"^\.{re.escape(target.name)}\.preftree-([0-9]{{1,10}})-[a-z0-9_]{{8}}\.(?:tmp|old)$")
 
 
 def _sweep(folder: Path, pattern: re.Pattern[str]) -> None:

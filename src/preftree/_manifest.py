@@ -34,9 +34,11 @@ __all__ = ["FOLDER_OWNER", "MANIFEST", "MANIFEST_SCRATCH", "Manifest", "file_sha
            "regular_file"]
 
 MANIFEST = ".preftree-manifest.json"
-MANIFEST_SCRATCH = re.compile(r"^\.{1,2}preftree-manifest\.json\.(\d+)(?:-[A-Za-z0-9_]{8})?\.tmp$")
+MANIFEST_SCRATCH = re.compile(r"^\.{1,2}preftree-manifest\.json\.([0-9]{1,10})(?:-[A-Za-z0-9_]{8})?\.tmp$")
 """The manifest's temporary file while it is rewritten (it carries the writer's pid; made by
 mkstemp, and, written by preftree before 0.3, with two leading dots and no random part)."""
+MANIFEST_LIMIT = 256 << 20
+"""Largest manifest read (bytes); a bigger one is not preftree's and grants nothing."""
 FOLDER_DIGEST = "folder"
 """What a folder entry's seal covers in place of a file's SHA-256 (never a hex digest)."""
 FORMAT = 3
@@ -192,9 +194,15 @@ class Manifest:
         path = folder / MANIFEST
         if not regular_file(path):
             return manifest
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        try:  # never through a link swapped in, never past a bound, never nested past a real one
+            with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    return manifest
+                raw = handle.read(MANIFEST_LIMIT + 1)
+            if len(raw) > MANIFEST_LIMIT:
+                return manifest
+            data = json.loads(raw.decode("utf-8"))
+        except (OSError, ValueError, RecursionError):
             return manifest
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return manifest  # older manifests listed names without hashes: they prove nothing

@@ -182,3 +182,20 @@ def test_readers_refuse_a_half_replaced_folder_and_winrate_files_change_together
         load_winrate(target.with_suffix(".json"))
     write_winrate(result, comparisons, target, settings={})
     assert load_winrate(target.with_suffix(".json"))["kind"] == "preftree-winrate"
+
+
+def test_what_the_third_hostile_pass_found(tmp_path: Path) -> None:
+    """A leftover named with a pid no process can have is left alone (it crashed every write
+    after the work was done); a manifest nested 100,000 deep grants nothing and crashes nothing."""
+    out = tmp_path / "out"
+    out.mkdir()
+    odd = out / ".preftree-manifest.json.99999999999.tmp"
+    odd.write_text("")
+    assert _demo(out, "--force").exit_code == 0 and odd.exists()
+    pairs = tmp_path / "m" / "pairs.csv"
+    pairs.parent.mkdir()
+    pairs.write_text("id,prompt,response_1,response_2,label\n" + "".join(f"p{i},q,{'a' * (i % 5 + 1)},b,{1 if i % 2 else -1}\n"
+                                                                     for i in range(40)))
+    (pairs.parent / ".preftree-manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    result = invoke("explain", "--pairs", str(pairs), "--features", "style", "--bootstrap", "5", "--out", str(tmp_path / "e"))
+    assert result.exit_code == 0 and "preftree bug" not in result.output, result.output

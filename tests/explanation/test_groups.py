@@ -165,3 +165,12 @@ def test_group_names_never_collide_with_real_values() -> None:
 
     names = _group_names(["1", 1, "1 (number)", None, "(missing)"])
     assert len(set(names)) == 5 and names[2] == "1 (number)" and names[1] != "1 (number)"
+
+
+def test_group_keys_of_any_number_or_missing_kind() -> None:
+    from preftree.explanation.groups import _group_names
+
+    names = _group_names([10 ** 400, 1, np.int64(1), "1", pd.NA, None, "<NA>", 1.0])
+    assert names[1] == names[2] == names[7] and names[1] != names[3]  # 1, numpy's 1 and 1.0 are one
+    assert names[4] == names[5] != names[6]  # pd.NA is missing, not the text "<NA>"
+    assert len({names[0], names[1]}) == 2

@@ -250,3 +250,25 @@ class _Deep(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+def test_compressed_replies_are_read_whole_or_refused() -> None:
+    import gzip
+    import zlib
+
+    import httpx
+
+    from preftree._http import ReplyTooLarge, _inflate
+
+    body = b'{"choices": [{"message": {"content": "A"}}]}'
+    two = gzip.compress(body[:20]) + gzip.compress(body[20:])
+    assert _inflate(two, "gzip", 1 << 20) == body  # every member
+    assert _inflate(zlib.compress(body), "deflate", 1 << 20) == body
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    assert _inflate(raw.compress(body) + raw.flush(), "deflate", 1 << 20) == body
+    with pytest.raises(httpx.DecodingError, match="cut short"):
+        _inflate(gzip.compress(body)[:-12], "gzip", 1 << 20)
+    with pytest.raises(ReplyTooLarge):
+        _inflate(gzip.compress(b" " * 10_000), "gzip", 1000)
+    with pytest.raises(httpx.DecodingError, match="'br'"):
+        _inflate(body, "br", 1 << 20)

@@ -160,3 +160,12 @@ def test_pooled_length_coefficients_of_unidentified_models_are_not_printed() -> 
 
     document = winrate_document(result, Comparisons(frame, {}, [], set(), None, []), settings={})
     assert "always" not in document["length_control"]["per_model"]
+
+
+def test_a_lone_anchor_is_no_flat_interval() -> None:
+    """Three battles, A beats B 2-1: A's rating is too loose to print; that is not 'every
+    resample gives the same estimate' (only the anchor's does)."""
+    rows = [{"model_a": "A", "model_b": "B", "outcome": o, "instruction": f"q{i}", "text_a": "a" * (5 + i),
+             "text_b": "b" * 7} for i, o in enumerate([1.0, 1.0, 0.0])]
+    result = win_rates(pd.DataFrame(rows), baseline="B", resamples=30)
+    assert not any("same estimate" in w["reason"] for w in result.warnings)

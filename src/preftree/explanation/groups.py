@@ -12,6 +12,7 @@ the same way and Bonferroni-corrected for the number of groups.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -197,12 +198,12 @@ def _group_names(values: list[Any]) -> list[str]:
     missing value is its own group (never merged with a literal "(missing)"), and the number 1
     is not the text "1" (both are named with their kind when both occur)."""
     def key(value: Any) -> tuple[str, Any]:
-        if value is None or (isinstance(value, float) and value != value):
+        if value is None or value is pd.NA or (isinstance(value, numbers.Real) and value != value):
             return ("missing", None)
-        if isinstance(value, bool):
-            return ("bool", value)
-        if isinstance(value, (int, float)):
-            return ("number", float(value))
+        if isinstance(value, (bool, np.bool_)):
+            return ("bool", bool(value))
+        if isinstance(value, numbers.Real):  # numpy's too; 1 == 1.0, and a 400-digit int stays an int
+            return ("number", value.item() if isinstance(value, np.generic) else value)
         return ("text", str(value))
 
     keys = [key(v) for v in values]

@@ -114,7 +114,8 @@ def fit_bradley_terry(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndar
         unidentified[names[j]] = (f"its 95 % bootstrap interval spans {width[j]:.0f} Elo points: the data "
                                   "bound it only loosely")
         blank[j] = True
-    flat = bool(draws) and bool(np.all(np.abs(high - low)[~blank] < 1e-9))
+    measured = ~blank & (np.arange(len(blank)) != anchor_index)  # the anchor is 0 in every resample
+    flat = bool(draws) and bool(measured.any()) and bool(np.all(np.abs(high - low)[measured] < 1e-9))
     point, low, high = (np.where(blank, np.nan, v) for v in (point, low, high))
     if flat:  # every resample gave the same estimate (all ties): no spread is no certainty
         low = high = np.full(len(point), np.nan)
