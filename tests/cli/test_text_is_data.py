@@ -110,3 +110,24 @@ def test_a_users_own_csv_reads_as_it_is(tmp_path: Path) -> None:
     frame = read_table(path).frame
     assert frame.at[0, "id"] == "'=q1" and frame.at[0, "prompt"] == "'+' is the plus sign"
     assert frame.at[0, "response_1"] == "'-' is the minus sign"
+
+
+def test_ids_that_look_like_formulas_survive_explain_and_report(tmp_path: Path) -> None:
+    """Two judges (one sub-folder each): leaves.csv in a sub-folder is preftree's too (the folder's
+    manifest records it), so its quoted ids read back as they were."""
+    rows = [{"id": f"={i}+1" if i % 2 else f"-x{i}", "prompt": "q", "response_1": "a" * (i % 7 + 1),
+             "response_2": "b" * (i % 5 + 1), "label": 1 if i % 5 > i % 7 else -1} for i in range(60)]
+    pairs = write_jsonl(tmp_path / "p.jsonl", rows)
+    judge = tmp_path / "j.csv"
+    from preftree.data.files import write_table
+
+    write_table(pd.DataFrame({"index": [r["id"] for r in rows], "preference": [r["label"] for r in rows]}), judge)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs), "--judge", str(judge), "--explain-label",
+                                      "--features", "style", "--bootstrap", "5", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    from preftree.data.files import read_table
+
+    leaves = read_table(next(out.glob("*/leaves.csv"))).frame
+    assert set(leaves["id"]) <= {r["id"] for r in rows}
+    assert CliRunner().invoke(cli, ["report", str(out), "--out", str(tmp_path / "r.html")]).exit_code == 0

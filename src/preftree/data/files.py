@@ -252,10 +252,14 @@ def _written_by_preftree(path: Any) -> bool:
 
     if not isinstance(path, Path):
         return False
-    try:
-        return Manifest.read(path.parent).owns(path.name)
-    except OSError:
-        return False
+    path = Path(os.path.abspath(path))
+    for folder in list(path.parents)[:3]:  # a folder output records its sub-folders' files at its top
+        try:
+            if Manifest.read(folder).owns(path.relative_to(folder).as_posix()):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _read_csv(text: str, path: Path, sep: str, text_columns: Sequence[str], *, ours: bool = False) -> pd.DataFrame:
