@@ -74,8 +74,6 @@ def allowed_bytes(path: Any, compression: str | None) -> int:
     return DEFAULT_MAX_INPUT_BYTES
 
 
-
-
 def input_byte_limit(path: Path) -> int:
     """The bytes an uncompressed local input may hold (``--max-input-bytes`` when given), for
     readers that parse a whole file themselves."""
@@ -87,6 +85,7 @@ CELL_BYTES = 64
 
 
 PARQUET_BATCH_ROWS = 4096
+"""Rows decoded at a time (64 where a column is nested: a list of strings is decoded before it is counted)."""
 
 
 def read_parquet_bounded(data: bytes, path: Any, limit: int) -> Any:
@@ -147,8 +146,9 @@ def _plain(table: Any) -> Any:
     """Dictionary text columns back to plain text (within the limit now), as the file meant."""
     import pyarrow as pa
 
+    categories = _stored_categories(table)  # read once, not once per column
     columns = [column.cast(column.type.value_type) if pa.types.is_dictionary(column.type)
-               and field.name not in _stored_categories(table) else column
+               and field.name not in categories else column
                for column, field in zip(table.columns, table.schema)]
     return pa.table(columns, names=table.column_names)
 

@@ -64,12 +64,13 @@ def load_chat_template(path: str | Path) -> str:
 
     template = read_input_text(path, limit=TEMPLATE_LIMIT, what="chat template")
     try:
+        from jinja2 import TemplateSyntaxError
         from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-        ImmutableSandboxedEnvironment().parse(template)
     except ImportError:  # transformers brings jinja2; without it rendering says so
-        pass
-    except Exception as exc:  # jinja2.TemplateSyntaxError: the file is not a template
+        return template
+    try:
+        ImmutableSandboxedEnvironment().parse(template)
+    except (TemplateSyntaxError, RecursionError) as exc:  # the file is not a template
         raise InputError(f"not a Jinja chat template: {str(exc)[:200]}", path=path) from None
     return template
 
