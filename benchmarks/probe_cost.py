@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from preftree.data.model import Pair, PairSet
-from preftree.probes import ModelProbeJudge, probe_judges, resolve_probes
-from preftree.rewardbench.judges import ScalarJudge
+from preftree.judges.reward import RewardModelJudge
+from preftree.probes import probe_judges, resolve_probes
 from preftree.scoring import RewardScorer
 from preftree.scoring.tiny import save_tiny_reward_model, train_tokenizer
 
@@ -68,7 +68,7 @@ def main() -> None:
                                             hidden_size=384, layers=6, heads=6, max_positions=4096)
             sharing = RewardScorer.from_pretrained(folder, progress=False, cache=None)
             [run], shared_s = timed(lambda: probe_judges(
-                [ModelProbeJudge(ScalarJudge(sharing), architecture)], pairs, probes, [], seed=0))
+                [RewardModelJudge(sharing, name=architecture)], pairs, probes, [], seed=0))
             shared_tokens = sharing.last_stats.n_tokens
             edited = [e.pair for e in run.edits]
             plain = RewardScorer.from_pretrained(folder, progress=False, cache=None, prefix_sharing=False)
@@ -86,7 +86,7 @@ def main() -> None:
             if architecture == "gemma2":
                 unshared = RewardScorer.from_pretrained(folder, progress=False, cache=None, prefix_sharing=False)
                 _, unshared_s = timed(lambda: probe_judges(
-                    [ModelProbeJudge(ScalarJudge(unshared), architecture)], pairs, probes, [], seed=0))
+                    [RewardModelJudge(unshared, name=architecture)], pairs, probes, [], seed=0))
                 rows.append(("probe run, sharing off", unshared_s, unshared.last_stats.n_tokens))
             for method, seconds, n_tokens in rows:
                 print(f"{architecture:<8} {method:<28} {seconds:>8.2f} {n_tokens:>9} {seconds / shared_s:>6.2f}x")

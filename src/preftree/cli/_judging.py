@@ -69,16 +69,10 @@ def judge_options(function: F, *, default_template: str = "preftree", max_tokens
 
 def judge_prompt(judge_template: str, template: Path | None, verdict_format: str | None,
                  system: str | None) -> Any:
-    """The prompt: a preset, or a template file; ``--system`` replaces the system message."""
-    from ..judges import JudgePrompt
+    """The prompt of the judge options (see :func:`preftree.judges.build.judge_prompt`)."""
+    from ..judges.build import judge_prompt as build_prompt
 
-    if template is not None:
-        prompt = JudgePrompt.from_file(template, system)
-        return JudgePrompt(prompt.template, prompt.system, verdict_format or "leading")
-    if verdict_format is not None:
-        raise click.UsageError("--verdict-format goes with --template")
-    prompt = JudgePrompt.preset(judge_template)
-    return JudgePrompt(prompt.template, system or prompt.system, prompt.parser)
+    return build_prompt(judge_template, template, verdict_format, system)
 
 
 def judge_settings(options: dict[str, Any]) -> Any:
@@ -98,36 +92,23 @@ def judge_settings(options: dict[str, Any]) -> Any:
 
 
 def judge_backend(backend: str, model: str, options: dict[str, Any]) -> Any:
-    """The judge backend ``backend`` built from the judge options: every backend, built-in or
-    plug-in, as ``from_settings(model, JudgeSettings)``."""
-    from ..errors import PreftreeError
-    from ..judges import load_backend
+    """The judge backend ``backend`` built from the judge options."""
+    from ..judges.build import judge_backend as build_backend
 
-    backend_class = load_backend(backend)
-    try:
-        build = backend_class.from_settings
-    except AttributeError:
-        raise PreftreeError(f"the judge backend {backend!r} has no from_settings(model, settings) "
-                            "classmethod, which is how preftree builds every judge backend "
-                            "(see preftree.judges.collect.JudgeBackend)") from None
-    return build(model, judge_settings(options))
+    return build_backend(backend, model, judge_settings(options))
 
 
 def model_judge(model: str, settings: Any, *, tree_path: str | None, tree_filename: str,
                 trust_pickle: bool, tree_labels: str, attribute: str | None, quiet: bool) -> Any:
-    """A reward model (the higher score wins) or, with ``--tree``, a decision-tree reward model:
-    the judges ``rewardbench`` and ``probe`` run through the scoring engine."""
-    from ..rewardbench.judges import ScalarJudge, TreeJudge
+    """A reward model or, with ``--tree``, a decision-tree reward model (saying how a foreign
+    tree's labels were read)."""
+    from ..judges.build import reward_model_judge
 
+    judge = reward_model_judge(model, settings.options, tree=tree_path, tree_filename=tree_filename,
+                               trust_pickle=trust_pickle, tree_labels=tree_labels, attribute=attribute,
+                               ray=settings.ray)
     if tree_path is not None:
-        from ..model import DecisionTreeRewardModel
         from .compare import say_orientation
 
-        reward_model = DecisionTreeRewardModel.from_pretrained(model, settings.options, ray=settings.ray)
-        reward_model.load_decision_tree(tree_path, tree_filename, trust_pickle=trust_pickle,
-                                        tree_labels=tree_labels)
-        say_orientation(reward_model.tree, quiet)
-        return TreeJudge(reward_model)
-    from ..scoring import load_scorer
-
-    return ScalarJudge(load_scorer(model, settings.options, ray=settings.ray), attribute)
+        say_orientation(judge.model.tree, quiet)
+    return judge

@@ -79,7 +79,8 @@ def probe(pairs_path: Path | None, mapping: str | None, pairs_format: str, probe
     pairs without a verdict (the same command again asks only those).
     """
     from ..data import load_pairs, parse_mapping
-    from ..probes import LLMProbeJudge, ModelProbeJudge, resolve_probes, write_probe
+    from ..judges.llm import LLMJudge
+    from ..probes import resolve_probes, write_probe
     from ..probes.catalogue import available
 
     if pairs_path is None:
@@ -106,14 +107,13 @@ def probe(pairs_path: Path | None, mapping: str | None, pairs_format: str, probe
                 "dtype": options.get("dtype"), "device": options.get("device"),
                 "chat_template": options.get("chat_template")})
             display = judge_settings["judge_name"] if len(judge_models) == 1 and judge_settings["judge_name"] else name
-            judges.append(LLMProbeJudge(runner, display, prompt=prompt, folder=out, journal=out,
+            judges.append(LLMJudge(runner, display, prompt=prompt, folder=out, journal=out,
                                         progress=not quiet))
     if model is not None:
-        bench = model_judge(model, settings, tree_path=tree_path, tree_filename=tree_filename,
-                            trust_pickle=trust_pickle, tree_labels=tree_labels, attribute=attribute,
-                            quiet=quiet)
-        judges.append(ModelProbeJudge(bench, model))
-    from ..probes.judges import judge_slug
+        judges.append(model_judge(model, settings, tree_path=tree_path, tree_filename=tree_filename,
+                                  trust_pickle=trust_pickle, tree_labels=tree_labels,
+                                  attribute=attribute, quiet=quiet))
+    from ..judges.protocol import judge_slug
 
     names = [judge_slug(j.name) for j in judges]
     if len(set(names)) < len(names):

@@ -86,7 +86,8 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
     settings = build_scorer_options(quiet=quiet, **options)
     scoring = settings.options
     if backend is not None:
-        from ..rewardbench.generative import GenerativeJudge, judgments_path
+        from ..judges.llm import LLMJudge
+        from ..rewardbench.generative import judgments_path
 
         check_output_file(judgments_path(out), [data, prior_sets, model])
         from ..scoring.catalogue import catalogue_entry
@@ -100,19 +101,19 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
         runner = judge_backend(backend, model, {**judge_settings, "dtype": scoring.dtype,
                                                 "device": scoring.device,
                                                 "chat_template": scoring.chat_template})
-        judge: Any = GenerativeJudge(runner, prompt, judgments_path(out),
-                                     name=judge_settings["judge_name"] or model, seed=seed,
-                                     progress=not quiet)
+        judgments = judgments_path(out)
+        judge: Any = LLMJudge(runner, judge_settings["judge_name"] or model, prompt=prompt,
+                              judge_file=lambda stage: judgments, progress=not quiet)
     else:
         judge = model_judge(model, settings, tree_path=tree_path, tree_filename=tree_filename,
                             trust_pickle=trust_pickle, tree_labels=tree_labels, attribute=attribute,
                             quiet=quiet)
     if version == "1":
-        result = evaluate_v1(judge, examples, bootstrap=resamples, seed=seed,  # type: ignore[arg-type]
+        result = evaluate_v1(judge, examples, bootstrap=resamples, seed=seed,
                              include_prior=prior_sets is not None)
         sections = result["sections"]
     else:
-        result = evaluate_v2(judge, examples, bootstrap=resamples, seed=seed)  # type: ignore[arg-type]
+        result = evaluate_v2(judge, examples, bootstrap=resamples, seed=seed)
         sections = {s: 100 * result[s] for s in result["n_examples"]}
     write_results(result, out)
     if quiet:

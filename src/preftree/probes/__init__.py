@@ -1,5 +1,6 @@
 """Interventions beside the observational tree: edit responses (longer, markdown, a fabricated
-citation, the other order, ...) and measure how often each edit flips a judge's verdict.
+citation, the other order, ...) and measure how often each edit flips a judge's verdict. The judges
+are :mod:`preftree.judges`' (any :class:`~preftree.judges.protocol.Judge`).
 
     from preftree.probes import resolve_probes, write_probe
 """
@@ -8,9 +9,8 @@ from __future__ import annotations
 
 from .catalogue import PAIR_PROBES, available, read_probe_file, resolve_probes
 from .edits import FILLER, NULL, TextProbe
-from .judges import LLMProbeJudge, ModelProbeJudge, Verdict
 from .run import EditedPair, ProbeResult, design_edits, probe_judges, write_probe
 
-__all__ = ["FILLER", "NULL", "PAIR_PROBES", "EditedPair", "LLMProbeJudge", "ModelProbeJudge",
-           "ProbeResult", "TextProbe", "Verdict", "available", "design_edits", "probe_judges",
+__all__ = ["FILLER", "NULL", "PAIR_PROBES", "EditedPair",
+           "ProbeResult", "TextProbe", "available", "design_edits", "probe_judges",
            "read_probe_file", "resolve_probes", "write_probe"]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..tree.validation import wilson_interval
-from .judges import Verdict
+from ..judges.protocol import Verdict
 
 __all__ = ["PAIR_MEASURES", "EditOutcome", "pair_probe_record", "text_probe_record"]
 

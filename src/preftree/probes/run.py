@@ -33,7 +33,8 @@ from ..data.model import Pair, PairSet
 from ..errors import InputError
 from .catalogue import PAIR_PROBES
 from .edits import LENGTH_MATCHED, MAX_EDIT_GROWTH, NULL, TextProbe, edit_bound, filler
-from .judges import LLMProbeJudge, ProbeJudge, Verdict, judge_slug
+from ..judges.llm import LLMJudge
+from ..judges.protocol import Judge, Verdict, judge_slug
 from .measures import EditOutcome, pair_probe_record, text_probe_record
 
 __all__ = ["EditedPair", "ProbeResult", "design_edits", "journal_folder", "probe_judges", "write_probe"]
@@ -119,7 +120,7 @@ def design_edits(pairs: Sequence[Pair], before: Sequence[Verdict], probes: Seque
 class ProbeResult:
     """One judge's probe run: its verdicts before and after, and the records of ``probe.json``."""
 
-    judge: ProbeJudge
+    judge: Judge
     pairs: list[Pair]
     before: list[Verdict]
     edits: list[EditedPair]
@@ -144,7 +145,7 @@ def _unique_ids(edits: list[EditedPair]) -> list[EditedPair]:
     return unique
 
 
-def probe_judges(judges: Sequence[ProbeJudge], pairs: PairSet, probes: Sequence[TextProbe],
+def probe_judges(judges: Sequence[Judge], pairs: PairSet, probes: Sequence[TextProbe],
                  pair_probes: Sequence[str], *, seed: int = 0) -> list[ProbeResult]:
     """Run every probe against every judge."""
     results = []
@@ -231,7 +232,17 @@ def _verdict_rows(results: Sequence[ProbeResult]) -> pd.DataFrame:
     return frame
 
 
-def write_probe(judges: Sequence[ProbeJudge], pairs: PairSet, probes: Sequence[TextProbe],
+def _llm_judges(judges: Sequence[Judge]) -> list[LLMJudge]:
+    """The LLM judges among ``judges``, members of ensembles included (they keep files)."""
+    found: list[LLMJudge] = []
+    for judge in judges:
+        if isinstance(judge, LLMJudge):
+            found.append(judge)
+        found += _llm_judges(getattr(judge, "members", []))
+    return found
+
+
+def write_probe(judges: Sequence[Judge], pairs: PairSet, probes: Sequence[TextProbe],
                 pair_probes: Sequence[str], out: str | Path, *, seed: int = 0,
                 settings: dict[str, Any] | None = None, inputs: Sequence[Any] = (),
                 force: bool = False) -> list[ProbeResult]:
@@ -241,16 +252,15 @@ def write_probe(judges: Sequence[ProbeJudge], pairs: PairSet, probes: Sequence[T
     if journals.is_symlink() or (journals.exists() and not journals.is_dir()):
         raise InputError("the journal folder must be a real folder preftree made, not a link or a "
                          "file; move it away", path=journals)
-    for judge in judges:
+    for judge in _llm_judges(judges):
         path = journals / f"{judge_slug(judge.name)}.jsonl"
         if os.path.lexists(path) and (path.is_symlink() or not path.is_file()):
             raise InputError("a journal must be a regular file, not a link, FIFO or device; move "
                              "it away", path=path)
     with output_dir(out, [pairs.source, *inputs], force=force) as tmp:
-        for judge in judges:
-            if isinstance(judge, LLMProbeJudge):
-                judge.folder = tmp / "judge_files"
-                judge.journal = journal_folder(out) / f"{judge_slug(judge.name)}.jsonl"
+        for llm in _llm_judges(judges):
+            llm.folder = tmp / "judge_files"
+            llm.journal = journal_folder(out) / f"{judge_slug(llm.name)}.jsonl"
         results = probe_judges(judges, pairs, probes, pair_probes, seed=seed)
         document = {
             "preftree_version": __version__, "pairs": pairs.source, "n_pairs": len(pairs),

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from ..data.files import read_table
+from ..data.model import Pair, PairSet
 from ..errors import InputError, MissingDependencyError
 from .sections import EXAMPLE_COUNTS, PRIOR_SETS
 from .v2 import V2_SUBSETS
 
-__all__ = ["V1_DATASET", "V2_DATASET", "PRIOR_DATASET", "V1Example", "V2Example", "load_v1", "load_v2"]
+__all__ = ["PRIOR_DATASET", "V1_DATASET", "V2_DATASET", "V1Example", "V2Example", "load_v1", "load_v2",
+           "v1_pairs"]
 
 V1_DATASET = ("allenai/reward-bench", "filtered")
 V2_DATASET = ("allenai/reward-bench-2", "test")
@@ -41,6 +43,14 @@ class V2Example:
     prompt: Any
     candidates: tuple[str, ...]
     num_correct: int
+
+
+def v1_pairs(examples: list[V1Example], *, own_ids: bool = True) -> PairSet:
+    """RewardBench pairs in preftree's comparison model: the chosen response first (label -1),
+    the subset in the metadata. ``own_ids=False`` numbers them instead (a judge that keeps no
+    files need not care that a prior-sets file may reuse an id)."""
+    return PairSet([Pair(e.id if own_ids else str(i), e.prompt, e.chosen, e.rejected, -1, {"subset": e.subset})
+                    for i, e in enumerate(examples)], name="rewardbench", label_name="gold")
 
 
 def _hub_rows(repo: str, split: str, **kwargs: Any) -> tuple[list[dict], str]:

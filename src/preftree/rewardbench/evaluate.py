@@ -12,8 +12,9 @@ import numpy as np
 
 from .._io import atomic_write_text
 from .._version import __version__
-from .data import V1Example, V2Example
-from .judges import BenchJudge
+from ..errors import InputError, PreftreeError
+from ..judges.protocol import Judge, Rater
+from .data import V1Example, V2Example, v1_pairs
 from .sections import EXAMPLE_COUNTS, PRIOR_COLUMN, SECTIONS, compute_sections
 from .v2 import V2_SUBSETS, best_of_n_credit, ties_score, v2_score
 
@@ -47,31 +48,51 @@ def bootstrap_v1(correct: dict[str, np.ndarray], *, n: int = 1000, seed: int = 0
     return intervals
 
 
-def _header(judge: BenchJudge, version: int) -> dict[str, Any]:
-    description = judge.description
+MODEL_TYPES = {"reward-model": "Seq. Classifier", "tree-reward-model": "Decision Tree",
+               "llm-judge": "Generative", "ensemble": "Ensemble"}
+"""RewardBench's names for the kinds of judge."""
+
+
+def _header(judge: Judge, version: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    description = {**judge.describe(), **(extra or {})}
     template = description.get("chat_template_sha256")
     from ..scoring.catalogue import catalogue_entry
 
     entry = catalogue_entry(str(description.get("model")))  # the name its published row goes by
-    return {"model": description.get("model"), "model_type": judge.model_type,
+    return {"model": description.get("model"), "model_type": MODEL_TYPES.get(judge.kind, judge.kind),
             "leaderboard_name": (entry or {}).get("leaderboard"),
             "chat_template": f"tokenizer (sha256 {template[:12]})" if template else None,
             "revision": description.get("revision"), "rewardbench_version": version,
             "preftree_version": __version__, "scoring": description}
 
 
-def evaluate_v1(judge: BenchJudge, examples: Sequence[V1Example], *, bootstrap: int = 1000,
+def evaluate_v1(judge: Judge, examples: Sequence[V1Example], *, bootstrap: int = 1000,
                 seed: int = 0, include_prior: bool = False) -> dict[str, Any]:
     """Accuracy per subset (a tie counts as wrong, and is counted), sections, score, intervals.
 
-    A generative judge (one with ``v1_credits``) is scored with allenai's generative accounting
-    (a tie or an unparsable answer is worth 0.5), its both-orders variant reported beside.
+    A judge that sees positions (an LLM judge) is scored with allenai's generative accounting
+    (one order per pair by a coin seeded by ``seed``; a tie or an unparsable answer is worth
+    0.5), its both-orders variant reported beside; its API errors stop the run.
     """
     both_orders = None
-    if hasattr(judge, "v1_credits"):
-        credits, both_orders = judge.v1_credits(examples)
+    extra: dict[str, Any] = {}
+    if judge.sees_positions:
+        from .generative import ACCOUNTING, generative_credits
+
+        errors_before = getattr(judge, "api_errors", 0)
+        verdicts = judge.verdicts(v1_pairs(list(examples)), "rewardbench")
+        failed = getattr(judge, "api_errors", 0) - errors_before
+        where = getattr(judge, "judge_file", None)
+        where_text = f" (see {where('rewardbench')})" if callable(where) else ""
+        if failed:
+            raise PreftreeError(f"{failed} of {len(examples)} pairs have no verdict because of API "
+                                f"errors{where_text}; run the same command again to retry only those "
+                                "before scoring")
+        credits, both_orders, counted = generative_credits(examples, verdicts, seed=seed)
+        extra = {"accounting": ACCOUNTING, **({"judgments": str(where("rewardbench"))} if callable(where) else {})}
     else:
-        margins = judge.v1_margins(examples)
+        verdicts = judge.verdicts(v1_pairs(list(examples), own_ids=False), "rewardbench")
+        margins = -np.array([np.nan if v.score is None else v.score for v in verdicts], dtype=float)
         credits = np.where(margins > 0, 1.0, 0.0)  # a tie counts as wrong, as in the official code
         tied = margins == 0
     correct: dict[str, list[float]] = defaultdict(list)
@@ -82,7 +103,7 @@ def evaluate_v1(judge: BenchJudge, examples: Sequence[V1Example], *, bootstrap: 
     outcomes = {s: np.asarray(v) for s, v in correct.items()}
     accuracies = {s: float(v.mean()) for s, v in outcomes.items()}
     summary = compute_sections(accuracies, include_prior=include_prior)
-    result = _header(judge, 1)
+    result = _header(judge, 1, extra)
     result.update({s: accuracies[s] for s in sorted(accuracies, key=_subset_order)})
     result.update({
         "sections": summary.sections, "score": summary.score,
@@ -98,12 +119,11 @@ def evaluate_v1(judge: BenchJudge, examples: Sequence[V1Example], *, bootstrap: 
         from .generative import verdict_counts
 
         result["both_orders"] = _variant(examples, both_orders, include_prior)
-        outcomes = getattr(judge, "last_outcomes", np.array([]))
-        counts = verdict_counts(outcomes)
+        counts = verdict_counts(counted)
         result.update(counts)
         result["n_ties"] = counts["n_judge_ties"]  # real ties only; no-verdict answers apart
         judge_ties: dict[str, int] = defaultdict(int)
-        for example, outcome in zip(examples, outcomes):
+        for example, outcome in zip(examples, counted):
             judge_ties[example.subset] += int(outcome == "tie")
         result["ties_by_subset"] = {s: k for s, k in judge_ties.items() if k}
     return result
@@ -151,10 +171,13 @@ def _resample_v2(rows: dict[str, list[tuple[str, np.ndarray, int]]],
     return out
 
 
-def evaluate_v2(judge: BenchJudge, examples: Sequence[V2Example], *, bootstrap: int = 1000,
+def evaluate_v2(judge: Judge, examples: Sequence[V2Example], *, bootstrap: int = 1000,
                 seed: int = 0) -> dict[str, Any]:
     """Best-of-n credit per subset (Ties by its own formula), the score, and intervals."""
-    scores = judge.v2_scores(examples)
+    if not isinstance(judge, Rater):
+        raise InputError(f"a {judge.kind} runs RewardBench 1 only (RewardBench 2 ranks four "
+                         "answers with per-answer ratings)")
+    scores = judge.rank([e.prompt for e in examples], [e.candidates for e in examples])
     rows: dict[str, list[tuple[str, np.ndarray, int]]] = defaultdict(list)
     n_ties = 0
     for example, candidate_scores in zip(examples, scores):

@@ -1,5 +1,6 @@
 """RewardBench with a generative pairwise judge (Skywork-Critic, TextEval, any chat model) through
-preftree's judge backends: an OpenAI-compatible endpoint or a local model.
+preftree's LLM judges (:class:`~preftree.judges.llm.LLMJudge`): an OpenAI-compatible endpoint or a
+local model. This module is only the accounting of their verdicts.
 
 Every pair is asked in both orders (journaled and resumable like ``preftree judge``; the verdicts
 are written as a judge file beside the results). Two accountings are reported:
@@ -24,13 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ..data.model import Pair, PairSet
-from ..errors import InputError, PreftreeError
-from .data import V1Example, V2Example
+from ..judges.protocol import Verdict
+from .data import V1Example
 
-__all__ = ["ACCOUNTING", "UNPARSABLE_WARNING", "GenerativeJudge", "judgments_path",
+__all__ = ["ACCOUNTING", "UNPARSABLE_WARNING", "generative_credits", "judgments_path",
            "verdict_counts"]
 
 ACCOUNTING = ("allenai run_generative.py: one order per pair by a seeded coin; chosen picked = 1, "
@@ -43,10 +42,9 @@ def judgments_path(results: str | Path) -> Path:
     return results.with_name(f"{results.stem}.judgments.csv")
 
 
-def _order_credit(values: pd.Series) -> np.ndarray:
+def _order_credit(numbers: np.ndarray) -> np.ndarray:
     """1 when an order's verdict (original orientation) picks response_1 = chosen, 0 for
     response_2, 0.5 for a tie or no parsable verdict."""
-    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     return np.where(numbers == -1, 1.0, np.where(numbers == 1, 0.0, 0.5))
 
 
@@ -54,12 +52,10 @@ UNPARSABLE_WARNING = 0.02
 """Share of the scored answers without a verdict above which a run warns (they score 0.5 each)."""
 
 
-def _outcomes(values: pd.Series, completions: pd.Series) -> np.ndarray:
+def _outcomes(numbers: np.ndarray, completions: Sequence[str | None]) -> np.ndarray:
     """Per answer: ``chosen``, ``rejected``, ``tie`` (the judge said so), ``unparsable`` (it
     answered without a verdict we can read) or ``empty`` (no text: null, empty, cut off)."""
-    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    texts = completions.astype(object).where(completions.notna(), "").astype(str).str.strip()
-    no_text = (texts == "").to_numpy()
+    no_text = np.array([not (text or "").strip() for text in completions], dtype=bool)
     return np.select([numbers == -1, numbers == 1, numbers == 0, no_text],
                      ["chosen", "rejected", "tie", "empty"], "unparsable")
 
@@ -68,46 +64,21 @@ def _coin(seed: int, pair_id: str) -> bool:
     return hashlib.sha256(f"{seed}:{pair_id}".encode()).digest()[0] % 2 == 0
 
 
-class GenerativeJudge:
-    """A pairwise generative judge on RewardBench v1 (see the module docstring)."""
+def generative_credits(examples: Sequence[V1Example], verdicts: Sequence[Verdict], *,
+                       seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair (asked chosen first): the allenai credit of the order a coin seeded by ``seed``
+    and the pair id picks, the both-orders credit, and the counted answer's kind."""
+    orig = np.array([_order_value(v.orders[0]) for v in verdicts], dtype=float)
+    swapped = np.array([_order_value(v.orders[1]) for v in verdicts], dtype=float)
+    orig_credit, swapped_credit = _order_credit(orig), _order_credit(swapped)
+    coin = np.array([_coin(seed, e.id) for e in examples], dtype=bool)
+    counted = np.where(coin, _outcomes(orig, [v.answers[0] for v in verdicts]),
+                       _outcomes(swapped, [v.answers[1] for v in verdicts]))
+    return np.where(coin, orig_credit, swapped_credit), (orig_credit + swapped_credit) / 2, counted
 
-    model_type = "Generative"
 
-    def __init__(self, backend: Any, prompt: Any, judgments: str | Path, *, name: str, seed: int = 0,
-                 progress: bool = True) -> None:
-        self.backend, self.prompt, self.judgments = backend, prompt, Path(judgments)
-        self.name, self.seed, self.progress = name, seed, progress
-        self.last_outcomes: np.ndarray = np.array([], dtype=object)  # per pair, the counted order
-        self.description: dict[str, Any] = {"model": name, **backend.describe(),
-                                            "judge_template_sha256": prompt.sha256,
-                                            "verdict_format": prompt.parser, "accounting": ACCOUNTING,
-                                            "judgments": str(self.judgments)}
-
-    def v1_credits(self, examples: Sequence[V1Example]) -> tuple[np.ndarray, np.ndarray]:
-        """Per pair: the allenai credit (one seeded order) and the both-orders credit."""
-        from ..judges import collect_judgments
-
-        pairs = PairSet([Pair(e.id, e.prompt, e.chosen, e.rejected, None, {"subset": e.subset})
-                         for e in examples], name="rewardbench")
-        summary = collect_judgments(pairs, self.backend, self.judgments, judge=self.name,
-                                    prompt=self.prompt, progress=self.progress)
-        if summary.n_api_errors:
-            raise PreftreeError(f"{summary.n_api_errors} of {summary.n_pairs} pairs have no verdict "
-                                f"because of API errors (see {self.judgments}); run the same command "
-                                "again to retry only those before scoring")
-        frame = pd.read_csv(self.judgments, dtype={"index": str}, keep_default_na=False,
-                            na_values=[""]).set_index("index").loc[[e.id for e in examples]]
-        orig = _order_credit(frame["preference_orig_order"])
-        swapped = _order_credit(frame["preference_swapped_order"])
-        coin = np.array([_coin(self.seed, e.id) for e in examples])
-        counted = np.where(coin, _outcomes(frame["preference_orig_order"], frame["completion_orig"]),
-                           _outcomes(frame["preference_swapped_order"], frame["completion_swapped"]))
-        self.last_outcomes = counted
-        return np.where(coin, orig, swapped), (orig + swapped) / 2
-
-    def v2_scores(self, examples: Sequence[V2Example]) -> list[np.ndarray]:
-        raise InputError("a generative pairwise judge runs RewardBench 1 only (RewardBench 2 ranks "
-                         "four answers with per-answer ratings)")
+def _order_value(value: int | None) -> float:
+    return np.nan if value is None else float(value)
 
 
 def verdict_counts(outcomes: np.ndarray) -> dict[str, Any]:
