@@ -103,6 +103,19 @@ class ExitingJudge(ShorterJudge):
 
 def shout(text, other, rng):  # a probe: the same words, shouted
     return text.upper() + "!"
+
+
+from preftree.data.formats import NativeFormat  # noqa: E402  (a layout: one module, one object)
+
+
+def _upvotes(row, position, seed):
+    x, y = int(row["votes_x"]), int(row["votes_y"])
+    return {"id": str(row["post"]), "prompt": row["question"], "response_1": row["answer_x"],
+            "response_2": row["answer_y"], "label": (y > x) - (y < x)}
+
+
+UPVOTES = NativeFormat("upvotes", lambda columns, row: {"question", "answer_x", "answer_y", "votes_x",
+                                                        "votes_y"} <= columns, _upvotes, "signed")
 '''
 
 EXITS_ON_IMPORT = '''
@@ -139,6 +152,9 @@ vowels = "preftree_lengthplugin:vowel_source"
 
 [project.entry-points."preftree.probes"]
 shout = "preftree_lengthplugin:shout"
+
+[project.entry-points."preftree.pairs_formats"]
+upvotes = "preftree_lengthplugin:UPVOTES"
 '''
 
 
@@ -180,7 +196,7 @@ def test_a_plugin_works_from_the_cli(plugin, tmp_path: Path) -> None:
     frame = pd.read_csv(tmp_path / "s.csv")
     assert (frame["tokens_2"] > frame["tokens_1"]).tolist() == [7 - i > i + 1 for i in range(6)]
 
-    judged = _run("judge", "--backend", "shorter", "--model", "rule", "--pairs", str(pairs),
+    judged = _run("judge", "--judge-backend", "shorter", "--judge-model", "rule", "--pairs", str(pairs),
                   "--out", str(tmp_path / "j.csv"), "--quiet")
     assert judged.returncode == 0, judged.stderr
     verdicts = pd.read_csv(tmp_path / "j.csv")
@@ -188,7 +204,7 @@ def test_a_plugin_works_from_the_cli(plugin, tmp_path: Path) -> None:
     assert verdicts["preference"].tolist() == [-1 if i + 1 < 7 - i else (0 if i == 3 else 1) for i in range(6)]
 
     explained = _run("explain", "--pairs", str(pairs), "--features", "vowels:ab", "--cv", "2",
-                     "--bootstrap", "2", "--out", str(tmp_path / "e"), "--quiet")
+                     "--resamples", "2", "--out", str(tmp_path / "e"), "--quiet")
     assert explained.returncode == 0, explained.stderr
     summary = json.loads((tmp_path / "e" / "summary.json").read_text())
     assert summary["features"] == ["vowels_diff"]
@@ -240,7 +256,24 @@ def test_a_judge_plugin_that_exits_or_cannot_be_built_is_named(plugin, tmp_path:
                                                                fragments: list[str]) -> None:
     pairs = write_jsonl(tmp_path / "pairs.jsonl", [{"id": "a", "prompt": "p", "response_1": "x",
                                                     "response_2": "y"}])
-    run = _run("judge", "--backend", name, "--model", "m", "--pairs", str(pairs),
+    run = _run("judge", "--judge-backend", name, "--judge-model", "m", "--pairs", str(pairs),
                "--out", str(tmp_path / "j.csv"))
     assert run.returncode == 1 and all(f in run.stderr for f in fragments), run.stderr
     assert "bug" not in run.stderr and not (tmp_path / "j.csv").exists()
+
+
+def test_a_pairs_layout_plugin_is_read_by_name_and_recognised(plugin, tmp_path: Path) -> None:
+    """A layout is one module (its converter and its NativeFormat) registered as an entry point:
+    --pairs-format names it, auto-detection finds it, and its label coding is the one it states."""
+    rows = [{"post": f"t{i}", "question": "q", "answer_x": "x" * (i + 1), "answer_y": "y" * 4,
+             "votes_x": 2 * i, "votes_y": 5} for i in range(6)]
+    data = write_jsonl(tmp_path / "posts.jsonl", rows)
+    for chosen in (["--pairs-format", "upvotes"], []):
+        out = tmp_path / f"e{len(chosen)}"
+        result = _run("explain", "--pairs", str(data), *chosen, "--cv", "2", "--resamples", "2",
+                      "--out", str(out), "--quiet")
+        assert result.returncode == 0, result.stderr
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["n_pairs"] == 6
+    unknown = _run("explain", "--pairs", str(data), "--pairs-format", "nope", "--out", str(tmp_path / "x"))
+    assert unknown.returncode == 2 and "upvotes" in unknown.stderr

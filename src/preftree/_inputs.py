@@ -28,9 +28,10 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["DEFAULT_MAX_INPUT_BYTES", "MAX_EXPANSION", "NOT_REGULAR", "TEMPLATE_LIMIT", "allowed_bytes",
-           "input_byte_limit", "input_limit", "open_regular", "published_percentages", "read_input_bytes",
-           "read_input_text", "read_parquet_bounded"]
+__all__ = ["DEFAULT_MAX_INPUT_BYTES", "MAX_EXPANSION", "METADATA_LIMIT", "NOT_REGULAR",
+           "TEMPLATE_LIMIT", "allowed_bytes", "input_byte_limit", "input_limit", "open_regular",
+           "published_percentages", "read_input_bytes", "read_input_text", "read_json_file",
+           "read_parquet_bounded"]
 
 NOT_REGULAR = "is not a regular file (a FIFO, socket or device would block or never end); give a file"
 TEMPLATE_LIMIT = 1 << 20
@@ -215,6 +216,24 @@ def read_input_text(path: str | Path, *, limit: int | None = None, what: str = "
         line = data[:exc.start].count(b"\n") + 1
         raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the {what} as UTF-8",
                          path=path, line=line) from None
+
+
+METADATA_LIMIT = 64 << 20
+"""Largest JSON metadata file read (a model's config, a weights index, a spec, a sidecar)."""
+
+
+def read_json_file(path: str | Path, *, limit: int = METADATA_LIMIT, what: str = "JSON file") -> Any:
+    """A small JSON file (a config, an index, a spec), bounded like every input; invalid or
+    too deeply nested JSON is an error naming the file."""
+    import json
+
+    text = read_input_text(path, limit=limit, what=what)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc.msg})", path=path, line=exc.lineno) from None
+    except RecursionError:
+        raise InputError("not valid JSON (nested too deeply)", path=path) from None
 
 
 _DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")

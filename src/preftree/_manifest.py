@@ -105,6 +105,12 @@ def _read_key(path: Path) -> bytes | None:
     return key
 
 
+
+def _hashes(entry: dict[str, object]) -> list[str]:
+    """The hashes a manifest entry records (none for a folder entry)."""
+    hashes = entry.get("sha256", [])
+    return [str(h) for h in hashes] if isinstance(hashes, list) else []
+
 class _UntrustedKey(Exception):
     """A key file that anyone but this user could have planted or read."""
 
@@ -237,7 +243,7 @@ class Manifest:
                 files[name] = {"folder": True, "owner": entry["owner"], "sealed": _seal(name, FOLDER_DIGEST)}
             else:
                 files[name] = {"owner": entry["owner"],
-                               "sealed": [[h, _seal(name, h)] for h in entry["sha256"]]}  # type: ignore[union-attr]
+                               "sealed": [[h, _seal(name, h)] for h in _hashes(entry)]}
         payload = {"written_by": f"preftree {__version__}", "format": FORMAT,
                    "complete": self.complete, "files": files}
         path = self.folder / MANIFEST  # _io checks first that it is a file, not a link or folder
@@ -266,7 +272,7 @@ class Manifest:
             return path.is_dir() and not path.is_symlink()
         if entry is None or not regular_file(path):
             return False
-        return file_sha256(path) in entry["sha256"]  # type: ignore[operator]
+        return file_sha256(path) in _hashes(entry)
 
     def owned_by(self, owner: str) -> list[str]:
         """Recorded files of one output (whether or not they are still unchanged)."""
@@ -275,8 +281,8 @@ class Manifest:
     def record(self, relative: str, sha256: str, owner: str, *, keep_old: bool = False) -> None:
         """Record a file preftree is writing; ``keep_old`` also accepts the hashes recorded before
         (used while a replacement is under way)."""
-        old = self.files.get(relative, {}).get("sha256", []) if keep_old else []
-        hashes = [sha256, *[h for h in old if h != sha256]]  # type: ignore[union-attr]
+        old = _hashes(self.files.get(relative, {})) if keep_old else []
+        hashes = [sha256, *[h for h in old if h != sha256]]
         self.files[relative] = {"sha256": hashes, "owner": owner}
 
     def record_folder(self, relative: str, owner: str) -> None:

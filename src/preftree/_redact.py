@@ -29,8 +29,8 @@ CREDENTIAL_PARAMETERS = (
 
 # userinfo: no "/" (a path), except after "user:" (cloud secrets hold "/" and "+")
 _USERINFO = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)(?:[^/?#@\s]+|[^/?#@\s:]+:[^\s@]+)@")
-_QUERY = re.compile(r"([?&;#](?:%s)=)[^&#\s'\"]*?(?=[&#\s'\"]|:\s|$)"
-                    % "|".join(re.escape(p) for p in CREDENTIAL_PARAMETERS), re.IGNORECASE)
+_QUERY = re.compile(r"([?&;#](?:" + "|".join(re.escape(p) for p in CREDENTIAL_PARAMETERS)
+                    + r")=)[^&#\s'\"]*?(?=[&#\s'\"]|:\s|$)", re.IGNORECASE)
 
 
 def redact(text: str) -> str:

@@ -3,7 +3,8 @@
 Built-in entries are ``"module:object"`` strings, imported only when chosen, so importing preftree
 never imports torch, transformers or an HTTP client it will not use. Other packages add entries
 through Python entry points — the groups ``preftree.scoring_backends``,
-``preftree.judge_backends``, ``preftree.feature_sources`` and ``preftree.probes`` — and appear in the CLI's choices
+``preftree.judge_backends``, ``preftree.feature_sources``, ``preftree.probes`` and
+``preftree.pairs_formats`` (a :class:`~preftree.data.formats.NativeFormat`) — and appear in the CLI's choices
 like the built-in ones (a plug-in of the same name replaces a built-in one only when asked:
 built-ins win).
 """
@@ -12,20 +13,21 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
 from .errors import InputError, MissingDependencyError, PreftreeError
 
 __all__ = ["FEATURE_SOURCES", "GROUPS", "JUDGE_BACKENDS", "SCORING_BACKENDS", "feature_sources",
-           "judge_backends", "load_registered", "registry", "scoring_backends"]
+           "judge_backends", "load_registered", "plugin_names", "registry", "scoring_backends"]
 
 GROUPS = {"scoring backend": "preftree.scoring_backends", "judge backend": "preftree.judge_backends",
-          "feature source": "preftree.feature_sources", "probe": "preftree.probes"}
+          "feature source": "preftree.feature_sources", "probe": "preftree.probes",
+          "pairs format": "preftree.pairs_formats"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _plugins(group: str) -> tuple[tuple[str, str], ...]:
     return tuple((ep.name, ep.value) for ep in entry_points(group=group))
 
@@ -54,7 +56,7 @@ def load_registered(registry: Mapping[str, str], name: str, kind: str) -> Any:
         label = f"the {kind} plug-in {name!r} ({registry[name]})"
         try:
             loaded = getattr(importlib.import_module(module_name), attr)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - sys.exit on import is a failure too
+        except (Exception, SystemExit) as exc:
             raise PreftreeError(f"{label} could not be loaded: {type(exc).__name__}: {exc}") from None
         return _Guarded(loaded, label) if callable(loaded) else loaded
     try:
@@ -79,7 +81,7 @@ class _Guarded:
             made = self._target(*args, **kwargs)
         except PreftreeError:
             raise
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - third-party code, in one line
+        except (Exception, SystemExit) as exc:
             raise PreftreeError(f"{self._label} failed: {type(exc).__name__}: {exc}") from None
         # what a factory or class makes (an engine, a judge, a feature source) is the plug-in's
         # code too: its methods are guarded the same way
@@ -123,6 +125,11 @@ JUDGE_BACKENDS: dict[str, str] = {"openai": "preftree.judges.openai_backend:Open
 
 FEATURE_SOURCES: dict[str, str] = {"model": "preftree.scoring.features:model_source"}
 """Built-in lazy feature sources: factories ``(argument, spec) -> FeatureSource``."""
+
+
+def plugin_names(kind: str) -> list[str]:
+    """The names plug-ins register under ``kind``'s entry-point group."""
+    return [name for name, _ in _plugins(GROUPS[kind])]
 
 
 def scoring_backends() -> dict[str, str]:

@@ -18,7 +18,7 @@ written ``FILE:LINE: message`` everywhere.
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import PurePath
 
 from ._redact import redact
 
@@ -41,7 +41,7 @@ class PreftreeError(Exception):
 class InputError(PreftreeError, ValueError):
     """Input data is malformed; the message says where (file, line or row) and what was expected."""
 
-    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None) -> None:
+    def __init__(self, message: str, *, path: str | PurePath | None = None, line: int | None = None) -> None:
         self.path = None if path is None else redact(str(path))
         self.line = line
         if self.path is not None and line is not None:

@@ -72,7 +72,7 @@ def test_fifos_and_devices_never_block_where_a_file_is_read(tmp_path: Path, kind
         "published": ["leaderboard", "--results", str(results), "--published", str(fifo)],
         "probe-file": ["probe", "--pairs", str(pairs), "--probe-file", str(fifo), "--judge-model", "m",
                        "--base-url", "http://127.0.0.1:9/v1", "--out", str(tmp_path / "o")],
-        "template": ["judge", "--pairs", str(pairs), "--model", "m", "--base-url", "http://127.0.0.1:9/v1",
+        "template": ["judge", "--pairs", str(pairs), "--judge-model", "m", "--base-url", "http://127.0.0.1:9/v1",
                      "--template", str(fifo), "--out", str(tmp_path / "j.csv")],
         "chat-template": ["score", "--model", str(tiny_model("llama", 1)), "--pairs", str(pairs), "--chat-template",
                           str(fifo), "--no-cache", "--out", str(tmp_path / "s.parquet")],
@@ -177,7 +177,7 @@ def test_a_non_utf8_judge_template_and_bad_results_files_are_bad_input(tmp_path:
     pairs = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "prompt": "q", "response_1": "x", "response_2": "y"}])
     template = tmp_path / "t.txt"
     template.write_bytes(b"{conversation} {response_a} {response_b} \xff")
-    result = invoke("judge", "--pairs", str(pairs), "--model", "m", "--base-url", "http://127.0.0.1:9/v1",
+    result = invoke("judge", "--pairs", str(pairs), "--judge-model", "m", "--base-url", "http://127.0.0.1:9/v1",
                     "--template", str(template), "--out", str(tmp_path / "j.csv"))
     assert result.exit_code == 2 and "not valid UTF-8" in result.output, result.output
     for body in (json.dumps({"model": "m", "score": 80.0, "sections": {}, "partial": 5}).encode(), b'{"model": "\xff"}',

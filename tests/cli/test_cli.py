@@ -19,7 +19,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 
 
 def test_demo_end_to_end(tmp_path: Path) -> None:
-    result = run("demo", "--out", str(tmp_path / "demo"), "--bootstrap", "30")
+    result = run("demo", "--out", str(tmp_path / "demo"), "--resamples", "30")
     assert result.returncode == 0, result.stderr
     assert "3 judges on 300 pairs" in result.stdout and "synthetic" in result.stdout
     out = tmp_path / "demo"
@@ -44,7 +44,7 @@ def test_explain_one_judge_writes_flat_folder(tmp_path: Path, small_pairs_file: 
                           "preference": [1 if i % 3 else -1 for i in range(40)]})
     judge.to_csv(tmp_path / "j.csv", index=False)
     result = run("explain", "--pairs", str(small_pairs_file), "--judge", str(tmp_path / "j.csv"),
-                 "--features", "columns:helpfulness", "--features", "style", "--bootstrap", "10",
+                 "--features", "columns:helpfulness", "--features", "style", "--resamples", "10",
                  "--max-depth", "auto", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     assert "cross-validated accuracy" in result.stdout and "majority baseline" in result.stdout
@@ -87,7 +87,7 @@ def test_all_ties_and_unmatched_judge_ids(tmp_path: Path) -> None:
 
 def test_failed_run_keeps_previous_output(tmp_path: Path, small_pairs_file: Path) -> None:
     good = run("explain", "--pairs", str(small_pairs_file), "--features", "columns:helpfulness",
-               "--bootstrap", "5", "--out", str(tmp_path / "out"))
+               "--resamples", "5", "--out", str(tmp_path / "out"))
     assert good.returncode == 0, good.stderr
     before = (tmp_path / "out" / "summary.json").read_text()
     bad = run("explain", "--pairs", str(small_pairs_file), "--features", "columns:missing",

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from preftree.cli import cli
 from preftree.cli._judging import JUDGE_TEMPLATES
-from preftree.cli._options import DTYPES, LABEL_FORMAT_NAMES, TRUNCATIONS
+from preftree.cli._options import DTYPES, LABEL_FORMAT_NAMES, TRUNCATIONS, PairsLocation
 
 from ..conftest import write_jsonl
 
@@ -107,23 +107,77 @@ def test_preset_with_pairs_is_an_error(tmp_path: Path, small_pairs_file: Path) -
     assert result.exit_code == 2 and "--preset loads pairs and judges itself" in result.output
 
 
+def _visible_options() -> dict[str, list[tuple[str, click.Option]]]:
+    """Every visible option name, with the commands (and options) that have it."""
+    uses: dict[str, list[tuple[str, click.Option]]] = {}
+    for name in COMMANDS:
+        for param in cli.commands[name].params:
+            if isinstance(param, click.Option) and not param.hidden:
+                for opt in [*param.opts, *param.secondary_opts]:
+                    uses.setdefault(opt, []).append((name, param))
+    return uses
+
+
 def test_one_meaning_per_name() -> None:
-    """--backend on scoring commands names scoring backends only; a generative judge is
-    --judge-backend; --bootstrap means refits (explain) and --resamples resamples (rewardbench);
-    fit-tree reads --data like train-head; the chosen/rejected coin is --orientation-seed."""
+    """Every option name of every command has one stated meaning (cli/_meanings.py, shown in
+    CONTRIBUTING.md), takes the same kind of value wherever it appears, and the names that once
+    meant two things now mean one: --judge reads judge files (winrate's filter is --only-judge),
+    --backend is the scoring backend (an LLM judge's is --judge-backend), --model is a reward
+    model (an LLM judge is --judge-model), --format an output format (winrate's input layout is
+    --input-format), --resamples the bootstrap count (explain's --bootstrap is gone), and
+    --pairs the pairs (fit-tree's --data is gone)."""
+    from preftree.cli._meanings import OLD_SPELLINGS, OPTION_MEANINGS
+
+    uses = _visible_options()
+    assert sorted(set(uses) - set(OPTION_MEANINGS)) == []  # a new name states its meaning
+    assert sorted(set(OPTION_MEANINGS) - set(uses)) == []  # no stale meaning
+    for name, where in uses.items():
+        kinds = {("text" if isinstance(p.type, (click.Path, click.types.StringParamType, PairsLocation))
+                  else type(p.type).__name__, p.is_flag) for _, p in where}
+        assert len(kinds) == 1, (name, kinds)
+        if name != "--format":  # an output format's choices are each command's own formats
+            choices = {tuple(getattr(p.type, "choices", ()) or ()) for _, p in where}
+            assert len(choices) == 1, (name, choices)
+    contributing = (Path(__file__).parents[2] / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    for name, meaning in OPTION_MEANINGS.items():
+        assert f"| `{name}` | {meaning} |" in contributing, name
+    for command, renames in OLD_SPELLINGS.items():
+        options = {opt: p for p in cli.commands[command].params if isinstance(p, click.Option)
+                   for opt in p.opts}
+        for old, new in renames.items():
+            assert options[old].hidden and new in options and not options[new].hidden, (command, old)
+    judge_options = {opt for p in cli.commands["judge"].params if isinstance(p, click.Option)
+                     and not p.hidden for opt in p.opts}
+    assert {"--judge-model", "--judge-backend"} <= judge_options
+    assert not {"--model", "--backend"} & judge_options
+    assert "refits" not in (_options(cli.commands["explain"])["--resamples"].help or "").split()[0]
     score = _options(cli.commands["score"])
     assert "openai" not in score["--backend"].help and "rewardbench" not in score["--backend"].help
-    bench = _options(cli.commands["rewardbench"])
-    assert "--judge-backend" in bench and "--resamples" in bench and "--bootstrap" not in bench
-    assert "refits" in _options(cli.commands["explain"])["--bootstrap"].help.lower()
-    fit = _options(cli.commands["fit-tree"])
-    assert "--data" in fit and "--pairs" not in fit
     for name in ("explain", "score", "judge", "compare"):
         assert "--orientation-seed" in _options(cli.commands[name]), name
     assert "orientation" not in (_options(cli.commands["explain"])["--seed"].help or "")
     result = CliRunner().invoke(cli, ["score", "--backend", "openai", "--model", "m",
                                       "--pairs", "x.jsonl", "--out", "s.csv"])
     assert result.exit_code == 2 and "'openai' is not one of" in result.output
+
+
+@pytest.mark.parametrize(("command", "old", "new", "value"), [
+    ("winrate", "--format", "--input-format", "arena"), ("winrate", "--judge", "--only-judge", "x"),
+    ("explain", "--bootstrap", "--resamples", "5"), ("fit-tree", "--data", "--pairs", "p.jsonl"),
+    ("judge", "--backend", "--judge-backend", "openai"), ("judge", "--model", "--judge-model", "m")])
+def test_old_spellings_work_with_a_notice_and_never_with_the_new(command: str, old: str, new: str,
+                                                                  value: str) -> None:
+    """An old spelling reaches the same parameter, says once that it was renamed, and giving both
+    spellings is an error (the command stops before any work)."""
+    from preftree.cli._renames import RENAMED
+
+    runner = CliRunner()
+    both = runner.invoke(cli, [command, old, value, new, value])
+    assert both.exit_code == 2 and f"give {new} or its old spelling {old}, not both" in both.output
+    alone = runner.invoke(cli, [command, old, value])
+    assert f"note: {old} is now {new}" in alone.stderr
+    assert f"Missing option '{new}'" not in alone.output  # the value reached the new parameter
+    assert RENAMED  # the meta key the commands read
 
 
 def test_the_orientation_seed_places_chosen_responses_and_the_seed_does_not(tmp_path) -> None:

@@ -44,7 +44,7 @@ def test_missing_values_of_a_by_column_are_their_own_group(tmp_path: Path) -> No
         row["task"] = None if i % 2 else "nan"
     path = write_jsonl(tmp_path / "p.jsonl", rows)
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--by", "task", "--cv", "2",
-                                      "--bootstrap", "2", "--permutations", "20", "--min-group", "5",
+                                      "--resamples", "2", "--permutations", "20", "--min-group", "5",
                                       "--out", str(tmp_path / "e")])
     assert result.exit_code == 0, result.output
     groups = {g["group"] for g in json.loads((tmp_path / "e" / "summary.json").read_text())["groups"]}
@@ -54,7 +54,7 @@ def test_missing_values_of_a_by_column_are_their_own_group(tmp_path: Path) -> No
 def test_a_single_group_says_there_is_nothing_to_compare(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "p.jsonl", _rows(40, task="only"))
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--by", "task", "--cv", "2",
-                                      "--bootstrap", "2", "--min-group", "5", "--out", str(tmp_path / "e")])
+                                      "--resamples", "2", "--min-group", "5", "--out", str(tmp_path / "e")])
     assert result.exit_code == 0 and "nothing to compare across groups" in result.output
 
 
@@ -82,7 +82,7 @@ def test_judge_names_that_clash_with_outputs_or_the_file_system(tmp_path: Path, 
     judge = write_jsonl(tmp_path / "j.jsonl", [{"index": r["id"], "model": name,
                                                 "preference": r["label"]} for r in rows])
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--judge", str(judge),
-                                      "--explain-label", "--cv", "2", "--bootstrap", "2",
+                                      "--explain-label", "--cv", "2", "--resamples", "2",
                                       "--out", str(tmp_path / "e"), "--quiet"])
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "e" / "summary.json").read_text())

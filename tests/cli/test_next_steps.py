@@ -28,7 +28,7 @@ def test_a_judge_file_over_more_pairs_is_a_subset_analysis(tmp_path: Path, share
     pairs[pairs["subset"] == "llmbar-natural"].to_json(natural, orient="records", lines=True)
     judge = shared_data / "llmbar" / "judges" / "GPT-4-Vanilla.csv"
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(natural), "--judge", str(judge),
-                                                      "--features", "style", "--bootstrap", "10",
+                                                      "--features", "style", "--resamples", "10",
                                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "319 verdicts are on pairs outside" in result.output
@@ -55,7 +55,7 @@ def test_a_probe_folder_is_a_judge_input(tmp_path: Path) -> None:
     for folder in (tmp_path / "probe" / "judge_files", tmp_path / "probe"):
         explained = CliRunner().invoke(
             cli, ["explain", "--pairs", str(pairs), "--judge", str(folder), "--features", "style",
-                  "--bootstrap", "5", "--cv", "3", "--out", str(tmp_path / f"out-{folder.name}")])
+                  "--resamples", "5", "--cv", "3", "--out", str(tmp_path / f"out-{folder.name}")])
         assert explained.exit_code == 0, explained.output
         assert "is a probe run's" in explained.output and "set apart" in explained.output
 
@@ -64,7 +64,7 @@ def test_judgebench_reward_model_files_are_scores(tmp_path: Path, shared_data: P
     scores = shared_data / "judgebench" / "reward_models" / "Skywork_Skywork-Reward-Gemma-2-27B.jsonl"
     out = tmp_path / "out"
     result = invoke("explain", "--pairs", str(shared_data / "judgebench" / "pairs.jsonl"),
-                    "--features", f"scores:{scores}", "--features", "style", "--bootstrap", "5",
+                    "--features", f"scores:{scores}", "--features", "style", "--resamples", "5",
                     "--out", str(out))
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
@@ -79,7 +79,7 @@ def test_map_applies_to_a_built_in_layout(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = invoke("explain", "--pairs", str(path), "--pairs-format", "chosen-rejected", "--map",
                     "chosen=chosen_instruction,rejected=rejected_instruction", "--features", "style",
-                    "--bootstrap", "5", "--out", str(out))
+                    "--resamples", "5", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert json.loads((out / "summary.json").read_text())["n_pairs"] == 40
     wrong = invoke("explain", "--pairs", str(path), "--pairs-format", "chosen-rejected", "--map",
@@ -119,7 +119,7 @@ def test_what_the_review_of_the_next_steps_found(tmp_path: Path, shared_data: Pa
                                          "response_2": "b" * (i % 5 + 1), "label": 1 if i % 5 > i % 7 else -1}) + "\n"
                              for i in range(60)))
     out = tmp_path / "ex"
-    assert invoke("explain", "--pairs", str(pairs), "--features", "style", "--bootstrap", "5", "--out", str(out)).exit_code == 0
+    assert invoke("explain", "--pairs", str(pairs), "--features", "style", "--resamples", "5", "--out", str(out)).exit_code == 0
     (tmp_path / "link").symlink_to(out)
     for twice in ([str(out), str(out)], [str(out), str(tmp_path / "link")]):
         result = invoke("report", *twice, "--out", str(tmp_path / "r.html"))
@@ -130,7 +130,7 @@ def test_what_the_review_of_the_next_steps_found(tmp_path: Path, shared_data: Pa
     for stage, flip in (("base", 1), ("edited", -1)):
         (folder / f"j.{stage}.csv").write_text("index,model,preference\n" + "".join(
             f"p{i},{stage},{flip if i % 2 else -flip}\n" for i in range(60)))
-    both = invoke("explain", "--pairs", str(pairs), "--judge", str(folder), "--features", "style", "--bootstrap", "5",
+    both = invoke("explain", "--pairs", str(pairs), "--judge", str(folder), "--features", "style", "--resamples", "5",
                   "--table-only", "--out", str(tmp_path / "two"))
     assert both.exit_code == 0 and "probe run" not in both.output, both.output
     assert "base" in both.output and "edited" in both.output
@@ -143,7 +143,7 @@ def test_what_the_review_of_the_next_steps_found(tmp_path: Path, shared_data: Pa
     assert ambiguous.exit_code == 2 and "2 spellings" in ambiguous.output, ambiguous.output
     scores.write_text("".join(json.dumps({"id": f"p{i}", "model_a": "x", "model_b": "y", "s_A": float(rng.normal()),
                                           "s_B": float(rng.normal())}) + "\n" for i in range(60)))
-    named = invoke("explain", "--pairs", str(pairs), "--features", f"scores:{scores}", "--bootstrap", "5",
+    named = invoke("explain", "--pairs", str(pairs), "--features", f"scores:{scores}", "--resamples", "5",
                    "--out", str(tmp_path / "b"))
     assert named.exit_code == 0, named.output
     # --map mistakes name the problem

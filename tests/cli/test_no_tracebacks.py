@@ -186,7 +186,7 @@ def test_a_judge_named_like_an_output_file(tmp_path: Path) -> None:
     judges.write_text("index,model,preference\n" + "".join(
         f"{i},summary.json,{1 if i % 3 else -1}\n" for i in range(30)))
     result = invoke("explain", "--pairs", str(path), "--judge", str(judges), "--explain-label",
-                    "--cv", "2", "--bootstrap", "2", "--out", str(tmp_path / "e"), "--quiet")
+                    "--cv", "2", "--resamples", "2", "--out", str(tmp_path / "e"), "--quiet")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "e" / "summary.json").is_file()
     assert (tmp_path / "e" / "judge-summary.json" / "summary.json").is_file()

@@ -37,13 +37,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def test_a_users_file_inside_a_preftree_subfolder_survives_reruns(tmp_path: Path) -> None:
     out = tmp_path / "d"
-    assert invoke("demo", "--out", str(out), "--bootstrap", "2", "--quiet")[0] == 0
+    assert invoke("demo", "--out", str(out), "--resamples", "2", "--quiet")[0] == 0
     subfolder = next(p for p in out.iterdir() if p.is_dir())
     notes = subfolder / "my_notes.md"
     notes.write_text("careful judge: check pair 17")
-    code, output = invoke("demo", "--out", str(out), "--bootstrap", "2", "--quiet")
+    code, output = invoke("demo", "--out", str(out), "--resamples", "2", "--quiet")
     assert code == 2 and "my_notes.md" in output and notes.read_text().startswith("careful")
-    code, output = invoke("demo", "--out", str(out), "--bootstrap", "2", "--quiet", "--force")
+    code, output = invoke("demo", "--out", str(out), "--resamples", "2", "--quiet", "--force")
     assert code == 0, output
     assert notes.read_text() == "careful judge: check pair 17"
 

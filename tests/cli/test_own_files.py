@@ -25,7 +25,7 @@ def invoke(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-un
 
 
 def _demo(out: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return invoke("demo", "--out", str(out), "--bootstrap", "3", "--quiet", *extra)
+    return invoke("demo", "--out", str(out), "--resamples", "3", "--quiet", *extra)
 
 
 def test_a_link_planted_at_the_manifest_scratch_name_is_never_written_through(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_a_planted_journal_is_refused_never_followed_blocked_on_or_read_without_
     victim.write_text('{"header": {}}\n{"torn')
     with LocalJudgeServer() as server:
         def judge():  # type: ignore[no-untyped-def]
-            return invoke("judge", "--pairs", str(pairs), "--model", "m", "--base-url", server.url,
+            return invoke("judge", "--pairs", str(pairs), "--judge-model", "m", "--base-url", server.url,
                           "--api-key-env", "none", "--out", str(out), "--quiet")
 
         journal.symlink_to(victim)
@@ -152,11 +152,12 @@ def test_readers_refuse_a_half_replaced_folder_and_winrate_files_change_together
     assert _demo(out).exit_code == 0  # the rerun repairs it
     assert invoke("report", str(out), "--out", str(tmp_path / "r.html")).exit_code == 0
 
-    from ..winrate.test_identification import length_judge
     from preftree import _io
     from preftree.winrate.document import load_winrate, write_winrate
     from preftree.winrate.inputs import Comparisons
     from preftree.winrate.run import win_rates
+
+    from ..winrate.test_identification import length_judge
 
     frame = length_judge(noise=0.1, n=40)
     result = win_rates(frame, baseline="base", resamples=0)
@@ -197,5 +198,5 @@ def test_what_the_third_hostile_pass_found(tmp_path: Path) -> None:
     pairs.write_text("id,prompt,response_1,response_2,label\n" + "".join(f"p{i},q,{'a' * (i % 5 + 1)},b,{1 if i % 2 else -1}\n"
                                                                      for i in range(40)))
     (pairs.parent / ".preftree-manifest.json").write_text("[" * 100_000 + "]" * 100_000)
-    result = invoke("explain", "--pairs", str(pairs), "--features", "style", "--bootstrap", "5", "--out", str(tmp_path / "e"))
+    result = invoke("explain", "--pairs", str(pairs), "--features", "style", "--resamples", "5", "--out", str(tmp_path / "e"))
     assert result.exit_code == 0 and "preftree bug" not in result.output, result.output

@@ -109,7 +109,7 @@ def test_file_outputs_may_not_name_an_input(tmp_path: Path, small_pairs_file: Pa
                                             command: str) -> None:
     before = small_pairs_file.read_bytes()
     args = {"score": ["score", "--model", "no-model-needed", "--pairs", str(small_pairs_file)],
-            "judge": ["judge", "--model", "m", "--base-url", "http://127.0.0.1:9/v1",
+            "judge": ["judge", "--judge-model", "m", "--base-url", "http://127.0.0.1:9/v1",
                       "--pairs", str(small_pairs_file)],
             "compare": ["compare", "--model", "no-model-needed", "--pairs", str(small_pairs_file)]}
     code, output = invoke(*args[command], "--out", str(small_pairs_file))
@@ -150,7 +150,7 @@ def test_explain_report_inside_the_folder_is_owned(tmp_path: Path, small_pairs_f
 
 def test_demo_twice_into_the_same_folder(tmp_path: Path) -> None:
     for _ in range(2):
-        code, output = invoke("demo", "--out", str(tmp_path / "demo"), "--bootstrap", "2", "--quiet")
+        code, output = invoke("demo", "--out", str(tmp_path / "demo"), "--resamples", "2", "--quiet")
         assert code == 0, output
 
 
@@ -161,7 +161,7 @@ def test_sigkill_mid_write_keeps_the_old_output_and_the_next_run_sweeps(tmp_path
     import time
 
     out = tmp_path / "demo"
-    assert invoke("demo", "--out", str(out), "--bootstrap", "2", "--quiet")[0] == 0
+    assert invoke("demo", "--out", str(out), "--resamples", "2", "--quiet")[0] == 0
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     process = subprocess.Popen([sys.executable, "-m", "preftree", "demo", "--out", str(out),
                                 "--bootstrap", "400", "--quiet"])
@@ -173,5 +173,5 @@ def test_sigkill_mid_write_keeps_the_old_output_and_the_next_run_sweeps(tmp_path
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before  # all or nothing: the old output is whole
     assert list(tmp_path.glob(".demo.preftree-*"))  # the killed run's scratch folder is left...
-    assert invoke("demo", "--out", str(out), "--bootstrap", "2", "--quiet")[0] == 0
+    assert invoke("demo", "--out", str(out), "--resamples", "2", "--quiet")[0] == 0
     assert not list(tmp_path.glob(".demo.preftree-*"))  # ...and swept by the next run

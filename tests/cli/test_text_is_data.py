@@ -76,7 +76,7 @@ def test_by_values_are_data_and_never_merged(tmp_path: Path) -> None:
     values = (["\x1b]0;pwned\x07", "\ncross-validated accuracy: 99.9 %", "(missing)", None, 1, "1"] * 30)
     pairs = write_jsonl(tmp_path / "p.jsonl", _by_rows(values))
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs), "--by", "g", "--features", "style",
-                                      "--bootstrap", "5", "--permutations", "20", "--out", str(tmp_path / "o")])
+                                      "--resamples", "5", "--permutations", "20", "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert not any(line.strip() == "cross-validated accuracy: 99.9 %" for line in result.output.splitlines())
@@ -94,7 +94,7 @@ def test_self_comparisons_are_listed_and_a_minimal_battles_file_reads(tmp_path: 
     document = json.loads(out.with_suffix(".json").read_text())
     assert document["n_comparisons"] + document["skipped"]["n"] == 70
     assert sum("compared with itself" in r["why"] for r in document["skipped"]["rows"]) == 10
-    forced = CliRunner().invoke(cli, ["winrate", str(battles), "--format", "arena", "--baseline", "base",
+    forced = CliRunner().invoke(cli, ["winrate", str(battles), "--input-format", "arena", "--baseline", "base",
                                       "--resamples", "0", "--quiet", "--out", str(tmp_path / "f.csv")])
     assert forced.exit_code == 0, forced.output
 
@@ -124,7 +124,7 @@ def test_ids_that_look_like_formulas_survive_explain_and_report(tmp_path: Path) 
     write_table(pd.DataFrame({"index": [r["id"] for r in rows], "preference": [r["label"] for r in rows]}), judge)
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs), "--judge", str(judge), "--explain-label",
-                                      "--features", "style", "--bootstrap", "5", "--out", str(out)])
+                                      "--features", "style", "--resamples", "5", "--out", str(out)])
     assert result.exit_code == 0, result.output
     from preftree.data.files import read_table
 

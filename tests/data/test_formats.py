@@ -160,7 +160,7 @@ def test_judgebench_pairs_and_a_judges_output(tmp_path: Path) -> None:
     longer = {r["pair_id"]: 1 if len(r["response_B"]) > len(r["response_A"]) else -1 for r in rows}
     assert all(j.preference == longer[j.pair_id] for j in judge if j.pair_id != rows[5]["pair_id"])
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--pairs-format", "judgebench",
-                                      "--judge", str(path), "--cv", "3", "--bootstrap", "3",
+                                      "--judge", str(path), "--cv", "3", "--resamples", "3",
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "format: judgebench" in result.output and "label 'label' read as ab" in result.output
@@ -183,7 +183,7 @@ def test_pandalm_with_annotator_columns_as_judges(tmp_path: Path) -> None:
     assert list(pairs)[0].prompt == "Do task 0\n\nctx" and list(pairs)[1].prompt == "Do task 1"
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--judge-column", "annotator1",
                                       "--judge-column", "annotator2", "--judge-column", "annotator3",
-                                      "--cv", "3", "--bootstrap", "3", "--out", str(tmp_path / "out")])
+                                      "--cv", "3", "--resamples", "3", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     agreement = pd.read_csv(tmp_path / "out" / "agreement.csv", index_col=0)
     assert set(agreement.index) == {"annotator1", "annotator2", "annotator3", "label"}
@@ -227,7 +227,7 @@ def test_pandalm_quirks_of_the_published_testset(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"testset-v1.json:4: annotator1 is 1.7"):
         load_pairs(path, pairs_format="pandalm", strict=True)
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--cv", "2",
-                                      "--bootstrap", "2", "--out", str(tmp_path / "out")])
+                                      "--resamples", "2", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "skipped 1 row(s)" in result.output and "record 4 (id '500')" in result.output
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())

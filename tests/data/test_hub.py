@@ -14,11 +14,11 @@ import pytest
 
 pytest.importorskip("datasets", reason="Hub presets need preftree[hf] (datasets)")
 
-from preftree.cli import cli  # noqa: E402
-from preftree.data.hub import load_preset  # noqa: E402
-from preftree.errors import InputError  # noqa: E402
+from preftree.cli import cli
+from preftree.data.hub import load_preset
+from preftree.errors import InputError
 
-from ..conftest import write_jsonl  # noqa: E402
+from ..conftest import write_jsonl
 
 ATTRS = ("helpfulness", "correctness", "coherence", "complexity", "verbosity")
 
@@ -69,7 +69,7 @@ def test_explain_with_preset_from_the_cli(tmp_path: Path) -> None:
     _hub(tmp_path / "hub")
     result = CliRunner().invoke(cli, ["explain", "--preset", "helpsteer2-llm-judges",
                                       "--preset-split", "all", "--hub-root", str(tmp_path / "hub"),
-                                      "--bootstrap", "5", "--cv", "2", "--out", str(tmp_path / "out"),
+                                      "--resamples", "5", "--cv", "2", "--out", str(tmp_path / "out"),
                                       "--quiet"])
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())

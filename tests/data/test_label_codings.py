@@ -57,7 +57,7 @@ def test_the_stated_coding_is_read_and_shown_with_examples(tmp_path: Path) -> No
     assert reading.examples["tie"] == ("3", "2")
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--label-map",
                                       "0=response_1,1=response_2,2=tie", "--cv", "2",
-                                      "--bootstrap", "2", "--out", str(tmp_path / "e")])
+                                      "--resamples", "2", "--out", str(tmp_path / "e")])
     assert result.exit_code == 0, result.output
     assert "id 3: label 2 → tie" in result.output
     assert "columns: response_1 ← 'response 1'" in result.output

@@ -59,7 +59,7 @@ def test_cli_reads_a_uri_and_names_it_in_errors(tmp_path: Path) -> None:
     _put("memory://bucket/good.jsonl", "".join(json.dumps(r | {"id": str(i)}) + "\n"
                                                 for i, r in enumerate(ROWS * 5)).encode())
     ok = CliRunner().invoke(cli, ["explain", "--pairs", "memory://bucket/good.jsonl", "--cv", "2",
-                                  "--bootstrap", "2", "--out", str(tmp_path / "e"), "--quiet"])
+                                  "--resamples", "2", "--out", str(tmp_path / "e"), "--quiet"])
     assert ok.exit_code == 0, ok.output
     assert (tmp_path / "e" / "summary.json").exists()
     with pytest.raises(InputError, match="no such file"):
@@ -70,7 +70,7 @@ def test_cli_reads_a_uri_and_names_it_in_errors(tmp_path: Path) -> None:
                                  "memory://AKIAKEY:SECRETVALUE1@bucket/cred.jsonl"])
 def test_credentials_in_a_uri_are_never_written_or_printed(tmp_path: Path, uri: str) -> None:
     _put(uri, "".join(json.dumps(r | {"id": str(i)}) + "\n" for i, r in enumerate(ROWS * 5)).encode())
-    ok = CliRunner().invoke(cli, ["explain", "--pairs", uri, "--cv", "2", "--bootstrap", "2",
+    ok = CliRunner().invoke(cli, ["explain", "--pairs", uri, "--cv", "2", "--resamples", "2",
                                   "--out", str(tmp_path / "e")])
     assert ok.exit_code == 0, ok.output
     assert "SECRETVALUE1" not in ok.output and "***" in ok.output

@@ -38,7 +38,7 @@ def _rows(seed: int = 0) -> list[dict]:
 def test_the_effect_of_length_differs_by_scenario(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "p.jsonl", _rows())
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--by", "scenario",
-                                      "--permutations", "200", "--cv", "3", "--bootstrap", "5",
+                                      "--permutations", "200", "--cv", "3", "--resamples", "5",
                                       "--out", str(tmp_path / "e")])
     assert result.exit_code == 0, result.output
     assert "-- by scenario: 2 groups with a tree, 1 too small" in result.output
@@ -77,7 +77,7 @@ def test_llmbar_by_subset(shared_data: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(shared_data / "llmbar" / "pairs.jsonl"),
                                       "--judge", str(shared_data / "llmbar" / "judges" / "GPT-4-Vanilla.csv"),
                                       "--by", "subset", "--permutations", "100", "--cv", "3",
-                                      "--bootstrap", "5", "--out", str(tmp_path / "e")])
+                                      "--resamples", "5", "--out", str(tmp_path / "e")])
     assert result.exit_code == 0, result.output
     judge = json.loads((tmp_path / "e" / "summary.json").read_text())  # one judge: at the top
     assert judge["by"] == "subset" and len(judge["groups"]) == 5
@@ -113,7 +113,7 @@ def test_by_says_only_what_it_computed(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "p.jsonl", _mixed_rows())
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--by", "pair_type", "--features", "style",
-                                      "--bootstrap", "20", "--permutations", "50", "--out", str(out)])
+                                      "--resamples", "20", "--permutations", "50", "--out", str(out)])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "importance_by_group.csv", index_col="feature")
     for label in [i for i in table.index if " + " in i]:
@@ -134,7 +134,7 @@ def test_by_says_only_what_it_computed(tmp_path: Path) -> None:
     judge = tmp_path / "j.csv"
     judge.write_text("index,preference\n" + "\n".join(f"p{i},{1 if i % 3 else -1}" for i in range(320)) + "\n")
     again = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--by", "pair_type", "--features", "style",
-                                     "--judge", str(judge), "--explain-label", "--table-only", "--bootstrap", "10",
+                                     "--judge", str(judge), "--explain-label", "--table-only", "--resamples", "10",
                                      "--permutations", "20", "--out", str(tmp_path / "two")])
     assert again.exit_code == 0, again.output
     assert "-- by pair_type" in again.output
@@ -154,7 +154,7 @@ def test_the_report_marks_a_group_no_better_than_its_majority(tmp_path: Path) ->
     path = write_jsonl(tmp_path / "p.jsonl", _mixed_rows())
     out = tmp_path / "out"
     assert CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--by", "pair_type", "--features", "style",
-                                    "--bootstrap", "10", "--permutations", "20", "--out", str(out)]).exit_code == 0
+                                    "--resamples", "10", "--permutations", "20", "--out", str(out)]).exit_code == 0
     assert CliRunner().invoke(cli, ["report", str(out), "--out", str(tmp_path / "r.md")]).exit_code == 0
     coin = next(line for line in (tmp_path / "r.md").read_text().splitlines() if line.startswith("| coin-flip"))
     assert "no better than its majority" in coin and "prefers" not in coin

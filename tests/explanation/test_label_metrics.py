@@ -51,7 +51,7 @@ def test_the_terminal_and_summary_say_what_each_agreement_counts(tmp_path: Path)
     pairs = write_jsonl(tmp_path / "p.jsonl", rows)
     judge = write_jsonl(tmp_path / "j.jsonl", verdicts)
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs), "--judge", str(judge),
-                                      "--cv", "2", "--bootstrap", "2", "--out", str(tmp_path / "e")])
+                                      "--cv", "2", "--resamples", "2", "--out", str(tmp_path / "e")])
     assert result.exit_code == 0, result.output
     assert "agreement with label:" in result.output and "66.7% of 60 pairs" in result.output
     assert "where both have a preference:" in result.output and "100.0% of 40 pairs" in result.output
@@ -69,7 +69,7 @@ def test_several_judges_print_every_tree_and_table_only_prints_the_table(tmp_pat
         write_jsonl(tmp_path / "judges" / f"{name}.jsonl",
                     [{"index": r["id"], "preference": flip * r["label"]} for r in rows])
     args = ["explain", "--pairs", str(pairs), "--judge", str(tmp_path / "judges"), "--cv", "2",
-            "--bootstrap", "2"]
+            "--resamples", "2"]
     loud = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "a")])
     assert loud.exit_code == 0, loud.output
     assert loud.output.count("== longer:") == 1 and loud.output.count("== shorter:") == 1

@@ -155,7 +155,7 @@ def test_the_cli_prints_the_format_the_counts_and_the_warning(tmp_path: Path) ->
         {"id": f"p{i}", "prompt": "q", "response_1": "a " * int(rng.integers(1, 30)),
          "response_2": "b " * int(rng.integers(1, 30)), "label": "A>B" if rng.random() < 0.55 else "B>A"}
         for i in range(300)])
-    result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--bootstrap", "5",
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--resamples", "5",
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "label 'label' read as ab: response_1 better" in result.output
@@ -168,7 +168,7 @@ def test_the_cli_prints_the_format_the_counts_and_the_warning(tmp_path: Path) ->
 def test_judgebench_gold_with_style_features_explains_nothing(shared_data: Path, tmp_path: Path) -> None:
     """The issue's real case: JudgeBench's objective labels are not about style."""
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(shared_data / "judgebench" / "pairs.jsonl"),
-                                      "--features", "style", "--bootstrap", "20",
+                                      "--features", "style", "--resamples", "20",
                                       "--out", str(tmp_path / "jb")])
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "jb" / "summary.json").read_text())
@@ -187,7 +187,7 @@ def test_third_party_judge_files_get_one_notice(shared_data: Path, tmp_path: Pat
     llmbar = shared_data / "llmbar"
     result = CliRunner().invoke(cli, [
         "explain", "--pairs", str(llmbar / "pairs.jsonl"), "--judge", str(llmbar / "judges"),
-        "--bootstrap", "3", "--out", str(tmp_path / "out")])
+        "--resamples", "3", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     notes = [line for line in result.stderr.splitlines() if line.startswith("note:")]
     assert len(notes) == 1 and "12 judge file(s)" in notes[0] and "pair_sha" in notes[0]

@@ -32,7 +32,7 @@ def _pairs(tmp_path: Path, n: int = 2) -> Path:
 
 
 def _judge(pairs: Path, url: str, out: Path, *extra: str, key_env: str = "PREFTREE_TEST_KEY") -> Any:
-    return CliRunner().invoke(cli, ["judge", "--pairs", str(pairs), "--model", "m", "--base-url", url,
+    return CliRunner().invoke(cli, ["judge", "--pairs", str(pairs), "--judge-model", "m", "--base-url", url,
                                     "--api-key-env", key_env, "--out", str(out), "--quiet", *extra],
                               env={"PREFTREE_TEST_KEY": KEY})
 
@@ -103,7 +103,7 @@ class _Liar(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         key = self.headers.get("Authorization", "")
         body = json.dumps({"choices": [{"message": {"content": "A is the better response"}}],
@@ -177,7 +177,7 @@ class _Gzip(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         self.send_response(200)
         self.send_header("Content-Encoding", "gzip")
@@ -243,7 +243,7 @@ class _Deep(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         body = b"[" * 100_000 + b"]" * 100_000
         self.send_response(200)

@@ -77,7 +77,7 @@ def test_judge_exits_1_when_pairs_are_left_without_a_verdict(pairs, tmp_path):
         for p in pairs])
     out = tmp_path / "j.csv"
     with LocalJudgeServer(faults=Faults(status=500, times=1000)) as server:
-        result = CliRunner().invoke(cli, ["judge", "--pairs", str(pairs_file), "--model", "m",
+        result = CliRunner().invoke(cli, ["judge", "--pairs", str(pairs_file), "--judge-model", "m",
                                           "--base-url", server.url, "--max-retries", "0",
                                           "--out", str(out), "--quiet"])
     assert result.exit_code == 1
@@ -89,7 +89,7 @@ def test_judge_exits_1_when_pairs_are_left_without_a_verdict(pairs, tmp_path):
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan"])
 def test_timeout_must_be_positive(tmp_path, small_pairs_file, value):
-    result = CliRunner().invoke(cli, ["judge", "--pairs", str(small_pairs_file), "--model", "m",
+    result = CliRunner().invoke(cli, ["judge", "--pairs", str(small_pairs_file), "--judge-model", "m",
                                       "--base-url", "http://127.0.0.1:9/v1", "--timeout", value,
                                       "--out", str(tmp_path / "j.csv")])
     assert result.exit_code == 2 and "--timeout" in result.output
@@ -142,14 +142,14 @@ def test_the_suffix_chooses_the_format_and_ids_survive(tmp_path, suffix):
                   for n, i in enumerate(odd)]).to_csv(pairs_file, index=False)
     out = tmp_path / f"judge{suffix}"
     with LocalJudgeServer() as server:
-        result = CliRunner().invoke(cli, ["judge", "--pairs", str(pairs_file), "--model", "m",
+        result = CliRunner().invoke(cli, ["judge", "--pairs", str(pairs_file), "--judge-model", "m",
                                           "--base-url", server.url, "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     if suffix == ".jsonl":
         assert json.loads(out.read_text().splitlines()[0])["index"] == "000"
     [judgments] = load_judgments(out, pairs=load_pairs(pairs_file))
     assert sorted(judgments.ids) == sorted(odd)
-    bad = CliRunner().invoke(cli, ["judge", "--pairs", str(pairs_file), "--model", "m",
+    bad = CliRunner().invoke(cli, ["judge", "--pairs", str(pairs_file), "--judge-model", "m",
                                    "--base-url", "http://127.0.0.1:9/v1", "--out",
                                    str(tmp_path / "judge.txt")])
     assert bad.exit_code == 2 and "the suffix chooses the format" in bad.output
@@ -161,7 +161,7 @@ def test_judge_files_cannot_be_read_against_swapped_or_edited_pairs(tmp_path):
             for i in range(6)]
     pairs_file = write_jsonl(tmp_path / "pairs.jsonl", rows)
     with LocalJudgeServer() as server:
-        assert CliRunner().invoke(cli, ["judge", "--pairs", str(pairs_file), "--model", "m",
+        assert CliRunner().invoke(cli, ["judge", "--pairs", str(pairs_file), "--judge-model", "m",
                                         "--base-url", server.url, "--out",
                                         str(tmp_path / "j.csv"), "--quiet"]).exit_code == 0
     [ok] = load_judgments(tmp_path / "j.csv", pairs=load_pairs(pairs_file))
@@ -188,7 +188,7 @@ def test_judge_files_cannot_be_read_against_swapped_or_edited_pairs(tmp_path):
                                                     [*rows[:5], {**rows[5], "response_2": "new"}])))
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs_file), "--judge",
                                       str(tmp_path / "partial.csv"), "--features", "style",
-                                      "--cv", "2", "--bootstrap", "2", "--out", str(tmp_path / "e")])
+                                      "--cv", "2", "--resamples", "2", "--out", str(tmp_path / "e")])
     assert "2 of 6 verdicts of judge" in result.output and "could not be checked" in result.output
 
 

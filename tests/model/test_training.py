@@ -72,7 +72,7 @@ def test_train_head_then_fit_tree_from_the_cli(hub, tmp_path):
     assert metrics["verbosity"]["n_train"] < metrics["helpfulness"]["n_train"]  # masked rows
     assert "helpfulness" in result.output and "r2" in result.output
 
-    fitted = CliRunner().invoke(cli, ["fit-tree", "--model", str(out), "--data",
+    fitted = CliRunner().invoke(cli, ["fit-tree", "--model", str(out), "--pairs",
                                       "nvidia/HelpSteer2:preference", "--hub-root", str(root),
                                       "--cache", str(cache)])
     assert fitted.exit_code == 0, fitted.output
@@ -89,7 +89,7 @@ def test_train_head_then_fit_tree_from_the_cli(hub, tmp_path):
     structure = json.loads((out / "preftree_tree.json").read_text())
     leaf_sizes = [node["n"] for node in _nodes(structure) if node.get("leaf")]
     assert leaf_sizes and min(leaf_sizes) >= max(1, int(0.01 * counts[0]))
-    again = CliRunner().invoke(cli, ["fit-tree", "--model", str(out), "--data",
+    again = CliRunner().invoke(cli, ["fit-tree", "--model", str(out), "--pairs",
                                      "nvidia/HelpSteer2:preference", "--hub-root", str(root),
                                      "--cache", str(cache), "--min-leaf", "25"])
     assert again.exit_code == 0, again.output
@@ -116,7 +116,7 @@ def test_too_few_pairs_for_fit_tree_and_a_model_folder_of_user_files(hub, tmp_pa
     few = write_jsonl(tmp_path / "few.jsonl", [
         {"id": f"p{i}", "prompt": f"q{i}", "response_1": "a", "response_2": "b" * (i + 1),
          "label": 1 if i else -1} for i in range(2)])
-    result = CliRunner().invoke(cli, ["fit-tree", "--model", str(out), "--data", str(few),
+    result = CliRunner().invoke(cli, ["fit-tree", "--model", str(out), "--pairs", str(few),
                                       "--cache", str(cache)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "fit-tree needs both" in result.output and "few.jsonl" in result.output

@@ -124,8 +124,8 @@ def test_an_edit_that_changes_only_white_space_is_not_asked() -> None:
     """Review finding: plain on a text without markdown but with a trailing space was counted as
     an edit (Δ chars -1); only the null edit changes white space on purpose."""
     from preftree.data.model import Pair
-    from preftree.probes.catalogue import builtin_probes
     from preftree.judges.protocol import Verdict
+    from preftree.probes.catalogue import builtin_probes
     from preftree.probes.run import design_edits
 
     pair = Pair("a", "q", "No markdown here. ", "Nor here either.  ")

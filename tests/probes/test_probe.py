@@ -185,8 +185,8 @@ def test_hostile_cases_found_by_review(tmp_path: Path) -> None:
         assert planted.exit_code == 2 and "journal must be a regular file" in planted.output
         assert thesis.read_text() == "line one\nline two, no newline"
     from preftree.errors import InputError
-    from preftree.probes import design_edits, resolve_probes
     from preftree.judges.protocol import Verdict
+    from preftree.probes import design_edits, resolve_probes
     from preftree.probes.run import _unique_ids
 
     a, b = tmp_path / "a.json", tmp_path / "b.json"

@@ -40,7 +40,7 @@ def evil_explain(tmp_path_factory) -> Path:
     write_jsonl(root / "judges" / "b.jsonl", judge_b)
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs_file), "--judge", str(root / "judges"),
                                       "--features", "columns:helpfulness", "--features", "style",
-                                      "--bootstrap", "10", "--out", str(root / "explained"),
+                                      "--resamples", "10", "--out", str(root / "explained"),
                                       "--report", str(root / "report.html"), "--quiet"])
     assert result.exit_code == 0, result.output
     return root

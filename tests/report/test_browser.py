@@ -76,7 +76,7 @@ def test_labels_unclipped_root_in_view_and_examples_readable(browser, tmp_path):
         write_jsonl(tmp_path / "judges" / f"{name}.jsonl", verdicts)
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs), "--judge", str(tmp_path / "judges"),
                                       "--features", "columns:a,b,c", "--max-depth", "6", "--min-leaf", "1",
-                                      "--bootstrap", "3", "--out", str(tmp_path / "out"),
+                                      "--resamples", "3", "--out", str(tmp_path / "out"),
                                       "--report", str(tmp_path / "report.html"), "--quiet"])
     assert result.exit_code == 0, result.output
     page, _, errors, _ = _open(browser, tmp_path / "report.html")
@@ -130,7 +130,7 @@ def test_header_legend_groups_and_no_sideways_scroll(browser, tmp_path):
         write_jsonl(tmp_path / "judges" / f"{name}.jsonl", verdicts)
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs), "--judge", str(tmp_path / "judges"),
                                       "--label-map", "0=response_1,1=response_2,2=tie", "--by", "scenario",
-                                      "--permutations", "50", "--cv", "3", "--bootstrap", "3",
+                                      "--permutations", "50", "--cv", "3", "--resamples", "3",
                                       "--out", str(tmp_path / "out"), "--report",
                                       str(tmp_path / "report.html"), "--quiet"])
     assert result.exit_code == 0, result.output
@@ -282,7 +282,7 @@ def test_a_newcomers_report_fits_at_1280_and_800(browser, shared_data, tmp_path)
     llmbar = shared_data / "llmbar"
     out = tmp_path / "llmbar"
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(llmbar / "pairs.jsonl"), "--label-name", "gold",
-                                      "--judge", str(llmbar / "judges"), "--features", "style", "--bootstrap", "5",
+                                      "--judge", str(llmbar / "judges"), "--features", "style", "--resamples", "5",
                                       "--out", str(out), "--report", str(tmp_path / "report.html"), "--quiet"])
     assert result.exit_code == 0, result.output
     for width in (1280, 800):
@@ -306,7 +306,7 @@ def test_a_newcomers_report_fits_at_1280_and_800(browser, shared_data, tmp_path)
                                if '"llmbar-natural"' in line))
     second = tmp_path / "natural"
     assert CliRunner().invoke(cli, ["explain", "--pairs", str(natural), "--label-name", "gold", "--features",
-                                    "style", "--bootstrap", "5", "--out", str(second), "--quiet"]).exit_code == 0
+                                    "style", "--resamples", "5", "--out", str(second), "--quiet"]).exit_code == 0
     both = CliRunner().invoke(cli, ["report", str(out), str(second), "--out", str(tmp_path / "both.html")])
     assert both.exit_code == 0, both.output
     page = browser.new_page(viewport={"width": 1280, "height": 900})

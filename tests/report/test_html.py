@@ -70,7 +70,7 @@ def test_a_folder_that_is_not_explain_output_is_a_clear_error(tmp_path):
 
 
 def test_demo_writes_its_report(tmp_path):
-    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "demo"), "--bootstrap", "5",
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "demo"), "--resamples", "5",
                                       "--quiet"])
     assert result.exit_code == 0, result.output
     html = (tmp_path / "demo" / "report.html").read_text()
@@ -81,7 +81,7 @@ def test_llmbar_twelve_judges(shared_data, tmp_path):
     llmbar = shared_data / "llmbar"
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(llmbar / "pairs.jsonl"), "--label-name",
                                       "gold", "--judge", str(llmbar / "judges"), "--features", "style",
-                                      "--bootstrap", "5", "--out", str(tmp_path / "explained"),
+                                      "--resamples", "5", "--out", str(tmp_path / "explained"),
                                       "--report", str(tmp_path / "report.html"), "--quiet"])
     assert result.exit_code == 0, result.output
     html = (tmp_path / "report.html").read_text()
@@ -99,7 +99,7 @@ def test_one_judge_layout(tmp_path, small_pairs_file):
     judge.write_text("".join(json.dumps({"index": r["id"], "preference": r["label"] or 1}) + "\n"
                              for r in rows))
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(small_pairs_file), "--judge", str(judge),
-                                      "--features", "columns:helpfulness", "--bootstrap", "5", "--out",
+                                      "--features", "columns:helpfulness", "--resamples", "5", "--out",
                                       str(tmp_path / "one"), "--quiet"])
     assert result.exit_code == 0, result.output
     report = CliRunner().invoke(cli, ["report", str(tmp_path / "one"), "--out", str(tmp_path / "r.html")])
@@ -124,7 +124,7 @@ def test_number_like_ids_and_judge_names_survive_the_report(tmp_path):
         pd.DataFrame([{"index": i, "preference": flip * (1 if n % 3 else -1)} for n, i in enumerate(ids)]
                      ).to_csv(judges / f"{name}.csv", index=False)
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(tmp_path / "pairs.csv"), "--judge",
-                                      str(judges), "--bootstrap", "3", "--out", str(tmp_path / "out"),
+                                      str(judges), "--resamples", "3", "--out", str(tmp_path / "out"),
                                       "--quiet"])
     assert result.exit_code == 0, result.output
     data = load_report_data(tmp_path / "out")
@@ -144,7 +144,7 @@ def test_judges_without_both_orders_get_no_consistency_bar(tmp_path, small_pairs
                  ).to_csv(tmp_path / "one-order.csv", index=False)
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(small_pairs_file), "--judge",
                                       str(tmp_path / "one-order.csv"), "--features", "columns:helpfulness",
-                                      "--bootstrap", "3", "--out", str(tmp_path / "out"),
+                                      "--resamples", "3", "--out", str(tmp_path / "out"),
                                       "--report", str(tmp_path / "out" / "report.html"), "--quiet"])
     assert result.exit_code == 0, result.output
     html = (tmp_path / "out" / "report.html").read_text()

@@ -12,11 +12,11 @@ from click.testing import CliRunner
 
 pytest.importorskip("transformers", reason="RewardBench runs need preftree[hf]")
 
-from preftree.cli import cli  # noqa: E402
-from preftree.rewardbench import best_of_n_credit, ties_score  # noqa: E402
-from preftree.scoring import RewardScorer  # noqa: E402
+from preftree.cli import cli
+from preftree.rewardbench import best_of_n_credit, ties_score
+from preftree.scoring import RewardScorer
 
-from ..conftest import write_jsonl  # noqa: E402
+from ..conftest import write_jsonl
 
 
 def _invoke(*args: str):

@@ -98,7 +98,7 @@ def test_errors_are_clear(tmp_path):
 @pytest.mark.parametrize("score", ["Infinity", "NaN", '"90.5"', "true"])
 def test_results_with_scores_that_are_not_finite_numbers_are_refused(tmp_path, score):
     path = tmp_path / "r.json"
-    path.write_text('{"model": "m", "score": %s, "sections": {"Chat": 90.0}}' % score)
+    path.write_text('{"model": "m", "score": ' + str(score) + ', "sections": {"Chat": 90.0}}')
     result = CliRunner().invoke(cli, ["leaderboard", "--results", str(path), "--published", "none"])
     assert result.exit_code == 2 and "must be a finite number" in result.output
     assert "bug" not in result.output

@@ -84,7 +84,7 @@ def test_odd_ids_survive_scores_files(tiny_model, tmp_path: Path, odd_pairs: Pat
     out = write_scores(score_pairs(scorer, pairs), tmp_path / f"scores{suffix}")
     # and read back by explain's scores: source, joined on the same ids
     result = _invoke("explain", "--pairs", str(odd_pairs), "--features", f"scores:{out}",
-                     "--judge", str(_judge_file(tmp_path)), "--cv", "2", "--bootstrap", "2",
+                     "--judge", str(_judge_file(tmp_path)), "--cv", "2", "--resamples", "2",
                      "--out", str(tmp_path / "explained"), "--quiet")
     assert result.exit_code == 0, result.output
     leaves = pd.read_csv(tmp_path / "explained" / "leaves.csv", dtype=str, keep_default_na=False)

@@ -41,7 +41,7 @@ def test_score_then_explain_with_the_scores(tiny_model, tmp_path):
     assert "599 from cache, 0 scored" in again.output
 
     explained = _invoke("explain", "--pairs", str(PAIRS), "--judge", str(EXAMPLES / "demo_judges"),
-                        "--features", f"scores:{out}", "--bootstrap", "5", "--out",
+                        "--features", f"scores:{out}", "--resamples", "5", "--out",
                         str(tmp_path / "explained"), "--quiet")
     assert explained.exit_code == 0, explained.output
     summary = json.loads((tmp_path / "explained" / "careful-judge" / "summary.json").read_text())
@@ -55,7 +55,7 @@ def test_model_features_in_explain_match_preftree_score(tiny_model, tmp_path):
                      str(tmp_path / "s.csv"), "--quiet", env=env)
     assert scored.exit_code == 0 and (tmp_path / "s.csv.meta.json").exists()
     result = _invoke("explain", "--pairs", str(PAIRS), "--judge", str(EXAMPLES / "demo_judges"),
-                     "--features", f"model:{model}", "--features", "style", "--bootstrap", "5",
+                     "--features", f"model:{model}", "--features", "style", "--resamples", "5",
                      "--out", str(tmp_path / "out"), "--quiet", env=env)
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "out" / "verbose-judge" / "summary.json").read_text())

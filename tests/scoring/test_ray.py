@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("ray", reason="--engine ray needs preftree[ray]")
 
-from .conftest import RAY_ENV, _free_port  # noqa: E402  (the cluster fixture lives there)
+from .conftest import RAY_ENV, _free_port
 
 
 def _score(cluster: str, model: Path, pairs: Path, out: Path, cache_dir: Path, *extra: str,

@@ -85,7 +85,7 @@ class VLLMStandIn:
                 except OSError:  # the client gave up on a stalled request
                     pass
 
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 with stand_in.lock:
                     stand_in.requests.append(body)

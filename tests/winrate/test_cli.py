@@ -225,9 +225,9 @@ def test_style_control_with_reward_model_attributes(tmp_path: Path, tiny_model, 
     """``--features model:PATH``: a judge that rewards one of a (tiny, random) reward model's five
     attributes gets that attribute's coefficient back with an interval above 0, and the model
     whose wins came from it loses its lead once the attribute is controlled."""
+    from preftree.data.model import Pair, PairSet
     from preftree.features.sources import parse_feature_spec
     from preftree.winrate.bradley_terry import normalised_differences
-    from preftree.data.model import Pair, PairSet
 
     model = tiny_model("llama", 5)
     texts = [p.response_1 for p in demo_pairs] + [p.response_2 for p in demo_pairs]

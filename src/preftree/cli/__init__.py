@@ -32,7 +32,7 @@ class PreftreeCLIError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares exit_code a class variable, and documents setting it per error
 
 
 def _one_line(exc: BaseException) -> str:

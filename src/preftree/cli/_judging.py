@@ -3,11 +3,13 @@ building a judge backend and prompt from them (one meaning per option, in both c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from .._vocabulary import JUDGE_TEMPLATES
 from ._options import FiniteFloatRange
 
 __all__ = ["JUDGE_OPTION_NAMES", "JUDGE_TEMPLATES", "judge_backend", "judge_options", "judge_prompt", "judge_settings",
@@ -18,9 +20,7 @@ JUDGE_OPTION_NAMES = ("api_key_env", "judge_name", "judge_template", "template",
                       "timeout", "max_retries", "max_wait", "max_reply_bytes")
 """The options :func:`judge_options` adds: a command pops them into the judge's settings."""
 
-F = TypeVar("F")
-
-from .._vocabulary import JUDGE_TEMPLATES
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def judge_options(function: F, *, default_template: str = "preftree", max_tokens: int = 16,
@@ -63,7 +63,7 @@ def judge_options(function: F, *, default_template: str = "preftree", max_tokens
                      help="Largest reply read; a bigger one is an API error, never stored."),
     ]
     for option in reversed(options):
-        function = option(function)  # type: ignore[operator]
+        function = option(function)
     return function
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from .._vocabulary import DTYPES, LABEL_FORMAT_NAMES, PAIRS_FORMAT_NAMES, TRUNCATIONS
+
 if TYPE_CHECKING:
-    from ..scoring.options import ScorerSettings
+    from ..scoring.options import ScorerSettings, Truncation
 
 __all__ = [
     "DTYPE_CHOICE",
@@ -35,8 +37,6 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-from .._vocabulary import DTYPES, LABEL_FORMAT_NAMES, PAIRS_FORMAT_NAMES, TRUNCATIONS
-
 DTYPE_CHOICE = click.Choice(DTYPES)
 
 
@@ -54,6 +54,10 @@ class RegistryChoice(click.ParamType):
 
         found: dict[str, None] = {}
         for kind in self.kinds:
+            if kind == "pairs format":  # the layouts' names are import-light; plug-ins are listed by name
+                found.update(dict.fromkeys(["auto", "preftree", *PAIRS_FORMAT_NAMES,
+                                            *_registry.plugin_names(kind)]))
+                continue
             loader = {"scoring backend": _registry.scoring_backends,
                       "judge backend": _registry.judge_backends}[kind]
             found.update(dict.fromkeys(loader()))
@@ -94,7 +98,7 @@ def echo(text: object = "", **options: Any) -> None:
     click.echo(terminal_text(text), **options)
 
 
-def _stack(function: F, options: list[Callable[[F], F]]) -> F:
+def _stack(function: F, options: Sequence[Callable[[Any], Any]]) -> F:
     for option in reversed(options):
         function = option(function)
     return function
@@ -120,10 +124,10 @@ def replace_option(function: F) -> F:
         with allow_replacing(force):
             return function(*args, **kwargs)
 
-    return click.option(  # type: ignore[return-value]
+    return cast(F, click.option(
         "--force", is_flag=True,
         help="Replace an existing regular file at --out that preftree did not write (or that "
-             "changed since); links, FIFOs and devices are never replaced.")(with_force)
+             "changed since); links, FIFOs and devices are never replaced.")(with_force))
 
 
 dtype_option = click.option("--dtype", default="auto", show_default=True, type=DTYPE_CHOICE,
@@ -147,7 +151,7 @@ def _bounded_inputs(function: F) -> F:
     @functools.wraps(function)
     def with_limit(*args: Any, max_input_bytes: int | None, strict: bool, orientation_seed: int,
                    **kwargs: Any) -> Any:
-        from ..data.files import input_limit
+        from .._inputs import input_limit
         from ..data.loaders import reading_options
 
         with input_limit(max_input_bytes), reading_options(strict=strict,
@@ -162,10 +166,10 @@ def _bounded_inputs(function: F) -> F:
         "--strict", is_flag=True,
         help="Refuse a pairs file with a row that cannot form a pair (default: skip such rows "
              "and list them, with their lines and reasons).")(with_limit)
-    return click.option(  # type: ignore[return-value]
+    return cast(F, click.option(
         "--max-input-bytes", type=click.IntRange(min=1), metavar="N",
         help="Refuse an input larger than N bytes once decompressed (default 2 GiB; a record "
-             "over 64 MiB is always refused).")(with_limit)
+             "over 64 MiB is always refused).")(with_limit))
 
 
 def pairs_options(function: F) -> F:
@@ -177,7 +181,7 @@ def pairs_options(function: F) -> F:
         click.option("--map", "mapping",
                      help="Column mapping, e.g. prompt=question,response_1=response_A"),
         click.option("--pairs-format", default="auto", show_default=True,
-                     type=click.Choice(["auto", "preftree", *PAIRS_FORMAT_NAMES]),
+                     type=RegistryChoice("pairs format"),
                      help="Layout of --pairs: preftree's columns or a native layout (AlpacaEval, "
                           "RewardBench chosen/rejected, HH-RLHF, JudgeBench, PandaLM, arena, "
                           "MT-Bench); auto recognises it when only one fits."),
@@ -295,14 +299,15 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
     backend_options: object = None
     if backend == "transformers":
         backend_options = TransformersOptions(
-            attn_implementation=given.get("attn_implementation"), device_map=device_map,
+            attn_implementation=_text(given.get("attn_implementation")), device_map=device_map,
             max_memory=memory, offload_folder=None if offload_folder is None else str(offload_folder))
     elif backend == "vllm-server":
         backend_options = VLLMServerOptions(url=base_url, timeout_s=server_timeout)
     options = ScoringOptions(
-        revision=revision, dtype=dtype, device=device, head=given.get("head", "auto"),
+        revision=revision, dtype=dtype, device=device, head=_text(given.get("head")) or "auto",
         backend=backend, prefix_sharing=not no_prefix_sharing,
-        max_length=given.get("max_length"), truncation=truncation,  # type: ignore[arg-type]
+        max_length=None if given.get("max_length") is None else int(str(given["max_length"])),
+        truncation=cast("Truncation", truncation),  # a click.Choice of TRUNCATIONS
         batch_tokens=batch_tokens, chat_template=None if chat_template is None else str(chat_template),
         trust_remote_code=trust_remote_code, progress=not quiet,
         cache=None if no_cache else Path(cache_path or default_cache_path()),
@@ -316,6 +321,10 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
 
 CATALOGUE_OPTIONS = ("attn_implementation", "max_length", "head")
 """Options the model catalogue sets for a known model unless the user gave them."""
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _given(values: dict[str, object]) -> dict[str, object]:

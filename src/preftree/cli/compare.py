@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ._options import (
+    F,
     build_scorer_options,
     echo,
     model_option,
@@ -30,7 +31,7 @@ def say_orientation(tree: object, quiet: bool) -> None:
                    f"({meta['tree_labels_decided_by']})", err=True)
 
 
-def tree_options(function):  # type: ignore[no-untyped-def]
+def tree_options(function: F) -> F:
     """``--tree``, ``--tree-filename`` and ``--trust-pickle`` (compare and rewardbench)."""
     options = [
         click.option("--tree", "tree_path",
@@ -109,7 +110,8 @@ def compare(model: str, tree_path: str | None, tree_filename: str, trust_pickle:
             share = float((verdicts["preference"] == 1).mean())
             echo(f"{len(verdicts)} pairs: response_2 preferred in {share:.1%}; wrote {out}")
         return
-    result = reward_model.compare(prompt, response1, response2)  # type: ignore[arg-type]
+    assert prompt is not None and response1 is not None and response2 is not None  # checked above
+    result = reward_model.compare(prompt, response1, response2)
     if as_json:
         echo(json.dumps({**result, "rewards": result["rewards"].tolist()}, indent=2))
         return

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ._options import SEED, echo, force_option, quiet_option
+from ._renames import RenamingCommand, old_spelling
 from .explain import run_and_write
 
 __all__ = ["demo", "example_path"]
@@ -20,12 +21,13 @@ def example_path(name: str) -> Path:
     return Path(str(resources.files("preftree") / "examples" / name))
 
 
-@click.command()
+@click.command(cls=RenamingCommand)
 @click.option("--out", default="preftree-demo", show_default=True, type=click.Path(path_type=Path),
               help="Output folder.")
 @force_option
-@click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=1),
-              help="Bootstrap refits for importance intervals.")
+@click.option("--resamples", "bootstrap", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Bootstrap resamples of the pairs (each a refit) for the importance intervals.")
+@old_spelling("--bootstrap", "--resamples", "bootstrap", type=click.IntRange(min=1))
 @click.option("--seed", default=0, show_default=True, type=SEED,
               help="Random seed (folds, bootstrap resamples).")
 @quiet_option

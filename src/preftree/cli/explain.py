@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -19,6 +19,7 @@ from ._options import (
     revision_option,
     scoring_options,
 )
+from ._renames import RenamingCommand, old_spelling
 
 if TYPE_CHECKING:
     from ..data import JudgmentSet, PairSet
@@ -59,36 +60,20 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
     (judge folders), which no output may be. ``probe_dir`` (a ``preftree probe`` folder) puts each
     probe's effect beside the trees.
     """
-    from .._io import check_output_dir, check_output_file
     from .._markup import plain_line
-    from ..explanation import explain as run_explain
+    from ..api import explain as run_explain
     from ..explanation import format_result
-    from ..report.folder import output_inputs, write_outputs
 
-    sources = [pairs.source, *(j.source for j in judges), *inputs]
-    probes = None
+    result = run_explain(pairs, judges, features, config, include_label=include_label,
+                         progress=None if not quiet else False, out=out, report=report,
+                         probe_dir=probe_dir, force=force, inputs=inputs)
+    if quiet:
+        return
+    echo(format_result(result, trees=not table_only))
     if probe_dir is not None:
         from ..report.probes import load_probe_document
 
         probes = load_probe_document(probe_dir)
-        sources.append(probe_dir)
-    check_output_dir(out, sources, force=force)
-    inside = report is not None and report.absolute().parent == out.absolute()
-    if report is not None and not inside:
-        check_output_file(report, sources)
-    result = run_explain(pairs, judges, features, config, include_label=include_label,
-                         progress=None if not quiet else False)
-    write_outputs(result, out, force=force, report=report.name if inside and report else None,
-                  probes=probes)
-    if report is not None and not inside:
-        from ..report import write_report
-
-        check_output_file(report, output_inputs(result))
-        write_report(str(out), str(report), "md" if report.suffix.lower() == ".md" else "html")
-    if quiet:
-        return
-    echo(format_result(result, trees=not table_only))
-    if probes is not None:
         from ..probes.text import format_records
         from ..report.probes import probe_effects
 
@@ -100,7 +85,12 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
     echo(f"\nwrote {out}/" + (f" and {report}" if report is not None else ""))
 
 
-@click.command()
+def depth_value(value: int | str) -> int | Literal["auto"]:
+    """A ``--max-depth`` value as the estimators take it."""
+    return "auto" if value == "auto" else int(value)
+
+
+@click.command(cls=RenamingCommand)
 @pairs_options
 @click.option("--preset", type=click.Choice(["helpsteer2-llm-judges"]),
               help="Load pairs, ratings and judges from the Hub instead of --pairs/--judge.")
@@ -130,8 +120,9 @@ def run_and_write(pairs: PairSet, judges: list[JudgmentSet], features: list[str]
 @scoring_options
 @revision_option
 @depth_option
-@click.option("--bootstrap", default=100, show_default=True, type=click.IntRange(min=1),
-              help="Bootstrap refits for importance intervals.")
+@click.option("--resamples", "bootstrap", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Bootstrap resamples of the pairs (each a refit) for the importance intervals.")
+@old_spelling("--bootstrap", "--resamples", "bootstrap", type=click.IntRange(min=1))
 @click.option("--cv", default=5, show_default=True, type=click.IntRange(min=2), help="CV folds.")
 @click.option("--seed", default=0, show_default=True, type=SEED,
               help="Random seed (folds, bootstrap resamples).")
@@ -211,8 +202,9 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
             echo(f"note: {partial.n_unchecked} of {len(partial)} verdicts of judge "
                        f"{partial.judge!r} carry no pair hash (pair_sha) and could not be checked "
                        "against these texts; the others were", err=True)
-    config = ExplainConfig(max_depth=max_depth, bootstrap=bootstrap, seed=seed, cv=cv,  # type: ignore[arg-type]
-                           ties=ties, symmetric=symmetric, n_jobs=jobs, min_leaf=min_leaf,  # type: ignore[arg-type]
+    config = ExplainConfig(max_depth=depth_value(max_depth), bootstrap=bootstrap,
+                           seed=seed, cv=cv, ties="class" if ties == "class" else "drop",
+                           symmetric=symmetric, n_jobs=jobs, min_leaf=min_leaf,
                            by=by, min_group=min_group, permutations=permutations)
     run_and_write(pairs, judges, features or ["style"], config, out, quiet,
                   explain_label, report_path, force, judge_paths, table_only=table_only,

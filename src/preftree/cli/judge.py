@@ -17,15 +17,21 @@ from ._options import (
     quiet_option,
     replace_option,
 )
+from ._renames import RenamingCommand, old_spelling
 
 __all__ = ["judge"]
 
 
-@click.command()
+@click.command(cls=RenamingCommand, required=("model",))
 @pairs_options
-@click.option("--model", required=True, help="Model name at the endpoint, or a local model (hf).")
-@click.option("--backend", default="openai", show_default=True, type=RegistryChoice("judge backend"),
-              help="openai: any chat-completions endpoint; hf: a local causal LM; or a plug-in's.")
+@click.option("--judge-model", "model", help="The LLM judge: a model name at the endpoint, or a local "
+                                             "model (hf).  [required]")
+@old_spelling("--model", "--judge-model", "model")
+@click.option("--judge-backend", "backend", default="openai", show_default=True,
+              type=RegistryChoice("judge backend"),
+              help="Backend of the LLM judge: openai (any chat-completions endpoint), hf (a local "
+                   "causal LM), or a plug-in's.")
+@old_spelling("--backend", "--judge-backend", "backend", type=RegistryChoice("judge backend"))
 @judge_options
 @dtype_option
 @click.option("--device", default="auto", show_default=True, help="hf backend: device.")
@@ -45,7 +51,8 @@ def judge(pairs_path: Path | None, mapping: str | None, pairs_format: str, model
     """
     from ..data import load_pairs, parse_mapping
     from ..data.files import check_table_output
-    from ..judges import collect_judgments
+    from ..judges.api import judge as run_judge
+    from ..judges.llm import LLMJudge
 
     if pairs_path is None:
         raise click.UsageError("give --pairs FILE")
@@ -54,8 +61,9 @@ def judge(pairs_path: Path | None, mapping: str | None, pairs_format: str, model
                        pairs_format=pairs_format)
     prompt = judge_prompt(options["judge_template"], options["template"], options["verdict_format"],
                           options["system"])
-    summary = collect_judgments(pairs, judge_backend(backend, model, options), out,
-                                judge=options["judge_name"] or model, prompt=prompt, progress=not quiet)
+    llm = LLMJudge(judge_backend(backend, model, options), options["judge_name"] or model, prompt=prompt,
+                   progress=not quiet)
+    summary = run_judge(pairs, llm, out=out, progress=not quiet)
     if not quiet:
         consistency = "n/a" if summary.consistency is None else f"{summary.consistency:.1%}"
         first = "n/a" if summary.first_position_share is None else f"{summary.first_position_share:.1%}"

@@ -17,6 +17,7 @@ from ._judging import (
 )
 from ._options import (
     SEED,
+    F,
     FiniteFloatRange,
     RegistryChoice,
     build_scorer_options,
@@ -31,7 +32,7 @@ from .compare import tree_options
 __all__ = ["probe"]
 
 
-def probe_judge_options(function):  # type: ignore[no-untyped-def]
+def probe_judge_options(function: F) -> F:
     """The judge options; ``--base-url`` is the scoring options' (the endpoint of both)."""
     return judge_options(function, base_url=False)
 
@@ -80,8 +81,8 @@ def probe(pairs_path: Path | None, mapping: str | None, pairs_format: str, probe
     """
     from ..data import load_pairs, parse_mapping
     from ..judges.llm import LLMJudge
-    from ..probes import resolve_probes, write_probe
-    from ..probes.catalogue import available
+    from ..probes.api import probe as run_probe
+    from ..probes.catalogue import available, resolve_probes
 
     if pairs_path is None:
         raise click.UsageError("give --pairs FILE")
@@ -92,7 +93,7 @@ def probe(pairs_path: Path | None, mapping: str | None, pairs_format: str, probe
     if unknown:
         raise click.UsageError(f"unknown probe {unknown[0]!r}; available: {', '.join(available())}")
     judge_settings = {k: options.pop(k) for k in JUDGE_OPTION_NAMES}
-    text_probes, pair_probes = resolve_probes(probe_names, probe_files, length_margin=length_margin)
+    resolve_probes(probe_names, probe_files, length_margin=length_margin)  # bad probe files fail before any work
     pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), use_labels=False,
                        pairs_format=pairs_format)
     settings = build_scorer_options(quiet=quiet, revision=options.pop("revision", None), **options) \
@@ -113,15 +114,10 @@ def probe(pairs_path: Path | None, mapping: str | None, pairs_format: str, probe
         judges.append(model_judge(model, settings, tree_path=tree_path, tree_filename=tree_filename,
                                   trust_pickle=trust_pickle, tree_labels=tree_labels,
                                   attribute=attribute, quiet=quiet))
-    from ..judges.protocol import judge_slug
-
-    names = [judge_slug(j.name) for j in judges]
-    if len(set(names)) < len(names):
-        raise click.UsageError(f"two judges are named alike ({names}); give --judge-name or distinct models")
     inputs = [model, tree_path, options.get("cache_path"), options.get("chat_template"),
-              judge_settings["template"], *probe_files]
-    results = write_probe(judges, pairs, text_probes, pair_probes, out, seed=seed, inputs=inputs,
-                          force=force, settings={"length_margin": length_margin})
+              judge_settings["template"]]
+    results = run_probe(pairs, judges, probe_names, probe_files=probe_files, length_margin=length_margin,
+                        seed=seed, out=out, force=force, inputs=inputs)
     if not quiet:
         from ..probes.text import format_records
 

@@ -16,6 +16,7 @@ from ._judging import (
 )
 from ._options import (
     SEED,
+    F,
     RegistryChoice,
     build_scorer_options,
     echo,
@@ -28,7 +29,7 @@ from ._options import (
 from .compare import tree_options
 
 
-def judging_options(function):  # type: ignore[no-untyped-def]
+def judging_options(function: F) -> F:
     """The judge options, with the generative defaults: MT-Bench's prompt, room to reason."""
     return judge_options(function, default_template="mt-bench", max_tokens=1024, base_url=False)
 
@@ -68,12 +69,10 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
                 judge_backend_name: str | None, resamples: int, seed: int, out: Path, quiet: bool,
                 **options: Any) -> None:
     """Score a reward model, a decision-tree reward model or a generative judge on RewardBench."""
-    from .._io import check_output_file
-    from ..rewardbench import evaluate_v1, evaluate_v2, load_v1, load_v2, write_results
+    from ..rewardbench.api import rewardbench as run_rewardbench
 
-    check_output_file(out, [data, prior_sets, model, tree_path, options.get("cache_path")])
-    version = benchmark_version
-    if version == "2" and prior_sets is not None:
+    version = int(benchmark_version)
+    if version == 2 and prior_sets is not None:
         raise click.UsageError("--prior-sets belongs to RewardBench 1 (--benchmark-version 1)")
     judge_settings = {k: options.pop(k) for k in JUDGE_OPTION_NAMES}
     backend = judge_backend_name
@@ -82,14 +81,14 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
     if backend is not None and (tree_path is not None or attribute is not None):
         raise click.UsageError("--judge-backend runs a generative judge: --tree and --attribute do "
                                "not apply")
-    examples = load_v1(data, prior_sets=prior_sets) if version == "1" else load_v2(data)
+    from .._io import check_output_file
+
+    inputs = (model, tree_path, options.get("cache_path"))
+    check_output_file(out, [data, prior_sets, *inputs])
     settings = build_scorer_options(quiet=quiet, **options)
     scoring = settings.options
     if backend is not None:
         from ..judges.llm import LLMJudge
-        from ..rewardbench.generative import judgments_path
-
-        check_output_file(judgments_path(out), [data, prior_sets, model])
         from ..scoring.catalogue import catalogue_entry
 
         entry = catalogue_entry(model) or {}
@@ -101,21 +100,15 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
         runner = judge_backend(backend, model, {**judge_settings, "dtype": scoring.dtype,
                                                 "device": scoring.device,
                                                 "chat_template": scoring.chat_template})
-        judgments = judgments_path(out)
         judge: Any = LLMJudge(runner, judge_settings["judge_name"] or model, prompt=prompt,
-                              judge_file=lambda stage: judgments, progress=not quiet)
+                              progress=not quiet)
     else:
         judge = model_judge(model, settings, tree_path=tree_path, tree_filename=tree_filename,
                             trust_pickle=trust_pickle, tree_labels=tree_labels, attribute=attribute,
                             quiet=quiet)
-    if version == "1":
-        result = evaluate_v1(judge, examples, bootstrap=resamples, seed=seed,
-                             include_prior=prior_sets is not None)
-        sections = result["sections"]
-    else:
-        result = evaluate_v2(judge, examples, bootstrap=resamples, seed=seed)
-        sections = {s: 100 * result[s] for s in result["n_examples"]}
-    write_results(result, out)
+    result = run_rewardbench(judge, version=version, data=data, prior_sets=prior_sets, resamples=resamples,
+                             seed=seed, out=out, inputs=inputs)
+    sections = result["sections"] if version == 1 else {s: 100 * result[s] for s in result["n_examples"]}
     if quiet:
         return
     for name, value in [*sections.items(), ("Score", result["score"])]:

@@ -39,8 +39,9 @@ def score(model: str, pairs_path: Path | None, mapping: str | None,
     (prompt, response) is scored once; scores are cached, so a rerun or a killed run picks up
     where it stopped.
     """
+    from ..api import score as run_score
     from ..data import load_pairs, parse_mapping
-    from ..scoring import load_scorer, score_pairs, write_scores
+    from ..scoring import load_scorer
     from ..scoring.pairs import check_scores_output
 
     if pairs_path is None:
@@ -52,10 +53,9 @@ def score(model: str, pairs_path: Path | None, mapping: str | None,
     settings = build_scorer_options(quiet=quiet, **options)
     scorer = load_scorer(model, settings.options, ray=settings.ray)
     try:
-        frame = score_pairs(scorer, pairs)
+        frame = run_score(pairs, scorer, out=out, inputs=inputs)
     finally:
         scorer.close()
-    write_scores(frame, out)
     if not quiet:
         meta, stats = frame.attrs["preftree"], scorer.last_stats
         echo(f"{meta['n_pairs']} pairs, {stats.n_distinct} distinct texts: {stats.n_cached} "

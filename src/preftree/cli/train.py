@@ -20,7 +20,8 @@ from ._options import (
     revision_option,
     scoring_options,
 )
-from .explain import depth_option
+from ._renames import RenamingCommand, old_spelling
+from .explain import depth_option, depth_value
 
 __all__ = ["fit_tree", "train_head"]
 
@@ -72,13 +73,14 @@ def train_head(model: str, data: str, attributes: str, hub_root: Path | None,
         echo(f"wrote {out}/")
 
 
-@click.command("fit-tree")
+@click.command("fit-tree", cls=RenamingCommand, required=("pairs_source",))
 @click.option("--model", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="A preftree model folder (from train-head); the tree is saved into it.")
 @scoring_options
-@click.option("--data", "pairs_source", required=True,
+@click.option("--pairs", "pairs_source",
               help="Labelled preference pairs to fit on: nvidia/HelpSteer2:preference, or a pairs "
-                   "file with a label.")
+                   "file with a label.  [required]")
+@old_spelling("--data", "--pairs", "pairs_source")
 @hub_root_option
 @depth_option
 @click.option("--valid-fraction", default=0.2, show_default=True, type=FiniteFloatRange(0.01, 0.9),
@@ -105,7 +107,7 @@ def fit_tree(model: Path, pairs_source: str, hub_root: Path | None, max_depth: i
         for note in pairs.reading_notes():
             echo(note)
     settings = build_scorer_options(quiet=quiet, **options)
-    report = run(model, pairs, max_depth=max_depth, valid_fraction=valid_fraction, seed=seed,
+    report = run(model, pairs, max_depth=depth_value(max_depth), valid_fraction=valid_fraction, seed=seed,
                  min_leaf=min_leaf, options=settings.options, ray=settings.ray)
     if not quiet:
         echo(f"{report.n_labelled} labelled pairs: {report.n_train} to train on "

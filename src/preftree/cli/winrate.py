@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,25 +17,15 @@ from ._options import (
     resolve_features,
     scoring_options,
 )
+from ._renames import RenamingCommand, old_spelling
 
 __all__ = ["winrate"]
 
 
-def _check_outside(out: Path, folders: list[Path]) -> None:
-    """An output inside an input folder would be read as input on the next run."""
-    from ..errors import InputError
-
-    target = Path(os.path.abspath(out)).parent.resolve()
-    for folder in folders:
-        root = folder.resolve()
-        if target == root or root in target.parents:
-            raise InputError(f"is inside the input folder {folder}; the next run would read it as "
-                             "input: write it elsewhere", path=out)
-
-
-@click.command()
+@click.command(cls=RenamingCommand)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", default="auto", show_default=True,
+@old_spelling("--format", "--input-format", "fmt", type=click.Choice(["auto", "alpacaeval", "arena", "judge"]))
+@click.option("--input-format", "fmt", default="auto", show_default=True,
               type=click.Choice(["auto", "alpacaeval", "arena", "judge"]),
               help="Layout of PATHS: AlpacaEval annotations.json, Arena battles (model_a, model_b, "
                    "winner), or preftree judge files over --pairs; auto detects it per file.")
@@ -45,8 +34,9 @@ def _check_outside(out: Path, folders: list[Path]) -> None:
                                       "model, COL1,COL2 (default: generator_1,generator_2 or model_a,model_b).")
 @click.option("--baseline", help="The model win rates are against (default: AlpacaEval's generator_1, "
                                  "else the one in most comparisons).")
-@click.option("--judge", help="Rate only this judge's verdicts: an AlpacaEval annotator, a battles file's "
-                              "judge column value, or a judge file's judge.")
+@click.option("--only-judge", "judge", help="Rate only this judge's verdicts: an AlpacaEval annotator, a "
+                                           "battles file's judge column value, or a judge file's judge.")
+@old_spelling("--judge", "--only-judge", "judge")
 @click.option("--features", "feature_specs", multiple=True,
               help="Style covariates of the controlled ratings: style | columns:NAME[,NAME] | "
                    "scores:FILE | model:PATH (reward-model attributes); repeatable. Default: style.")
@@ -80,51 +70,31 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
     models given (or --difficulties); style control takes any --features spec, and a tree over
     what the controlled model leaves unexplained is fitted beside the ordinary tree.
     """
-    from .._io import check_output_file
     from .._markup import plain_line
-    from ..winrate import win_rates
-    from ..winrate.document import format_table, json_path, write_winrate
+    from ..data import load_pairs, parse_mapping
+    from ..winrate.api import winrate as run_winrate
+    from ..winrate.document import format_table
 
     if not paths:
         raise click.UsageError("give annotation, battle or judge files (or folders of them)")
-    if "://" in str(out) or str(out).lower().startswith("file:"):
-        raise click.UsageError(f"--out is a local path, not a URI; got {str(out)!r}")
-    if out.suffix.lower() != ".csv":
-        raise click.UsageError(f"--out is the CSV table (winrate.csv); got {out.name!r}")
-    inputs = [*paths, pairs_path, difficulties_path]
-    for target in (out, json_path(out)):
-        check_output_file(target, inputs)
-    _check_outside(out, [p for p in paths if p.is_dir()])
-    comparisons = _read(paths, fmt, pairs_path, mapping, pairs_format, model_columns, judge)
-    notes = list(comparisons.notes)
-    difficulties = length = None
-    if difficulties_path is not None:
-        from ..winrate.reference import check_reference, read_reference
-
-        reference = read_reference(difficulties_path)
-        baseline, coverage = check_reference(reference, comparisons.frame["instruction"], baseline=baseline,
-                                             declared_baselines=comparisons.declared_baselines,
-                                             judge=comparisons.judge)
-        difficulties, length, notes = reference.difficulties, reference.length, notes + coverage
-    if any(str(spec).split(":", 1)[0] in ("scores", "columns") for spec in (*feature_specs, *tree_specs)) \
-            and "alpacaeval" in comparisons.formats.values():
-        raise click.UsageError("scores: and columns: features are keyed by pair ids and read in the pairs' "
-                               "orientation, which AlpacaEval annotations do not carry (here response_1 is "
-                               "the model, output_2); use style or model: features")
+    pairs = None
+    if pairs_path is not None:
+        pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), use_labels=False,
+                           pairs_format=pairs_format)
+    elif fmt == "judge":
+        raise click.UsageError("--input-format judge reads verdicts on pairs: give --pairs FILE")
     features = resolve_features(feature_specs or ("style",), scoring, quiet=quiet)
     trees = resolve_features(tree_specs, scoring, quiet=quiet) if tree_specs else None
+    columns = None if model_columns is None else [c.strip() for c in model_columns.split(",")]
+    run = run_winrate(paths, input_format=fmt, pairs=pairs, model_columns=columns, only_judge=judge,
+                      baseline=baseline, features=features, tree_features=trees,
+                      difficulties=difficulties_path, pooling=pooling, resamples=resamples, seed=seed,
+                      progress=not quiet, out=out)
+    comparisons, result, document = run.comparisons, run.result, run.document or {}
+    written = run.written[1]
     if not quiet:
         for source, layout in comparisons.formats.items():
             echo(plain_line(f"read {source}: {layout}"), err=True)
-    result = win_rates(comparisons.frame, baseline=baseline, features=features, tree_features=trees,
-                       difficulties=difficulties, pooling=pooling, resamples=resamples, seed=seed,
-                       progress=not quiet, declared_baselines=comparisons.declared_baselines, length=length)
-    result.notes += notes
-    settings = {"format": fmt, "features": result.features, "judge": judge,
-                "difficulties": None if difficulties_path is None else str(difficulties_path),
-                "pooling": pooling, "resamples": resamples, "seed": seed}
-    written, document = write_winrate(result, comparisons, out, settings=settings)
-    if not quiet:
         echo(format_table(document))
         skipped = comparisons.skipped + result.skipped
         if skipped:
@@ -140,22 +110,3 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
                        f"{ORIENTATION})")
             echo(result.trees.residual.export_text())
         echo(f"wrote {out} and {written}")
-
-
-def _read(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | None, pairs_format: str,
-          model_columns: str | None, judge: str | None) -> Any:
-    from ..winrate import read_comparisons
-
-    if fmt != "judge" and pairs_path is None:
-        return read_comparisons(paths, fmt, judge=judge)
-    if pairs_path is None:
-        raise click.UsageError("--format judge reads verdicts on pairs: give --pairs FILE")
-    from ..data import load_judges, load_pairs, parse_mapping
-    from ..winrate.judged import comparisons_from_judgments
-
-    pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), use_labels=False, pairs_format=pairs_format)
-    columns = None if model_columns is None else [c.strip() for c in model_columns.split(",")]
-    judges = load_judges(paths, pairs=pairs)
-    if judge is not None:
-        judges = [j for j in judges if j.judge == judge]
-    return comparisons_from_judgments(pairs, judges, columns)

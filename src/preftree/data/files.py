@@ -75,7 +75,7 @@ class Table:
 
     frame: pd.DataFrame
     lines: list[int]
-    path: Path
+    path: PurePath  # a local Path, or a remote file's URI
     row_word: str  # "line" for text formats, "record" for JSON lists, "row" for Parquet
     bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (line, why) rows left out
 
@@ -150,7 +150,8 @@ class _Bounded:
 
     def read(self) -> bytes:
         """The whole stream, bounded by ``max_bytes`` and the record limit."""
-        parts, run = [], 0
+        parts: list[bytes] = []
+        run = 0
         while chunk := self.stream.read(_CHUNK):
             self._count(len(chunk))
             newline = chunk.rfind(b"\n")
@@ -203,7 +204,7 @@ def _read_input(path: Any, compression: str | None) -> bytes:
         return bounded.read()
 
 
-def _decode(data: bytes, path: Path, *, first_line: int = 1) -> str:
+def _decode(data: bytes, path: PurePath, *, first_line: int = 1) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -212,7 +213,7 @@ def _decode(data: bytes, path: Path, *, first_line: int = 1) -> str:
                          "UTF-8", path=path, line=line) from None
 
 
-def _read_jsonl(raw_lines: Iterable[tuple[int, bytes]], path: Path
+def _read_jsonl(raw_lines: Iterable[tuple[int, bytes]], path: PurePath
                 ) -> tuple[list[dict], list[int], list[tuple[int, str]]]:
     """Records of a JSONL stream with their line numbers; a line that is valid JSON but not an
     object is returned apart (``bad``: line, reason) for the caller to skip or refuse; invalid
@@ -262,7 +263,7 @@ def _written_by_preftree(path: Any) -> bool:
     return False
 
 
-def _read_csv(text: str, path: Path, sep: str, text_columns: Sequence[str], *, ours: bool = False) -> pd.DataFrame:
+def _read_csv(text: str, path: PurePath, sep: str, text_columns: Sequence[str], *, ours: bool = False) -> pd.DataFrame:
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
@@ -289,45 +290,45 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
     CSV/TSV on top of :data:`TEXT_COLUMNS`."""
     from .uri import URI, as_location
 
-    path = as_location(path)
-    if not isinstance(path, URI) and not path.exists():
-        raise InputError("no such file", path=path)
-    if not isinstance(path, URI) and path.is_dir():
-        raise InputError("is a folder; expected a file", path=path)
-    if not isinstance(path, URI) and not path.is_file():
-        raise InputError(NOT_REGULAR, path=path)
-    suffix, compression = table_suffix(path)
+    location = as_location(path)
+    if not isinstance(location, URI) and not location.exists():
+        raise InputError("no such file", path=location)
+    if not isinstance(location, URI) and location.is_dir():
+        raise InputError("is a folder; expected a file", path=location)
+    if not isinstance(location, URI) and not location.is_file():
+        raise InputError(NOT_REGULAR, path=location)
+    suffix, compression = table_suffix(location)
     if suffix not in SUPPORTED_SUFFIXES:
-        raise InputError(f"unsupported file type {''.join(path.suffixes[-2:]) or 'without a suffix'!r}; "
+        raise InputError(f"unsupported file type {''.join(location.suffixes[-2:]) or 'without a suffix'!r}; "
                          f"expected one of {', '.join(SUPPORTED_SUFFIXES)}, optionally "
-                         f"compressed ({', '.join(COMPRESSIONS)})", path=path)
+                         f"compressed ({', '.join(COMPRESSIONS)})", path=location)
     if suffix == ".jsonl":  # record by record: memory grows with the records, not the file
-        with _input_stream(path, compression) as bounded:
-            records, lines, bad = _read_jsonl(bounded.lines(), path)
-        return Table(pd.DataFrame.from_records(records), lines, path, "line", bad)
-    data = _read_input(path, compression)
+        with _input_stream(location, compression) as bounded:
+            records, lines, bad = _read_jsonl(bounded.lines(), location)
+        return Table(pd.DataFrame.from_records(records), lines, location, "line", bad)
+    data = _read_input(location, compression)
     if suffix in (".parquet", ".pq"):
-        frame = read_parquet_bounded(data, path, _limit(path, compression))
-        return Table(frame, list(range(1, len(frame) + 1)), path, "row")
-    text = _decode(data, path)
+        frame = read_parquet_bounded(data, location, _limit(location, compression))
+        return Table(frame, list(range(1, len(frame) + 1)), location, "row")
+    text = _decode(data, location)
     if suffix == ".json":
         try:
             records = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON ({exc.msg})", path=path, line=exc.lineno) from None
+            raise InputError(f"invalid JSON ({exc.msg})", path=location, line=exc.lineno) from None
         except RecursionError:
-            raise InputError("invalid JSON (nested too deeply)", path=path) from None
+            raise InputError("invalid JSON (nested too deeply)", path=location) from None
         if not isinstance(records, list):
-            raise InputError("expected a JSON list of objects (or use .jsonl)", path=path)
+            raise InputError("expected a JSON list of objects (or use .jsonl)", path=location)
         bad = [(i, f"expected a JSON object, found {type(r).__name__}")
                for i, r in enumerate(records, start=1) if not isinstance(r, dict)]
         kept = [(i, r) for i, r in enumerate(records, start=1) if isinstance(r, dict)]
-        return Table(pd.DataFrame.from_records([r for _, r in kept]), [i for i, _ in kept], path,
+        return Table(pd.DataFrame.from_records([r for _, r in kept]), [i for i, _ in kept], location,
                      "record", bad)
-    frame = _read_csv(text, path, "\t" if suffix == ".tsv" else ",", text_columns,
-                      ours=suffix == ".csv" and compression is None and _written_by_preftree(path))
+    frame = _read_csv(text, location, "\t" if suffix == ".tsv" else ",", text_columns,
+                      ours=suffix == ".csv" and compression is None and _written_by_preftree(location))
     # Line numbers assume one line per record (header is line 1); quoted newlines shift them.
-    return Table(frame, list(range(2, len(frame) + 2)), path, "line")
+    return Table(frame, list(range(2, len(frame) + 2)), location, "line")
 
 
 def check_table_output(path: str | Path, inputs: Sequence[Any] = ()) -> Path:

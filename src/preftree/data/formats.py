@@ -36,7 +36,7 @@ from ..errors import InputError
 from .files import Table
 from .model import SkippedRow
 
-__all__ = ["PAIRS_FORMATS", "NativeFormat", "detect_pairs_format", "to_preftree"]
+__all__ = ["PAIRS_FORMATS", "NativeFormat", "detect_pairs_format", "pairs_formats", "to_preftree"]
 
 
 @dataclass(frozen=True)
@@ -243,14 +243,14 @@ def _arena(row: dict[str, Any], position: int, seed: int) -> dict[str, Any]:
     for turn_prompt, turn_answer in zip(prompts[:-1], firsts[:-1]):
         messages += [{"role": "user", "content": str(turn_prompt)},
                      {"role": "assistant", "content": str(turn_answer)}]
-    prompt: list[dict[str, str]] | str = messages + [{"role": "user", "content": str(prompts[-1])}] \
+    last_prompt: list[dict[str, str]] | str = messages + [{"role": "user", "content": str(prompts[-1])}] \
         if messages else str(prompts[-1])
     votes = [row.get("winner_model_a"), row.get("winner_model_b"), row.get("winner_tie")]
     if sorted(int(v or 0) for v in votes) != [0, 0, 1]:
         raise InputError("exactly one of winner_model_a, winner_model_b, winner_tie must be 1")
     label = {0: -1, 1: 1, 2: 0}[[int(v or 0) for v in votes].index(1)]
-    return {**meta, "id": str(row.get("id") or _stable_id("arena", prompt, firsts[-1], seconds[-1])),
-            "prompt": prompt, "response_1": str(firsts[-1] or ""),
+    return {**meta, "id": str(row.get("id") or _stable_id("arena", last_prompt, firsts[-1], seconds[-1])),
+            "prompt": last_prompt, "response_1": str(firsts[-1] or ""),
             "response_2": str(seconds[-1] or ""), "label": label, "turns": len(prompts)}
 
 
@@ -291,12 +291,34 @@ PAIRS_FORMATS: dict[str, NativeFormat] = {f.name: f for f in (
 )}
 
 
+def pairs_formats() -> dict[str, NativeFormat]:
+    """The built-in layouts and those plug-ins register (entry-point group
+    ``preftree.pairs_formats``, each entry a :class:`NativeFormat`); built-ins win a name. A
+    plug-in's detection and conversion fail as one preftree error naming the plug-in."""
+    from .._registry import _Guarded, load_registered, plugin_names, registry
+
+    found = dict(PAIRS_FORMATS)
+    names = [n for n in plugin_names("pairs format") if n not in found]
+    if not names:
+        return found
+    entries = registry({}, "pairs format")
+    for name in names:
+        label = f"the pairs format plug-in {name!r} ({entries[name]})"
+        layout = load_registered(entries, name, "pairs format")
+        if not isinstance(layout, NativeFormat) or layout.name != name:
+            raise InputError(f"{label} is not a preftree.data.formats.NativeFormat named {name!r}")
+        found[name] = NativeFormat(name, _Guarded(layout.detect, label, wrap_result=False),
+                                   _Guarded(layout.convert, label, wrap_result=False), layout.label_format,
+                                   layout.column_formats)
+    return found
+
+
 def detect_pairs_format(columns: Sequence[str], first_row: dict[str, Any], *,
                         preftree_fits: bool) -> str:
     """The one native layout these columns (and the first row's values) are in; ``preftree`` when
     only the canonical columns fit; an error listing the candidates when several layouts fit."""
     present = set(columns)
-    native = [name for name, fmt in PAIRS_FORMATS.items() if fmt.detect(present, first_row)]
+    native = [name for name, fmt in pairs_formats().items() if fmt.detect(present, first_row)]
     canonical = {"id", "prompt", "response_1", "response_2"} <= present
     # a native layout that preftree's aliases also read (JudgeBench) is read natively; a file
     # with preftree's own columns and another layout's is ambiguous
@@ -314,7 +336,7 @@ def to_preftree(table: Table, fmt: str, seed: int = 0, *,
     """``table`` converted from native layout ``fmt`` to preftree's columns, row by row; a row
     that cannot form a pair is skipped and returned with its line and reason (``strict``: the
     error names the row's line instead)."""
-    native = PAIRS_FORMATS[fmt]
+    native = pairs_formats()[fmt]
     if strict:
         table.refuse_bad_rows()
     records, lines = [], []

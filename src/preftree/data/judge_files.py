@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
@@ -159,9 +159,9 @@ def judges_from_columns(pairs: PairSet, columns: Sequence[str], label_format: st
     """Label columns inside the pairs file as judges (PandaLM's annotator1-3, a second rater):
     each column's format is the native layout's published one (PandaLM's annotators), the one
     named, the ``label_map`` coding, or detected on its own where no dataset reads it otherwise."""
-    from .formats import PAIRS_FORMATS
+    from .formats import pairs_formats
 
-    native = PAIRS_FORMATS.get(pairs.pairs_format)
+    native = pairs_formats().get(pairs.pairs_format)
     sets = []
     for column in columns:
         values = [p.metadata.get(column) for p in pairs]
@@ -182,7 +182,7 @@ def judges_from_columns(pairs: PairSet, columns: Sequence[str], label_format: st
     return sets
 
 
-def _check_fingerprints(judgments: JudgmentSet, pairs: PairSet, path: Path) -> bool | None:
+def _check_fingerprints(judgments: JudgmentSet, pairs: PairSet, path: PurePath) -> bool | None:
     """Verdicts made on other texts, or on the pairs in the other orientation, are refused: their
     -1/+1 would be read against the wrong responses. ``None`` when the file carries no hashes."""
     stated = {j.pair_id: j.metadata.get(PAIR_HASH_COLUMN) for j in judgments}
@@ -213,7 +213,7 @@ MIN_COVERAGE = 0.5
 there: below it, the ids are more likely wrong than the pairs a subset."""
 
 
-def _within_pairs(judgments: JudgmentSet, pairs: PairSet, path: Path) -> JudgmentSet:
+def _within_pairs(judgments: JudgmentSet, pairs: PairSet, path: PurePath) -> JudgmentSet:
     """The verdicts on these pairs. A judge file over more pairs than the pairs file (LLMBar's
     Natural subset with the judge file of all 419) is the ordinary subset analysis: the verdicts
     outside are counted (``n_outside``), not an error, unless the pairs file is mostly uncovered."""

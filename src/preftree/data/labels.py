@@ -40,7 +40,8 @@ from typing import Any
 from ..errors import ConfigError, InputError
 
 __all__ = ["KNOWN_CODINGS", "LABEL_FORMATS", "LabelColumn", "LabelReading", "detect_label_format",
-           "label_candidates", "parse_label", "parse_label_map", "parse_labels", "read_labels"]
+           "label_candidates", "label_probability", "parse_label", "parse_label_map",
+           "parse_labels", "read_labels"]
 
 LABEL_FORMATS: dict[str, str] = {
     "signed": "-1 = response_1 better, 0 = no preference, +1 = response_2 better",
@@ -152,9 +153,9 @@ def _p_response_2(value: Any, fmt: str, label_map: dict[str, float] | None = Non
             raise InputError(f"{value!r} is not in --label-map")
         return label_map[key]
     if fmt == "ab":
-        key = re.sub(r"\s+", "", str(value)).lower() if isinstance(value, str) else None
-        if key in _AB:
-            return _AB[key]
+        ab_key = re.sub(r"\s+", "", str(value)).lower() if isinstance(value, str) else None
+        if ab_key in _AB:
+            return _AB[ab_key]
         raise InputError(f"{value!r} is not a valid {fmt!r} label")
     number = _as_number(value)
     if number is None:
@@ -186,6 +187,18 @@ def parse_label(value: Any, fmt: str) -> int | None:
     if _is_missing(value):
         return None
     return _preference(_p_response_2(value, fmt))
+
+
+def label_probability(value: Any, fmt: str) -> float | None:
+    """P(response_2 better) that one label in format ``fmt`` states: a soft label kept as it
+    is (AlpacaEval's weighted annotator); ``None`` if missing; ``InputError`` if invalid.
+
+    >>> label_probability(1.25, "alpacaeval"), label_probability(0, "alpacaeval"), label_probability(-1, "signed")
+    (0.25, 0.5, 0.0)
+    """
+    if _is_missing(value):
+        return None
+    return _p_response_2(value, fmt)
 
 
 def label_candidates(values: Iterable[Any]) -> dict[str, dict[Any, int]]:
@@ -297,9 +310,9 @@ def _ambiguity_message(values: Sequence[Any], column: str) -> str:
                 f"e.g. {lines}")
     readings = label_candidates(values)
     if not readings:
-        shown = sorted({repr(v) for v in values if not _is_missing(v)})[:8]
+        listed = sorted({repr(v) for v in values if not _is_missing(v)})[:8]
         return (f"cannot tell the label format of column {column!r}: its values "
-                f"{', '.join(shown)} fit no known format; name it with "
+                f"{', '.join(listed)} fit no known format; name it with "
                 f"--label-format (accepted: {'; '.join(f'{k}: {v}' for k, v in LABEL_FORMATS.items())})")
     words = {-1: "response_1", 0: "tie", 1: "response_2"}
     options = "; ".join(f"{fmt} reads {', '.join(f'{v!r} as {words[p]}' for v, p in reading.items())}"

@@ -6,14 +6,14 @@ import contextlib
 import contextvars
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
 
 from ..errors import ConfigError, InputError
 from .files import Table, read_table
-from .formats import PAIRS_FORMATS, detect_pairs_format, to_preftree
+from .formats import detect_pairs_format, pairs_formats, to_preftree
 from .labels import read_labels
 from .model import Pair, PairSet, SkippedRow
 
@@ -55,7 +55,7 @@ def _squash(name: str) -> str:
 
 
 def _resolve_columns(columns: Sequence[str], mapping: Mapping[str, str], required: Sequence[str],
-                     aliases: Mapping[str, Sequence[str]], path: Path,
+                     aliases: Mapping[str, Sequence[str]], path: PurePath,
                      optional: Sequence[str] = ()) -> dict[str, str]:
     resolved: dict[str, str] = {}
     for canonical in required:
@@ -260,16 +260,17 @@ def pairs_in_layout(table: Table, pairs_format: str, *, mapping: Mapping[str, st
     second half of :func:`load_pairs`, for a caller that looked at the columns itself."""
     strict = _STRICT.get() if strict is None else strict
     seed = _ORIENTATION_SEED.get() if seed is None else seed
-    if pairs_format != "preftree" and pairs_format not in PAIRS_FORMATS:
+    layouts = pairs_formats()
+    if pairs_format != "preftree" and pairs_format not in layouts:
         raise ConfigError(f"unknown pairs format {pairs_format!r}; known: preftree, "
-                          f"{', '.join(PAIRS_FORMATS)}")
+                          f"{', '.join(layouts)}")
     skipped: list[SkippedRow] = []
     how = None
     if pairs_format != "preftree":
         if mapping:  # --map names the layout's columns in this file: applied before the layout reads it
             table, mapping = _renamed_for_layout(table, mapping, pairs_format), None
         table, skipped = to_preftree(table, pairs_format, seed, strict=strict)
-        native = PAIRS_FORMATS[pairs_format].label_format
+        native = layouts[pairs_format].label_format
         if label_format == "auto" and native and label_column is None and label_map is None:
             label_format, how = native, f"the published coding of the {pairs_format} layout"
     pairs = pairs_from_table(table, mapping=mapping, label_column=label_column,
@@ -284,7 +285,7 @@ def _renamed_for_layout(table: Table, mapping: Mapping[str, str], pairs_format: 
     ``chosen_instruction`` is read as the layout's ``chosen``."""
     import dataclasses
 
-    from .formats import PAIRS_FORMATS
+    from .formats import pairs_formats
 
     columns = [str(c) for c in table.frame.columns]
     absent = [f"{k}={v}" for k, v in mapping.items() if v not in columns]
@@ -299,7 +300,7 @@ def _renamed_for_layout(table: Table, mapping: Mapping[str, str], pairs_format: 
     renamed = table.frame.drop(columns=[k for k in mapping if k in columns and k not in mapping.values()])
     renamed = renamed.rename(columns={v: k for k, v in mapping.items()})
     first = renamed.iloc[0].to_dict() if len(renamed) else {}
-    if not PAIRS_FORMATS[pairs_format].detect({str(c) for c in renamed.columns}, first):
+    if not pairs_formats()[pairs_format].detect({str(c) for c in renamed.columns}, first):
         raise InputError(f"with --map {','.join(f'{k}={v}' for k, v in mapping.items())} the columns "
                          f"({', '.join(map(str, renamed.columns))}) are not a {pairs_format} layout; --map "
                          "LAYOUT_COLUMN=YOUR_COLUMN names, for each column the layout reads, your file's",

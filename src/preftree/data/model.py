@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ __all__ = ["Judgment", "JudgmentSet", "Message", "Pair", "PairSet", "Prompt", "S
 Message = Mapping[str, str]
 """A chat message ``{"role": ..., "content": ...}``."""
 
-Prompt = Union[str, Sequence[Message]]
+Prompt = str | Sequence[Message]
 """A single-turn prompt string, or a multi-turn conversation (the last turn is the user's)."""
 
 

@@ -69,11 +69,11 @@ def open_uri(uri: URI) -> Iterator[IO[bytes]]:
         raise MissingDependencyError(f"{uri}: this filesystem needs another package: "
                                      f"{redact(str(exc))}") from None
     except FileNotFoundError:
-        raise InputError("no such file", path=uri) from None  # type: ignore[arg-type]
+        raise InputError("no such file", path=uri) from None
     except (PermissionError, IsADirectoryError, NotADirectoryError, ValueError) as exc:
         raise InputError(f"cannot read: {type(exc).__name__}: {redact(str(exc))}",
-                         path=uri) from None  # type: ignore[arg-type]
-    except Exception as exc:  # noqa: BLE001 - network and service failures of any filesystem
+                         path=uri) from None
+    except Exception as exc:
         raise UnreachableError(f"{uri}: cannot be reached: {type(exc).__name__}: "
                                f"{redact(str(exc))}") from None
     with handle:

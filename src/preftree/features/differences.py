@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,9 @@ def build_features(pairs: PairSet, specs: Sequence[str | FeatureSource]) -> Feat
     """Evaluate every feature source on ``pairs`` and join them; feature names must be unique."""
     if not specs:
         raise InputError("no features: give at least one --features spec (e.g. 'style')")
-    firsts, seconds, names = [], [], []
+    firsts: list[Any] = []
+    seconds: list[Any] = []
+    names: list[str] = []
     for spec in specs:
         source = parse_feature_spec(spec) if isinstance(spec, str) else spec
         first, second = source.values(pairs)

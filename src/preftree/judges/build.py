@@ -31,13 +31,11 @@ def judge_prompt(judge_template: str = "preftree", template: str | Path | None =
 def judge_backend(backend: str, model: str, settings: JudgeSettings | None = None) -> JudgeBackend:
     """The judge backend ``backend`` for ``model``: every backend, built-in or plug-in, is built
     as ``from_settings(model, JudgeSettings)``."""
-    backend_class = load_backend(backend)
-    try:
-        build = backend_class.from_settings  # type: ignore[attr-defined]  # checked here, not by the registry
-    except AttributeError:
+    build = getattr(load_backend(backend), "from_settings", None)
+    if build is None:
         raise PreftreeError(f"the judge backend {backend!r} has no from_settings(model, settings) "
                             "classmethod, which is how preftree builds every judge backend "
-                            "(see preftree.judges.collect.JudgeBackend)") from None
+                            "(see preftree.judges.collect.JudgeBackend)")
     built: JudgeBackend = build(model, settings or JudgeSettings())
     return built
 

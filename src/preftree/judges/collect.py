@@ -173,14 +173,14 @@ def collect_judgments(pairs: PairSet, backend: JudgeBackend, out: str | Path, *,
     """
     prompt = prompt or JudgePrompt()
     out = check_table_output(out)
-    journal = Journal(journal_path(out) if journal is None else journal)
-    header, stored = journal.read()
+    record = Journal(journal_path(out) if journal is None else journal)
+    header, stored = record.read()
     settings = {"judge": judge, **backend.describe(), "template_sha256": prompt.sha256}
     if header is not None and header != settings:
         changed = sorted(k for k in set(header) | set(settings) if header.get(k) != settings.get(k))
-        raise InputError(f"the journal {journal.path} was written with other settings ({', '.join(changed)}); "
+        raise InputError(f"the journal {record.path} was written with other settings ({', '.join(changed)}); "
                          "use another --out, or delete the journal to start over")
-    journal.start(settings)
+    record.start(settings)
     requests = _requests(pairs, prompt, settings)
     by_slot = {(r.pair_id, r.order): r for r in requests}
     done = {r.key for r in requests if r.key in stored and stored[r.key].error is None}
@@ -188,7 +188,7 @@ def collect_judgments(pairs: PairSet, backend: JudgeBackend, out: str | Path, *,
     n_reused = len(requests) - len(pending)
     from .._markup import plain_line
 
-    with journal.open() as writer, progress_bar(total=len(pending), unit="req", desc=plain_line(judge)[:40],
+    with record.open() as writer, progress_bar(total=len(pending), unit="req", desc=plain_line(judge)[:40],
                                         disable=not progress, dynamic_ncols=True) as bar:
         def on_result(result: JudgeResult) -> None:
             slot = by_slot.get((result.pair_id, result.order)) if isinstance(result, JudgeResult) else None
@@ -198,7 +198,7 @@ def collect_judgments(pairs: PairSet, backend: JudgeBackend, out: str | Path, *,
             if prompt.parser != "leading" and result.error is None and result.probability_a is None:
                 result.verdict = prompt.parse(result.completion)  # the prompt's own answer format
             writer.write(result)
-            stored[result.request_key] = result
+            stored[slot.key] = result
             bar.set_postfix_str("", refresh=False)
             bar.update(1)
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.model import PairSet
+from ..errors import ConfigError
 from .collect import JudgeBackend, collect_judgments
 from .prompt import JudgePrompt
 from .protocol import Verdict, judge_slug
@@ -51,12 +52,21 @@ class LLMJudge:
         return {"model": self.name, **self.backend.describe(),
                 "judge_template_sha256": self.prompt.sha256, "verdict_format": self.prompt.parser}
 
+    @property
+    def has_judge_file(self) -> bool:
+        """Whether the judge knows where its judge files go."""
+        return self._judge_file is not None or self.folder is not None
+
+    def set_judge_file(self, judge_file: Callable[[str], Path]) -> None:
+        """Say where each batch's judge file goes."""
+        self._judge_file = judge_file
+
     def judge_file(self, stage: str) -> Path:
         """The judge file of one batch."""
         if self._judge_file is not None:
             return self._judge_file(stage)
         if self.folder is None:
-            raise ValueError("an LLMJudge needs a folder or judge_file to write its judge files")
+            raise ConfigError("an LLM judge needs a folder (or judge_file) for its judge files")
         return self.folder / f"{judge_slug(self.name)}.{stage}.csv"
 
     def verdicts(self, pairs: PairSet, stage: str) -> list[Verdict]:

@@ -99,7 +99,7 @@ class LocalJudgeServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}/v1"
 
     def __enter__(self) -> LocalJudgeServer:
         self._thread.start()
@@ -154,7 +154,7 @@ class LocalJudgeServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            def do_POST(self) -> None:
                 declared = self.headers.get("Content-Length") or "0"
                 if not declared.isdigit() or int(declared) > 64 << 20:
                     self._send(400, {"error": {"message": "expected a Content-Length of at most 64 MiB"}})
@@ -168,8 +168,10 @@ class LocalJudgeServer:
                     return
                 try:
                     body = json.loads(raw)
-                    body["messages"][-1]["content"].split
+                    text_content = isinstance(body["messages"][-1]["content"], str)
                 except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+                    text_content = False
+                if not text_content:
                     self._send(400, {"error": {"message": "expected a chat-completions request (JSON with messages)"}})
                     return
                 key = hashlib.sha256(json.dumps(body["messages"]).encode()).hexdigest()

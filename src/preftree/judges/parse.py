@@ -7,6 +7,8 @@ from typing import Literal
 
 __all__ = ["PARSERS", "parse_bracket_verdict", "parse_verdict"]
 
+_LETTERS: dict[str, Literal["A", "B", "C"]] = {"A": "A", "B": "B", "C": "C"}
+
 _LEADING = re.compile(r"^[\s#*_>`\"'\-:|~]+")
 _VERDICT = re.compile(
     r"^(?:\[\[)?(?:response|assistant|option)?\s*\(?([ab])\)?(?:\]\])?"
@@ -43,7 +45,7 @@ def parse_verdict(completion: str | None) -> Literal["A", "B"] | None:
         return None
     text = _LEADING.sub("", completion)
     match = _VERDICT.match(text)
-    return None if match is None else match.group(1).upper()  # type: ignore[return-value]
+    return None if match is None else ("A" if match.group(1).upper() == "A" else "B")
 
 
 _BRACKETS = re.compile(r"\[\[\s*([ABC])\s*\]\]", re.IGNORECASE)
@@ -65,7 +67,7 @@ def parse_bracket_verdict(completion: str | None) -> Literal["A", "B", "C"] | No
     if not completion:
         return None
     found = _BRACKETS.findall(completion)
-    return found[-1].upper() if found else None  # type: ignore[return-value]
+    return _LETTERS.get(str(found[-1]).upper()) if found else None
 
 
 PARSERS = {"leading": parse_verdict, "brackets": parse_bracket_verdict}

@@ -64,8 +64,9 @@ def save_model_folder(scorer: RewardScorer, tree: PreferenceTree | None, folder:
     if head.bias is None:
         import torch
 
+        unbiased = head
         head = torch.nn.Linear(head.in_features, head.out_features, bias=True).to(head.weight)
-        head.weight.data.copy_(engine.head.weight.data)
+        head.weight.data.copy_(unbiased.weight.data)
         head.bias.data.zero_()
     source = scorer.checkpoint.path
     with output_dir(folder, [source], force=force) as tmp:

@@ -152,7 +152,9 @@ class DecisionTreeRewardModel:
         tree = self._fitted_tree()
         proba = tree.predict_proba(diffs)
         classes = list(tree.classes_)
-        pick = (lambda c: proba[:, classes.index(c)] if c in classes else np.zeros(len(proba)))
+
+        def pick(c: int) -> np.ndarray:
+            return proba[:, classes.index(c)] if c in classes else np.zeros(len(proba))
         return pick(-1), pick(1)
 
     def compare(self, prompt: Prompt, response1: str, response2: str, tokenizer: Any = None,
@@ -236,6 +238,11 @@ class DecisionTreeRewardModel:
         """Write preftree's layout: a standard transformers folder (backbone, biased linear head,
         ``id2label``, tokenizer with its chat template) plus ``preftree_tree.json``. A non-empty
         folder preftree did not write is refused unless ``force`` (nothing in it is overwritten)."""
+        from ..scoring.scorer import RewardScorer
+
+        if not isinstance(self.scorer, RewardScorer):
+            raise InputError("only a model loaded in this process can be saved (not an ensemble or a "
+                             "Ray pool): load it with --engine local")
         return save_model_folder(self.scorer, self.tree, Path(folder), force=force)
 
     def push_to_hub(self, repo_id: str, *, private: bool | None = None, api: Any = None,

@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -150,12 +150,15 @@ def train_head(backbone: str | Path, ratings: pd.DataFrame, out: str | Path, *,
     with torch.no_grad():
         head.weight.copy_(torch.as_tensor(fit.weight, dtype=torch.float32))
         head.bias.copy_(torch.as_tensor(fit.bias, dtype=torch.float32))
-    head = head.to(next(engine.backbone.parameters()))  # type: ignore[attr-defined]
+    backbone_module = getattr(engine, "backbone", None)
+    if backbone_module is None:
+        raise InputError("train-head needs a model with a backbone (a transformers checkpoint)")
+    head = head.to(next(backbone_module.parameters()))
     report = HeadReport(Path(out), fit.metrics, int((~held_out).sum()), int(held_out.sum()),
                         int(hidden.shape[1]))
     assert scorer.checkpoint is not None
     with output_dir(out, [backbone, origin], force=force) as tmp:
-        write_checkpoint(tmp, backbone=engine.backbone, head=head,  # type: ignore[attr-defined]
+        write_checkpoint(tmp, backbone=backbone_module, head=head,
                          source_config=scorer.checkpoint.path, attributes=list(attributes),
                          tokenizer=engine.tokenizer, chat_template=scorer.formatter.template)
         summary = {"backbone": str(backbone), "backbone_revision": scorer.checkpoint.revision,
@@ -189,7 +192,7 @@ def _sign_rule_accuracy(diff: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean(np.where(diff == 0, 0.5, np.sign(diff) == labels)))
 
 
-def fit_tree(model_dir: str | Path, pairs: PairSet, *, max_depth: int | str = 3,
+def fit_tree(model_dir: str | Path, pairs: PairSet, *, max_depth: int | Literal["auto"] = 3,
              valid_fraction: float = 0.2, seed: int = 0, min_leaf: float = 0.01,
              options: ScoringOptions | None = None, ray: RayOptions | None = None,
              **scoring: Any) -> TreeReport:
@@ -220,7 +223,7 @@ def fit_tree(model_dir: str | Path, pairs: PairSet, *, max_depth: int | str = 3,
                          f"{int(decided.sum())} validation pairs with a preference; fit-tree needs "
                          "both (more pairs, or another --valid-fraction)", path=pairs.source)
     leaf = min_leaf if min_leaf < 1 else int(min_leaf)
-    tree = PreferenceTree(max_depth=max_depth, random_state=seed,  # type: ignore[arg-type]
+    tree = PreferenceTree(max_depth=max_depth, random_state=seed,
                           min_samples_leaf=leaf)
     tree.fit(diffs[~held_out], labels[~held_out])
     accuracy = float(np.mean(tree.predict(diffs[decided]) == labels[decided]))

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tree.validation import wilson_interval
 from ..judges.protocol import Verdict
+from ..tree.validation import wilson_interval
 
 __all__ = ["PAIR_MEASURES", "EditOutcome", "pair_probe_record", "text_probe_record"]
 

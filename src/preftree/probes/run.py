@@ -31,10 +31,10 @@ from .._markup import csv_frame
 from .._version import __version__
 from ..data.model import Pair, PairSet
 from ..errors import InputError
-from .catalogue import PAIR_PROBES
-from .edits import LENGTH_MATCHED, MAX_EDIT_GROWTH, NULL, TextProbe, edit_bound, filler
 from ..judges.llm import LLMJudge
 from ..judges.protocol import Judge, Verdict, judge_slug
+from .catalogue import PAIR_PROBES
+from .edits import LENGTH_MATCHED, MAX_EDIT_GROWTH, NULL, TextProbe, edit_bound, filler
 from .measures import EditOutcome, pair_probe_record, text_probe_record
 
 __all__ = ["EditedPair", "ProbeResult", "design_edits", "journal_folder", "probe_judges", "write_probe"]

@@ -43,7 +43,7 @@ def card_from_model(model: DecisionTreeRewardModel) -> ModelCard:
     description = dict(model.scorer.description)
     tree = model._fitted_tree()
     meta = getattr(tree, "metadata_", {}) or {}
-    settings = {k: description.get(k) for k in ("model", "revision", "head", "dtype", "max_length",
+    settings: dict[str, Any] = {k: description.get(k) for k in ("model", "revision", "head", "dtype", "max_length",
                                                 "truncation", "chat_template_sha256") if k in description}
     for key in ("tree_labels", "tree_labels_decided_by", "imported_from"):
         if key in meta:

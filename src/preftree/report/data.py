@@ -229,7 +229,10 @@ def merge_report_data(parts: list[ReportData]) -> ReportData:
         return parts[0]
     names = [p.source.name or str(p.source) for p in parts]
     names = [n if names.count(n) == 1 else str(p.source) for n, p in zip(names, parts)]
-    judges, agreement, counts, consistency = [], [], [], []
+    judges: list[Any] = []
+    agreement: list[Any] = []
+    counts: list[Any] = []
+    consistency: list[Any] = []
     for name, part in zip(names, parts):
         rename = {j.name: f"{name}: {j.name}" for j in part.judges}
         for judge in part.judges:

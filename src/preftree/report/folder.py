@@ -147,7 +147,7 @@ def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = F
         if len(result.judges) == 1:
             _write_judge(result.judges[0], tmp, result, examples[result.judges[0].judge], probes)
         else:
-            folders = {}
+            folders: dict[str, Any] = {}
             for explanation in result.judges:
                 name = judge_folder_name(explanation.judge)
                 while name in folders.values() or (report is not None and name == report):

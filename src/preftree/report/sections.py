@@ -12,10 +12,10 @@ from .._version import __version__
 from ..tree.text import format_percent as _pct
 from .data import ReportData, beats_baselines, header_facts, verdict_counts
 from .groups import groups_markdown, groups_section
-from .probes import ProbeSection
-from .winrate import WinRateSection
 from .html import consistency_rows, judge_section, matrix_table, summary_table
+from .probes import ProbeSection
 from .svg import bars_svg, heatmap_svg, legend_svg
+from .winrate import WinRateSection
 
 __all__ = ["SECTIONS", "Section"]
 

@@ -1,10 +1,13 @@
-"""RewardBench v1 and v2: evaluation with the official formulas, results files, a leaderboard."""
+"""RewardBench v1 and v2: evaluation with the official formulas, results files, a leaderboard.
+
+The package is callable: ``preftree.rewardbench(judge, ...)`` runs
+:func:`preftree.rewardbench.api.rewardbench`."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_exports
+from .._lazy import callable_package, lazy_exports
 
 _EXPORTS = {
     "EXAMPLE_COUNTS": ".sections",
@@ -28,6 +31,7 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+callable_package(__name__, ".api", "rewardbench")  # preftree.rewardbench(judge, ...) is the command's API
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
     from .data import load_v1, load_v2

@@ -21,10 +21,13 @@ from ..errors import InputError
 
 __all__ = ["V2_SUBSETS", "TiesPrompt", "best_of_n_credit", "ties_components", "ties_score", "v2_score"]
 
+Scores = Sequence[float] | np.ndarray
+"""One prompt's candidate scores, the chosen answer(s) first."""
+
 V2_SUBSETS = ("Factuality", "Precise IF", "Math", "Safety", "Focus", "Ties")
 
 
-def best_of_n_credit(scores: Sequence[float], num_correct: int = 1) -> float:
+def best_of_n_credit(scores: Scores, num_correct: int = 1) -> float:
     """Credit of one prompt: 1/k if the correct answer ties k-way for the top score, else 0.
 
     >>> best_of_n_credit([0.9, 0.1, 0.2, 0.3])
@@ -50,7 +53,7 @@ class TiesPrompt:
     margin: float
 
 
-def _prompt_stats(scores: Sequence[float], num_correct: int) -> TiesPrompt:
+def _prompt_stats(scores: Scores, num_correct: int) -> TiesPrompt:
     correct, incorrect = list(scores[:num_correct]), list(scores[num_correct:])
     if not correct or not incorrect:
         raise InputError("a Ties prompt needs correct and incorrect answers")
@@ -59,7 +62,7 @@ def _prompt_stats(scores: Sequence[float], num_correct: int) -> TiesPrompt:
     return TiesPrompt(margin > 0, spread, margin)
 
 
-def ties_components(rows: Sequence[tuple[str, Sequence[float], int]]) -> dict[str, float]:
+def ties_components(rows: Sequence[tuple[str, Scores, int]]) -> dict[str, float]:
     """The five components and the overall Ties score (in [0, 1.01]) from ``(id, scores, num_correct)``."""
     ref: dict[str, TiesPrompt] = {}
     tied: dict[str, TiesPrompt] = {}
@@ -87,7 +90,7 @@ def ties_components(rows: Sequence[tuple[str, Sequence[float], int]]) -> dict[st
             "correctness_margin_score": margin_score, "overall": overall}
 
 
-def ties_score(rows: Sequence[tuple[str, Sequence[float], int]]) -> float:
+def ties_score(rows: Sequence[tuple[str, Scores, int]]) -> float:
     """The Ties subset's score in [0, 1.01]."""
     return ties_components(rows)["overall"]
 

@@ -83,7 +83,7 @@ def render_chat(tokenizer: Any, template: str, messages: list[dict[str, Any]], *
     try:
         from jinja2 import TemplateError
     except ImportError:  # pragma: no cover - transformers depends on jinja2
-        TemplateError = Exception  # type: ignore[assignment,misc]  # noqa: N806
+        TemplateError = Exception
     try:
         return str(tokenizer.apply_chat_template(messages, chat_template=template, tokenize=False,
                                                  add_generation_prompt=add_generation_prompt))
@@ -101,6 +101,7 @@ class ChatFormatter:
     def __init__(self, tokenizer: Any, template_file: str | Path | None = None, *,
                  model_name: str = "the model") -> None:
         self.source = str(template_file) if template_file is not None else f"the chat template of {model_name}"
+        template: str | None
         if template_file is not None:
             template = load_chat_template(template_file)
         else:

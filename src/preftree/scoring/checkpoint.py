@@ -88,7 +88,10 @@ def is_ensemble_spec(model: str | Path) -> bool:
     if path.suffix.lower() != ".json" or not path.is_file():
         return False
     try:
-        return "members" in json.loads(path.read_text(encoding="utf-8"))
+        from .._inputs import read_json_file
+
+        spec = read_json_file(path, what="ensemble spec")
+        return isinstance(spec, dict) and "members" in spec
     except (ValueError, OSError):
         return False
 
@@ -112,7 +115,9 @@ def resolve_checkpoint(name: str | Path, revision: str | None = None) -> Checkpo
         raise InputError(f"model {text!r}: {config_file} is missing; is this a transformers "
                          "checkpoint folder?")
     try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
+        from .._inputs import read_input_text
+
+        config = json.loads(read_input_text(config_file, limit=64 << 20, what="model config"))
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON ({exc.msg})", path=config_file, line=exc.lineno) from None
     return Checkpoint(text, path, resolved_revision, config)

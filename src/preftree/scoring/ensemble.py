@@ -17,7 +17,6 @@ the members' normalised scores are kept as features beside the reward.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -103,10 +102,9 @@ def _relative_to_spec(model: str, path: Path) -> str:
 def read_spec(path: str | Path) -> tuple[str, list[EnsembleMember], float]:
     """The spec's name, members and bias; every field checked, errors naming the member."""
     path = Path(path)
-    try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise InputError(f"not valid JSON: {exc}", path=path) from None
+    from .._inputs import read_json_file
+
+    spec = read_json_file(path, what="ensemble spec")
     if not isinstance(spec, dict):
         raise InputError("an ensemble spec is a JSON object with 'members'", path=path)
     members = spec.get("members")
@@ -171,8 +169,8 @@ class EnsembleScorer:
         default each member loads in this process)."""
         name, members, bias = read_spec(path)
         base = (options or ScoringOptions()).with_settings(**settings)
-        load = load or RewardScorer.from_pretrained
-        scorers = [load(m.model, base.with_settings(**(m.options or {}))) for m in members]
+        loader: Callable[[str, ScoringOptions], Scorer] = load or RewardScorer.from_pretrained
+        scorers = [loader(m.model, base.with_settings(**(m.options or {}))) for m in members]
         return cls(name, members, scorers, bias, str(path))
 
     def close(self) -> None:

@@ -15,7 +15,6 @@ read as INF-ORM's only with ``--head mlp``; otherwise that code must run (``--tr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,7 +40,9 @@ def weight_names(folder: Path) -> list[str]:
     """Every tensor name in a checkpoint folder (safetensors, sharded or not; or a .bin)."""
     index = folder / "model.safetensors.index.json"
     if index.exists():
-        return sorted(json.loads(index.read_text(encoding="utf-8"))["weight_map"])
+        from .._inputs import read_json_file
+
+        return sorted(read_json_file(index, what="weights index")["weight_map"])
     files = sorted(folder.glob("*.safetensors"))
     if files:
         from safetensors import safe_open
@@ -119,14 +120,14 @@ class TokenLogitHead(nn.Module):
 
     def __init__(self, output_embeddings: nn.Module, token_id: int, softcap: float | None) -> None:
         super().__init__()
-        weight = output_embeddings.weight  # type: ignore[union-attr]
+        weight = output_embeddings.weight
         if not 0 <= token_id < weight.shape[0]:
             raise InputError(f"token id {token_id} is outside the vocabulary (0..{weight.shape[0] - 1})")
         self.linear = nn.Linear(weight.shape[1], 1, bias=getattr(output_embeddings, "bias", None) is not None)
         with torch.no_grad():
             self.linear.weight.copy_(weight[token_id:token_id + 1])
             if self.linear.bias is not None:
-                self.linear.bias.copy_(output_embeddings.bias[token_id:token_id + 1])  # type: ignore[union-attr]
+                self.linear.bias.copy_(output_embeddings.bias[token_id:token_id + 1])
         self.softcap = softcap
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:

@@ -15,7 +15,7 @@ from .._version import __version__
 from ..data.files import check_table_output, write_table
 from ..data.model import PairSet
 from .chat import conversation
-from .scorer import RewardScorer
+from .protocol import Scorer
 
 __all__ = ["METADATA_KEY", "check_scores_output", "read_scores_metadata", "score_pairs", "scores_sidecar",
            "write_scores"]
@@ -24,7 +24,7 @@ METADATA_KEY = "preftree"
 """Key of the JSON metadata record in a Parquet file's schema (or the ``.meta.json`` sidecar)."""
 
 
-def score_pairs(scorer: RewardScorer, pairs: PairSet) -> pd.DataFrame:
+def score_pairs(scorer: Scorer, pairs: PairSet) -> pd.DataFrame:
     """One row per pair: ``id``, then ``<attr>_1``, ``<attr>_2`` for each attribute of the model.
 
     ``frame.attrs["preftree"]`` holds the metadata record: the model's description (id, revision,
@@ -86,4 +86,8 @@ def read_scores_metadata(path: str | Path) -> dict[str, Any]:
         raw = (pq.read_schema(path).metadata or {}).get(METADATA_KEY.encode())
         return json.loads(raw) if raw else {}
     sidecar = scores_sidecar(path)
-    return json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}
+    if not sidecar.exists():
+        return {}
+    from .._inputs import read_json_file
+
+    return read_json_file(sidecar, what="scores metadata")

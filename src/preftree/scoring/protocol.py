@@ -20,10 +20,25 @@ class Scorer(Protocol):
     """What every scorer offers: output names, a description for metadata, scores of
     (prompt, response) pairs or of whole conversations, the figures of its last run."""
 
-    attributes: list[str]
-    description: dict[str, Any]
-    last_stats: ScoreStats
-    checkpoint: Checkpoint | None
+    @property
+    def attributes(self) -> list[str]:
+        """The output names, one per score column."""
+        ...
+
+    @property
+    def description(self) -> dict[str, Any]:
+        """What produced the scores (model, revision, head, dtype, ...), for metadata."""
+        ...
+
+    @property
+    def last_stats(self) -> ScoreStats:
+        """The figures of the last run."""
+        ...
+
+    @property
+    def checkpoint(self) -> Checkpoint | None:
+        """The checkpoint read, when the scorer is one model in this process."""
+        ...
 
     def score(self, prompts: Sequence[Prompt], responses: Sequence[str]) -> np.ndarray:
         """Scores ``(n, K)`` of each response to its prompt."""

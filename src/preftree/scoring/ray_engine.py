@@ -92,8 +92,8 @@ def _confirm_ray(address: str, timeout_s: float) -> None:
     import subprocess
     import sys
 
-    code = ("import ray; ray.init(address=%r, log_to_driver=False, include_dashboard=False, "
-            "configure_logging=False); ray.shutdown()" % address)
+    code = (f"import ray; ray.init(address={address!r}, log_to_driver=False, include_dashboard=False, "
+            "configure_logging=False); ray.shutdown()")
     try:
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=timeout_s,
                               env={**os.environ, "RAY_ADDRESS": address}, stdin=subprocess.DEVNULL)
@@ -124,11 +124,11 @@ def _preftree_cause(exc: BaseException) -> PreftreeError | None:
             continue
         seen.add(id(current))
         kind = type(current)
-        if kind.__module__ == errors.__name__ and issubclass(kind, PreftreeError):
+        if kind.__module__ == errors.__name__ and isinstance(current, PreftreeError):
             return current
         cause = getattr(current, "cause", None)
-        if isinstance(cause, BaseException) and type(cause).__module__ == errors.__name__:
-            return cause  # type: ignore[return-value]
+        if isinstance(cause, PreftreeError) and type(cause).__module__ == errors.__name__:
+            return cause
         for base in kind.__mro__[1:]:  # RayTaskError(InputError) is a subclass of both
             if base.__module__ == errors.__name__ and issubclass(base, PreftreeError):
                 message = str(getattr(current, "cause", None) or current).strip().splitlines()

@@ -7,14 +7,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .._progress import progress_bar
 from ..data.model import Prompt
 from ..errors import ConfigError, InputError, PreftreeError
-from .backends import LoadedModel, load_backend
+from .backends import LoadedModel, SharesPrefixes, load_backend
 from .batching import (
     TruncationError,
     fed_tokens,
@@ -183,7 +183,8 @@ class RewardScorer:
                 "or a larger --max-length") from None
         cut_set = set(cut)
         lengths = [len(e) for e in encoded]
-        groups, alone = [], list(range(len(encoded)))
+        groups: list[tuple[int, np.ndarray]] = []
+        alone = list(range(len(encoded)))
         if self.options.prefix_sharing and getattr(self.loaded_model, "shares_prefixes", False):
             groups, alone = shared_prefix_groups(
                 encoded, [c[:-1] for c in conversations],
@@ -201,7 +202,7 @@ class RewardScorer:
             for prefix, batch in work:
                 # float32, as stored in the cache: fresh and cached results are then identical
                 if prefix:
-                    values = self.loaded_model.forward_shared(
+                    values = cast(SharesPrefixes, self.loaded_model).forward_shared(
                         encoded[batch[0]][:prefix], [encoded[i][prefix:] for i in batch]).astype(np.float32)
                     stats.n_padded_tokens += prefix + len(batch) * max(lengths[i] - prefix for i in batch)
                 else:

@@ -33,7 +33,7 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
         k-fold CV accuracy, taking the shallowest depth within one standard error of the best
         (the one-SE rule: prefer the simpler explanation when the data cannot tell them apart).
     criterion : {"log_loss", "gini", "entropy"}, default="log_loss"
-    min_samples_leaf : int, default=1
+    min_samples_leaf : int or float, default=1
     ties : {"drop", "class"}, default="drop"
         ``"drop"`` removes pairs with preference 0 before fitting (counted in ``n_ties_dropped_``);
         ``"class"`` keeps them as a third class.
@@ -51,7 +51,7 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, *, max_depth: int | Literal["auto"] = 3, criterion: str = "log_loss",
-                 min_samples_leaf: int = 1, ties: Literal["drop", "class"] = "drop",
+                 min_samples_leaf: float = 1, ties: Literal["drop", "class"] = "drop",
                  symmetric: bool = False, cv: int = 5, max_auto_depth: int = 6,
                  random_state: int | None = None, n_jobs: int | None = None) -> None:
         self.max_depth = max_depth

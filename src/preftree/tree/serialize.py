@@ -162,7 +162,9 @@ def load_tree(cls: type[PreferenceTree], path: str | Path) -> PreferenceTree:
     path = Path(path)
     if not path.exists():
         raise InputError("no such tree file", path=path)
-    raw = path.read_bytes()
+    from .._inputs import METADATA_LIMIT, read_input_bytes
+
+    raw = read_input_bytes(path, limit=METADATA_LIMIT, what="tree file")
     if raw[:1] == b"\x80" or path.suffix in (".pkl", ".pickle", ".joblib"):
         raise InputError("this looks like a pickle, not a preftree JSON tree; import it with "
                          "PreferenceTree.from_pickle(path, trust_pickle=True) / --trust-pickle "
@@ -218,12 +220,12 @@ def load_pickled_tree(cls: type[PreferenceTree], path: str | Path, *, trust_pick
         raise InputError("no such file", path=path)
     with path.open("rb") as handle:
         try:
-            obj = pickle.load(handle)  # noqa: S301 - the user passed trust_pickle=True
+            obj = pickle.load(handle)
         except Exception as exc:  # a trusted file can still be corrupt or from joblib
             try:
                 import joblib
 
-                obj = joblib.load(path)  # noqa: S301 - trusted, as above
+                obj = joblib.load(path)
             except Exception:
                 raise InputError(f"cannot unpickle: {exc}", path=path) from None
     if isinstance(obj, cls):

@@ -7,6 +7,7 @@ loaded from JSON predict exactly like the fitted one, with no pickle and no priv
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -33,24 +34,24 @@ class TreeStructure:
     impurity: np.ndarray
 
     @classmethod
-    def from_sklearn(cls, tree: object) -> TreeStructure:
+    def from_sklearn(cls, tree: Any) -> TreeStructure:
         """Copy a fitted ``sklearn.tree._tree.Tree`` (``estimator.tree_``)."""
-        left = np.asarray(tree.children_left, dtype=np.int64)  # type: ignore[attr-defined]
+        left = np.asarray(tree.children_left, dtype=np.int64)
         is_leaf = left == -1
-        feature = np.where(is_leaf, LEAF, np.asarray(tree.feature, dtype=np.int64))  # type: ignore[attr-defined]
-        values = np.asarray(tree.value, dtype=np.float64)[:, 0, :]  # type: ignore[attr-defined]
-        weights = np.asarray(tree.weighted_n_node_samples, dtype=np.float64)  # type: ignore[attr-defined]
+        feature = np.where(is_leaf, LEAF, np.asarray(tree.feature, dtype=np.int64))
+        values = np.asarray(tree.value, dtype=np.float64)[:, 0, :]
+        weights = np.asarray(tree.weighted_n_node_samples, dtype=np.float64)
         # scikit-learn >= 1.4 stores class fractions; older versions stored weighted counts.
         sums = values.sum(axis=1)
         counts = values * weights[:, None] if np.allclose(sums[sums > 0], 1.0) else values
         return cls(
             children_left=np.where(is_leaf, LEAF, left),
-            children_right=np.where(is_leaf, LEAF, np.asarray(tree.children_right, dtype=np.int64)),  # type: ignore[attr-defined]
+            children_right=np.where(is_leaf, LEAF, np.asarray(tree.children_right, dtype=np.int64)),
             feature=feature,
-            threshold=np.where(is_leaf, np.nan, np.asarray(tree.threshold, dtype=np.float64)),  # type: ignore[attr-defined]
+            threshold=np.where(is_leaf, np.nan, np.asarray(tree.threshold, dtype=np.float64)),
             class_counts=counts,
-            n_samples=np.asarray(tree.n_node_samples, dtype=np.int64),  # type: ignore[attr-defined]
-            impurity=np.asarray(tree.impurity, dtype=np.float64),  # type: ignore[attr-defined]
+            n_samples=np.asarray(tree.n_node_samples, dtype=np.int64),
+            impurity=np.asarray(tree.impurity, dtype=np.float64),
         )
 
     @property

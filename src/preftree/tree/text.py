@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,14 +33,14 @@ def format_number(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def format_percent(value: object) -> str:
+def format_percent(value: Any) -> str:
     """A share in [0, 1] as a percentage with one decimal; ``n/a`` for missing or non-finite values.
 
     >>> format_percent(0.1234), format_percent(None), format_percent(float("nan"))
     ('12.3%', 'n/a', 'n/a')
     """
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError):
         return "n/a"
     return "n/a" if not np.isfinite(number) else f"{100 * number:.1f}%"

@@ -54,7 +54,7 @@ class ModelWinRate:
     model: str
     n: int
     win_rate: float
-    win_rate_se: float
+    win_rate_se: float | None
     discrete_win_rate: float
     lc_win_rate: float | None = None
     lc_se: float | None = None

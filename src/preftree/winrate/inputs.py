@@ -34,10 +34,14 @@ from typing import Any
 
 import pandas as pd
 
+from ..data.formats import PAIRS_FORMATS
 from ..data.model import PairSet
 from ..errors import InputError
 
 __all__ = ["COLUMNS", "Comparisons", "comparisons_from_pairs", "model_name", "read_comparisons"]
+
+ALPACAEVAL = PAIRS_FORMATS["alpacaeval"]
+"""AlpacaEval annotations' one reader: the pairs layer's layout (columns) and labels (coding)."""
 
 COLUMNS = ["model_a", "model_b", "outcome", "instruction", "text_a", "text_b", "source", "row", "id", "metadata"]
 
@@ -75,7 +79,7 @@ def _files(paths: Sequence[str | Path]) -> list[Path]:
         elif path.is_file():
             found.append(path)
         elif path.exists():
-            from ..data.files import NOT_REGULAR
+            from .._inputs import NOT_REGULAR
 
             raise InputError(NOT_REGULAR, path=path)
         else:
@@ -100,14 +104,17 @@ def _read_json(path: Path) -> Any:
 
 
 def _preference(record: dict[str, Any]) -> tuple[float | None, str]:
+    """P(output_2 better) in AlpacaEval's published coding (:mod:`preftree.data.labels`)."""
+    from ..data.labels import label_probability
+
     preference = record.get("preference")
+    why = f"preference {preference!r} is not a number in [1, 2]"
     if isinstance(preference, bool) or not isinstance(preference, (int, float)):
-        return None, f"preference {preference!r} is not a number in [1, 2]"
-    if preference == 0:
-        preference = 1.5  # AlpacaEval's coding of a draw (see the module's docstring)
-    if not 1 <= preference <= 2:
-        return None, f"preference {preference!r} is not a number in [1, 2]"
-    return float(preference), ""
+        return None, why
+    try:
+        return label_probability(preference, "alpacaeval"), ""
+    except InputError:
+        return None, why
 
 
 def _alpacaeval(records: list[Any], path: Path, skipped: list[tuple[str, int, str]],
@@ -119,8 +126,13 @@ def _alpacaeval(records: list[Any], path: Path, skipped: list[tuple[str, int, st
             skipped.append((str(path), i, "not an object"))
             continue
         preference, why = _preference(record)
-        model, baseline = model_name(record.get("generator_2")), model_name(record.get("generator_1"))
-        instruction = record.get("instruction")
+        try:  # the layout's one reader (preftree.data.formats): instruction, outputs, generators
+            pair = ALPACAEVAL.convert(record, i - 1, 0)
+        except (KeyError, TypeError, ValueError, InputError) as exc:
+            skipped.append((str(path), i, f"not an AlpacaEval annotation ({type(exc).__name__}: {exc})"))
+            continue
+        model, baseline = model_name(pair.get("generator_2")), model_name(pair.get("generator_1"))
+        instruction = pair["prompt"]
         if preference is None:
             skipped.append((str(path), i, why))
             continue
@@ -133,7 +145,7 @@ def _alpacaeval(records: list[Any], path: Path, skipped: list[tuple[str, int, st
         annotator = str(record.get("annotator"))
         annotators.setdefault(annotator, f"{path} row {i}")
         key = (annotator, model, baseline, instruction)
-        content = (preference, str(record.get("output_1")), str(record.get("output_2")))
+        content = (preference, str(pair["response_1"]), str(pair["response_2"]))
         if key in seen:
             where, first = seen[key]
             if first != content:
@@ -143,9 +155,9 @@ def _alpacaeval(records: list[Any], path: Path, skipped: list[tuple[str, int, st
             skipped.append((str(path), i, f"the same annotation as {where} (a copy)"))
             continue
         seen[key] = (f"{path} row {i}", content)
-        rows.append({"annotator": annotator, "model_a": model, "model_b": baseline, "outcome": preference - 1.0,
-                     "instruction": instruction, "text_a": _text(record.get("output_2")),
-                     "text_b": _text(record.get("output_1")), "source": str(path), "row": i,
+        rows.append({"annotator": annotator, "model_a": model, "model_b": baseline, "outcome": preference,
+                     "instruction": instruction, "text_a": _text(pair["response_2"]),
+                     "text_b": _text(pair["response_1"]), "source": str(path), "row": i,
                      "id": f"{model}:{i}", "metadata": {}})
     return rows
 
@@ -218,7 +230,7 @@ def read_comparisons(paths: Sequence[str | Path], fmt: str = "auto", *, judge: s
         if path.suffix.lower() == ".json" and fmt in ("auto", "alpacaeval"):
             records = _read_json(path)
             if isinstance(records, list) and records and isinstance(records[0], dict) \
-                    and "preference" in records[0] and "generator_2" in records[0]:
+                    and ALPACAEVAL.detect(set(records[0]), records[0]) and "generator_2" in records[0]:
                 formats[str(path)] = "alpacaeval"
                 found = _alpacaeval(records, path, skipped, seen, annotators)
                 rows += [r for r in found if judge is None or r.pop("annotator") == judge]
@@ -236,7 +248,7 @@ def read_comparisons(paths: Sequence[str | Path], fmt: str = "auto", *, judge: s
     if judge is None and len(annotators) > 1:
         shown = "; ".join(f"{name!r} (first at {where})" for name, where in annotators.items())
         raise InputError(f"win rates are one judge's: these files hold {len(annotators)} annotators ({shown}); "
-                         "give one annotator's files (e.g. results/*/weighted_alpaca_eval_gpt4_turbo/) or --judge NAME")
+                         "give one annotator's files (e.g. results/*/weighted_alpaca_eval_gpt4_turbo/) or --only-judge NAME")
     for row in rows:
         row.pop("annotator", None)
     frame = pd.DataFrame(rows, columns=COLUMNS)
@@ -246,7 +258,7 @@ def read_comparisons(paths: Sequence[str | Path], fmt: str = "auto", *, judge: s
     if judge is None and len(judges) > 1:
         shown = ", ".join(f"{name} ({n})" for name, n in sorted(judges.items(), key=lambda x: -x[1])[:5])
         notes.append(f"the battles' judge column holds {len(judges)} judges ({shown}{', ...' if len(judges) > 5 else ''}), "
-                     "pooled (Arena's crowd votes are meant to be; give --judge NAME to rate one judge)")
+                     "pooled (Arena's crowd votes are meant to be; give --only-judge NAME to rate one judge)")
     named = judge or (next(iter(annotators)) if len(annotators) == 1 else
                       next(iter(judges)) if len(judges) == 1 else None)
     return Comparisons(frame, formats, skipped, declared, named, notes)

@@ -66,6 +66,7 @@ def _from_winrate(path: Path) -> Reference:
                          f"and a scale of {SPREAD_LIMITS[0]:g} to {SPREAD_LIMITS[1]:g} characters (a "
                          "--pooling run cannot serve as a reference)", path=path)
     judge = document.get("judge")
+    assert phi is not None and spread is not None  # _number checked both
     return Reference(_checked(values, path), (float(phi), float(spread)), str(document["baseline"]),
                      judge if isinstance(judge, str) else None, path)
 

@@ -220,7 +220,7 @@ def _warnings(table: pd.DataFrame, fit: LengthControlledFit | None, plain: BTRes
 
 def _baseline_table(frame: pd.DataFrame, counts: pd.Series, baseline: str,
                     difficulties: Mapping[str, float] | None, pooling: float | None,
-                    length: tuple[float, float] | None, notes: list[str], apart: set[str] = frozenset()
+                    length: tuple[float, float] | None, notes: list[str], apart: Collection[str] = frozenset()
                     ) -> tuple[pd.DataFrame, LengthControlledFit | None, int]:
     """Each model against the baseline: raw, discrete and LC win rates (notes appended); the
     fit, and how many distinct instructions the comparisons with the baseline hold."""

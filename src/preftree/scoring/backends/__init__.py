@@ -17,7 +17,7 @@ from ..._registry import SCORING_BACKENDS as BACKENDS
 from ..._registry import load_registered
 from ..._registry import scoring_backends as backends
 
-__all__ = ["BACKENDS", "LoadedModel", "backends", "load_backend"]
+__all__ = ["BACKENDS", "LoadedModel", "SharesPrefixes", "backends", "load_backend"]
 
 
 class LoadedModel(Protocol):
@@ -30,6 +30,17 @@ class LoadedModel(Protocol):
 
     def forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
         """Scores ``(len(batch), K)`` of right-padded token-id rows read at each row's last token."""
+        ...
+
+
+class SharesPrefixes(LoadedModel, Protocol):
+    """A loaded model that can score several suffixes of one shared prefix in one pass (its
+    ``shares_prefixes`` says when that applies)."""
+
+    shares_prefixes: bool
+
+    def forward_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]]) -> np.ndarray:
+        """Scores ``(len(suffixes), K)`` of ``prefix + suffix`` for each suffix."""
         ...
 
 

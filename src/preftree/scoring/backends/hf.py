@@ -85,6 +85,8 @@ class TransformersModel:
     @functools.cached_property
     def _cache_argument(self) -> str:
         """The backbone's name for a key/value cache input (``cache`` from transformers 5 on)."""
+        if self.backbone is None:
+            raise InputError("a model without a backbone has no key/value cache")
         return "cache" if "cache" in inspect.signature(self.backbone.forward).parameters else "past_key_values"
 
     def forward_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]]) -> np.ndarray:

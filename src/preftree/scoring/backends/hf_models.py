@@ -4,7 +4,6 @@ own forward (remote code, opaque classifiers). See :mod:`preftree.scoring.heads`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +38,9 @@ def read_tensors(folder: Path, names: Sequence[str]) -> dict[str, torch.Tensor]:
     found: dict[str, torch.Tensor] = {}
     index = folder / "model.safetensors.index.json"
     if index.exists():
-        weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
+        from ..._inputs import read_json_file
+
+        weight_map = read_json_file(index, what="weights index")["weight_map"]
         files = sorted({weight_map[n] for n in names if n in weight_map})
     else:
         files = [p.name for p in sorted(folder.glob("*.safetensors"))]
@@ -106,6 +107,7 @@ def build_model(checkpoint: Checkpoint, options: ScoringOptions, config: Any,
         backbone, info = AutoModel.from_pretrained(folder, config=config, **kwargs)
         check_loading({"missing_keys": info.get("missing_keys")}, checkpoint, set())
         return Built(backbone, None, None, int(config.hidden_size), "last-token hidden state")
+    kind: str | None
     kind, token_id = parse_head(options.head)
     names = weight_names(checkpoint.path)
     if kind == "auto" and not remote:

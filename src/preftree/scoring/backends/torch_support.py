@@ -85,7 +85,7 @@ def mapped_devices(module: nn.Module) -> tuple[torch.device, torch.device]:
     placement = getattr(module, "hf_device_map", None) or {}
     devices = [torch.device(f"cuda:{d}" if isinstance(d, int) else ("cpu" if d == "disk" else d))
                for d in placement.values()]
-    embedding = module.get_input_embeddings().weight.device  # type: ignore[operator,union-attr]
+    embedding = module.get_input_embeddings().weight.device
     first = torch.device("cpu") if embedding.type == "meta" else embedding
     return first, (devices[-1] if devices else first)
 

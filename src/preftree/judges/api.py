@@ -1,0 +1,47 @@
+"""``preftree.judge(pairs, judge, ...)``: what ``preftree judge`` does, as one call: every pair's
+verdict from any :class:`~preftree.judges.protocol.Judge`, as a judge file's rows, written only
+when ``out`` is given. An LLM judge is asked in both orders and journaled beside ``out``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..data.judge_files import PAIR_HASH_COLUMN
+from ..data.model import PairSet
+from ..errors import InputError
+from .collect import JudgeSummary, collect_judgments
+from .llm import LLMJudge
+from .protocol import Judge
+
+__all__ = ["judge"]
+
+
+def judge(pairs: PairSet, judge: Judge, *, out: str | Path | None = None, progress: bool = True) -> JudgeSummary:
+    """The judge's verdict on every pair (``summary.frame`` holds the judge file's rows:
+    ``index``, ``model``, ``preference`` in preftree's signed convention, ``score``, ``pair_sha``).
+
+    An LLM judge needs ``out``: its answers are journaled beside it, so the same call resumes
+    and asks nothing twice. Other judges write ``out`` only when it is given.
+    """
+    if isinstance(judge, LLMJudge):
+        if out is None:
+            raise InputError("an LLM judge keeps a journal beside its judge file: give out=")
+        return collect_judgments(pairs, judge.backend, out, judge=judge.name, prompt=judge.prompt,
+                                 progress=progress, journal=judge.journal)
+    from ..data.files import check_table_output, write_table
+
+    target = None if out is None else check_table_output(out, [pairs.source])
+    verdicts = judge.verdicts(pairs, "pairs")
+    frame = pd.DataFrame({
+        "index": pairs.ids, "model": judge.name,
+        "preference": pd.array([v.preference for v in verdicts], dtype="Int8"),
+        "score": [v.score for v in verdicts],
+        PAIR_HASH_COLUMN: [p.fingerprint() for p in pairs]})
+    if target is not None:
+        write_table(frame, target)
+    decided = int(frame["preference"].notna().sum())
+    return JudgeSummary(judge.name, target or Path(), len(pairs), len(pairs), 0, n_decided=decided,
+                        n_api_errors=0, n_unparsable=0, n_inconsistent=0, first_position_share=None,
+                        frame=frame)

@@ -1,0 +1,64 @@
+"""``preftree.rewardbench(judge, ...)``: what ``preftree rewardbench`` does, as one call that returns
+the results and writes nothing unless ``out`` is given. Any :class:`~preftree.judges.protocol.Judge`
+runs: a reward model, a decision-tree reward model, an LLM (generative) judge, a plug-in's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..judges.protocol import Judge
+
+__all__ = ["rewardbench"]
+
+
+def rewardbench(judge: Judge, *, version: int = 1, data: str | Path | None = None,
+                prior_sets: str | Path | None = None, resamples: int = 1000, seed: int = 0,
+                out: str | Path | None = None, inputs: tuple[Any, ...] = ()) -> dict[str, Any]:
+    """Score ``judge`` on RewardBench ``version`` (1 or 2): per-subset results, sections, the
+    score and bootstrap intervals (``resamples``; ``seed`` also picks a generative judge's one
+    order per pair). ``data`` is a local file in the Hub schema (default: the Hub dataset).
+
+    With ``out`` the results file is written (checked before any work, never over ``data``,
+    ``prior_sets`` or ``inputs``); an LLM judge's verdicts go to a judge file beside it
+    (``r.json`` → ``r.judgments.csv``), journaled so the same call resumes after a failure.
+    """
+    from .._io import check_output_file
+    from .data import load_v1, load_v2
+    from .evaluate import evaluate_v1, evaluate_v2, write_results
+
+    if version not in (1, 2):
+        raise InputError(f"RewardBench version {version!r}: expected 1 or 2")
+    if version == 2 and prior_sets is not None:
+        raise InputError("--prior-sets belongs to RewardBench 1 (--benchmark-version 1)")
+    sources = [data, prior_sets, *inputs]
+    if out is not None:
+        check_output_file(out, sources)
+    _place_judge_file(judge, out, sources)
+    examples_v1 = load_v1(data, prior_sets=prior_sets) if version == 1 else None
+    if examples_v1 is not None:
+        result = evaluate_v1(judge, examples_v1, bootstrap=resamples, seed=seed,
+                             include_prior=prior_sets is not None)
+    else:
+        result = evaluate_v2(judge, load_v2(data), bootstrap=resamples, seed=seed)
+    if out is not None:
+        write_results(result, out)
+    return result
+
+
+def _place_judge_file(judge: Judge, out: str | Path | None, sources: list[Any]) -> None:
+    """An LLM judge keeps its verdicts in a judge file: beside ``out``, unless it has its own."""
+    from ..judges.llm import LLMJudge
+    from .generative import judgments_path
+
+    if not isinstance(judge, LLMJudge) or judge.has_judge_file:
+        return
+    if out is None:
+        raise InputError("an LLM judge keeps its verdicts in a journaled judge file: give out= (the "
+                         "file goes beside it) or the judge a folder")
+    from .._io import check_output_file
+
+    judgments = judgments_path(out)
+    check_output_file(judgments, sources)
+    judge.set_judge_file(lambda stage: judgments)
