@@ -106,3 +106,20 @@ def test_built_in_judges_follow_the_protocol(tiny_model: Any) -> None:
         assert isinstance(judge, LLMJudge) and isinstance(judge, Judge) and judge.sees_positions
         with pytest.raises(preftree.InputError, match="give out="):
             preftree.judge(_pairs(), judge)
+
+
+def test_win_rates_of_any_judge_asked_now() -> None:
+    """preftree.winrate with a judge object (no judge files): a model whose answers are always
+    shorter than the baseline's wins every comparison under a shorter-is-better judge."""
+    pairs = PairSet([Pair(f"p{i}", f"question {i}", "word " * (2 + i % 3), "word " * (9 + i % 4),
+                          metadata={"generator_1": "terse", "generator_2": "base"}) for i in range(24)]
+                    + [Pair(f"q{i}", f"question {i}", "word " * (14 + i % 3), "word " * (9 + i % 4),
+                            metadata={"generator_1": "wordy", "generator_2": "base"}) for i in range(24)],
+                    source="mem")
+    run = preftree.winrate([], pairs=pairs, judge=ShorterJudge(), baseline="base", resamples=0)
+    table = run.result.table.set_index("model")
+    assert table.loc["terse", "win_rate"] == pytest.approx(100.0)
+    assert table.loc["wordy", "win_rate"] == pytest.approx(0.0)
+    assert run.written == [] and run.comparisons.frame["outcome"].isin([0.0, 1.0]).all()
+    with pytest.raises(preftree.InputError, match="needs the pairs"):
+        preftree.winrate([], judge=ShorterJudge())

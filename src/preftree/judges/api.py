@@ -9,13 +9,24 @@ from pathlib import Path
 import pandas as pd
 
 from ..data.judge_files import PAIR_HASH_COLUMN
-from ..data.model import PairSet
+from ..data.model import Judgment, JudgmentSet, PairSet
 from ..errors import InputError
 from .collect import JudgeSummary, collect_judgments
 from .llm import LLMJudge
 from .protocol import Judge
 
-__all__ = ["judge"]
+__all__ = ["judge", "judgments"]
+
+
+def judgments(pairs: PairSet, judge: Judge, *, stage: str = "pairs") -> JudgmentSet:
+    """The judge's verdicts on ``pairs`` as a :class:`~preftree.data.model.JudgmentSet`, the shape
+    every analysis reads (explain's trees, win rates); pairs without a verdict are left out."""
+    verdicts = judge.verdicts(pairs, stage)
+    if len(verdicts) != len(pairs):
+        raise InputError(f"the judge {judge.name!r} gave {len(verdicts)} verdicts for {len(pairs)} pairs")
+    kept = [Judgment(pair.id, judge.name, verdict.preference, verdict.orders[0], verdict.orders[1])
+            for pair, verdict in zip(pairs, verdicts) if verdict.preference is not None]
+    return JudgmentSet(judge.name, kept, source=f"{judge.name} ({judge.kind})")
 
 
 def judge(pairs: PairSet, judge: Judge, *, out: str | Path | None = None, progress: bool = True) -> JudgeSummary:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..data.model import PairSet
 from ..errors import InputError
+from ..judges.protocol import Judge
 from .inputs import Comparisons, read_comparisons
 from .run import WinRateResult, win_rates
 
@@ -32,9 +33,18 @@ class WinRateRun:
 
 
 def read_inputs(paths: Sequence[str | Path], *, input_format: str = "auto", pairs: PairSet | None = None,
-                model_columns: Sequence[str] | None = None, only_judge: str | None = None) -> Comparisons:
+                model_columns: Sequence[str] | None = None, only_judge: str | None = None,
+                judge: Judge | None = None) -> Comparisons:
     """Comparisons from AlpacaEval annotations, battles, or (with ``pairs``) judge files over pairs
-    whose columns name each response's model (``model_columns``)."""
+    whose columns name each response's model (``model_columns``); or, with ``judge`` (any
+    :class:`~preftree.judges.protocol.Judge`), that judge's verdicts on ``pairs``, asked now."""
+    if judge is not None:
+        if pairs is None or paths:
+            raise InputError("a judge to run needs the pairs (pairs=) and no input files")
+        from ..judges.api import judgments
+        from .judged import comparisons_from_judgments
+
+        return comparisons_from_judgments(pairs, [judgments(pairs, judge)], model_columns)
     if input_format not in INPUT_FORMATS:
         raise InputError(f"unknown input format {input_format!r}; expected one of {', '.join(INPUT_FORMATS)}")
     if input_format != "judge" and pairs is None:
@@ -75,22 +85,23 @@ def _check_out(out: Path, inputs: Sequence[Any], folders: Sequence[Path]) -> Non
 
 def winrate(paths: Sequence[str | Path], *, input_format: str = "auto", pairs: PairSet | None = None,
             model_columns: Sequence[str] | None = None, only_judge: str | None = None,
-            baseline: str | None = None, features: Sequence[Any] = ("style",),
+            judge: Judge | None = None, baseline: str | None = None, features: Sequence[Any] = ("style",),
             tree_features: Sequence[Any] | None = None, difficulties: str | Path | None = None,
             pooling: float | None = None, resamples: int = 100, seed: int = 0, progress: bool = False,
             out: str | Path | None = None) -> WinRateRun:
     """Raw, discrete and length-controlled win rates against a baseline and Bradley–Terry ratings
     with and without style control (``features``: specs or feature sources), from the files in
     ``paths``; ``difficulties`` is an earlier winrate.json (or an instruction,difficulty CSV) to
-    reuse. With ``out`` (winrate.csv), both files are written, checked before any work."""
-    if not paths:
+    reuse; ``judge`` (with ``pairs`` and no files) asks that judge now instead of reading verdicts.
+    With ``out`` (winrate.csv), both files are written, checked before any work."""
+    if not paths and judge is None:
         raise InputError("give annotation, battle or judge files (or folders of them)")
     folders = [Path(p) for p in paths if Path(p).is_dir()]
     out_path = None if out is None else Path(out)
     if out_path is not None:
         _check_out(out_path, [*paths, None if pairs is None else pairs.source, difficulties], folders)
     comparisons = read_inputs(paths, input_format=input_format, pairs=pairs, model_columns=model_columns,
-                              only_judge=only_judge)
+                              only_judge=only_judge, judge=judge)
     notes = list(comparisons.notes)
     known_difficulties = length = None
     if difficulties is not None:
