@@ -50,8 +50,10 @@ def test_shared_option_names_mean_the_same_everywhere() -> None:
             assert options["--quiet"].help == "Print nothing but errors.", name
         if "--force" in options:
             assert "preftree did not write" in (options["--force"].help or ""), name
-    for command in ("score", "compare", "train-head", "rewardbench", "judge"):
+    for command in ("score", "compare", "train-head", "rewardbench"):
         assert "--model" in _options(cli.commands[command]), command
+    for command in ("judge", "probe", "rewardbench"):  # an LLM judge is --judge-model everywhere
+        assert "--judge-model" in _options(cli.commands[command]), command
     # --revision only where a Hub model is loaded by id
     assert {c for c in COMMANDS if "--revision" in _options(cli.commands[c])} == \
         {"score", "compare", "card", "train-head", "rewardbench", "explain", "probe", "winrate"}
@@ -193,3 +195,21 @@ def test_the_orientation_seed_places_chosen_responses_and_the_seed_does_not(tmp_
     with reading_options(orientation_seed=7):
         other = [p.label for p in load_pairs(path)]
     assert base != other and sorted(set(base)) == [-1, 1]
+
+
+def test_rewardbench_reads_an_old_generative_model_as_the_judge_model(tmp_path: Path) -> None:
+    """``rewardbench --model M --judge-backend B`` (the old way to name an LLM judge) still runs M
+    as the judge, with a notice; --model and --judge-model together are an error."""
+    from preftree.judges.local_server import LocalJudgeServer
+
+    data = write_jsonl(tmp_path / "rb.jsonl", [{"id": "1", "subset": "alpacaeval-easy", "prompt": "q",
+                                               "chosen": "a longer answer", "rejected": "short"}])
+    with LocalJudgeServer(mode="longer-brackets") as server:
+        result = CliRunner().invoke(cli, ["rewardbench", "--model", "m", "--judge-backend", "openai",
+                                          "--base-url", server.url, "--data", str(data), "--resamples", "0",
+                                          "--out", str(tmp_path / "r.json"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "reading --model m as --judge-model" in result.stderr
+    assert (tmp_path / "r.judgments.csv").is_file()
+    both = CliRunner().invoke(cli, ["rewardbench", "--model", "m", "--judge-model", "j", "--out", str(tmp_path / "x.json")])
+    assert both.exit_code == 2 and "one of them" in both.output

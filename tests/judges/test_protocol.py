@@ -123,3 +123,23 @@ def test_win_rates_of_any_judge_asked_now() -> None:
     assert run.written == [] and run.comparisons.frame["outcome"].isin([0.0, 1.0]).all()
     with pytest.raises(preftree.InputError, match="needs the pairs"):
         preftree.winrate([], judge=ShorterJudge())
+
+
+def test_the_old_judge_names_work_for_one_release_with_a_warning(tiny_model: Any) -> None:
+    """preftree.probes' and preftree.rewardbench's judge classes moved to preftree.judges; their old
+    names still build the same judges, each import saying where they went."""
+    import importlib
+    import sys
+
+    for module in ("preftree.probes.judges", "preftree.rewardbench.judges"):
+        sys.modules.pop(module, None)
+        with pytest.warns(DeprecationWarning, match="deprecated"):
+            importlib.import_module(module)
+    from preftree.probes.judges import LLMProbeJudge, ModelProbeJudge
+    from preftree.rewardbench.judges import ScalarJudge
+    from preftree.scoring import load_scorer
+
+    assert LLMProbeJudge is LLMJudge
+    judge = ModelProbeJudge(ScalarJudge(load_scorer(tiny_model(), progress=False, cache=None)), "old")
+    assert judge.name == "old" and isinstance(judge, Rater)
+    assert [v.preference for v in judge.verdicts(_pairs(), "base")][2] == 0  # the same text twice: a tie

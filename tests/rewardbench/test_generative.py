@@ -49,7 +49,7 @@ def test_a_generative_judge_runs_rewardbench_end_to_end(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "rb.jsonl", rows)
     out = tmp_path / "results" / "Skywork-Critic-Llama-3.1-70B.json"
     with LocalJudgeServer(mode="longer-brackets") as server:
-        result = CliRunner().invoke(cli, ["rewardbench", "--model", "Skywork/Skywork-Critic-Llama-3.1-70B",
+        result = CliRunner().invoke(cli, ["rewardbench", "--judge-model", "Skywork/Skywork-Critic-Llama-3.1-70B",
                                           "--judge-backend", "openai", "--base-url", server.url,
                                           "--data", str(data), "--resamples", "0", "--seed", "3",
                                           "--out", str(out), "--quiet"])
@@ -76,7 +76,7 @@ def test_position_bias_separates_the_two_accountings(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "rb.jsonl", rows)
     out = tmp_path / "r.json"
     with LocalJudgeServer(mode="first") as server:
-        result = CliRunner().invoke(cli, ["rewardbench", "--model", "m", "--judge-backend", "openai",
+        result = CliRunner().invoke(cli, ["rewardbench", "--judge-model", "m", "--judge-backend", "openai",
                                           "--base-url", server.url, "--judge-template", "preftree",
                                           "--data", str(data), "--resamples", "0", "--out", str(out),
                                           "--quiet"])
@@ -94,7 +94,7 @@ def test_position_bias_separates_the_two_accountings(tmp_path: Path) -> None:
 def test_api_errors_are_not_scored_as_ties(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "rb.jsonl", _examples(6))
     with LocalJudgeServer(faults=Faults(status=500, times=100)) as server:
-        result = CliRunner().invoke(cli, ["rewardbench", "--model", "m", "--judge-backend", "openai",
+        result = CliRunner().invoke(cli, ["rewardbench", "--judge-model", "m", "--judge-backend", "openai",
                                           "--base-url", server.url, "--max-retries", "0",
                                           "--data", str(data), "--out", str(tmp_path / "r.json")])
     assert result.exit_code == 1 and "run the same command again" in result.output
@@ -110,7 +110,7 @@ def test_empty_and_error_answers_are_counted_apart_from_ties(tmp_path: Path) -> 
     data = write_jsonl(tmp_path / "rb.jsonl", rows)
     out = tmp_path / "r.json"
     with LocalJudgeServer(mode="broken-brackets") as server:
-        result = CliRunner().invoke(cli, ["rewardbench", "--model", "m", "--judge-backend", "openai",
+        result = CliRunner().invoke(cli, ["rewardbench", "--judge-model", "m", "--judge-backend", "openai",
                                           "--base-url", server.url, "--data", str(data),
                                           "--resamples", "0", "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -9,6 +9,7 @@ module level, so ``preftree --help`` stays fast.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 import click
@@ -50,10 +51,24 @@ def _os_error(exc: OSError) -> str:
     return f"{where}{exc.strerror or _one_line(exc)}"
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """A warning as one line on stderr (``warning: ...``), as the CLI's notes are, not Python's
+    two-line form with a source path."""
+    from .._markup import plain_line
+
+    click.echo(f"warning: {plain_line(str(message))}", err=True)
+
+
 class PreftreeGroup(click.Group):
     """Turns every exception into a clean CLI error at the edge, and nowhere else."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning  # restored on the way out
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
             return super().invoke(ctx)
         try:

@@ -20,7 +20,6 @@ from ._options import (
     RegistryChoice,
     build_scorer_options,
     echo,
-    model_option,
     quiet_option,
     replace_option,
     revision_option,
@@ -41,7 +40,10 @@ benchmark_version_option = click.option(
 
 
 @click.command()
-@model_option
+@click.option("--model", help="The reward model: a Hub id or a local checkpoint folder (with --tree, a "
+                             "decision-tree reward model).")
+@click.option("--judge-model", help="An LLM judge instead (a generative pairwise judge): a model name at "
+                                    "the endpoint, or a local model (hf); run by --judge-backend.")
 @revision_option
 @scoring_options
 @benchmark_version_option
@@ -52,8 +54,8 @@ benchmark_version_option = click.option(
 @click.option("--attribute", help="For a multi-output model without a tree: the output to rank by.")
 @judging_options
 @click.option("--judge-backend", "judge_backend_name", type=RegistryChoice("judge backend"),
-              help="Run --model as a generative pairwise judge through this judge backend "
-                   "(openai: an OpenAI-compatible endpoint at --base-url; hf: a local model).")
+              help="Backend of the LLM judge: openai (an OpenAI-compatible endpoint at --base-url; the "
+                   "default with --judge-model), hf (a local causal LM), or a plug-in's.")
 @click.option("--resamples", default=1000, show_default=True, type=click.IntRange(min=0),
               help="Bootstrap resamples of the pairs for the 95% intervals (0 = none).")
 @click.option("--seed", default=0, show_default=True, type=SEED,
@@ -63,7 +65,7 @@ benchmark_version_option = click.option(
               help="Results JSON.")
 @quiet_option
 @replace_option
-def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets: str | None,
+def rewardbench(model: str | None, judge_model: str | None, benchmark_version: str, data: str | None, prior_sets: str | None,
                 tree_path: str | None, tree_filename: str, trust_pickle: bool, tree_labels: str,
                 attribute: str | None,
                 judge_backend_name: str | None, resamples: int, seed: int, out: Path, quiet: bool,
@@ -71,6 +73,16 @@ def rewardbench(model: str, benchmark_version: str, data: str | None, prior_sets
     """Score a reward model, a decision-tree reward model or a generative judge on RewardBench."""
     from ..rewardbench.api import rewardbench as run_rewardbench
 
+    if model is not None and judge_model is None and judge_backend_name is not None:
+        echo(f"note: with --judge-backend the LLM judge is --judge-model; reading --model {model} as "
+             "--judge-model (this spelling works until the next release)", err=True)
+        model, judge_model = None, model
+    if (model is None) == (judge_model is None):
+        raise click.UsageError("give --model (a reward model) or --judge-model (an LLM judge), one of them")
+    if judge_model is not None:
+        judge_backend_name = judge_backend_name or "openai"
+        model = judge_model
+    assert model is not None
     version = int(benchmark_version)
     if version == 2 and prior_sets is not None:
         raise click.UsageError("--prior-sets belongs to RewardBench 1 (--benchmark-version 1)")

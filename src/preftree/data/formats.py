@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, PreftreeError
 from .files import Table
 from .model import SkippedRow
 
@@ -291,26 +291,65 @@ PAIRS_FORMATS: dict[str, NativeFormat] = {f.name: f for f in (
 )}
 
 
-def pairs_formats() -> dict[str, NativeFormat]:
+RESERVED_FORMAT_NAMES = ("auto", "preftree")
+"""Names a plug-in layout cannot take: the choices that are not layouts."""
+
+
+def pairs_formats(*, plugins: bool | str = True) -> dict[str, NativeFormat]:
     """The built-in layouts and those plug-ins register (entry-point group
-    ``preftree.pairs_formats``, each entry a :class:`NativeFormat`); built-ins win a name. A
-    plug-in's detection and conversion fail as one preftree error naming the plug-in."""
-    from .._registry import _Guarded, load_registered, plugin_names, registry
+    ``preftree.pairs_formats``, each entry a :class:`NativeFormat`); built-ins win a name.
+
+    ``plugins=True`` loads every plug-in for detection: one that cannot be loaded is left out
+    with a warning, so a broken plug-in never stops files it is not asked for. ``plugins=NAME``
+    loads that one only (an error if it fails), ``False`` none. A plug-in's detection failing
+    counts as "does not fit"; its converter's failures other than a bad row name the plug-in."""
+    from .._registry import plugin_names, registry
 
     found = dict(PAIRS_FORMATS)
-    names = [n for n in plugin_names("pairs format") if n not in found]
-    if not names:
+    registered = [n for n in plugin_names("pairs format") if n not in found and n not in RESERVED_FORMAT_NAMES]
+    if plugins is False or (isinstance(plugins, str) and plugins not in registered):
+        return found  # a built-in, "preftree", or a name no plug-in has: the caller says what is known
+    wanted = [plugins] if isinstance(plugins, str) else registered
+    if not wanted:
         return found
     entries = registry({}, "pairs format")
-    for name in names:
-        label = f"the pairs format plug-in {name!r} ({entries[name]})"
-        layout = load_registered(entries, name, "pairs format")
-        if not isinstance(layout, NativeFormat) or layout.name != name:
-            raise InputError(f"{label} is not a preftree.data.formats.NativeFormat named {name!r}")
-        found[name] = NativeFormat(name, _Guarded(layout.detect, label, wrap_result=False),
-                                   _Guarded(layout.convert, label, wrap_result=False), layout.label_format,
-                                   layout.column_formats)
+    for name in wanted:
+        try:
+            found[name] = _plugin_layout(entries, name)
+        except PreftreeError as exc:
+            if isinstance(plugins, str):
+                raise
+            import warnings
+
+            warnings.warn(f"{exc}; it is left out of layout detection", stacklevel=2)
     return found
+
+
+def _plugin_layout(entries: Mapping[str, str], name: str) -> NativeFormat:
+    from .._registry import load_registered
+
+    label = f"the pairs format plug-in {name!r} ({entries.get(name, '?')})"
+    if name in RESERVED_FORMAT_NAMES:
+        raise InputError(f"{label} takes a reserved name ({', '.join(RESERVED_FORMAT_NAMES)})")
+    layout = load_registered(entries, name, "pairs format")
+    if not isinstance(layout, NativeFormat) or layout.name != name:
+        raise InputError(f"{label} is not a preftree.data.formats.NativeFormat named {name!r}")
+
+    def detect(columns: set[str], row: dict[str, Any]) -> bool:
+        try:
+            return bool(layout.detect(columns, row))
+        except Exception:  # a plug-in's detection that fails does not fit
+            return False
+
+    def convert(row: dict[str, Any], position: int, seed: int) -> dict[str, Any]:
+        try:
+            return layout.convert(row, position, seed)
+        except (InputError, KeyError, TypeError, ValueError):
+            raise  # a row the layout cannot read: skipped and listed with its line, like a built-in's
+        except (Exception, SystemExit) as exc:
+            raise PreftreeError(f"{label} failed on a row: {type(exc).__name__}: {exc}") from None
+
+    return NativeFormat(name, detect, convert, layout.label_format, layout.column_formats)
 
 
 def detect_pairs_format(columns: Sequence[str], first_row: dict[str, Any], *,
@@ -336,7 +375,7 @@ def to_preftree(table: Table, fmt: str, seed: int = 0, *,
     """``table`` converted from native layout ``fmt`` to preftree's columns, row by row; a row
     that cannot form a pair is skipped and returned with its line and reason (``strict``: the
     error names the row's line instead)."""
-    native = pairs_formats()[fmt]
+    native = pairs_formats(plugins=fmt)[fmt]
     if strict:
         table.refuse_bad_rows()
     records, lines = [], []

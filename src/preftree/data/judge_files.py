@@ -161,7 +161,7 @@ def judges_from_columns(pairs: PairSet, columns: Sequence[str], label_format: st
     named, the ``label_map`` coding, or detected on its own where no dataset reads it otherwise."""
     from .formats import pairs_formats
 
-    native = pairs_formats().get(pairs.pairs_format)
+    native = pairs_formats(plugins=pairs.pairs_format).get(pairs.pairs_format)
     sets = []
     for column in columns:
         values = [p.metadata.get(column) for p in pairs]

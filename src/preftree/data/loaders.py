@@ -260,7 +260,7 @@ def pairs_in_layout(table: Table, pairs_format: str, *, mapping: Mapping[str, st
     second half of :func:`load_pairs`, for a caller that looked at the columns itself."""
     strict = _STRICT.get() if strict is None else strict
     seed = _ORIENTATION_SEED.get() if seed is None else seed
-    layouts = pairs_formats()
+    layouts = pairs_formats(plugins=False if pairs_format == "preftree" else pairs_format)
     if pairs_format != "preftree" and pairs_format not in layouts:
         raise ConfigError(f"unknown pairs format {pairs_format!r}; known: preftree, "
                           f"{', '.join(layouts)}")
@@ -300,7 +300,7 @@ def _renamed_for_layout(table: Table, mapping: Mapping[str, str], pairs_format: 
     renamed = table.frame.drop(columns=[k for k in mapping if k in columns and k not in mapping.values()])
     renamed = renamed.rename(columns={v: k for k, v in mapping.items()})
     first = renamed.iloc[0].to_dict() if len(renamed) else {}
-    if not pairs_formats()[pairs_format].detect({str(c) for c in renamed.columns}, first):
+    if not pairs_formats(plugins=pairs_format)[pairs_format].detect({str(c) for c in renamed.columns}, first):
         raise InputError(f"with --map {','.join(f'{k}={v}' for k, v in mapping.items())} the columns "
                          f"({', '.join(map(str, renamed.columns))}) are not a {pairs_format} layout; --map "
                          "LAYOUT_COLUMN=YOUR_COLUMN names, for each column the layout reads, your file's",

@@ -31,28 +31,37 @@ def judgments(pairs: PairSet, judge: Judge, *, stage: str = "pairs") -> Judgment
 
 def judge(pairs: PairSet, judge: Judge, *, out: str | Path | None = None, progress: bool = True) -> JudgeSummary:
     """The judge's verdict on every pair (``summary.frame`` holds the judge file's rows:
-    ``index``, ``model``, ``preference`` in preftree's signed convention, ``score``, ``pair_sha``).
+    ``index``, ``model``, ``preference`` in preftree's signed convention, ``score``, ``error``
+    (why a pair has no verdict), ``pair_sha``).
 
     An LLM judge needs ``out``: its answers are journaled beside it, so the same call resumes
-    and asks nothing twice. Other judges write ``out`` only when it is given.
+    and asks nothing twice. Other judges write ``out`` only when it is given; an ensemble's LLM
+    members keep their own judge files beside it (``<stem>.<member>.judgments.csv``). ``out`` is never the
+    pairs file.
     """
-    if isinstance(judge, LLMJudge):
-        if out is None:
-            raise InputError("an LLM judge keeps a journal beside its judge file: give out=")
-        return collect_judgments(pairs, judge.backend, out, judge=judge.name, prompt=judge.prompt,
-                                 progress=progress, journal=judge.journal)
     from ..data.files import check_table_output, write_table
+    from .llm import files_beside, place_llm_judges
 
     target = None if out is None else check_table_output(out, [pairs.source])
-    verdicts = judge.verdicts(pairs, "pairs")
+    if isinstance(judge, LLMJudge):
+        if target is None:
+            raise InputError("an LLM judge keeps a journal beside its judge file: give out=")
+        return collect_judgments(pairs, judge.backend, target, judge=judge.name, prompt=judge.prompt,
+                                 progress=progress, journal=judge.journal)
+
+    with place_llm_judges([judge], files_beside(target, judge, [pairs.source])):
+        verdicts = judge.verdicts(pairs, "pairs")
+    if len(verdicts) != len(pairs):
+        raise InputError(f"the judge {judge.name!r} gave {len(verdicts)} verdicts for {len(pairs)} pairs")
     frame = pd.DataFrame({
         "index": pairs.ids, "model": judge.name,
         "preference": pd.array([v.preference for v in verdicts], dtype="Int8"),
         "score": [v.score for v in verdicts],
+        "error": ["" if v.preference is not None else "no verdict" for v in verdicts],
         PAIR_HASH_COLUMN: [p.fingerprint() for p in pairs]})
     if target is not None:
         write_table(frame, target)
     decided = int(frame["preference"].notna().sum())
     return JudgeSummary(judge.name, target or Path(), len(pairs), len(pairs), 0, n_decided=decided,
-                        n_api_errors=0, n_unparsable=0, n_inconsistent=0, first_position_share=None,
-                        frame=frame)
+                        n_api_errors=int(getattr(judge, "api_errors", 0)), n_unparsable=0, n_inconsistent=0,
+                        first_position_share=None, frame=frame)

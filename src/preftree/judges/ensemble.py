@@ -29,7 +29,12 @@ class EnsembleJudge:
         self.sees_positions = any(m.sees_positions for m in self.members)
 
     def describe(self) -> dict[str, Any]:
-        return {"judge": self.name, "kind": self.kind, "members": [m.describe() for m in self.members]}
+        return {"model": self.name, "kind": self.kind, "members": [m.describe() for m in self.members]}
+
+    @property
+    def api_errors(self) -> int:
+        """The members' API errors so far (a command stops on them rather than count them as ties)."""
+        return sum(int(getattr(m, "api_errors", 0)) for m in self.members)
 
     def verdicts(self, pairs: PairSet, stage: str) -> list[Verdict]:
         ballots = [m.verdicts(pairs, stage) for m in self.members]
@@ -43,5 +48,18 @@ class EnsembleJudge:
                 verdicts.append(Verdict(None, None))
                 continue
             mean = float(np.mean(known))
-            verdicts.append(Verdict(int(np.sign(mean)), mean / 2))
+            orders = (_majority([_in_order(v, 0) for v in votes]), _majority([_in_order(v, 1) for v in votes])) \
+                if self.sees_positions else (None, None)
+            verdicts.append(Verdict(int(np.sign(mean)), mean / 2, orders))
         return verdicts
+
+
+def _in_order(verdict: Verdict, order: int) -> int | None:
+    """A member's verdict in one presentation order: its own when it sees positions, else its
+    verdict (the same in both orders)."""
+    return verdict.orders[order] if verdict.orders[order] is not None else verdict.preference
+
+
+def _majority(votes: list[int | None]) -> int | None:
+    known = [v for v in votes if v is not None]
+    return None if not known else int(np.sign(np.mean(known)))

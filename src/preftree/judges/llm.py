@@ -4,7 +4,8 @@ are journaled by content and a rerun asks nothing twice; each batch's verdicts a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from ..data.model import PairSet
-from ..errors import ConfigError
+from ..errors import ConfigError, InputError
 from .collect import JudgeBackend, collect_judgments
 from .prompt import JudgePrompt
 from .protocol import Verdict, judge_slug
 
-__all__ = ["LLMJudge"]
+__all__ = ["LLMJudge", "files_beside", "llm_judges", "place_llm_judges"]
 
 
 def _sign(value: Any) -> int | None:
@@ -57,9 +58,18 @@ class LLMJudge:
         """Whether the judge knows where its judge files go."""
         return self._judge_file is not None or self.folder is not None
 
-    def set_judge_file(self, judge_file: Callable[[str], Path]) -> None:
-        """Say where each batch's judge file goes."""
-        self._judge_file = judge_file
+    @contextmanager
+    def placed(self, *, folder: Path | None = None, journal: Path | None = None,
+               judge_file: Callable[[str], Path] | None = None) -> Iterator[LLMJudge]:
+        """Judge files and journal where one command's run puts them, for that run only: the
+        judge's own settings come back afterwards, so a judge object reused by the next call
+        never writes into the last call's files."""
+        saved = (self.folder, self.journal, self._judge_file)
+        self.folder, self.journal, self._judge_file = folder, journal, judge_file
+        try:
+            yield self
+        finally:
+            self.folder, self.journal, self._judge_file = saved
 
     def judge_file(self, stage: str) -> Path:
         """The judge file of one batch."""
@@ -92,3 +102,57 @@ class LLMJudge:
             verdicts.append(Verdict(_sign(row.preference), score, orders,
                                     (_text(row.completion_orig), _text(row.completion_swapped))))
         return verdicts
+
+
+def llm_judges(judges: Sequence[Any]) -> list[LLMJudge]:
+    """The LLM judges among ``judges``, members of ensembles included (they keep files)."""
+    found: list[LLMJudge] = []
+    for judge in judges:
+        if isinstance(judge, LLMJudge):
+            found.append(judge)
+        found += llm_judges(getattr(judge, "members", []))
+    return found
+
+
+@contextmanager
+def place_llm_judges(judges: Sequence[Any], where: Callable[[LLMJudge], dict[str, Any] | None]) -> Iterator[None]:
+    """For one run, every LLM judge among ``judges`` (ensemble members included) keeps its files
+    where ``where(judge)`` says (keyword arguments of :meth:`LLMJudge.placed`; ``None`` keeps the
+    judge's own). Two LLM judges of one name would share a journal and a judge file: refused."""
+    from .protocol import judge_slug
+
+    found = llm_judges(judges)
+    slugs = [judge_slug(j.name) for j in found]
+    twice = sorted({s for s in slugs if slugs.count(s) > 1})
+    if twice:
+        raise InputError(f"two LLM judges are named alike ({', '.join(twice)}): their answers would share "
+                         "one journal and one judge file; give each its own name (--judge-name)")
+    with ExitStack() as stack:
+        for judge in found:
+            place = where(judge)
+            if place is not None:
+                stack.enter_context(judge.placed(**place))
+        yield
+
+
+def files_beside(out: str | Path | None, top: Any, inputs: Sequence[Any]) -> Callable[[LLMJudge], dict[str, Any] | None]:
+    """For :func:`place_llm_judges`: an LLM judge with no place of its own keeps its judge file
+    (and journal) beside ``out`` — ``top`` itself as ``<stem>.judgments.csv``, an ensemble member
+    as ``<stem>.<member>.judgments.csv`` — each checked against ``inputs`` before any work.
+    Without ``out`` such a judge is an error: its answers must be journaled somewhere."""
+    from .._io import check_output_file
+    from .protocol import judge_slug
+
+    def where(llm: LLMJudge) -> dict[str, Any] | None:
+        if llm.has_judge_file:
+            return None
+        if out is None:
+            raise InputError(f"the LLM judge {llm.name!r} keeps its verdicts in a journaled judge file: "
+                             "give out= (the file goes beside it) or the judge a folder")
+        base = Path(out)
+        name = f"{base.stem}.judgments.csv" if llm is top else f"{base.stem}.{judge_slug(llm.name)}.judgments.csv"
+        target = base.with_name(name)
+        check_output_file(target, inputs)
+        return {"judge_file": lambda stage: target}
+
+    return where

@@ -14,3 +14,12 @@ from .run import EditedPair, ProbeResult, design_edits, probe_judges, write_prob
 __all__ = ["FILLER", "NULL", "PAIR_PROBES", "EditedPair",
            "ProbeResult", "TextProbe", "available", "design_edits", "probe_judges",
            "read_probe_file", "resolve_probes", "write_probe"]
+
+
+def __getattr__(name: str) -> object:
+    """The probe judges' old names (deprecated, one release): see :mod:`preftree.probes.judges`."""
+    if name in ("LLMProbeJudge", "ModelProbeJudge", "Verdict"):
+        from . import judges
+
+        return getattr(judges, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -35,6 +35,12 @@ def probe(pairs: PairSet, judges: Judge | Sequence[Judge], probes: Sequence[str]
         raise InputError(f"two judges are named alike ({names}); give each its own name (--judge-name, or distinct models)")
     text_probes, pair_probes = resolve_probes(probes, probe_files, length_margin=length_margin)
     if out is None:
+        from ..judges.llm import llm_judges
+
+        homeless = [j.name for j in llm_judges(judge_list) if not j.has_judge_file]
+        if homeless:
+            raise InputError(f"the LLM judge {homeless[0]!r} keeps its answers in journaled judge files: give "
+                             "out= (they go in it) or the judge a folder")
         return probe_judges(judge_list, pairs, text_probes, pair_probes, seed=seed)
     return write_probe(judge_list, pairs, text_probes, pair_probes, out, seed=seed,
                        inputs=[*inputs, *probe_files], force=force,

@@ -31,7 +31,7 @@ from .._markup import csv_frame
 from .._version import __version__
 from ..data.model import Pair, PairSet
 from ..errors import InputError
-from ..judges.llm import LLMJudge
+from ..judges.llm import llm_judges, place_llm_judges
 from ..judges.protocol import Judge, Verdict, judge_slug
 from .catalogue import PAIR_PROBES
 from .edits import LENGTH_MATCHED, MAX_EDIT_GROWTH, NULL, TextProbe, edit_bound, filler
@@ -232,16 +232,6 @@ def _verdict_rows(results: Sequence[ProbeResult]) -> pd.DataFrame:
     return frame
 
 
-def _llm_judges(judges: Sequence[Judge]) -> list[LLMJudge]:
-    """The LLM judges among ``judges``, members of ensembles included (they keep files)."""
-    found: list[LLMJudge] = []
-    for judge in judges:
-        if isinstance(judge, LLMJudge):
-            found.append(judge)
-        found += _llm_judges(getattr(judge, "members", []))
-    return found
-
-
 def write_probe(judges: Sequence[Judge], pairs: PairSet, probes: Sequence[TextProbe],
                 pair_probes: Sequence[str], out: str | Path, *, seed: int = 0,
                 settings: dict[str, Any] | None = None, inputs: Sequence[Any] = (),
@@ -252,15 +242,14 @@ def write_probe(judges: Sequence[Judge], pairs: PairSet, probes: Sequence[TextPr
     if journals.is_symlink() or (journals.exists() and not journals.is_dir()):
         raise InputError("the journal folder must be a real folder preftree made, not a link or a "
                          "file; move it away", path=journals)
-    for judge in _llm_judges(judges):
+    for judge in llm_judges(judges):
         path = journals / f"{judge_slug(judge.name)}.jsonl"
         if os.path.lexists(path) and (path.is_symlink() or not path.is_file()):
             raise InputError("a journal must be a regular file, not a link, FIFO or device; move "
                              "it away", path=path)
-    with output_dir(out, [pairs.source, *inputs], force=force) as tmp:
-        for llm in _llm_judges(judges):
-            llm.folder = tmp / "judge_files"
-            llm.journal = journal_folder(out) / f"{judge_slug(llm.name)}.jsonl"
+    with output_dir(out, [pairs.source, *inputs], force=force) as tmp, place_llm_judges(
+            judges, lambda llm: {"folder": tmp / "judge_files",
+                                 "journal": journal_folder(out) / f"{judge_slug(llm.name)}.jsonl"}):
         results = probe_judges(judges, pairs, probes, pair_probes, seed=seed)
         document = {
             "preftree_version": __version__, "pairs": pairs.source, "n_pairs": len(pairs),

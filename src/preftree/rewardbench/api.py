@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..judges.llm import files_beside, place_llm_judges
 from ..judges.protocol import Judge
 
 __all__ = ["rewardbench"]
@@ -35,30 +36,12 @@ def rewardbench(judge: Judge, *, version: int = 1, data: str | Path | None = Non
     sources = [data, prior_sets, *inputs]
     if out is not None:
         check_output_file(out, sources)
-    _place_judge_file(judge, out, sources)
-    examples_v1 = load_v1(data, prior_sets=prior_sets) if version == 1 else None
-    if examples_v1 is not None:
-        result = evaluate_v1(judge, examples_v1, bootstrap=resamples, seed=seed,
-                             include_prior=prior_sets is not None)
-    else:
-        result = evaluate_v2(judge, load_v2(data), bootstrap=resamples, seed=seed)
+    with place_llm_judges([judge], files_beside(out, judge, sources)):  # r.json → r.judgments.csv
+        if version == 1:
+            result = evaluate_v1(judge, load_v1(data, prior_sets=prior_sets), bootstrap=resamples, seed=seed,
+                                 include_prior=prior_sets is not None)
+        else:
+            result = evaluate_v2(judge, load_v2(data), bootstrap=resamples, seed=seed)
     if out is not None:
         write_results(result, out)
     return result
-
-
-def _place_judge_file(judge: Judge, out: str | Path | None, sources: list[Any]) -> None:
-    """An LLM judge keeps its verdicts in a judge file: beside ``out``, unless it has its own."""
-    from ..judges.llm import LLMJudge
-    from .generative import judgments_path
-
-    if not isinstance(judge, LLMJudge) or judge.has_judge_file:
-        return
-    if out is None:
-        raise InputError("an LLM judge keeps its verdicts in a journaled judge file: give out= (the "
-                         "file goes beside it) or the judge a folder")
-    from .._io import check_output_file
-
-    judgments = judgments_path(out)
-    check_output_file(judgments, sources)
-    judge.set_judge_file(lambda stage: judgments)

@@ -13,7 +13,7 @@ import numpy as np
 from .._io import atomic_write_text
 from .._version import __version__
 from ..errors import InputError, PreftreeError
-from ..judges.protocol import Judge, Rater
+from ..judges.protocol import Judge, Rater, Verdict
 from .data import V1Example, V2Example, v1_pairs
 from .sections import EXAMPLE_COUNTS, PRIOR_COLUMN, SECTIONS, compute_sections
 from .v2 import V2_SUBSETS, best_of_n_credit, ties_score, v2_score
@@ -70,29 +70,33 @@ def evaluate_v1(judge: Judge, examples: Sequence[V1Example], *, bootstrap: int =
                 seed: int = 0, include_prior: bool = False) -> dict[str, Any]:
     """Accuracy per subset (a tie counts as wrong, and is counted), sections, score, intervals.
 
-    A judge that sees positions (an LLM judge) is scored with allenai's generative accounting
-    (one order per pair by a coin seeded by ``seed``; a tie or an unparsable answer is worth
-    0.5), its both-orders variant reported beside; its API errors stop the run.
+    An LLM judge (kind ``llm-judge``) is scored with allenai's generative accounting (one order
+    per pair by a coin seeded by ``seed``; a tie or an unparsable answer is worth 0.5), its
+    both-orders variant reported beside. Any other judge by its margin (its score, or its
+    verdict where it gives no score). API errors (an LLM judge's, an ensemble member's) stop
+    the run instead of counting as ties.
     """
     both_orders = None
     extra: dict[str, Any] = {}
-    if judge.sees_positions:
+    generative = judge.kind == "llm-judge"
+    errors_before = getattr(judge, "api_errors", 0)
+    verdicts = judge.verdicts(v1_pairs(list(examples), own_ids=generative), "rewardbench")
+    if len(verdicts) != len(examples):
+        raise PreftreeError(f"the judge {judge.name!r} gave {len(verdicts)} verdicts for {len(examples)} pairs")
+    failed = getattr(judge, "api_errors", 0) - errors_before
+    where = getattr(judge, "judge_file", None)
+    if failed:
+        where_text = f" (see {where('rewardbench')})" if callable(where) else ""
+        raise PreftreeError(f"{failed} of {len(examples)} pairs have no verdict because of API "
+                            f"errors{where_text}; run the same command again to retry only those "
+                            "before scoring")
+    if generative:
         from .generative import ACCOUNTING, generative_credits
 
-        errors_before = getattr(judge, "api_errors", 0)
-        verdicts = judge.verdicts(v1_pairs(list(examples)), "rewardbench")
-        failed = getattr(judge, "api_errors", 0) - errors_before
-        where = getattr(judge, "judge_file", None)
-        where_text = f" (see {where('rewardbench')})" if callable(where) else ""
-        if failed:
-            raise PreftreeError(f"{failed} of {len(examples)} pairs have no verdict because of API "
-                                f"errors{where_text}; run the same command again to retry only those "
-                                "before scoring")
         credits, both_orders, counted = generative_credits(examples, verdicts, seed=seed)
         extra = {"accounting": ACCOUNTING, **({"judgments": str(where("rewardbench"))} if callable(where) else {})}
     else:
-        verdicts = judge.verdicts(v1_pairs(list(examples), own_ids=False), "rewardbench")
-        margins = -np.array([np.nan if v.score is None else v.score for v in verdicts], dtype=float)
+        margins = -np.array([_margin(v) for v in verdicts], dtype=float)
         credits = np.where(margins > 0, 1.0, 0.0)  # a tie counts as wrong, as in the official code
         tied = margins == 0
     correct: dict[str, list[float]] = defaultdict(list)
@@ -127,6 +131,14 @@ def evaluate_v1(judge: Judge, examples: Sequence[V1Example], *, bootstrap: int =
             judge_ties[example.subset] += int(outcome == "tie")
         result["ties_by_subset"] = {s: k for s, k in judge_ties.items() if k}
     return result
+
+
+def _margin(verdict: Verdict) -> float:
+    """How far a verdict leans toward response_2: its score, else its sign, else NaN (no verdict:
+    wrong, and not a tie)."""
+    if verdict.score is not None and np.isfinite(verdict.score):
+        return float(verdict.score)
+    return np.nan if verdict.preference is None else float(verdict.preference)
 
 
 def _variant(examples: Sequence[V1Example], credits: np.ndarray, include_prior: bool) -> dict[str, Any]:
@@ -175,8 +187,8 @@ def evaluate_v2(judge: Judge, examples: Sequence[V2Example], *, bootstrap: int =
                 seed: int = 0) -> dict[str, Any]:
     """Best-of-n credit per subset (Ties by its own formula), the score, and intervals."""
     if not isinstance(judge, Rater):
-        raise InputError(f"a {judge.kind} runs RewardBench 1 only (RewardBench 2 ranks four "
-                         "answers with per-answer ratings)")
+        raise InputError(f"the judge {judge.name!r} compares pairs and runs RewardBench 1 only "
+                         "(RewardBench 2 ranks four answers by per-answer ratings)")
     scores = judge.rank([e.prompt for e in examples], [e.candidates for e in examples])
     rows: dict[str, list[tuple[str, np.ndarray, int]]] = defaultdict(list)
     n_ties = 0

@@ -96,3 +96,17 @@ def verdict_counts(outcomes: np.ndarray) -> dict[str, Any]:
                         "file's completions before trusting the score")
     return {"verdicts": counts, "n_judge_ties": counts["tie"], "n_no_verdict": missing,
             "warnings": warnings}
+
+
+def GenerativeJudge(backend: Any, prompt: Any, judgments: str | Path, *, name: str, seed: int = 0,
+                    progress: bool = True) -> Any:
+    """Deprecated (one release): an :class:`~preftree.judges.llm.LLMJudge` whose judge file is
+    ``judgments``; give ``seed`` to :func:`~preftree.rewardbench.evaluate.evaluate_v1` instead."""
+    import warnings
+
+    from ..judges.llm import LLMJudge
+
+    warnings.warn("GenerativeJudge is deprecated: use preftree.judges.llm.LLMJudge (or judges.build.llm_judge) "
+                  "and pass seed= to evaluate_v1 / preftree.rewardbench", DeprecationWarning, stacklevel=2)
+    target = Path(judgments)
+    return LLMJudge(backend, name, prompt=prompt, judge_file=lambda stage: target, progress=progress)

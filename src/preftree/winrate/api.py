@@ -44,7 +44,7 @@ def read_inputs(paths: Sequence[str | Path], *, input_format: str = "auto", pair
         from ..judges.api import judgments
         from .judged import comparisons_from_judgments
 
-        return comparisons_from_judgments(pairs, [judgments(pairs, judge)], model_columns)
+        return comparisons_from_judgments(pairs, [judgments(pairs, judge)], model_columns)  # placed by winrate()
     if input_format not in INPUT_FORMATS:
         raise InputError(f"unknown input format {input_format!r}; expected one of {', '.join(INPUT_FORMATS)}")
     if input_format != "judge" and pairs is None:
@@ -83,7 +83,7 @@ def _check_out(out: Path, inputs: Sequence[Any], folders: Sequence[Path]) -> Non
     check_outside(out, folders)
 
 
-def winrate(paths: Sequence[str | Path], *, input_format: str = "auto", pairs: PairSet | None = None,
+def winrate(paths: str | Path | Sequence[str | Path], *, input_format: str = "auto", pairs: PairSet | None = None,
             model_columns: Sequence[str] | None = None, only_judge: str | None = None,
             judge: Judge | None = None, baseline: str | None = None, features: Sequence[Any] = ("style",),
             tree_features: Sequence[Any] | None = None, difficulties: str | Path | None = None,
@@ -94,14 +94,19 @@ def winrate(paths: Sequence[str | Path], *, input_format: str = "auto", pairs: P
     ``paths``; ``difficulties`` is an earlier winrate.json (or an instruction,difficulty CSV) to
     reuse; ``judge`` (with ``pairs`` and no files) asks that judge now instead of reading verdicts.
     With ``out`` (winrate.csv), both files are written, checked before any work."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     if not paths and judge is None:
         raise InputError("give annotation, battle or judge files (or folders of them)")
     folders = [Path(p) for p in paths if Path(p).is_dir()]
     out_path = None if out is None else Path(out)
     if out_path is not None:
         _check_out(out_path, [*paths, None if pairs is None else pairs.source, difficulties], folders)
-    comparisons = read_inputs(paths, input_format=input_format, pairs=pairs, model_columns=model_columns,
-                              only_judge=only_judge, judge=judge)
+    from ..judges.llm import files_beside, place_llm_judges
+
+    sources = [*paths, None if pairs is None else pairs.source, difficulties]
+    with place_llm_judges([] if judge is None else [judge], files_beside(out_path, judge, sources)):
+        comparisons = read_inputs(paths, input_format=input_format, pairs=pairs, model_columns=model_columns,
+                                  only_judge=only_judge, judge=judge)
     notes = list(comparisons.notes)
     known_difficulties = length = None
     if difficulties is not None:

@@ -126,22 +126,22 @@ def _alpacaeval(records: list[Any], path: Path, skipped: list[tuple[str, int, st
             skipped.append((str(path), i, "not an object"))
             continue
         preference, why = _preference(record)
-        try:  # the layout's one reader (preftree.data.formats): instruction, outputs, generators
-            pair = ALPACAEVAL.convert(record, i - 1, 0)
-        except (KeyError, TypeError, ValueError, InputError) as exc:
-            skipped.append((str(path), i, f"not an AlpacaEval annotation ({type(exc).__name__}: {exc})"))
-            continue
-        model, baseline = model_name(pair.get("generator_2")), model_name(pair.get("generator_1"))
-        instruction = pair["prompt"]
+        model, baseline = model_name(record.get("generator_2")), model_name(record.get("generator_1"))
         if preference is None:
             skipped.append((str(path), i, why))
             continue
         if model is None or baseline is None:
             skipped.append((str(path), i, "generator_1 / generator_2 is not a model name"))
             continue
-        if not isinstance(instruction, str):
+        if not isinstance(record.get("instruction"), str):
             skipped.append((str(path), i, "no instruction (a string)"))
             continue
+        try:  # the layout's one reader (preftree.data.formats): instruction, outputs, generators
+            pair = ALPACAEVAL.convert(record, i - 1, 0)
+        except (KeyError, TypeError, ValueError, InputError) as exc:
+            skipped.append((str(path), i, f"not an AlpacaEval annotation ({type(exc).__name__}: {exc})"))
+            continue
+        instruction = pair["prompt"]
         annotator = str(record.get("annotator"))
         annotators.setdefault(annotator, f"{path} row {i}")
         key = (annotator, model, baseline, instruction)
