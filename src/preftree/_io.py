@@ -154,10 +154,19 @@ def _check_not_input(out: Path, inputs: list[Path]) -> None:
                              path=out)
 
 
+def _check_local(out: str | Path) -> None:
+    """An output is a local path: ``file:///x`` or ``s3://b/x`` would become a folder named
+    ``file:`` or ``s3:`` here, beside the file the user meant."""
+    text = str(out)
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:/", text) or text.lower().startswith("file:"):
+        raise InputError(f"an output is a local path, not a URI; got {text!r} (drop the scheme)")
+
+
 def check_output_file(out: str | Path, inputs: Iterable[str | Path | None] = (), *,
                       force: bool | None = None) -> Path:
     """Check a file output before any work is done: a new path or a regular file preftree wrote
     (any regular file with ``force``), not below a file, not one of the inputs."""
+    _check_local(out)
     out = Path(os.path.abspath(out))
     force = _FORCE.get() if force is None else force
     if out.name == MANIFEST:
@@ -186,6 +195,7 @@ def check_output_dir(out: str | Path, inputs: Iterable[str | Path | None] = (), 
                      force: bool = False) -> Path:
     """Check a folder output before any work is done; returns the folder with a symbolic link
     resolved (the module docstring gives the rules)."""
+    _check_local(out)
     out = Path(os.path.abspath(out))  # "." and "x/.." name the folder itself, not a child of it
     if out.is_symlink() and out.is_dir():
         out = Path(os.path.realpath(out))

@@ -317,3 +317,23 @@ def test_concurrent_first_runs_agree_on_one_manifest_key(tmp_path: Path) -> None
     assert len(keys) == 1 and len(next(iter(keys))) == 64
     assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["manifest.key"]
     assert stat.S_IMODE((tmp_path / "state" / "manifest.key").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("command", ["judge", "score", "explain", "rewardbench"])
+def test_an_output_given_as_a_uri_is_refused_not_written_into_a_folder_named_file(
+        tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--out file:///x`` (or s3://) would have made a folder named ``file:`` in the working
+    directory: every output is a local path, and says so before any work."""
+    from click.testing import CliRunner
+
+    from preftree.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    pairs = tmp_path / "p.jsonl"
+    pairs.write_text('{"id": "a", "prompt": "q", "response_1": "x", "response_2": "yy"}\n')
+    args = {"judge": ["--pairs", str(pairs), "--judge-model", "m"], "score": ["--pairs", str(pairs), "--model", "m"],
+            "explain": ["--pairs", str(pairs)], "rewardbench": ["--model", "m", "--data", str(pairs)]}[command]
+    for uri in (f"file://{tmp_path}/out.csv", "s3://bucket/out.csv"):
+        result = CliRunner().invoke(cli, [command, *args, "--out", uri])
+        assert result.exit_code == 2 and "not a URI" in result.output, result.output
+    assert not any(p.name.startswith(("file:", "s3:")) for p in tmp_path.iterdir())
