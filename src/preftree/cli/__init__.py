@@ -105,6 +105,7 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from .annotate import annotate
     from .card import card
     from .compare import compare
     from .demo import demo
@@ -119,7 +120,7 @@ def _register() -> None:
     from .winrate import winrate
 
     for command in (explain, demo, score, compare, card, train_head, fit_tree, rewardbench,
-                    leaderboard, judge, probe, winrate, report, models):
+                    leaderboard, judge, probe, winrate, annotate, report, models):
         cli.add_command(command)
 
 

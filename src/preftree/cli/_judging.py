@@ -24,9 +24,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def judge_options(function: F, *, default_template: str = "preftree", max_tokens: int = 16,
-                  base_url: bool = True) -> F:
+                  base_url: bool = True, judge_prompts: bool = True) -> F:
     """The endpoint, prompt, decoding and retry options of a judge (``base_url=False`` where the
-    command has its own ``--base-url``)."""
+    command has its own ``--base-url``; ``judge_prompts=False`` where the command asks its own
+    questions, as ``annotate`` does, and has its own ``--template``)."""
     options = [
         *([click.option("--base-url", default="https://api.openai.com/v1", show_default=True,
                         help="Chat-completions endpoint (vLLM, Together, Ollama, gateways).")]
@@ -35,6 +36,8 @@ def judge_options(function: F, *, default_template: str = "preftree", max_tokens
                      help="Environment variable holding the API key (the key itself is never written); "
                           "'none' sends no key. A key sent over plain http to another host is said once."),
         click.option("--judge-name", help="Name in the output (default: the model)."),
+    ]
+    prompt_options = [
         click.option("--judge-template", default=default_template, show_default=True,
                      type=click.Choice(JUDGE_TEMPLATES),
                      help="A shipped prompt: preftree (verdict first), mt-bench ([[A]]/[[B]]/[[C]] "
@@ -45,6 +48,9 @@ def judge_options(function: F, *, default_template: str = "preftree", max_tokens
                           "--verdict-format brackets)."),
         click.option("--verdict-format", type=click.Choice(["leading", "brackets"]),
                      help="With --template: how answers give their verdict (default: leading)."),
+    ]
+    options += prompt_options if judge_prompts else []
+    options += [
         click.option("--system", help="Optional system message (replaces the template's own)."),
         click.option("--temperature", default=0.0, show_default=True, type=FiniteFloatRange(min=0),
                      help="Sampling temperature."),

@@ -38,7 +38,7 @@ OPTION_MEANINGS: dict[str, str] = {
     "--judge-backend": "the backend that runs an LLM judge (openai, hf, a plug-in's)",
     "--judge-name": "the name an LLM judge goes by in the outputs",
     "--judge-template": "a shipped judge prompt",
-    "--template": "a judge prompt template file of your own",
+    "--template": "a prompt template file of your own (a judge's; with annotate, a trait template)",
     "--verdict-format": "how a --template's answers give their verdict",
     "--system": "the judge's system message",
     "--temperature": "the judge's sampling temperature",
@@ -51,6 +51,10 @@ OPTION_MEANINGS: dict[str, str] = {
     "--max-reply-bytes": "the largest judge reply read",
     "--api-key-env": "the environment variable that holds the API key",
     "--base-url": "the endpoint of a server preftree talks to (chat completions or a vLLM server)",
+    # traits
+    "--annotator-model": "the LLM that annotates traits: a model name at the endpoint, or a local model",
+    "--traits": "the traits to annotate: default, or a trait file",
+    "--traits-per-request": "traits asked in one request",
     # reward models and scoring
     "--model": "the reward model: a Hub id or a local checkpoint / preftree model folder",
     "--revision": "the Hub revision of --model",
@@ -82,7 +86,7 @@ OPTION_MEANINGS: dict[str, str] = {
     "--tree-filename": "the tree's file name inside --tree",
     "--tree-labels": "what a foreign tree's class 1 means",
     "--trust-pickle": "allow unpickling a tree (runs code from it)",
-    "--features": "feature specs: style | columns:NAMES | scores:FILE | model:PATH",
+    "--features": "feature specs: style | columns:NAMES | scores:FILE | traits[:DIR] | model:PATH",
     "--tree-features": "feature specs of winrate's ordinary and residual trees",
     "--max-depth": "the tree depth, or auto",
     "--min-leaf": "the smallest leaf",

@@ -55,7 +55,7 @@ class RegistryChoice(click.ParamType):
         found: dict[str, None] = {}
         for kind in self.kinds:
             if kind == "pairs format":  # the layouts' names are import-light; plug-ins are listed by name
-                found.update(dict.fromkeys(["auto", "preftree", *PAIRS_FORMAT_NAMES,
+                found.update(dict.fromkeys(["auto", "preftree", "annotated-pairs", *PAIRS_FORMAT_NAMES,
                                             *_registry.plugin_names(kind)]))
                 continue
             loader = {"scoring backend": _registry.scoring_backends,

@@ -186,6 +186,10 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
                            pairs_format=pairs_format, label_map=label_map)
         judges = load_judges(judge_paths, pairs=pairs)
         judges += judges_from_columns(pairs, judge_columns, label_map=label_map)
+        embedded = list(pairs.judges)  # an AnnotatedPairs file's own annotators
+        if pairs.skipped_counts and not quiet:
+            reasons = "; ".join(f"{n} × {why}" for why, n in pairs.skipped_counts.items())
+            echo(plain_line(f"note: {pairs.source}: left out {reasons}"), err=True)
         unchecked = sorted({str(j.source) for j in judges if j.checked is None})
         if unchecked and not quiet:
             shown = ", ".join(Path(s).name for s in unchecked[:3]) + (", ..." if len(unchecked) > 3 else "")
@@ -198,6 +202,7 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
             echo(plain_line(f"note: judge {subset.judge!r}: {subset.n_outside} verdicts are on pairs "
                                   f"outside {pairs.source or 'the pairs'} and are left out; its {len(subset)} "
                                   "verdicts on these pairs are used"), err=True)
+        judges = [*embedded, *judges]
         for partial in (j for j in judges if j.checked and j.n_unchecked and not quiet):
             echo(f"note: {partial.n_unchecked} of {len(partial)} verdicts of judge "
                        f"{partial.judge!r} carry no pair hash (pair_sha) and could not be checked "

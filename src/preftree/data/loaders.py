@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import math
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import Any
@@ -234,7 +236,14 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
     ``auto`` recognises it from the columns when only one fits. ``seed`` places chosen responses
     first or second reproducibly (the CLI's ``--orientation-seed``). A row that cannot form a pair is skipped and listed in
     ``PairSet.skipped``; ``strict=True`` refuses the file instead.
+
+    An AnnotatedPairs file (Feedback Forensics, ICAI; a ``.json`` object with ``annotators`` and
+    ``comparisons``) is recognised as such (``pairs_format="annotated-pairs"`` names it): its
+    default annotator is the label, its principles the pairs' traits (``trait:<name>``
+    metadata), its other annotators judges (``PairSet.judges``).
     """
+    if pairs_format == "annotated-pairs" or (pairs_format == "auto" and _looks_annotated(path)):
+        return _annotated(path, use_labels)
     table = read_table(path, text_columns=mapping_values(mapping))
     columns = [str(c) for c in table.frame.columns]
     if pairs_format == "auto":
@@ -250,6 +259,37 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
     return pairs_in_layout(table, pairs_format, mapping=mapping, label_column=label_column,
                            label_format=label_format, label_name=label_name, use_labels=use_labels,
                            seed=seed, label_map=label_map, strict=strict)
+
+
+def _looks_annotated(path: str | Path) -> bool:
+    """A local ``.json`` file whose first non-blank character opens an object (a JSON list is
+    the table layouts'), with the AnnotatedPairs keys near its start."""
+    location = Path(str(path))
+    if location.suffix.lower() != ".json" or not location.is_file():
+        return False
+    from .._inputs import open_regular
+
+    with os.fdopen(open_regular(location), "rb") as handle:
+        head = handle.read(1 << 16)
+    text = head.lstrip()
+    return text.startswith(b"{") and b'"annotators"' in head
+
+
+def _annotated(path: str | Path, use_labels: bool) -> PairSet:
+    from .annotated_pairs import read_annotated_pairs
+
+    read = read_annotated_pairs(path)
+    pairs = []
+    for pair in read.pairs:
+        traits = read.traits.loc[pair.id].to_dict() if pair.id in read.traits.index else {}
+        metadata = {**pair.metadata, **{f"trait:{k}": v for k, v in traits.items()}}
+        pairs.append(dataclasses.replace(pair, metadata=metadata, label=pair.label if use_labels else None))
+    result = PairSet(pairs, name=read.pairs.name, label_name=read.pairs.label_name, source=read.pairs.source,
+                     label_format="annotated-pairs" if use_labels else None, pairs_format="annotated-pairs")
+    result.judges = read.judges
+    result.trait_descriptions = read.trait_descriptions
+    result.skipped_counts = dict(read.skipped)
+    return result
 
 
 def pairs_in_layout(table: Table, pairs_format: str, *, mapping: Mapping[str, str] | None = None,

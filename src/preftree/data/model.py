@@ -128,6 +128,9 @@ class PairSet:
         self.pairs_format = pairs_format  # the native layout the file was read from
         self.label_reading: Any = None  # labels.LabelReading: how the label column was read
         self.skipped: list[SkippedRow] = []  # rows that could not form a pair, and why
+        self.judges: list[JudgmentSet] = []  # judges the file itself carries (AnnotatedPairs annotators)
+        self.trait_descriptions: dict[str, str] = {}  # what each trait:<name> metadata column means
+        self.skipped_counts: dict[str, int] = {}  # annotations left out of the file, by reason
         self.id_source = "column"  # or "row number" when the file has no id column
         self.columns_used: dict[str, str] = {}  # canonical → the file's column, where they differ
 

@@ -166,6 +166,7 @@ class ExplainResult:
     agreement_decided: pd.DataFrame = field(default_factory=pd.DataFrame)  # pairs both decided
     agreement_decided_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
     kappa: pd.DataFrame = field(default_factory=pd.DataFrame)  # Cohen's κ between judges
+    trait_metrics: pd.DataFrame = field(default_factory=pd.DataFrame)  # traits.csv: see .traits
 
 
 def feature_groups(X: pd.DataFrame, threshold: float = GROUP_SPEARMAN) -> list[list[str]]:

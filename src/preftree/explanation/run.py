@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
+
 from .._progress import progress_bar
 from ..data.model import JudgmentSet, PairSet
 from ..errors import InputError
@@ -71,8 +73,12 @@ def explain(pairs: PairSet, judges: Sequence[JudgmentSet], features: Sequence[st
         if row["n_both_orders"]:
             explanation.extra["consistency"] = row["consistency"]
             explanation.extra["prefers_first_shown"] = row["prefers_first_shown"]
+    from .traits import trait_metrics, trait_table
+
+    traits = trait_table(pairs, table)
+    metrics = trait_metrics(traits, everyone) if traits is not None else pd.DataFrame()
     return ExplainResult(pairs, table, explanations, shares, counts, consistency, config,
                          label_judge=label_set.judge if label_set is not None else None,
                          judge_sources=sorted({j.source for j in judges if j.source}),
                          agreement_decided=decided, agreement_decided_counts=decided_counts,
-                         kappa=kappa_matrix(everyone))
+                         kappa=kappa_matrix(everyone), trait_metrics=metrics)

@@ -83,8 +83,9 @@ def format_result(result: ExplainResult, *, trees: bool = True) -> str:
     """All judges: full detail for one; for several, a ranked table, then each judge's tree and
     figures (``trees=False``: the table alone)."""
     header = _pairs_line(result)
+    traits = format_traits(result.trait_metrics)
     if len(result.judges) == 1:
-        return header + "\n\n" + format_judge(result.judges[0])
+        return header + "\n\n" + format_judge(result.judges[0]) + (f"\n\n{traits}" if traits else "")
     table = _ranked_table(result)
     if not trees:  # the table alone, but a --by table is part of what was asked
         from .groups import format_groups
@@ -92,7 +93,25 @@ def format_result(result: ExplainResult, *, trees: bool = True) -> str:
         return "\n\n".join([table, *(f"== {plain_line(e.judge)}\n{format_groups(e.by)}"
                                        for e in result.judges if e.by is not None)])
     ranked = sorted(result.judges, key=lambda e: -e.extra.get("agreement_with_label", -1.0))
-    return "\n\n".join([header, table, *(format_judge(e) for e in ranked)])
+    return "\n\n".join([header, table, *(format_judge(e) for e in ranked), *([traits] if traits else [])])
+
+
+def format_traits(metrics: Any, limit: int = 8) -> str:
+    """Feedback Forensics' view: each judge's strongest traits, strength with its 95 % interval
+    (all rows in traits.csv)."""
+    if metrics is None or len(metrics) == 0:
+        return ""
+    lines = ["traits (Feedback Forensics' metrics; strength = κ × relevance, all rows in traits.csv)",
+             f"{'judge':<20} {'trait':<28} {'strength':>9} {'95% interval':>17} {'accuracy':>9} {'relevance':>10} "
+             f"{'p':>8}"]
+    for judge, rows in metrics.groupby("judge", sort=False):
+        for row in rows.head(limit).itertuples(index=False):
+            interval = f"[{row.strength_low:+.2f}, {row.strength_high:+.2f}]"
+            p_value = "n/a" if row.p_value != row.p_value else f"{row.p_value:.3g}"
+            lines.append(f"{plain_line(str(judge))[:20]:<20} {plain_line(row.trait)[:28]:<28} {row.strength:>+9.3f} "
+                         f"{interval:>17} {format_percent(row.accuracy):>9} {format_percent(row.relevance):>10} "
+                         f"{p_value:>8}")
+    return "\n".join(lines)
 
 
 def _ranked_table(result: ExplainResult) -> str:

@@ -176,9 +176,13 @@ def parse_feature_spec(spec: str) -> FeatureSource:
         return ColumnsSource(names, spec)
     if kind == "scores" and argument:
         return ScoresSource(Path(argument), spec)
+    if kind == "traits":
+        from .traits import TraitsSource
+
+        return TraitsSource(argument or None, spec)
     sources = feature_sources()  # model:, and plug-ins' kinds
     if kind in sources and argument:
         return load_registered(sources, kind, "feature source")(argument, spec)
     plugins = "".join(f", '{k}:ARG'" for k in sources if k not in FEATURE_SOURCES)
     raise InputError(f"unknown feature spec {spec!r}; expected 'style', 'columns:NAME[,NAME]', "
-                     f"'scores:FILE' or 'model:PATH'{plugins}")
+                     f"'scores:FILE', 'traits[:DIR]' or 'model:PATH'{plugins}")

@@ -5,6 +5,7 @@ when ``out`` is given. An LLM judge is asked in both orders and journaled beside
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -15,7 +16,7 @@ from .collect import JudgeSummary, collect_judgments
 from .llm import LLMJudge
 from .protocol import Judge
 
-__all__ = ["judge", "judgments"]
+__all__ = ["annotate", "judge", "judgments"]
 
 
 def judgments(pairs: PairSet, judge: Judge, *, stage: str = "pairs") -> JudgmentSet:
@@ -65,3 +66,26 @@ def judge(pairs: PairSet, judge: Judge, *, out: str | Path | None = None, progre
     return JudgeSummary(judge.name, target or Path(), len(pairs), len(pairs), 0, n_decided=decided,
                         n_api_errors=int(getattr(judge, "api_errors", 0)), n_unparsable=0, n_inconsistent=0,
                         first_position_share=None, frame=frame)
+
+
+def annotate(pairs: PairSet, annotator: LLMJudge, traits: Any = "default", *, out: str | Path,
+             prompt: Any = None, traits_per_request: int | None = None, force: bool = False,
+             inputs: tuple[Any, ...] = ()) -> Any:
+    """Traits of every pair, by an LLM annotator asked in both orders: ``traits`` is ``default``,
+    a trait file or a list of :class:`~preftree.features.traits.Trait`; ``prompt`` a
+    :class:`~preftree.judges.trait_prompt.TraitPrompt`. ``out`` gets ``traits.parquet``,
+    ``annotated_pairs.json`` (AnnotatedPairs 2.0) and ``traits.json``, all or nothing; answers are
+    journaled beside it, so the same call asks nothing twice. Returns the
+    :class:`~preftree.judges.annotate.TraitAnnotation`."""
+    from .._io import check_output_dir
+    from ..features.traits import resolve_traits
+    from .annotate import annotate_traits, journal_file, write_annotation
+
+    resolved = resolve_traits(traits)
+    sources = [pairs.source, *inputs, None if isinstance(traits, list) else traits]
+    check_output_dir(out, sources, force=force)
+    run = annotate_traits(pairs, annotator.backend, resolved, journal=annotator.journal or journal_file(out),
+                          annotator=annotator.name, prompt=prompt, traits_per_request=traits_per_request,
+                          progress=annotator.progress)
+    write_annotation(run, pairs, out, force=force, inputs=sources)
+    return run

@@ -31,6 +31,10 @@ RULES = {
     "longer-brackets": "prefers the longer response; answers MT-Bench-style with [[A]] / [[B]] / [[C]] on equal length",
     "markdown": "prefers the response with more markdown (headers, list items, bold); [[C]] on a tie",
     "first": "always answers A (a judge with pure position bias)",
+    "traits": "answers trait questions (preftree annotate) by the documented rule of each default trait "
+              "(preftree.features.traits.RULE_DESCRIPTIONS); 'neither' (C) for a trait with no rule",
+    "traits-first": "answers A to every trait question (pure position bias: every value inconsistent)",
+    "traits-half": "answers only the first half of the trait questions (a malformed answer)",
 }
 
 
@@ -76,6 +80,26 @@ def _responses(text: str) -> tuple[str, str]:
     return first, second
 
 
+def _trait_answer(text: str, mode: str) -> str:
+    """Answers to trait questions in preftree's layout: the responses, then "### Questions" with
+    "N. Which response DESCRIPTION?" lines (or one "Which response DESCRIPTION? Answer [[A]], ...")."""
+    import re
+
+    from ..features.traits import rule_answer
+
+    body, _, questions = text.partition("\n\n### Question")
+    first, second = _responses(body)
+    asked = re.findall(r"^(\d+)\. Which response (.+)\?$", questions, flags=re.MULTILINE)
+    if not asked:
+        single = re.search(r"Which response (.+?)\? Answer \[\[A\]\]", text)
+        if single is None:
+            return "I do not see a question about traits."
+        return f"[[{'A' if mode == 'traits-first' else rule_answer(single.group(1), first, second)}]]"
+    if mode == "traits-half":
+        asked = asked[:max(1, len(asked) // 2)]
+    return "\n".join(f"{n}: {'A' if mode == 'traits-first' else rule_answer(d, first, second)}" for n, d in asked)
+
+
 def _markdown_count(text: str) -> int:
     """Markdown elements of a response: headers, list items and bold spans, counted as the
     built-in style features count them."""
@@ -113,6 +137,8 @@ class LocalJudgeServer:
         text = body["messages"][-1]["content"]
         if self.mode == "first":
             return "A is the better response."
+        if self.mode.startswith("traits"):
+            return _trait_answer(text, self.mode)
         if self.mode == "broken-brackets":  # a failing upstream: empty or error text, as content
             if "[empty]" in text:
                 return ""

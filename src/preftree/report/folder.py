@@ -167,6 +167,8 @@ def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = F
             }
             _dump(tmp / "summary.json", overview)
         csv_frame(result.agreement, index=True).to_csv(tmp / "agreement.csv", index_label="judge")
+        if not result.trait_metrics.empty:  # Feedback Forensics' metrics, whenever the pairs carry traits
+            csv_frame(result.trait_metrics).to_csv(tmp / "traits.csv", index=False)
         for name, table in (("agreement_counts", result.agreement_counts),
                             ("agreement_decided", result.agreement_decided)):
             csv_frame(table, index=True).to_csv(tmp / f"{name}.csv", index_label="judge")

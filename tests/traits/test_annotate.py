@@ -1,0 +1,96 @@
+"""`preftree annotate`: traits asked of an annotator in both orders over real HTTP (the offline
+rule server), their values equal to the rules', journaled so a rerun asks nothing, and every way
+an annotator can answer badly counted, never guessed."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from preftree.cli import cli
+from preftree.features.traits import DEFAULT_TRAITS, resolve_traits, rule_answer
+from preftree.judges.local_server import LocalJudgeServer
+
+from ..conftest import write_jsonl
+
+SIGN = {"A": -1.0, "B": 1.0, "C": 0.0}  # the rule's answer in the original order
+
+
+def _pairs(tmp_path: Path, n: int = 12) -> Path:
+    rng = random.Random(1)
+    rows = []
+    for i in range(n):
+        first = "word " * rng.randint(3, 20) + ("\n- item\n- item" if i % 2 else "") + ("?" if i % 3 == 0 else "")
+        second = "Thanks! " + "word " * rng.randint(3, 20) + ("\n**bold**" if i % 4 == 0 else "")
+        rows.append({"id": f"p{i}", "prompt": "q", "response_1": first, "response_2": second,
+                     "label": 1 if len(second) > len(first) else -1})
+    return write_jsonl(tmp_path / "pairs.jsonl", rows)
+
+
+def _annotate(server: LocalJudgeServer, pairs: Path, out: Path, *extra: str) -> object:
+    return CliRunner().invoke(cli, ["annotate", "--pairs", str(pairs), "--annotator-model", "rules",
+                                    "--base-url", server.url, "--api-key-env", "none", "--out", str(out),
+                                    "--quiet", *extra])
+
+
+@pytest.mark.parametrize("per_request", [None, 7])
+def test_trait_values_are_the_rules_and_a_rerun_asks_nothing(tmp_path: Path, per_request: int | None) -> None:
+    pairs = _pairs(tmp_path)
+    extra = [] if per_request is None else ["--traits-per-request", str(per_request)]
+    with LocalJudgeServer(mode="traits") as server:
+        result = _annotate(server, pairs, tmp_path / "t", *extra)
+        assert result.exit_code == 0, result.output
+        asked = server.log.requests
+        chunks = math.ceil(len(DEFAULT_TRAITS) / (per_request or len(DEFAULT_TRAITS)))
+        assert asked == 12 * 2 * chunks  # requests per pair = 2 × ⌈traits / K⌉
+        again = _annotate(server, pairs, tmp_path / "t", *extra)
+        assert again.exit_code == 0 and server.log.requests == asked  # the journal answers everything
+    values = pd.read_parquet(tmp_path / "t" / "traits.parquet").set_index("id")
+    rows = {r["id"]: r for r in map(json.loads, pairs.read_text().splitlines())}
+    for trait in DEFAULT_TRAITS:
+        expected = [SIGN[rule_answer(trait.description, rows[i]["response_1"], rows[i]["response_2"])]
+                    for i in values.index]
+        assert values[trait.slug].tolist() == expected, trait.slug
+    assert values["concise"].abs().sum() > 0 and values["lists"].abs().sum() > 0  # the rules do decide
+    summary = json.loads((tmp_path / "t" / "traits.json").read_text())
+    assert summary["n_inconsistent"] == 0 and summary["n_unreadable"] == 0 and len(summary["traits"]) == 40
+
+
+def test_a_position_biased_annotator_gives_inconsistent_zeros(tmp_path: Path) -> None:
+    with LocalJudgeServer(mode="traits-first") as server:
+        assert _annotate(server, _pairs(tmp_path, 4), tmp_path / "t").exit_code == 0
+    values = pd.read_parquet(tmp_path / "t" / "traits.parquet").set_index("id")
+    assert (values == 0).all().all()
+    assert json.loads((tmp_path / "t" / "traits.json").read_text())["n_inconsistent"] == 4 * 40
+
+
+@pytest.mark.parametrize("mode", ["traits-half", "first"])
+def test_malformed_answers_are_asked_again_then_recorded_unreadable(tmp_path: Path, mode: str) -> None:
+    with LocalJudgeServer(mode=mode) as server:
+        result = _annotate(server, _pairs(tmp_path, 3), tmp_path / "t")
+        assert result.exit_code == 0, result.output
+        assert server.log.requests == 2 * 3 * 2  # every request once, and each malformed one once more
+    values = pd.read_parquet(tmp_path / "t" / "traits.parquet").set_index("id")
+    assert values.isna().all().all()  # never guessed
+    summary = json.loads((tmp_path / "t" / "traits.json").read_text())
+    assert summary["n_unreadable"] == 6 and summary["n_retried"] == 6
+
+
+def test_trait_files_are_bounded(tmp_path: Path) -> None:
+    many = tmp_path / "many.txt"
+    many.write_text("\n".join(f"uses the word number {i}" for i in range(10_000)))
+    with pytest.raises(Exception, match="at most"):
+        resolve_traits(many)
+    huge = tmp_path / "huge.txt"
+    huge.write_text("is " + "very " * 250_000 + "long\n")
+    with pytest.raises(Exception, match="larger than|longer than"):
+        resolve_traits(huge)
+    named = tmp_path / "named.yaml"
+    named.write_text("traits:\n  - name: hedging\n    description: hedges more\n  - is more concise\n")
+    assert [t.slug for t in resolve_traits(named)] == ["hedging", "is_more_concise"]

@@ -1,0 +1,117 @@
+"""AnnotatedPairs (Feedback Forensics / ICAI) read as they write it, its principles' strengths
+equal to Feedback Forensics' formulas computed by hand, written back so the round trip holds, and
+every malformed file a clear error or a counted skip."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import preftree
+from preftree.cli import cli
+from preftree.data.annotated_pairs import annotator_id, read_annotated_pairs, to_annotated_pairs
+from preftree.explanation.traits import trait_metrics
+
+CONCISE, LISTS = "Select the response that is more concise", "Select the response that uses more lists"
+DEFAULT = "ba751e7b"  # ICAI's default annotator id: md5 of its description
+
+
+def _file(tmp_path: Path, version: str = "2.0", **change: object) -> Path:
+    """An AnnotatedPairs file in the schema ICAI's annotated_pairs_format writes (v2: response
+    objects; v1: text_a / text_b with 'text_a' / 'text_b' preferences)."""
+    prefs = [("a", "b", None), ("b", "b", "a"), ("a", "a", "a"), ("b", "a", None), ("a", "b", "b"), ("b", "b", "b")]
+    comparisons = []
+    for i, (label, concise, lists) in enumerate(prefs):
+        def ann(p: str | None) -> dict:
+            if p is None:
+                return {"pref": None, "no_pref_reason": "not_applicable"}
+            return {"pref": p if version.startswith("2") else f"text_{p}"}
+        texts = ({"response_a": {"text": f"answer a{i}", "model": "m1"}, "response_b": {"text": f"answer b{i}", "model": "m2"}}
+                 if version.startswith("2") else {"text_a": f"answer a{i}", "text_b": f"answer b{i}"})
+        comparisons.append({"id": f"c{i}", "prompt": f"question {i}", **texts,
+                            "annotations": {DEFAULT: ann(label), annotator_id(CONCISE): ann(concise),
+                                            annotator_id(LISTS): ann(lists), "5ad2c3f1": ann("a" if i % 3 else "b")},
+                            "metadata": {"index": i}})
+    data = {"metadata": {"version": version, "description": "test", "created_at": "2025-05-07T18:35:36Z",
+                         "dataset_name": "fixture", "default_annotator": DEFAULT,
+                         "available_metadata_keys_per_comparison": ["index"]},
+            "annotators": {DEFAULT: {"name": "preferred_text", "description": "Default annotator from original "
+                                     "dataset (from column `preferred_text`)", "type": "unknown"},
+                           annotator_id(CONCISE): {"description": CONCISE, "type": "principle"},
+                           annotator_id(LISTS): {"description": LISTS, "type": "principle"},
+                           "5ad2c3f1": {"name": "human_pref", "description": "Column", "type": "human"}},
+            "comparisons": comparisons}
+    data.update(change)
+    path = tmp_path / "annotated_pairs.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize("version", ["1.0", "2.0"])
+def test_strengths_equal_feedback_forensics_formulas(tmp_path: Path, version: str) -> None:
+    read = read_annotated_pairs(_file(tmp_path, version))
+    assert [p.label for p in read.pairs] == [-1, 1, -1, 1, -1, 1]
+    assert [j.judge for j in read.judges] == ["human_pref"]
+    metrics = trait_metrics(read.traits, [read.pairs.as_judgments()]).set_index("trait")
+    # concise vs the label: agree on c1, c2, c4? (b,b) (a,a) ... by hand: c0 a/b dis, c1 b/b agr, c2 a/a agr,
+    # c3 b/a dis, c4 a/b dis, c5 b/b agr -> 3 agree, 3 disagree of 6
+    concise = metrics.loc["is_more_concise"]
+    assert (concise.agree, concise.disagree, concise.not_applicable) == (3, 3, 0)
+    assert concise.accuracy == 0.5 and concise.kappa == 0 and concise.strength == 0 and concise.relevance == 1
+    lists = metrics.loc["uses_more_lists"]  # c1 a vs b dis, c2 a/a agr, c4 b vs a dis, c5 b/b agr; 2 n/a
+    assert (lists.agree, lists.disagree, lists.not_applicable) == (2, 2, 2)
+    assert lists.relevance == pytest.approx(4 / 6) and lists.strength == pytest.approx(0.0)
+    assert lists.strength_low < 0 < lists.strength_high and lists.p_value == pytest.approx(1.0)
+
+
+def test_explain_reads_the_file_unchanged_and_writes_traits_csv(tmp_path: Path) -> None:
+    path = _file(tmp_path)
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--cv", "2", "--resamples", "2",
+                                      "--max-depth", "1", "--out", str(tmp_path / "e"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    rows = (tmp_path / "e" / "traits.csv").read_text().splitlines()
+    assert rows[0] == ("judge,trait,n,agree,disagree,not_applicable,accuracy,relevance,kappa,strength,"
+                       "strength_low,strength_high,p_value")
+    assert {r.split(",")[0] for r in rows[1:]} == {"human_pref", "preferred_text"}  # a judge and the label
+
+
+def test_annotate_output_round_trips(tmp_path: Path) -> None:
+    read = read_annotated_pairs(_file(tmp_path))
+    document = to_annotated_pairs(read.pairs, read.traits, read.trait_descriptions, read.judges)
+    again_path = tmp_path / "again.json"
+    again_path.write_text(json.dumps(document))
+    again = read_annotated_pairs(again_path)
+    assert again.traits.fillna(9).equals(read.traits.fillna(9))
+    assert [p.label for p in again.pairs] == [p.label for p in read.pairs]
+    assert [len(j) for j in again.judges] == [len(j) for j in read.judges]
+    assert document["metadata"]["version"] == "2.0"
+    assert all(a["type"] in ("principle", "human", "unknown") for a in document["annotators"].values())
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"metadata": {"version": "3.0", "default_annotator": DEFAULT}}, "version"),
+    ({"annotators": {DEFAULT: {"type": "unknown"}}}, "does not declare"),
+])
+def test_malformed_files_are_clear_errors(tmp_path: Path, change: dict, message: str) -> None:
+    with pytest.raises(preftree.InputError, match=message):
+        read_annotated_pairs(_file(tmp_path, **change))
+
+
+def test_duplicate_ids_and_odd_values(tmp_path: Path) -> None:
+    path = _file(tmp_path)
+    data = json.loads(path.read_text())
+    data["comparisons"].append(data["comparisons"][0])
+    path.write_text(json.dumps(data))
+    with pytest.raises(preftree.InputError, match="appears twice"):
+        read_annotated_pairs(path)
+    data["comparisons"].pop()
+    data["comparisons"][0]["annotations"][annotator_id(CONCISE)] = {"pref": "maybe"}
+    data["comparisons"][1]["annotations"][annotator_id(LISTS)] = {"pref": math.nan}
+    path.write_text(json.dumps(data))
+    read = read_annotated_pairs(path)
+    assert read.skipped["trait: pref 'maybe' is not a, b, text_a, text_b or null"] == 1
+    assert math.isnan(read.traits.loc["c0", "is_more_concise"]) and read.traits.loc["c1", "uses_more_lists"] == 0
