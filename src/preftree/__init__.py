@@ -18,6 +18,7 @@ from .errors import InputError, PreftreeError, UntrustedPickleError
 
 _EXPORTS = {
     "DecisionTreeRewardModel": ".model",
+    "annotate": ".judges.api",
     "ExplainConfig": ".explanation",
     "ExplainResult": ".explanation",
     "FeatureTable": ".features",
@@ -55,6 +56,7 @@ __all__ = [
     "PreftreeError",
     "UntrustedPickleError",
     "__version__",
+    "annotate",
     "build_features",
     "explain",
     "explain_judge",
@@ -86,7 +88,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazil
     )
     from .explanation import ExplainConfig, ExplainResult, explain_judge
     from .features import FeatureTable, build_features, style_of
-    from .judges.api import judge
+    from .judges.api import annotate, judge
     from .model import DecisionTreeRewardModel
     from .probes.api import probe
     from .tree import PreferenceTree

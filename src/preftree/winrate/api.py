@@ -118,9 +118,9 @@ def winrate(paths: str | Path | Sequence[str | Path], *, input_format: str = "au
                                              judge=comparisons.judge)
         known_difficulties, length, notes = reference.difficulties, reference.length, notes + coverage
     keyed = [spec for spec in (*features, *(tree_features or ()))
-             if isinstance(spec, str) and spec.split(":", 1)[0] in ("scores", "columns")]
+             if isinstance(spec, str) and spec.split(":", 1)[0] in ("scores", "columns", "traits")]
     if keyed and "alpacaeval" in comparisons.formats.values():
-        raise InputError("scores: and columns: features are keyed by pair ids and read in the pairs' "
+        raise InputError("scores:, columns: and traits: features are keyed by pair ids and read in the pairs' "
                          "orientation, which AlpacaEval annotations do not carry (here response_1 is "
                          "the model, output_2); use style or model: features")
     result = win_rates(comparisons.frame, baseline=baseline, features=features, tree_features=tree_features,
