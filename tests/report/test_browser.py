@@ -314,3 +314,62 @@ def test_a_newcomers_report_fits_at_1280_and_800(browser, shared_data, tmp_path)
     text = page.inner_text("table.summary")
     assert "llmbar: GPT-4-Vanilla" in text and "natural: gold" in text
     page.close()
+
+
+def test_the_trait_section_shows_strengths_sorts_without_script_and_opens_examples(browser, tmp_path) -> None:
+    """An AnnotatedPairs file whose principle text is hostile HTML: the report's trait section
+    shows each judge's strengths with intervals, switches order by CSS alone (no script), and
+    a trait opens onto the pairs where it agrees and disagrees with the judge."""
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from preftree.cli import cli
+    from preftree.data.annotated_pairs import annotator_id
+
+    hostile = "uses <script>window.pwned=1</script> more"
+    principles = {annotator_id(f"Select the response that {d}"): d for d in ("is more concise", hostile)}
+    comparisons = []
+    for i in range(12):
+        short_first = i % 3 != 0
+        annotations = {"d": {"pref": "a" if i % 2 else "b"}}
+        for pid, text in principles.items():
+            annotations[pid] = {"pref": ("a" if short_first else "b") if text == "is more concise" else
+                                ("b" if i % 4 == 0 else None)}
+        comparisons.append({"id": f"c{i}", "prompt": f"question {i}", "annotations": annotations,
+                            "response_a": {"text": "short" if short_first else "a much longer answer " * 3},
+                            "response_b": {"text": "a much longer answer " * 3 if short_first else "short"}})
+    data = {"metadata": {"version": "2.0", "default_annotator": "d"},
+            "annotators": {"d": {"name": "human", "type": "human"},
+                           **{pid: {"description": f"Select the response that {d}", "type": "principle"}
+                              for pid, d in principles.items()}},
+            "comparisons": comparisons}
+    path = tmp_path / "ap.json"
+    path.write_text(_json.dumps(data))
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--cv", "2", "--resamples", "2",
+                                      "--max-depth", "1", "--out", str(tmp_path / "e"),
+                                      "--report", str(tmp_path / "e" / "report.html"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    page, _, errors, requests = _open(browser, tmp_path / "e" / "report.html")
+    if True:
+        assert page.locator("script").count() == 0 and page.evaluate("window.pwned") is None
+        assert errors == [] and all(r.startswith("file:") for r in requests)
+        section = page.locator("h2", has_text="Traits")
+        assert section.count() == 1
+        visible = page.locator(".sorted .view:visible table.traits")
+        assert visible.count() == 1
+        import pandas as pd
+
+        metrics = pd.read_csv(tmp_path / "e" / "traits.csv")
+        first_judge = metrics[metrics["judge"] == metrics["judge"].iloc[0]]
+        strongest = first_judge.loc[first_judge["strength"].abs().idxmax(), "trait"]
+        first = visible.locator("tbody tr").first.locator("summary").inner_text()
+        assert first == strongest  # strongest first
+        page.locator("label", has_text="by name").first.click()
+        by_name = page.locator(".sorted .view:visible table.traits tbody tr").first.locator("summary").inner_text()
+        assert by_name == "is_more_concise"  # alphabetical: is_more_concise before uses_script...
+        page.locator(".sorted .view:visible summary").first.click()
+        opened = page.locator(".sorted .view:visible details[open] .example")
+        assert opened.count() >= 1 and "question" in opened.first.inner_text()
+        names = page.locator(".sorted .view:visible summary").all_inner_texts()
+        assert any("script" in n for n in names)  # the hostile principle is a name shown as text

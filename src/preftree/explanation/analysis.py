@@ -167,6 +167,7 @@ class ExplainResult:
     agreement_decided_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
     kappa: pd.DataFrame = field(default_factory=pd.DataFrame)  # Cohen's κ between judges
     trait_metrics: pd.DataFrame = field(default_factory=pd.DataFrame)  # traits.csv: see .traits
+    trait_examples: dict[str, Any] = field(default_factory=dict)  # trait_examples.json, for the report
 
 
 def feature_groups(X: pd.DataFrame, threshold: float = GROUP_SPEARMAN) -> list[list[str]]:

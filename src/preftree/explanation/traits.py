@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ import pandas as pd
 from ..data.model import JudgmentSet, PairSet
 from ..features.differences import FeatureTable
 
-__all__ = ["TRAIT_COLUMNS", "trait_metrics", "trait_table"]
+__all__ = ["TRAIT_COLUMNS", "trait_examples", "trait_metrics", "trait_table"]
 
 TRAIT_COLUMNS = ["judge", "trait", "n", "agree", "disagree", "not_applicable", "accuracy", "relevance",
                  "kappa", "strength", "strength_low", "strength_high", "p_value"]
@@ -82,3 +83,35 @@ def trait_metrics(traits: pd.DataFrame, judges: Sequence[JudgmentSet]) -> pd.Dat
     frame["_order"] = -frame["strength"].abs()
     frame = frame.sort_values(["_judge", "_order"], kind="stable")
     return frame.drop(columns=["_judge", "_order"]).reset_index(drop=True)
+
+
+def trait_examples(pairs: PairSet, traits: pd.DataFrame, judges: Sequence[JudgmentSet], metrics: pd.DataFrame,
+                   *, top: int = 12, per_kind: int = 3, chars: int = 400) -> dict[str, Any]:
+    """For the report's example viewer: per judge, its ``top`` strongest traits, each with up to
+    ``per_kind`` pairs where the trait agrees with the judge and as many where it disagrees
+    (texts cut to ``chars``); keys are ``judge`` then ``trait`` then ``agree``/``disagree``."""
+    def cut(text: str) -> str:
+        return text if len(text) <= chars else text[:chars] + " …"
+
+    found: dict[str, dict[str, dict[str, list[dict[str, object]]]]] = {}
+    for judge in judges:
+        preferences = judge.preferences()
+        rows = metrics[metrics["judge"] == judge.judge].head(top)
+        for trait in rows["trait"]:
+            kinds: dict[str, list[dict[str, object]]] = {"agree": [], "disagree": []}
+            for pair_id, verdict in preferences.items():
+                if verdict not in (-1, 1) or pair_id not in traits.index or pair_id not in pairs:
+                    continue
+                value = traits.at[pair_id, trait]
+                if value not in (-1.0, 1.0):
+                    continue
+                kind = "agree" if value == verdict else "disagree"
+                if len(kinds[kind]) < per_kind:
+                    pair = pairs[str(pair_id)]
+                    kinds[kind].append({"id": str(pair_id), "prompt": cut(pair.prompt_text()),
+                                        "response_1": cut(pair.response_1), "response_2": cut(pair.response_2),
+                                        "judge_prefers": int(verdict), "trait_picks": int(value)})
+                if all(len(v) >= per_kind for v in kinds.values()):
+                    break
+            found.setdefault(judge.judge, {})[str(trait)] = kinds
+    return found

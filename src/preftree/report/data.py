@@ -96,6 +96,8 @@ class ReportData:
     overview: dict[str, Any]
     probes: dict[str, Any] | None = None  # a `preftree probe` run's probe.json, shown beside the trees
     winrate: dict[str, Any] | None = None  # a `preftree winrate` run's winrate.json
+    traits: pd.DataFrame | None = None  # traits.csv: Feedback Forensics' metrics per judge and trait
+    trait_examples: dict[str, Any] = field(default_factory=dict)  # trait_examples.json, for the viewer
 
     @property
     def label(self) -> str | None:
@@ -216,9 +218,12 @@ def load_report_data(folder: str | Path) -> ReportData:
     from .probes import load_probe_document
 
     probes = load_probe_document(folder) if (folder / "probe.json").is_file() else None
+    from .traits import load_trait_files
+
+    traits, examples = load_trait_files(folder)
     return ReportData(folder, judges, _csv(folder / "agreement.csv", index=True),
                       _csv(folder / "agreement_counts.csv", index=True),
-                      _csv(folder / "consistency.csv"), overview, probes)
+                      _csv(folder / "consistency.csv"), overview, probes, traits=traits, trait_examples=examples)
 
 
 def merge_report_data(parts: list[ReportData]) -> ReportData:
@@ -272,4 +277,6 @@ def report_from_result(result: Any, examples: dict[str, list[dict[str, Any]]] | 
                 "pairs": result.pairs.source, "label_format": result.pairs.label_format,
                 "pairs_format": result.pairs.pairs_format, "reading": result.pairs.reading_record()}
     return ReportData(source or Path("explain"), judges, result.agreement, result.agreement_counts,
-                      result.consistency if len(result.consistency) else None, overview, probes)
+                      result.consistency if len(result.consistency) else None, overview, probes,
+                      traits=result.trait_metrics if len(result.trait_metrics) else None,
+                      trait_examples=result.trait_examples)

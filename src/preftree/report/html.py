@@ -36,6 +36,12 @@ svg text.edge{font-size:10px;fill:#666}.muted{color:#666}
 pre{white-space:pre-wrap;word-break:break-word;background:#f7f7f7;padding:.5rem;border-radius:4px;
 max-height:18rem;overflow:auto;font-size:.8rem}
 details{margin:.3rem 0}summary{cursor:pointer}
+.sorted>.view{display:none}.sorted>input.sort{margin-left:.8rem}
+.sorted>input.sort:checked+label+.view{display:block}
+.traits td:first-child{text-align:left;max-width:36rem}.example{font-size:.8rem;margin:.3rem 0;text-align:left;
+overflow-wrap:anywhere}.ci{position:relative;width:8rem;height:.8rem;background:#f1f1f1}
+.ci span{position:absolute;top:.2rem;height:.4rem;background:#7aa6d8}.ci i{position:absolute;top:0;width:2px;
+height:.8rem;background:#1a1a1a}
 .judge{page-break-inside:avoid}
 .facts th{text-align:left;font-weight:600;white-space:nowrap}.facts td{text-align:left}
 .warning{background:#fff4e5;border-left:4px solid #e08a00;padding:.4rem .6rem}

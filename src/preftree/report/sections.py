@@ -15,6 +15,7 @@ from .groups import groups_markdown, groups_section
 from .html import consistency_rows, judge_section, matrix_table, summary_table
 from .probes import ProbeSection
 from .svg import bars_svg, heatmap_svg, legend_svg
+from .traits import TraitSection
 from .winrate import WinRateSection
 
 __all__ = ["SECTIONS", "Section"]
@@ -154,7 +155,8 @@ class PerJudge:
         return lines
 
 
-SECTIONS: list[Section] = [Header(), Judges(), Importances(), ProbeSection(), WinRateSection(), Agreement(),
+SECTIONS: list[Section] = [Header(), Judges(), Importances(), ProbeSection(), TraitSection(), WinRateSection(),
+                           Agreement(),
                            Consistency(), Groups(), PerJudge()]
 """The report, in order; both renderers iterate it."""
 
