@@ -8,6 +8,7 @@ import json
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -115,3 +116,31 @@ def test_duplicate_ids_and_odd_values(tmp_path: Path) -> None:
     read = read_annotated_pairs(path)
     assert read.skipped["trait: pref 'maybe' is not a, b, text_a, text_b or null"] == 1
     assert math.isnan(read.traits.loc["c0", "is_more_concise"]) and read.traits.loc["c1", "uses_more_lists"] == 0
+
+
+def test_a_file_written_by_icais_own_code_reads_with_the_formulas_strengths(tmp_path: Path) -> None:
+    """ICAI's ``create_annotated_pairs`` (PyPI ``inverse-cai``) writes the file; preftree's
+    strengths equal the formula applied to ICAI's own votes (True: the principle agrees with the
+    reference preference). Skipped where inverse-cai is not installed: its package pulls
+    langchain and friends, which CI does not install."""
+    annotated_pairs_format = pytest.importorskip(
+        "inverse_cai.data.annotated_pairs_format",
+        reason="needs ICAI's own writer (pip install inverse-cai); CI does not install it")
+    frame = pd.DataFrame({"text_a": [f"answer a{i}" for i in range(8)], "text_b": [f"answer b{i}" for i in range(8)],
+                          "input": [f"q{i}" for i in range(8)],
+                          "preferred_text": ["text_a", "text_b", "text_a", "text_b", "text_a", "text_b", "text_b",
+                                             "text_a"]})
+    principles = {0: CONCISE, 1: LISTS}
+    votes = {i: {0: [True, False, True, None, True, False, True, "invalid"][i],
+                 1: [None, True, True, False, None, None, True, True][i]} for i in range(8)}
+    data = annotated_pairs_format.create_annotated_pairs(frame, "fixture", principle_index_to_text=principles,
+                                                          comparison_votes=votes)
+    path = tmp_path / "icai.json"
+    path.write_text(json.dumps(data))
+    read = read_annotated_pairs(path)
+    metrics = trait_metrics(read.traits, [read.pairs.as_judgments()]).set_index("trait")
+    for index, column in ((0, "is_more_concise"), (1, "uses_more_lists")):
+        agree = sum(votes[i][index] is True for i in range(8))
+        disagree = sum(votes[i][index] is False for i in range(8))
+        assert (metrics.loc[column, "agree"], metrics.loc[column, "disagree"]) == (agree, disagree)
+        assert metrics.loc[column, "strength"] == pytest.approx((agree - disagree) / 8)
