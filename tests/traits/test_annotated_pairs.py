@@ -144,3 +144,22 @@ def test_a_file_written_by_icais_own_code_reads_with_the_formulas_strengths(tmp_
         disagree = sum(votes[i][index] is False for i in range(8))
         assert (metrics.loc[column, "agree"], metrics.loc[column, "disagree"]) == (agree, disagree)
         assert metrics.loc[column, "strength"] == pytest.approx((agree - disagree) / 8)
+
+
+def test_two_datasets_side_by_side_in_one_report(tmp_path: Path) -> None:
+    """Feedback Forensics' multi-dataset view: two explain folders in one report, every trait a
+    row, each dataset's judges a column of strengths; the Markdown report lists them too."""
+    for name in ("first", "second"):
+        folder = tmp_path / name
+        folder.mkdir()
+        source = _file(folder)
+        result = CliRunner().invoke(cli, ["explain", "--pairs", str(source), "--cv", "2", "--resamples", "2",
+                                          "--max-depth", "1", "--out", str(tmp_path / f"e-{name}"), "--quiet"])
+        assert result.exit_code == 0, result.output
+    data = preftree.report([tmp_path / "e-first", tmp_path / "e-second"], out=tmp_path / "both.html")
+    assert set(data.traits["judge"]) == {"e-first: human_pref", "e-first: preferred_text",
+                                         "e-second: human_pref", "e-second: preferred_text"}
+    page = (tmp_path / "both.html").read_text()
+    assert page.count("<th>e-first: preferred_text</th>") >= 1 and "<th>e-second: human_pref</th>" in page
+    markdown = preftree.report(tmp_path / "e-first", out=tmp_path / "one.md")
+    assert markdown.traits is not None and "## Traits" in (tmp_path / "one.md").read_text()

@@ -257,9 +257,13 @@ def merge_report_data(parts: list[ReportData]) -> ReportData:
                 "features": list(dict.fromkeys(f for p in parts for f in (p.overview.get("features") or [])))}
     if len({p.overview.get("label") for p in parts}) > 1:
         overview["label"] = None  # labels of different names: no one "agreement with" column
+    traits = [p.traits.assign(judge=[f"{n}: {j}" for j in p.traits["judge"]])
+              for n, p in zip(names, parts) if p.traits is not None and len(p.traits)]
+    examples = {f"{n}: {j}": value for n, p in zip(names, parts) for j, value in p.trait_examples.items()}
     return ReportData(Path(" + ".join(names)), judges, pd.concat(agreement) if agreement else None,
                       pd.concat(counts) if counts else None, pd.concat(consistency, ignore_index=True)
-                      if consistency else None, overview, parts[0].probes)
+                      if consistency else None, overview, parts[0].probes,
+                      traits=pd.concat(traits, ignore_index=True) if traits else None, trait_examples=examples)
 
 
 def report_from_result(result: Any, examples: dict[str, list[dict[str, Any]]] | None = None, *,

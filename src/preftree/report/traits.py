@@ -98,6 +98,22 @@ def _table(rows: pd.DataFrame, examples: dict[str, Any], judge: str) -> str:
             + "".join(body) + "</tbody></table>")
 
 
+def _overview(frame: pd.DataFrame, limit: int = 40) -> str:
+    """Every judge (or dataset) as a column, every trait a row, cells the strength: Feedback
+    Forensics' side-by-side view; the traits strongest anywhere first."""
+    judges = list(dict.fromkeys(frame["judge"].astype(str)))
+    if len(judges) < 2:
+        return ""
+    table = frame.pivot_table(index="trait", columns="judge", values="strength", aggfunc="first")
+    order = table.abs().max(axis=1).sort_values(ascending=False).index[:limit]
+    head = "".join(f"<th>{escape(j)}</th>" for j in judges)
+    rows = "".join(f"<tr><td>{escape(str(t))}</td>"
+                   + "".join(f"<td>{_number(table.at[t, j]) if j in table.columns else ''}</td>" for j in judges)
+                   + "</tr>" for t in order)
+    return (f"<div class='figure'><table class='traits'><thead><tr><th>strength</th>{head}</tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>")
+
+
 class TraitSection:
     """Strengths of every trait for every judge (``traits.csv``), with the example viewer."""
 
@@ -108,7 +124,7 @@ class TraitSection:
         parts = ["<h2>Traits</h2><p class='muted'>Feedback Forensics' metrics: strength = κ × relevance = "
                  "(agree − disagree) / pairs the judge decided; accuracy = agree / (agree + disagree); "
                  "relevance = share of pairs where the trait picks a response. Click a trait for pairs "
-                 "where it agrees and where it disagrees with the judge.</p>"]
+                 "where it agrees and where it disagrees with the judge.</p>", _overview(frame)]
         for index, (judge, rows) in enumerate(frame.groupby("judge", sort=False)):
             group = f"traits-{index}"
             views = []
