@@ -163,3 +163,24 @@ def test_two_datasets_side_by_side_in_one_report(tmp_path: Path) -> None:
     assert page.count("<th>e-first: preferred_text</th>") >= 1 and "<th>e-second: human_pref</th>" in page
     markdown = preftree.report(tmp_path / "e-first", out=tmp_path / "one.md")
     assert markdown.traits is not None and "## Traits" in (tmp_path / "one.md").read_text()
+
+
+def test_traits_by_group_are_the_formulas_within_each_group(tmp_path: Path) -> None:
+    """With --by, traits_by_group.csv holds the same metrics within each group, and the report
+    shows the groups as columns."""
+    path = _file(tmp_path)
+    data = json.loads(path.read_text())
+    for i, comparison in enumerate(data["comparisons"]):
+        comparison["metadata"]["task"] = "math" if i < 3 else "chat"
+    path.write_text(json.dumps(data))
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--cv", "2", "--resamples", "2",
+                                      "--max-depth", "1", "--by", "task", "--min-group", "2",
+                                      "--out", str(tmp_path / "e"), "--report", str(tmp_path / "e" / "r.html"),
+                                      "--quiet"])
+    assert result.exit_code == 0, result.output
+    groups = pd.read_csv(tmp_path / "e" / "traits_by_group.csv")
+    concise = groups[(groups["judge"] == "preferred_text") & (groups["trait"] == "is_more_concise")].set_index("group")
+    # by hand: c0 dis, c1 agr, c2 agr (math); c3 dis, c4 dis, c5 agr (chat)
+    assert (concise.loc["math", "agree"], concise.loc["math", "disagree"]) == (2, 1)
+    assert (concise.loc["chat", "agree"], concise.loc["chat", "disagree"]) == (1, 2)
+    assert "preferred_text · math" in (tmp_path / "e" / "r.html").read_text()

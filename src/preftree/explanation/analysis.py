@@ -168,6 +168,7 @@ class ExplainResult:
     kappa: pd.DataFrame = field(default_factory=pd.DataFrame)  # Cohen's κ between judges
     trait_metrics: pd.DataFrame = field(default_factory=pd.DataFrame)  # traits.csv: see .traits
     trait_examples: dict[str, Any] = field(default_factory=dict)  # trait_examples.json, for the report
+    trait_groups: pd.DataFrame = field(default_factory=pd.DataFrame)  # traits_by_group.csv (with --by)
 
 
 def feature_groups(X: pd.DataFrame, threshold: float = GROUP_SPEARMAN) -> list[list[str]]:

@@ -73,13 +73,16 @@ def explain(pairs: PairSet, judges: Sequence[JudgmentSet], features: Sequence[st
         if row["n_both_orders"]:
             explanation.extra["consistency"] = row["consistency"]
             explanation.extra["prefers_first_shown"] = row["prefers_first_shown"]
-    from .traits import trait_examples, trait_metrics, trait_table
+    from .traits import trait_examples, trait_metrics, trait_metrics_by_group, trait_table
 
     traits = trait_table(pairs, table)
     metrics = trait_metrics(traits, everyone) if traits is not None else pd.DataFrame()
     examples = trait_examples(pairs, traits, everyone, metrics) if traits is not None else {}
+    by_group = trait_metrics_by_group(traits, everyone, pairs, config.by) \
+        if traits is not None and config.by is not None else pd.DataFrame()
     return ExplainResult(pairs, table, explanations, shares, counts, consistency, config,
                          label_judge=label_set.judge if label_set is not None else None,
                          judge_sources=sorted({j.source for j in judges if j.source}),
                          agreement_decided=decided, agreement_decided_counts=decided_counts,
-                         kappa=kappa_matrix(everyone), trait_metrics=metrics, trait_examples=examples)
+                         kappa=kappa_matrix(everyone), trait_metrics=metrics, trait_examples=examples,
+                         trait_groups=by_group)

@@ -25,7 +25,7 @@ import pandas as pd
 from ..data.model import JudgmentSet, PairSet
 from ..features.differences import FeatureTable
 
-__all__ = ["TRAIT_COLUMNS", "trait_examples", "trait_metrics", "trait_table"]
+__all__ = ["TRAIT_COLUMNS", "trait_examples", "trait_metrics", "trait_metrics_by_group", "trait_table"]
 
 TRAIT_COLUMNS = ["judge", "trait", "n", "agree", "disagree", "not_applicable", "accuracy", "relevance",
                  "kappa", "strength", "strength_low", "strength_high", "p_value"]
@@ -115,3 +115,23 @@ def trait_examples(pairs: PairSet, traits: pd.DataFrame, judges: Sequence[Judgme
                     break
             found.setdefault(judge.judge, {})[str(trait)] = kinds
     return found
+
+
+def trait_metrics_by_group(traits: pd.DataFrame, judges: Sequence[JudgmentSet], pairs: PairSet,
+                           by: str) -> pd.DataFrame:
+    """:func:`trait_metrics` within each group of the pairs column ``by`` (a ``group`` column
+    first): how a judge's traits differ by task type or dataset."""
+    from ..data.model import Judgment
+
+    groups = pd.Series(pairs.metadata_column(by), index=pairs.ids).astype(str)
+    frames = []
+    for group, ids in groups.groupby(groups, sort=True).groups.items():
+        members = set(ids)
+        subsets = [JudgmentSet(judge.judge, [Judgment(j.pair_id, j.judge, j.preference) for j in judge
+                                             if j.pair_id in members]) for judge in judges]
+        frame = trait_metrics(traits.loc[[i for i in traits.index if i in members]], subsets)
+        frames.append(frame.assign(group=str(group)))
+    if not frames:
+        return pd.DataFrame(columns=["group", *TRAIT_COLUMNS])
+    joined = pd.concat(frames, ignore_index=True)
+    return joined[["group", *TRAIT_COLUMNS]]

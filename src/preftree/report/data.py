@@ -98,6 +98,7 @@ class ReportData:
     winrate: dict[str, Any] | None = None  # a `preftree winrate` run's winrate.json
     traits: pd.DataFrame | None = None  # traits.csv: Feedback Forensics' metrics per judge and trait
     trait_examples: dict[str, Any] = field(default_factory=dict)  # trait_examples.json, for the viewer
+    trait_groups: pd.DataFrame | None = None  # traits_by_group.csv (explain --by)
 
     @property
     def label(self) -> str | None:
@@ -221,9 +222,12 @@ def load_report_data(folder: str | Path) -> ReportData:
     from .traits import load_trait_files
 
     traits, examples = load_trait_files(folder)
+    from .traits import load_trait_groups
+
     return ReportData(folder, judges, _csv(folder / "agreement.csv", index=True),
                       _csv(folder / "agreement_counts.csv", index=True),
-                      _csv(folder / "consistency.csv"), overview, probes, traits=traits, trait_examples=examples)
+                      _csv(folder / "consistency.csv"), overview, probes, traits=traits, trait_examples=examples,
+                      trait_groups=load_trait_groups(folder))
 
 
 def merge_report_data(parts: list[ReportData]) -> ReportData:
@@ -283,4 +287,5 @@ def report_from_result(result: Any, examples: dict[str, list[dict[str, Any]]] | 
     return ReportData(source or Path("explain"), judges, result.agreement, result.agreement_counts,
                       result.consistency if len(result.consistency) else None, overview, probes,
                       traits=result.trait_metrics if len(result.trait_metrics) else None,
-                      trait_examples=result.trait_examples)
+                      trait_examples=result.trait_examples,
+                      trait_groups=result.trait_groups if len(result.trait_groups) else None)

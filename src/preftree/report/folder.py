@@ -24,7 +24,7 @@ __all__ = ["judge_folder_name", "output_inputs", "write_outputs"]
 RESERVED_NAMES = frozenset({"summary.json", "agreement.csv", "agreement_counts.csv",
                             "agreement_decided.csv", "kappa.csv", "consistency.csv", "report.html",
                             "report.md", "report_figures", "probe.json", ".preftree-manifest.json",
-                            "traits.csv", "trait_examples.json"})
+                            "traits.csv", "trait_examples.json", "traits_by_group.csv"})
 """Names of explain's own top-level outputs, which a judge's folder must not take."""
 NAME_LIMIT = 80
 """Longest judge folder name; longer names keep their start and a hash of the whole."""
@@ -171,6 +171,8 @@ def write_outputs(result: ExplainResult, out_dir: str | Path, *, force: bool = F
         if not result.trait_metrics.empty:  # Feedback Forensics' metrics, whenever the pairs carry traits
             csv_frame(result.trait_metrics).to_csv(tmp / "traits.csv", index=False)
             _dump(tmp / "trait_examples.json", result.trait_examples)
+        if not result.trait_groups.empty:
+            csv_frame(result.trait_groups).to_csv(tmp / "traits_by_group.csv", index=False)
         for name, table in (("agreement_counts", result.agreement_counts),
                             ("agreement_decided", result.agreement_decided)):
             csv_frame(table, index=True).to_csv(tmp / f"{name}.csv", index_label="judge")

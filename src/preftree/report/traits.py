@@ -16,12 +16,28 @@ import pandas as pd
 from .._markup import md_cell
 from ..errors import InputError
 
-__all__ = ["TraitSection", "load_trait_files"]
+__all__ = ["TraitSection", "load_trait_files", "load_trait_groups"]
 
 EXAMPLES_LIMIT = 16 << 20
 ORDERS = (("strength", "by strength"), ("relevance", "by relevance"), ("trait", "by name"))
 _NUMBERS = ("n", "agree", "disagree", "not_applicable", "accuracy", "relevance", "kappa", "strength",
             "strength_low", "strength_high", "p_value")
+
+
+def load_trait_groups(folder: Path) -> pd.DataFrame | None:
+    """``traits_by_group.csv`` (explain with ``--by``): the metrics within each group."""
+    path = folder / "traits_by_group.csv"
+    if not path.is_file():
+        return None
+    from ..data.files import read_table
+
+    frame = read_table(path).frame
+    if "group" not in frame.columns or "strength" not in frame.columns:
+        raise InputError("traits_by_group.csv lacks 'group' or 'strength'", path=path)
+    frame["strength"] = pd.to_numeric(frame["strength"], errors="coerce")
+    if (frame["strength"].abs() > 1).any():
+        raise InputError("traits_by_group.csv: strength must lie in [-1, 1]", path=path)
+    return frame
 
 
 def load_trait_files(folder: Path) -> tuple[pd.DataFrame | None, dict[str, Any]]:
@@ -125,6 +141,10 @@ class TraitSection:
                  "(agree − disagree) / pairs the judge decided; accuracy = agree / (agree + disagree); "
                  "relevance = share of pairs where the trait picks a response. Click a trait for pairs "
                  "where it agrees and where it disagrees with the judge.</p>", _overview(frame)]
+        groups = getattr(data, "trait_groups", None)
+        if groups is not None and len(groups):
+            parts.append("<h3>By group</h3>" + _overview(groups.assign(
+                judge=[f"{j} · {g}" for j, g in zip(groups["judge"].astype(str), groups["group"].astype(str))])))
         for index, (judge, rows) in enumerate(frame.groupby("judge", sort=False)):
             group = f"traits-{index}"
             views = []
