@@ -10,7 +10,6 @@ target in a test.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import tempfile
 import time
 from pathlib import Path
@@ -18,15 +17,8 @@ from pathlib import Path
 from preftree.data.model import Pair, PairSet
 from preftree.features.traits import DEFAULT_TRAITS
 from preftree.judges.annotate import annotate_traits
-from preftree.judges.local_server import LocalJudgeServer
+from preftree.judges.local_server import served_in_another_process
 from preftree.judges.openai_backend import OpenAIBackend, OpenAIOptions
-
-
-def _serve(latency: float, queue: multiprocessing.Queue) -> None:
-    with LocalJudgeServer(latency=latency, mode="traits") as server:
-        queue.put(server.url)
-        while True:
-            time.sleep(3600)
 
 
 def _pairs(n: int, tag: str) -> PairSet:
@@ -50,11 +42,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=40)
     parser.add_argument("--latency", type=float, default=0.05)
     args = parser.parse_args()
-    queue: multiprocessing.Queue = multiprocessing.Queue()
-    server = multiprocessing.Process(target=_serve, args=(args.latency, queue), daemon=True)
-    server.start()
-    url = queue.get(timeout=30)
-    try:
+    with served_in_another_process(latency=args.latency, mode="traits") as url:
         rows = []
         for concurrency in (1, 16):
             for per_request in (None, 1):
@@ -66,8 +54,6 @@ def main() -> None:
         print(f"{'concurrency':>11} {'traits/request':>15} {'requests':>9} {'pairs/s':>9} {'vs first row':>13}")
         for concurrency, per, requests, pairs_per_s in rows:
             print(f"{concurrency:>11} {per:>15} {requests:>9} {pairs_per_s:>9.2f} {pairs_per_s / base:>12.2f}x")
-    finally:
-        server.terminate()
 
 
 if __name__ == "__main__":

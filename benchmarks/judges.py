@@ -12,23 +12,15 @@ memory flat in the number of requests.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import time
 import tracemalloc
 
 import httpx
 
-from preftree.judges.local_server import LocalJudgeServer
+from preftree.judges.local_server import served_in_another_process
 from preftree.judges.openai_backend import OpenAIBackend, OpenAIOptions
 from preftree.judges.prompt import JudgePrompt
 from preftree.judges.records import JudgeRequest
-
-
-def _serve(latency: float, queue: multiprocessing.Queue) -> None:
-    with LocalJudgeServer(latency=latency) as server:
-        queue.put(server.url)
-        while True:
-            time.sleep(3600)
 
 
 def _requests(n: int) -> list[JudgeRequest]:
@@ -75,11 +67,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--requests-per-slot", type=int, default=10)
     args = parser.parse_args()
-    queue: multiprocessing.Queue = multiprocessing.Queue()
-    server = multiprocessing.Process(target=_serve, args=(args.latency, queue), daemon=True)
-    server.start()
-    url = queue.get(timeout=30)
-    try:
+    with served_in_another_process(latency=args.latency) as url:
         sequential = sequential_rate(url, 25)
         print(f"local server, {args.latency * 1000:.0f} ms per request; sequential loop: "
               f"{sequential:.2f} requests/s")
@@ -93,8 +81,6 @@ def main() -> None:
         small, large = peak_memory(url, 1000), peak_memory(url, 4000)
         print(f"peak memory of the request machinery: {small:.1f} MiB for 1,000 requests, "
               f"{large:.1f} MiB for 4,000 ({large / small:.2f}x)")
-    finally:
-        server.terminate()
 
 
 if __name__ == "__main__":

@@ -20,11 +20,13 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["RULES", "Faults", "LocalJudgeServer", "main"]
+__all__ = ["RULES", "Faults", "LocalJudgeServer", "main", "served_in_another_process"]
 
 RULES = {
     "longer": "prefers the longer response; answers 'A is the better response' (preftree's default template)",
@@ -236,6 +238,28 @@ class LocalJudgeServer:
                         log.in_flight -= 1
 
         return Handler
+
+
+def _serve_forever(options: dict[str, Any], queue: Any) -> None:
+    with LocalJudgeServer(**options) as server:
+        queue.put(server.url)
+        while True:
+            time.sleep(3600)
+
+
+@contextmanager
+def served_in_another_process(**options: Any) -> Iterator[str]:
+    """A :class:`LocalJudgeServer` in its own process (so a benchmark measures the client, not a
+    server sharing its interpreter), yielding its URL; stopped on the way out."""
+    import multiprocessing
+
+    queue: Any = multiprocessing.Queue()
+    process = multiprocessing.Process(target=_serve_forever, args=(options, queue), daemon=True)
+    process.start()
+    try:
+        yield queue.get(timeout=30)
+    finally:
+        process.terminate()
 
 
 def main(argv: list[str] | None = None) -> None:
