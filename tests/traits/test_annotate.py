@@ -51,7 +51,7 @@ def test_trait_values_are_the_rules_and_a_rerun_asks_nothing(tmp_path: Path, per
         assert asked == 12 * 2 * chunks  # requests per pair = 2 × ⌈traits / K⌉
         again = _annotate(server, pairs, tmp_path / "t", *extra)
         assert again.exit_code == 0 and server.log.requests == asked  # the journal answers everything
-    values = pd.read_parquet(tmp_path / "t" / "traits.parquet").set_index("id")
+    values = pd.read_parquet(tmp_path / "t" / "traits.parquet").set_index("id").drop(columns="pair_sha")
     rows = {r["id"]: r for r in map(json.loads, pairs.read_text().splitlines())}
     for trait in DEFAULT_TRAITS:
         expected = [SIGN[rule_answer(trait.description, rows[i]["response_1"], rows[i]["response_2"])]
@@ -65,7 +65,7 @@ def test_trait_values_are_the_rules_and_a_rerun_asks_nothing(tmp_path: Path, per
 def test_a_position_biased_annotator_gives_inconsistent_zeros(tmp_path: Path) -> None:
     with LocalJudgeServer(mode="traits-first") as server:
         assert _annotate(server, _pairs(tmp_path, 4), tmp_path / "t").exit_code == 0
-    values = pd.read_parquet(tmp_path / "t" / "traits.parquet").set_index("id")
+    values = pd.read_parquet(tmp_path / "t" / "traits.parquet").set_index("id").drop(columns="pair_sha")
     assert (values == 0).all().all()
     assert json.loads((tmp_path / "t" / "traits.json").read_text())["n_inconsistent"] == 4 * 40
 
@@ -74,9 +74,9 @@ def test_a_position_biased_annotator_gives_inconsistent_zeros(tmp_path: Path) ->
 def test_malformed_answers_are_asked_again_then_recorded_unreadable(tmp_path: Path, mode: str) -> None:
     with LocalJudgeServer(mode=mode) as server:
         result = _annotate(server, _pairs(tmp_path, 3), tmp_path / "t")
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == 1 and "no answer of 'rules' could be read" in result.output  # said, not hidden
         assert server.log.requests == 2 * 3 * 2  # every request once, and each malformed one once more
-    values = pd.read_parquet(tmp_path / "t" / "traits.parquet").set_index("id")
+    values = pd.read_parquet(tmp_path / "t" / "traits.parquet").set_index("id").drop(columns="pair_sha")
     assert values.isna().all().all()  # never guessed
     summary = json.loads((tmp_path / "t" / "traits.json").read_text())
     assert summary["n_unreadable"] == 6 and summary["n_retried"] == 6
@@ -94,3 +94,24 @@ def test_trait_files_are_bounded(tmp_path: Path) -> None:
     named = tmp_path / "named.yaml"
     named.write_text("traits:\n  - name: hedging\n    description: hedges more\n  - is more concise\n")
     assert [t.slug for t in resolve_traits(named)] == ["hedging", "is_more_concise"]
+
+
+def test_traits_are_refused_on_other_texts_or_the_other_orientation(tmp_path: Path) -> None:
+    """traits.parquet keeps each pair's hash: the same ids with the responses swapped (another
+    --orientation-seed, an edited file) are refused, not read with flipped signs."""
+    pairs = _pairs(tmp_path, 6)
+    with LocalJudgeServer(mode="traits") as server:
+        assert _annotate(server, pairs, tmp_path / "t").exit_code == 0
+    rows = [json.loads(line) for line in pairs.read_text().splitlines()]
+    swapped = write_jsonl(tmp_path / "swapped.jsonl", [{**r, "response_1": r["response_2"], "response_2": r["response_1"],
+                                                        "label": -r["label"]} for r in rows])
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(swapped), "--features", f"traits:{tmp_path / 't'}",
+                                      "--out", str(tmp_path / "e")])
+    assert result.exit_code == 2 and "differ from the ones annotated" in result.output
+    table = pd.read_parquet(tmp_path / "t" / "traits.parquet").drop(columns="pair_sha")
+    table["concise"] = table["concise"].astype(object)
+    table.loc[0, "concise"] = "response_2"
+    table.to_csv(tmp_path / "text.csv", index=False)
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs), "--features", f"traits:{tmp_path / 'text.csv'}",
+                                      "--out", str(tmp_path / "e2")])
+    assert result.exit_code == 2 and "expected -1" in result.output and "'p0'" in result.output

@@ -184,3 +184,19 @@ def test_traits_by_group_are_the_formulas_within_each_group(tmp_path: Path) -> N
     assert (concise.loc["math", "agree"], concise.loc["math", "disagree"]) == (2, 1)
     assert (concise.loc["chat", "agree"], concise.loc["chat", "disagree"]) == (1, 2)
     assert "preferred_text · math" in (tmp_path / "e" / "r.html").read_text()
+
+
+def test_judges_of_one_name_stay_apart_and_traits_of_one_question_keep_their_ids(tmp_path: Path) -> None:
+    path = _file(tmp_path)
+    data = json.loads(path.read_text())
+    data["annotators"]["5ad2c3f1"]["name"] = "preferred_text"  # a judge named like the label
+    path.write_text(json.dumps(data))
+    read = read_annotated_pairs(path)
+    assert [j.judge for j in read.judges] == ["preferred_text (5ad2c3f1)"]
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--cv", "2", "--resamples", "2",
+                                      "--max-depth", "1", "--out", str(tmp_path / "e"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    twins = pd.DataFrame({"a": [1.0], "b": [-1.0]}, index=["c0"])
+    document = to_annotated_pairs(read.pairs.subset(["c0"]), twins, {"a": "is more concise", "b": "is more concise"})
+    principles = [a for a in document["annotators"].values() if a["type"] == "principle"]
+    assert sorted(a["name"] for a in principles) == ["a", "b"]  # two annotators, not one overwritten

@@ -31,7 +31,7 @@ def test_llmbar_natural_with_a_published_judge(shared_data: Path, tmp_path: Path
         assert CliRunner().invoke(cli, args).exit_code == 0
         assert server.log.requests == len(natural) * 2 * 4  # 2 × ⌈40 / 10⌉ per pair
         assert CliRunner().invoke(cli, args).exit_code == 0 and server.log.requests == len(natural) * 8
-    values = pd.read_parquet(tmp_path / "t" / "traits.parquet").set_index("id")
+    values = pd.read_parquet(tmp_path / "t" / "traits.parquet").set_index("id").drop(columns="pair_sha")
     by_id = {r["id"]: r for r in natural}
     for trait in DEFAULT_TRAITS:
         assert values[trait.slug].tolist() == [

@@ -70,6 +70,14 @@ def annotate(pairs_path: Path | None, mapping: str | None, pairs_format: str, tr
              f"run, {run.n_reused} answers reused, {run.n_retried} asked again); unreadable answers "
              f"{run.n_unreadable}, inconsistent trait values {run.n_inconsistent}, API errors {run.n_api_errors}")
         echo(f"wrote {out}")
+    answers = run.n_requests - run.n_api_errors
+    if run.n_unreadable and run.n_unreadable >= answers:
+        echo(f"Error: no answer of {annotator_model!r} could be read ({run.n_unreadable} unreadable, kept empty in "
+             f"{out}): the annotator answers in another format; check --template and --max-tokens", err=True)
+        sys.exit(1)
+    if run.n_unreadable:
+        echo(f"warning: {run.n_unreadable} of {answers} answers could not be read; their traits are empty (never "
+             "guessed) and count as not applicable", err=True)
     if run.n_api_errors:
         echo(f"Error: {run.n_api_errors} requests failed (API errors); run the same command again to ask only "
              "those", err=True)

@@ -25,7 +25,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -117,12 +117,22 @@ def read_annotated_pairs(path: str | Path) -> AnnotatedPairs:
     version = str(metadata.get("version", "1.0"))
     if version.split(".")[0] not in KNOWN_MAJOR_VERSIONS:
         raise InputError(f"AnnotatedPairs version {version[:20]!r}: preftree reads versions 1.x and 2.x", path=path)
-    annotators = {str(k): v for k, v in data["annotators"].items() if isinstance(v, dict)}
+    odd = [str(k) for k, v in data["annotators"].items() if not isinstance(v, dict)]
+    if odd:
+        raise InputError(f"annotator {odd[0][:20]!r} is not an object (name, description, type)", path=path)
+    annotators = {str(k): v for k, v in data["annotators"].items()}
     default = metadata.get("default_annotator")
+    if default is not None and not isinstance(default, str):
+        raise InputError("metadata.default_annotator must be an annotator id (a text)", path=path)
     if default is not None and default not in annotators:
         raise InputError(f"the default annotator {str(default)[:20]!r} is not among the file's annotators", path=path)
     principles = [a for a, info in annotators.items() if info.get("type") == "principle" and a != default]
     judges = [a for a in annotators if a not in principles and a != default]
+    from .slugs import MAX_TRAITS
+
+    if len(principles) > MAX_TRAITS:
+        raise InputError(f"{len(principles)} principles: preftree reads at most {MAX_TRAITS} traits (each is a "
+                         "feature of every tree)", path=path)
     slugs = unique_slugs([str(annotators[a].get("name") or annotators[a].get("description") or a)
                           for a in principles])
     v2 = version.startswith("2")
@@ -178,7 +188,11 @@ def read_annotated_pairs(path: str | Path) -> AnnotatedPairs:
     name = str(annotators.get(default, {}).get("name") or "label") if default else "label"
     pair_set = PairSet(pairs, name=path.stem, label_name=name, source=str(path), label_format="annotated-pairs",
                        pairs_format="annotated-pairs")
-    judge_sets = [JudgmentSet(_judge_name(annotators[j], j), votes[j], source=str(path)) for j in judges if votes[j]]
+    names = [_judge_name(annotators[j], j) for j in judges]
+    label_name = str(annotators.get(default, {}).get("name") or "label") if default else "label"
+    unique = [f"{n} ({j})" if names.count(n) > 1 or n == label_name else n for n, j in zip(names, judges)]
+    judge_sets = [JudgmentSet(name, [replace(v, judge=name) for v in votes[j]], source=str(path))
+                  for name, j in zip(unique, judges) if votes[j]]
     traits = pd.DataFrame.from_dict(trait_rows, orient="index", columns=slugs)
     descriptions = {column: str(annotators[p].get("description") or p) for p, column in zip(principles, slugs)}
     return AnnotatedPairs(pair_set, judge_sets, traits, descriptions, version, skipped)
@@ -200,8 +214,11 @@ def to_annotated_pairs(pairs: PairSet, traits: pd.DataFrame | None = None,
     trait_ids = {}
     for column in ([] if traits is None else list(traits.columns)):
         text = f"Select the response that {descriptions.get(column, column)}"
-        trait_ids[column] = annotator_id(text)
-        annotators[trait_ids[column]] = {"name": column, "description": text, "type": "principle"}
+        identifier = annotator_id(text)
+        if identifier in annotators:  # two traits asking the same question: the id names the column too
+            identifier = annotator_id(f"{text} ({column})")
+        trait_ids[column] = identifier
+        annotators[identifier] = {"name": column, "description": text, "type": "principle"}
     judge_ids = {}
     for judge in judges:
         judge_ids[judge.judge] = annotator_id(f"column_{judge.judge}")
@@ -229,9 +246,11 @@ def to_annotated_pairs(pairs: PairSet, traits: pd.DataFrame | None = None,
             model = next((meta[k] for k in keys if isinstance(meta.get(k), str)), None)
             if model is not None:
                 response["model"] = model
+        kept = {k: v for k, v in meta.items() if isinstance(v, (str, int, bool))
+                or (isinstance(v, float) and math.isfinite(v))}  # JSON has no NaN; traits are annotators
         comparisons.append({"id": pair.id, "prompt": pair.prompt_text(), "response_a": response_a,
                             "response_b": response_b, "annotations": annotations,
-                            "metadata": {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))}})
+                            "metadata": {k: v for k, v in kept.items() if not k.startswith("trait:")}})
     return {"metadata": {"version": FORMAT_VERSION, "description": "AnnotatedPairs written by preftree",
                          "created_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                          "dataset_name": dataset_name, **({"default_annotator": default} if default else {})},

@@ -319,7 +319,8 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
         except RecursionError:
             raise InputError("invalid JSON (nested too deeply)", path=location) from None
         if not isinstance(records, list):
-            raise InputError("expected a JSON list of objects (or use .jsonl)", path=location)
+            raise InputError("expected a JSON list of objects (or use .jsonl; an AnnotatedPairs file: give "
+                             "--pairs-format annotated-pairs)", path=location)
         bad = [(i, f"expected a JSON object, found {type(r).__name__}")
                for i, r in enumerate(records, start=1) if not isinstance(r, dict)]
         kept = [(i, r) for i, r in enumerate(records, start=1) if isinstance(r, dict)]

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["slug", "unique_slugs"]
+__all__ = ["MAX_TRAITS", "slug", "unique_slugs"]
+
+MAX_TRAITS = 500
+"""Most traits preftree asks about or reads (each is a question per pair, and a feature of every tree)."""
 
 
 def slug(text: str) -> str:

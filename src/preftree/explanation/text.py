@@ -104,9 +104,15 @@ def format_traits(metrics: Any, limit: int = 8) -> str:
     lines = ["traits (Feedback Forensics' metrics; strength = κ × relevance, all rows in traits.csv)",
              f"{'judge':<20} {'trait':<28} {'strength':>9} {'95% interval':>17} {'accuracy':>9} {'relevance':>10} "
              f"{'p':>8}"]
+    unreadable = metrics.attrs.get("unreadable", [])
+    if unreadable:
+        shown = ", ".join(sorted({t for _, t in unreadable})[:6])
+        lines.insert(1, f"(!) most answers unreadable for {len({t for _, t in unreadable})} trait(s) ({shown}): "
+                        "their intervals and p are not identified")
     for judge, rows in metrics.groupby("judge", sort=False):
         for row in rows.head(limit).itertuples(index=False):
-            interval = f"[{row.strength_low:+.2f}, {row.strength_high:+.2f}]"
+            interval = "not identified" if row.strength_low != row.strength_low else \
+                f"[{row.strength_low:+.2f}, {row.strength_high:+.2f}]"
             p_value = "n/a" if row.p_value != row.p_value else f"{row.p_value:.3g}"
             lines.append(f"{plain_line(str(judge))[:20]:<20} {plain_line(row.trait)[:28]:<28} {row.strength:>+9.3f} "
                          f"{interval:>17} {format_percent(row.accuracy):>9} {format_percent(row.relevance):>10} "

@@ -7,10 +7,12 @@ pairs the judge decided, how often the trait picks the response the judge prefer
 - κ = 2 × (accuracy − 0.5) (Feedback Forensics' κ with chance agreement 0.5);
 - strength = κ × relevance = (agree − disagree) / n.
 
-Strength is the mean of a per-pair score (+1, −1, 0); its 95 % interval is the Wald interval
-with one agreement and one disagreement added (Agresti–Caffo), so it never has width 0. The
-p-value is the two-sided binomial test of agree against disagree at 1/2. Where no pair has a
-trait applicable, accuracy, κ and the p-value are not identified (empty) and strength is 0.
+The 95 % interval of strength is (2·[low, high] − 1) × relevance, with [low, high] the exact
+(Clopper–Pearson) interval of accuracy; the p-value is the exact central two-sided binomial test
+of agree against disagree at 1/2, so the interval excludes 0 exactly when p < 0.05. Where no pair
+has the trait applicable, accuracy, κ, the interval and p are not identified (empty) and strength
+is 0; where most of a judge's pairs have no readable trait answer, the interval and p are left
+empty too (``unreadable`` in the frame's ``attrs`` says which).
 """
 
 from __future__ import annotations
@@ -32,13 +34,18 @@ TRAIT_COLUMNS = ["judge", "trait", "n", "agree", "disagree", "not_applicable", "
 
 
 def trait_table(pairs: PairSet, features: FeatureTable | None = None) -> pd.DataFrame | None:
-    """The trait values of the pairs (index: pair id; one column per trait): the ``traits``
-    features used, and the traits the pairs carry (an AnnotatedPairs file's principles)."""
+    """The trait values of the pairs (index: pair id; one column per trait; empty where no answer
+    could be read): the ``traits`` features used, and the traits the pairs carry (an AnnotatedPairs
+    file's principles)."""
+    from ..features.sources import parse_feature_spec
+    from ..features.traits import TraitsSource
+
     columns: dict[str, pd.Series] = {}
-    if features is not None:
-        for name in features.diffs.columns:
-            if str(name).startswith("trait_") and str(name).endswith("_diff"):
-                columns[str(name)[len("trait_"):-len("_diff")]] = features.diffs[name]
+    for spec in [] if features is None else features.specs:
+        source = parse_feature_spec(spec) if isinstance(spec, str) and spec.startswith("traits") else spec
+        if isinstance(source, TraitsSource):
+            for name, values in source.table(pairs).items():
+                columns[str(name)] = values
     for column in pairs.metadata_columns():
         if column.startswith("trait:") and column[len("trait:"):] not in columns:
             values = pd.to_numeric(pd.Series(pairs.metadata_column(column), index=pairs.ids), errors="coerce")
@@ -46,28 +53,29 @@ def trait_table(pairs: PairSet, features: FeatureTable | None = None) -> pd.Data
     return pd.DataFrame(columns) if columns else None
 
 
-def _row(judge: str, trait: str, agree: int, disagree: int, n: int) -> dict[str, object]:
-    from scipy.stats import binomtest
+def _row(judge: str, trait: str, agree: int, disagree: int, n: int, identified: bool = True) -> dict[str, object]:
+    from scipy.stats import binom, binomtest
 
     decided = agree + disagree
     accuracy = agree / decided if decided else math.nan
     kappa = 2 * (accuracy - 0.5) if decided else math.nan
     strength = (agree - disagree) / n if n else math.nan
-    low = high = math.nan
-    if n:
-        a, d, m = agree + 1, disagree + 1, n + 2  # Agresti–Caffo: one of each added
-        mean = (a - d) / m
-        se = math.sqrt(max((a + d) / m - mean ** 2, 0.0) / m)
-        low, high = max(-1.0, mean - 1.96 * se), min(1.0, mean + 1.96 * se)
+    relevance = decided / n if n else math.nan
+    low = high = p_value = math.nan
+    if decided and identified:
+        interval = binomtest(agree, decided).proportion_ci(confidence_level=0.95, method="exact")
+        low, high = (2 * interval.low - 1) * relevance, (2 * interval.high - 1) * relevance
+        p_value = min(1.0, 2 * min(binom.cdf(agree, decided, 0.5), binom.sf(agree - 1, decided, 0.5)))
     return {"judge": judge, "trait": trait, "n": n, "agree": agree, "disagree": disagree,
-            "not_applicable": n - decided, "accuracy": accuracy, "relevance": decided / n if n else math.nan,
+            "not_applicable": n - decided, "accuracy": accuracy, "relevance": relevance,
             "kappa": kappa, "strength": strength, "strength_low": low, "strength_high": high,
-            "p_value": binomtest(agree, decided).pvalue if decided else math.nan}
+            "p_value": p_value}
 
 
 def trait_metrics(traits: pd.DataFrame, judges: Sequence[JudgmentSet]) -> pd.DataFrame:
     """One row per judge and trait (columns :data:`TRAIT_COLUMNS`), strongest first per judge."""
     rows = []
+    unreadable: list[tuple[str, str]] = []
     for position, judge in enumerate(judges):
         preferences = judge.preferences()
         decided = preferences[preferences.isin([-1, 1])]
@@ -78,11 +86,16 @@ def trait_metrics(traits: pd.DataFrame, judges: Sequence[JudgmentSet]) -> pd.Dat
             picked = np.isin(values, (-1.0, 1.0))
             agree = int(np.sum(picked & (values == verdicts)))
             disagree = int(np.sum(picked & (values != verdicts)))
-            rows.append({**_row(judge.judge, str(trait), agree, disagree, len(common)), "_judge": position})
+            readable = int(np.sum(~np.isnan(values))) * 2 > len(values)
+            if not readable and len(values):
+                unreadable.append((judge.judge, str(trait)))
+            rows.append({**_row(judge.judge, str(trait), agree, disagree, len(common), readable), "_judge": position})
     frame = pd.DataFrame(rows, columns=[*TRAIT_COLUMNS, "_judge"])
     frame["_order"] = -frame["strength"].abs()
     frame = frame.sort_values(["_judge", "_order"], kind="stable")
-    return frame.drop(columns=["_judge", "_order"]).reset_index(drop=True)
+    frame = frame.drop(columns=["_judge", "_order"]).reset_index(drop=True)
+    frame.attrs["unreadable"] = unreadable
+    return frame
 
 
 def trait_examples(pairs: PairSet, traits: pd.DataFrame, judges: Sequence[JudgmentSet], metrics: pd.DataFrame,

@@ -16,14 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from .._inputs import read_input_text
-from ..data.slugs import slug
+from ..data.slugs import MAX_TRAITS, slug
 from ..errors import InputError
 
 __all__ = ["DEFAULT_TRAITS", "MAX_TRAITS", "MAX_TRAIT_CHARS", "RULE_DESCRIPTIONS", "Trait", "TraitsSource",
            "read_traits", "resolve_traits", "rule_answer", "rule_score", "slug"]
 
-MAX_TRAITS = 500
-"""Most traits one run asks about (each is a question per pair, in both orders)."""
 MAX_TRAIT_CHARS = 1000
 """Longest trait description (it is repeated in every request)."""
 TRAIT_FILE_LIMIT = 1 << 20
@@ -128,21 +126,24 @@ def read_traits(path: str | Path) -> list[Trait]:
         if not isinstance(entries, list):
             raise InputError("expected a list of traits (or {\"traits\": [...]})", path=path)
         return _from_entries(entries, path)
-    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
-    return _from_entries([line for line in lines if line], path)
+    lines = [line.strip() for line in text.splitlines()]
+    return _from_entries([line for line in lines if line and not line.startswith("#")], path)  # "#" at the start: a comment
 
 
 def resolve_traits(spec: str | Path | list[Trait] = "default") -> list[Trait]:
     """``default``, a trait file, or traits given: checked (a bound on how many and how long, one
     slug each) before any request."""
-    if isinstance(spec, list):
-        traits = spec
+    if isinstance(spec, (list, tuple)):
+        traits = [t if isinstance(t, Trait) else Trait(slug(str(t)), " ".join(str(t).split())) for t in spec]
     elif str(spec) == "default":
         traits = list(DEFAULT_TRAITS)
     else:
         traits = read_traits(spec)
     if not traits:
         raise InputError("no traits to annotate")
+    empty = [i for i, t in enumerate(traits, start=1) if not t.description.strip()]
+    if empty:
+        raise InputError(f"trait {empty[0]} is empty: a trait needs a description")
     if len(traits) > MAX_TRAITS:
         raise InputError(f"{len(traits)} traits: at most {MAX_TRAITS} (each is a question per pair, in both orders)")
     long = [t.slug for t in traits if len(t.description) > MAX_TRAIT_CHARS]
@@ -254,15 +255,30 @@ class TraitsSource:
         frame = table.frame
         if "id" not in frame.columns:
             raise InputError("a traits file needs an 'id' column (from `preftree annotate`)", path=path)
-        frame = frame.set_index(frame["id"].astype(str)).drop(columns="id")
+        ids = frame["id"].astype(str)
+        if ids.duplicated().any():
+            raise InputError(f"pair id {ids[ids.duplicated()].iloc[0]!r} appears twice", path=path)
+        frame = frame.set_index(ids).drop(columns="id")
         missing = [i for i in pairs.ids if i not in frame.index]
         if missing:
             raise InputError(f"{len(missing)} of {len(pairs)} pairs have no trait values (e.g. "
                              f"{', '.join(map(repr, missing[:5]))}): annotate these pairs", path=path)
-        values = frame.loc[pairs.ids].apply(pd.to_numeric, errors="coerce")
-        bad = values.columns[(values.abs() > 1).any()].tolist()
-        if bad:
-            raise InputError(f"trait {bad[0]!r} holds values other than -1, 0, +1", path=path)
+        frame = frame.loc[pairs.ids]
+        if "pair_sha" in frame.columns:  # the texts and orientation the traits were annotated on
+            changed = [i for i in pairs.ids if str(frame.at[i, "pair_sha"]) != pairs[i].fingerprint()]
+            if changed:
+                raise InputError(f"{len(changed)} pairs differ from the ones annotated (other texts, or the "
+                                 f"responses in the other order, e.g. {changed[0]!r}; check --orientation-seed): "
+                                 "annotate these pairs again", path=path)
+            frame = frame.drop(columns="pair_sha")
+        values = frame.apply(pd.to_numeric, errors="coerce")
+        for column in values.columns:
+            kept = values[column]
+            bad = kept.notna() & ~kept.isin([-1.0, 0.0, 1.0]) | (kept.isna() & frame[column].notna())
+            if bad.any():
+                where = str(kept.index[bad.to_numpy()][0])
+                raise InputError(f"trait {column!r} of pair {where!r} is {frame.at[where, column]!r}: expected -1 "
+                                 "(response_1 shows it more), 0 (neither), +1 (response_2) or empty", path=path)
         return values
 
     def values(self, pairs: Any) -> tuple[Any, Any]:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .._folders import output_dir
 from .._progress import progress_bar
+from ..data.judge_files import PAIR_HASH_COLUMN
 from ..data.model import PairSet
 from ..errors import InputError
 from ..features.traits import Trait
@@ -154,7 +155,8 @@ def annotate_traits(pairs: PairSet, backend: JudgeBackend, traits: Sequence[Trai
 
 def write_annotation(run: TraitAnnotation, pairs: PairSet, out: str | Path, *, force: bool = False,
                      inputs: Sequence[Any] = ()) -> Path:
-    """The folder: ``traits.parquet`` (``id`` and one column per trait), ``annotated_pairs.json``
+    """The folder: ``traits.parquet`` (``id``, one column per trait, and ``pair_sha``: the hash of the
+    pair's texts in this orientation, checked when the traits are read), ``annotated_pairs.json``
     (AnnotatedPairs 2.0, the label and traits as annotators) and ``traits.json`` (the traits asked,
     with their questions, and the run's counts); all or nothing."""
     from ..data.annotated_pairs import to_annotated_pairs
@@ -163,9 +165,10 @@ def write_annotation(run: TraitAnnotation, pairs: PairSet, out: str | Path, *, f
     out = Path(out)
     with output_dir(out, [pairs.source, *inputs], force=force) as tmp:
         frame = run.values.reset_index()
+        frame[PAIR_HASH_COLUMN] = [pairs[str(i)].fingerprint() for i in frame["id"]]  # texts and orientation
         write_table(frame, tmp / "traits.parquet")
         descriptions = {t.slug: t.description for t in run.traits}
-        document = to_annotated_pairs(pairs, run.values, descriptions, dataset_name=pairs.name)
+        document = to_annotated_pairs(pairs, run.values, descriptions, list(pairs.judges), dataset_name=pairs.name)
         (tmp / "annotated_pairs.json").write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n",
                                                   encoding="utf-8")
         (tmp / "traits.json").write_text(json.dumps({

@@ -104,11 +104,11 @@ def _table(rows: pd.DataFrame, examples: dict[str, Any], judge: str) -> str:
             bar = (f'<div class="ci"><span style="left:{left:.1f}%;width:{width:.1f}%"></span>'
                    f'<i style="left:{50 + 50 * strength:.1f}%"></i></div>')
         body.append(
-            f"<tr><td><details><summary>{escape(str(row.trait))}</summary>"
+            f"<tr><td><details><summary>{escape(str(row.trait)[:200])}</summary>"
             f"{_examples_html(examples, judge, str(row.trait))}</details></td>"
             f"<td>{_number(strength)}</td><td>[{_number(low, '+.2f')}, {_number(high, '+.2f')}]</td><td>{bar}</td>"
             f"<td>{_number(row.accuracy, '.1%')}</td><td>{_number(row.relevance, '.1%')}</td>"
-            f"<td>{int(row.n)}</td><td>{_number(row.p_value, '.3g')}</td></tr>")
+            f"<td>{_number(row.n, '.0f')}</td><td>{_number(row.p_value, '.3g')}</td></tr>")
     return ("<table class='traits'><thead><tr><th>trait</th><th>strength</th><th>95% interval</th><th></th>"
             "<th>accuracy</th><th>relevance</th><th>pairs</th><th>p</th></tr></thead><tbody>"
             + "".join(body) + "</tbody></table>")
