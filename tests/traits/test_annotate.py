@@ -115,3 +115,17 @@ def test_traits_are_refused_on_other_texts_or_the_other_orientation(tmp_path: Pa
     result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs), "--features", f"traits:{tmp_path / 'text.csv'}",
                                       "--out", str(tmp_path / "e2")])
     assert result.exit_code == 2 and "expected -1" in result.output and "'p0'" in result.output
+
+
+def test_an_unreadable_answer_left_by_an_interrupted_run_is_asked_again_once(tmp_path: Path) -> None:
+    """The journal records which malformed answers were asked again: a run stopped before its
+    retries leaves them to the next run, which asks each once; a finished run leaves nothing."""
+    pairs = _pairs(tmp_path, 3)
+    with LocalJudgeServer(mode="first") as server:
+        assert _annotate(server, pairs, tmp_path / "t").exit_code == 1
+        assert server.log.requests == 12
+        assert _annotate(server, pairs, tmp_path / "t").exit_code == 1 and server.log.requests == 12  # nothing
+        retried = tmp_path / ".t.annotate.jsonl.retried"
+        assert retried.is_file()
+        retried.unlink()  # as if killed after the first answers, before their retries
+        assert _annotate(server, pairs, tmp_path / "t").exit_code == 1 and server.log.requests == 18

@@ -105,8 +105,15 @@ def annotate_traits(pairs: PairSet, backend: JudgeBackend, traits: Sequence[Trai
     run = TraitAnnotation(pd.DataFrame(), traits, annotator, n_requests=len(requests), settings=settings)
     pending = [r for r in requests if r.key not in stored or stored[r.key].error is not None]
     run.n_reused = len(requests) - len(pending)
-    with record.open() as writer, progress_bar(total=len(pending), unit="req", desc="traits",
-                                               disable=not progress, dynamic_ncols=True) as bar:
+    retries = Journal(Path(f"{record.path}.retried"))  # which malformed answers were asked again, across runs
+    retry_header, retried = retries.read()
+    if retry_header is not None and retry_header != settings:
+        retried = {}
+    retries.start(settings)
+    with record.open() as writer, retries.open() as retry_writer, \
+            progress_bar(total=len(pending), unit="req", desc="traits", disable=not progress, dynamic_ncols=True) as bar:
+        again = False
+
         def on_result(result: JudgeResult) -> None:
             request = by_id.get(result.pair_id)
             if request is None:
@@ -114,14 +121,17 @@ def annotate_traits(pairs: PairSet, backend: JudgeBackend, traits: Sequence[Trai
             kept = replace(result.checked(), request_key=request.key)
             writer.write(kept)
             stored[request.key] = kept
+            if again:
+                retry_writer.write(kept)
             bar.update(1)
 
         by_id = {r.pair_id: r for r in pending}
         backend.run(iter(pending), on_result)
         run.n_asked = len(pending)
-        retry = [r for r in pending if readable(stored.get(r.key), slots[r.pair_id][1]) is None
-                 and stored.get(r.key) is not None and stored[r.key].error is None]
-        if retry:  # a malformed answer is asked once more, then recorded as unreadable
+        retry = [r for r in requests if r.key not in retried and stored.get(r.key) is not None
+                 and stored[r.key].error is None and readable(stored[r.key], slots[r.pair_id][1]) is None]
+        if retry:  # a malformed answer is asked once more (also one an interrupted run left), then kept unreadable
+            again = True
             bar.total = (bar.total or 0) + len(retry)
             by_id = {r.pair_id: r for r in retry}
             backend.run(iter(retry), on_result)
