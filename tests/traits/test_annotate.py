@@ -129,3 +129,28 @@ def test_an_unreadable_answer_left_by_an_interrupted_run_is_asked_again_once(tmp
         assert retried.is_file()
         retried.unlink()  # as if killed after the first answers, before their retries
         assert _annotate(server, pairs, tmp_path / "t").exit_code == 1 and server.log.requests == 18
+
+
+def test_a_probe_reads_beside_the_traits_it_edits(tmp_path: Path) -> None:
+    """The Feedback Forensics user's path: traits as features of a judge's tree, and a probe that
+    edits the same thing (length → the verbose and concise traits) shown beside their importance."""
+    pairs = _pairs(tmp_path, 24)
+    with LocalJudgeServer(mode="traits") as server:
+        assert _annotate(server, pairs, tmp_path / "t").exit_code == 0
+    with LocalJudgeServer(mode="longer") as judge:
+        probed = CliRunner().invoke(cli, ["probe", "--pairs", str(pairs), "--judge-model", "longer", "--base-url",
+                                          judge.url, "--api-key-env", "none", "--probe", "length",
+                                          "--out", str(tmp_path / "probe"), "--quiet"])
+        assert probed.exit_code == 0, probed.output
+        judged = CliRunner().invoke(cli, ["judge", "--pairs", str(pairs), "--judge-model", "longer", "--base-url",
+                                          judge.url, "--api-key-env", "none", "--out", str(tmp_path / "j.csv"),
+                                          "--quiet"])
+        assert judged.exit_code == 0, judged.output
+    result = CliRunner().invoke(cli, ["explain", "--pairs", str(pairs), "--judge", str(tmp_path / "j.csv"),
+                                      "--features", f"traits:{tmp_path / 't'}", "--probe-dir", str(tmp_path / "probe"),
+                                      "--cv", "2", "--resamples", "2", "--out", str(tmp_path / "e"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "e" / "longer" / "summary.json").read_text()) \
+        if (tmp_path / "e" / "longer").is_dir() else json.loads((tmp_path / "e" / "summary.json").read_text())
+    effects = [r for r in summary["probes"] if r["probe"] == "length"]
+    assert effects and any("trait_verbose_diff" in r["matched_features"] for r in effects)

@@ -34,8 +34,12 @@ def _length(margin: float) -> TextProbe:
     return TextProbe(
         "length", lambda text, other, rng: length_edit(text, other, rng, margin),
         f"Filler sentences appended until the response is {margin:.0%} longer than the other.",
-        features=("length_chars", "length_words", "verbosity"), appends=True,
+        features=("length_chars", "length_words", "verbosity", "trait_verbose", "trait_concise"), appends=True,
         example=("Paris.", "Paris.\n\nI hope this helps. Thank you for reading."))
+
+
+MARKDOWN_TRAITS = ("trait_structured", "trait_lists", "trait_bold_italics")
+"""The default traits (``--features traits:DIR``) a markdown edit changes."""
 
 
 def builtin_probes(length_margin: float = LENGTH_MARGIN) -> dict[str, TextProbe]:
@@ -44,16 +48,17 @@ def builtin_probes(length_margin: float = LENGTH_MARGIN) -> dict[str, TextProbe]
         _length(length_margin),
         TextProbe("markdown", markdown_edit,
                   "The same sentences as markdown: a header, list items, the key word in bold.",
-                  features=("headers", "list_items", "bold"),
+                  features=("headers", "list_items", "bold", *MARKDOWN_TRAITS),
                   example=("Boil water. Add tea. Wait.", "## Boil water.\n- Add **tea**.\n- **Wait**.")),
         TextProbe("plain", plain_edit, "Markdown stripped: the same words as plain text.",
-                  features=("headers", "list_items", "bold"),
+                  features=("headers", "list_items", "bold", *MARKDOWN_TRAITS),
                   example=("## Tea\n- **Boil** water.", "Tea\nBoil water.")),
         TextProbe("authority", insertion(suffix=AUTHORITY), "A fabricated citation appended.",
-                  appends=True, example=("Paris.", "Paris." + AUTHORITY)),
+                  features=("trait_references",), appends=True, example=("Paris.", "Paris." + AUTHORITY)),
         TextProbe("confidence", insertion(prefix=CONFIDENCE), "An assertive preface.",
-                  example=("Paris.", CONFIDENCE + "Paris.")),
+                  features=("trait_confident",), example=("Paris.", CONFIDENCE + "Paris.")),
         TextProbe("sycophancy", insertion(prefix=SYCOPHANCY), "Praise of the question as a preface.",
+                  features=("trait_compliments_prompt", "trait_sycophantic", "trait_agrees_with_user"),
                   example=("Paris.", SYCOPHANCY + "Paris.")),
     )}
 
