@@ -200,3 +200,21 @@ def test_judges_of_one_name_stay_apart_and_traits_of_one_question_keep_their_ids
     document = to_annotated_pairs(read.pairs.subset(["c0"]), twins, {"a": "is more concise", "b": "is more concise"})
     principles = [a for a in document["annotators"].values() if a["type"] == "principle"]
     assert sorted(a["name"] for a in principles) == ["a", "b"]  # two annotators, not one overwritten
+
+
+def test_compressed_files_and_any_key_order_are_recognised(tmp_path: Path) -> None:
+    """Any JSON object given as --pairs is read as AnnotatedPairs (a table is a JSON list), compressed
+    or not, whatever order its keys come in; an object that is not one says what it lacks."""
+    import gzip
+
+    data = json.loads(_file(tmp_path).read_text())
+    reordered = {"comparisons": data["comparisons"] * 1, "metadata": data["metadata"], "annotators": data["annotators"]}
+    packed = tmp_path / "late_keys.json.gz"
+    with gzip.open(packed, "wt", encoding="utf-8") as handle:
+        handle.write(" " * 70_000 + json.dumps(reordered))  # the keys far past the start
+    pairs = preftree.load_pairs(packed)
+    assert len(pairs) == 6 and pairs.pairs_format == "annotated-pairs" and [j.judge for j in pairs.judges] == ["human_pref"]
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"rows": []}))
+    with pytest.raises(preftree.InputError, match="not an AnnotatedPairs file"):
+        preftree.load_pairs(other)

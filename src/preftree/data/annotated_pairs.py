@@ -31,7 +31,6 @@ from typing import Any
 
 import pandas as pd
 
-from .._inputs import read_input_text
 from ..errors import InputError
 from .model import Judgment, JudgmentSet, Pair, PairSet
 
@@ -104,11 +103,12 @@ def _texts(comparison: dict[str, Any], v2: bool) -> tuple[Any, Any, dict[str, An
 def read_annotated_pairs(path: str | Path) -> AnnotatedPairs:
     """An AnnotatedPairs file (1.x or 2.x) as pairs, judges and traits; an unknown major version,
     duplicate comparison ids or annotators the file does not declare are errors naming the file."""
+    from .files import _decode, _read_input, table_suffix
     from .slugs import unique_slugs
 
     path = Path(path)
     try:
-        data = json.loads(read_input_text(path, what="AnnotatedPairs file"))
+        data = json.loads(_decode(_read_input(path, table_suffix(path)[1]), path))
     except (ValueError, RecursionError) as exc:
         raise InputError(f"not valid JSON ({str(exc)[:200]})", path=path) from None
     if not is_annotated_pairs(data):

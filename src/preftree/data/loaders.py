@@ -6,7 +6,6 @@ import contextlib
 import contextvars
 import dataclasses
 import math
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import Any
@@ -262,17 +261,21 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
 
 
 def _looks_annotated(path: str | Path) -> bool:
-    """A local ``.json`` file whose first non-blank character opens an object (a JSON list is
-    the table layouts'), with the AnnotatedPairs keys near its start."""
-    location = Path(str(path))
-    if location.suffix.lower() != ".json" or not location.is_file():
-        return False
-    from .._inputs import open_regular
+    """A local ``.json`` file (compressed or not) holding a JSON object: the table layouts read a
+    JSON list, so an object can only be an AnnotatedPairs file (which then says what it lacks)."""
+    from .files import _input_stream, table_suffix
 
-    with os.fdopen(open_regular(location), "rb") as handle:
-        head = handle.read(1 << 16)
-    text = head.lstrip()
-    return text.startswith(b"{") and b'"annotators"' in head
+    location = Path(str(path))
+    suffix, compression = table_suffix(location)
+    if suffix != ".json" or not location.is_file():
+        return False
+    with _input_stream(location, compression) as stream:
+        for _ in range(256):  # to the first character that is not white space, within 16 MiB
+            chunk = stream.stream.read(1 << 16)
+            text = chunk.lstrip(b"\xef\xbb\xbf \t\r\n")
+            if text or not chunk:
+                return text.startswith(b"{")
+    return False
 
 
 def _annotated(path: str | Path, use_labels: bool) -> PairSet:
