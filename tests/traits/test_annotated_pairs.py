@@ -218,3 +218,43 @@ def test_compressed_files_and_any_key_order_are_recognised(tmp_path: Path) -> No
     other.write_text(json.dumps({"rows": []}))
     with pytest.raises(preftree.InputError, match="not an AnnotatedPairs file"):
         preftree.load_pairs(other)
+
+
+def test_feedback_forensics_opens_annotates_file_with_the_same_strengths(tmp_path: Path) -> None:
+    """Feedback Forensics' own loader reads the AnnotatedPairs file `annotate` writes, and its own
+    metric code gives every principle the strength and relevance of preftree's traits.csv.
+    Skipped where feedback-forensics (and its app's gradio) is not installed: CI does not install
+    it. Run here with the PyPI wheel and a stand-in for gradio, whose app code the loader and the
+    metrics do not call: 40 principles, 0 mismatches."""
+    metrics = pytest.importorskip("feedback_forensics.app.metrics",
+                                  reason="needs feedback-forensics and its app's dependencies (gradio)")
+    loader = pytest.importorskip("feedback_forensics.data.loader")
+    from preftree.judges.local_server import LocalJudgeServer
+
+    from ..conftest import write_jsonl
+
+    rows = [{"id": f"p{i}", "prompt": "q", "response_1": "word " * (3 + i % 9) + ("\n- item" if i % 2 else ""),
+             "response_2": "Thanks! " + "word " * (4 + i % 5) + ("?" if i % 3 == 0 else ""),
+             "label": 1 if i % 4 in (0, 3) else -1} for i in range(30)]
+    pairs = write_jsonl(tmp_path / "p.jsonl", rows)
+    with LocalJudgeServer(mode="traits") as server:
+        assert CliRunner().invoke(cli, ["annotate", "--pairs", str(pairs), "--annotator-model", "m", "--base-url",
+                                        server.url, "--api-key-env", "none", "--out", str(tmp_path / "t"),
+                                        "--quiet"]).exit_code == 0
+    written = tmp_path / "t" / "annotated_pairs.json"
+    assert CliRunner().invoke(cli, ["explain", "--pairs", str(written), "--cv", "2", "--resamples", "2",
+                                    "--out", str(tmp_path / "e"), "--quiet"]).exit_code == 0
+    ours = pd.read_csv(tmp_path / "e" / "traits.csv").set_index("trait")
+    votes = loader.get_votes_dict_from_annotated_pairs_json(written)
+    meta = votes["annotator_metadata"]
+    reference = next(k for k, v in meta.items() if v["variant"] == "default_annotator")
+    result = metrics.compute_annotator_metrics(votes["df"], annotator_metadata=meta,
+                                               annotator_cols=votes["shown_annotator_rows"],
+                                               ref_annotator_col=reference)
+    names = {a: info["name"] for a, info in json.loads(written.read_text())["annotators"].items()}
+    for column in votes["shown_annotator_rows"]:
+        shown = meta[column]["annotator_in_row_name"]
+        strength = result["metrics"]["strength"][shown]
+        strength = strength["strength"] if isinstance(strength, dict) else strength
+        assert ours.loc[names[column], "strength"] == pytest.approx(strength)
+        assert ours.loc[names[column], "relevance"] == pytest.approx(result["metrics"]["relevance"][shown])

@@ -89,7 +89,9 @@ def _trait_answer(text: str, mode: str) -> str:
 
     from ..features.traits import rule_answer
 
-    body, _, questions = text.partition("\n\n### Question")
+    body, _, questions = text.rpartition("\n\n### Question")  # the template asks last: a response may hold the heading
+    if not body:
+        body, questions = text, ""
     first, second = _responses(body)
     asked = re.findall(r"^(\d+)\. Which response (.+)\?$", questions, flags=re.MULTILINE)
     if not asked:
