@@ -154,3 +154,32 @@ def test_a_probe_reads_beside_the_traits_it_edits(tmp_path: Path) -> None:
         if (tmp_path / "e" / "longer").is_dir() else json.loads((tmp_path / "e" / "summary.json").read_text())
     effects = [r for r in summary["probes"] if r["probe"] == "length"]
     assert effects and any("trait_verbose_diff" in r["matched_features"] for r in effects)
+
+
+def test_style_controlled_win_rates_over_traits(tmp_path: Path) -> None:
+    """Arena battles annotated as they are (the arena layout), then their traits as the style
+    covariates of winrate: the trait a length-loving judge rewards gets a coefficient above 0."""
+    rng = random.Random(3)
+    battles = []
+    for i in range(80):
+        short, long = "ok " * rng.randint(2, 6), "word " * rng.randint(12, 30)
+        first_long = i % 2 == 0
+        model_a, model_b = ("wordy", "base") if i % 4 < 2 else ("base", "wordy")
+        text_a, text_b = (long, short) if first_long else (short, long)
+        battles.append({"question_id": f"q{i}", "model_a": model_a, "model_b": model_b,
+                        "winner": "model_a" if first_long == (rng.random() < 0.85) else "model_b",
+                        "conversation_a": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": text_a}],
+                        "conversation_b": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": text_b}]})
+    path = write_jsonl(tmp_path / "battles.jsonl", battles)
+    with LocalJudgeServer(mode="traits") as server:
+        result = _annotate(server, path, tmp_path / "t", "--traits-per-request", "40")
+        assert result.exit_code == 0, result.output
+    out = tmp_path / "w.csv"
+    result = CliRunner().invoke(cli, ["winrate", str(path), "--baseline", "base", "--features", f"traits:{tmp_path / 't'}",
+                                      "--resamples", "20", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    control = json.loads(out.with_suffix(".json").read_text())["style_control"]
+    rows = {c["feature"]: c for c in control["coefficients"]}
+    assert set(rows) | set(control["dropped_as_near_copies"]) >= {"trait_concise", "trait_verbose"}
+    kept = rows.get("trait_verbose") or rows["trait_concise"]
+    assert kept["coefficient"] is not None and (kept["low"] > 0 or kept["high"] < 0)  # length, held as a trait
