@@ -216,7 +216,7 @@ def test_compressed_files_and_any_key_order_are_recognised(tmp_path: Path) -> No
     assert len(pairs) == 6 and pairs.pairs_format == "annotated-pairs" and [j.judge for j in pairs.judges] == ["human_pref"]
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"rows": []}))
-    with pytest.raises(preftree.InputError, match="not an AnnotatedPairs file"):
+    with pytest.raises(preftree.InputError, match="not an AnnotatedPairs file either"):
         preftree.load_pairs(other)
 
 

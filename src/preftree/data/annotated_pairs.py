@@ -112,7 +112,8 @@ def read_annotated_pairs(path: str | Path) -> AnnotatedPairs:
     except (ValueError, RecursionError) as exc:
         raise InputError(f"not valid JSON ({str(exc)[:200]})", path=path) from None
     if not is_annotated_pairs(data):
-        raise InputError("not an AnnotatedPairs file (expected 'annotators' and 'comparisons')", path=path)
+        raise InputError("expected a JSON list of objects (a table of pairs; or use .jsonl), and this JSON object is "
+                         "not an AnnotatedPairs file either (no 'annotators' and 'comparisons')", path=path)
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     version = str(metadata.get("version", "1.0"))
     if version.split(".")[0] not in KNOWN_MAJOR_VERSIONS:
