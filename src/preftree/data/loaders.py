@@ -282,9 +282,10 @@ def _annotated(path: str | Path, use_labels: bool) -> PairSet:
     from .annotated_pairs import read_annotated_pairs
 
     read = read_annotated_pairs(path)
+    rows = read.traits.to_dict(orient="index")  # once, not a .loc per pair
     pairs = []
     for pair in read.pairs:
-        traits = read.traits.loc[pair.id].to_dict() if pair.id in read.traits.index else {}
+        traits = rows.get(pair.id, {})
         metadata = {**pair.metadata, **{f"trait:{k}": v for k, v in traits.items()}}
         pairs.append(dataclasses.replace(pair, metadata=metadata, label=pair.label if use_labels else None))
     result = PairSet(pairs, name=read.pairs.name, label_name=read.pairs.label_name, source=read.pairs.source,
