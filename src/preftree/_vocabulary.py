@@ -12,7 +12,7 @@ TRUNCATIONS = ("error", "left", "right")
 LABEL_FORMAT_NAMES = ("signed", "index", "index-tie", "ab", "alpacaeval", "strength", "binary", "autoj")
 """Label formats a user may name (``map`` is stated with ``--label-map`` instead)."""
 PAIRS_FORMAT_NAMES = ("alpacaeval", "hh-rlhf", "chosen-rejected", "judgebench", "pandalm", "arena",
-                      "mt-bench")
+                      "mt-bench", "rm-bench")
 """Native layouts of public preference data (``--pairs-format``)."""
 JUDGE_TEMPLATES = ("preftree", "mt-bench", "skywork-critic")
 """Shipped judge prompts (``--judge-template``)."""

@@ -49,7 +49,9 @@ def explain(pairs: PairSet, judges: Sequence[JudgmentSet] = (),
     folders) that no output may be.
     """
     from ._io import check_output_dir, check_output_file
+    from .data.rm_bench_layout import style_matched_view
 
+    pairs = style_matched_view(pairs, (config or ExplainConfig()).by)  # RM-Bench: the diagonal unless --by styles
     sources: list[Any] = [pairs.source, *(j.source for j in judges), *inputs]
     probes = None
     if probe_dir is not None:

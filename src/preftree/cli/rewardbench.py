@@ -34,6 +34,10 @@ def judging_options(function: F) -> F:
 
 __all__ = ["leaderboard", "rewardbench"]
 
+benchmark_option = click.option(
+    "--benchmark", default="rewardbench", show_default=True, type=click.Choice(["rewardbench", "rm-bench"]),
+    help="RewardBench, or RM-Bench (THU-KEG: chosen × rejected answers in three styles, hard / normal / "
+         "easy accuracy per domain).")
 benchmark_version_option = click.option(
     "--benchmark-version", "benchmark_version", default="1", show_default=True,
     type=click.Choice(["1", "2"]), help="RewardBench (1) or RewardBench 2.")
@@ -46,9 +50,12 @@ benchmark_version_option = click.option(
                                     "the endpoint, or a local model (hf); run by --judge-backend.")
 @revision_option
 @scoring_options
+@benchmark_option
 @benchmark_version_option
 @click.option("--data", help="Local file in the Hub schema (default: allenai/reward-bench, split "
-                             "filtered; allenai/reward-bench-2, split test).")
+                             "filtered; allenai/reward-bench-2, split test). RM-Bench: its files as "
+                             "published (total_dataset.json or chat_filtered.json, …), a folder of them "
+                             "or a URI (default: THU-KEG/RM-Bench).")
 @click.option("--prior-sets", help="Also score the prior sets: allenai/preference-test-sets or a file.")
 @tree_options
 @click.option("--attribute", help="For a multi-output model without a tree: the output to rank by.")
@@ -65,12 +72,14 @@ benchmark_version_option = click.option(
               help="Results JSON.")
 @quiet_option
 @replace_option
-def rewardbench(model: str | None, judge_model: str | None, benchmark_version: str, data: str | None, prior_sets: str | None,
+def rewardbench(model: str | None, judge_model: str | None, benchmark: str, benchmark_version: str, data: str | None,
+                prior_sets: str | None,
                 tree_path: str | None, tree_filename: str, trust_pickle: bool, tree_labels: str,
                 attribute: str | None,
                 judge_backend_name: str | None, resamples: int, seed: int, out: Path, quiet: bool,
                 **options: Any) -> None:
-    """Score a reward model, a decision-tree reward model or a generative judge on RewardBench."""
+    """Score a reward model, a decision-tree reward model or a generative judge on RewardBench
+    (1 or 2) or RM-Bench."""
     from ..rewardbench.api import rewardbench as run_rewardbench
 
     if model is not None and judge_model is None and judge_backend_name is not None:
@@ -84,6 +93,11 @@ def rewardbench(model: str | None, judge_model: str | None, benchmark_version: s
         model = judge_model
     assert model is not None
     version = int(benchmark_version)
+    if benchmark == "rm-bench" and prior_sets is not None:
+        raise click.UsageError("--prior-sets belongs to RewardBench 1, not RM-Bench")
+    if benchmark == "rm-bench" and click.get_current_context().get_parameter_source(
+            "benchmark_version") != click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--benchmark-version belongs to RewardBench; RM-Bench has one version")
     if version == 2 and prior_sets is not None:
         raise click.UsageError("--prior-sets belongs to RewardBench 1 (--benchmark-version 1)")
     judge_settings = {k: options.pop(k) for k in JUDGE_OPTION_NAMES}
@@ -118,8 +132,16 @@ def rewardbench(model: str | None, judge_model: str | None, benchmark_version: s
         judge = model_judge(model, settings, tree_path=tree_path, tree_filename=tree_filename,
                             trust_pickle=trust_pickle, tree_labels=tree_labels, attribute=attribute,
                             quiet=quiet)
-    result = run_rewardbench(judge, version=version, data=data, prior_sets=prior_sets, resamples=resamples,
-                             seed=seed, out=out, inputs=inputs)
+    result = run_rewardbench(judge, benchmark=benchmark, version=version, data=data, prior_sets=prior_sets,
+                             resamples=resamples, seed=seed, out=out, inputs=inputs)
+    if benchmark == "rm-bench":
+        if not quiet:
+            from ..rewardbench.rmbench_text import rm_bench_lines
+
+            for line in rm_bench_lines(result):
+                echo(line)
+            echo(f"wrote {out}")
+        return
     sections = result["sections"] if version == 1 else {s: 100 * result[s] for s in result["n_examples"]}
     if quiet:
         return
@@ -148,16 +170,19 @@ def rewardbench(model: str | None, judge_model: str | None, benchmark_version: s
                    "for a win-rate leaderboard.")
 @click.option("--published", default="seed", show_default=True,
               help="'seed' (shipped: the January 2025 top 12), a CSV of published figures (for win "
-                   "rates: AlpacaEval's leaderboard CSV), or 'none'.")
+                   "rates: AlpacaEval's leaderboard CSV; for RM-Bench: the README.md of "
+                   "THU-KEG/RM-Bench-Leaderboard as published), or 'none'.")
+@benchmark_option
 @benchmark_version_option
 @click.option("--format", "fmt", default="md", show_default=True,
               type=click.Choice(["md", "csv", "html"]), help="Output format.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (else stdout).")
 @replace_option
-def leaderboard(results: tuple[Path, ...], published: str, benchmark_version: str, fmt: str,
+def leaderboard(results: tuple[Path, ...], published: str, benchmark: str, benchmark_version: str, fmt: str,
                 out: Path | None) -> None:
-    """Rank local results with published figures by Score (RewardBench), or `preftree winrate`
-    files by length-controlled win rate."""
+    """Rank local results with published figures by Score (RewardBench), by Overall (RM-Bench,
+    with the same models' RewardBench scores beside), or `preftree winrate` files by
+    length-controlled win rate."""
     from .._io import atomic_write_text, check_output_file
     from ..rewardbench import build_leaderboard, load_published, load_results, render
     from ..winrate.board import is_winrate_file
@@ -168,7 +193,11 @@ def leaderboard(results: tuple[Path, ...], published: str, benchmark_version: st
 
         partners = [f for path in results for f in sibling_files(path)] if True in kinds else []
         check_output_file(out, [*results, *partners, published])
-    if kinds == {True}:
+    if benchmark == "rm-bench":
+        if True in kinds:
+            raise click.UsageError("--benchmark rm-bench ranks RM-Bench results, not `preftree winrate` files")
+        text = _rm_bench_board(results, published, fmt)
+    elif kinds == {True}:
         text = _winrate_board(results, published, fmt)
     elif True in kinds:
         raise click.UsageError("--results mixes `preftree winrate` files with RewardBench results; "
@@ -200,3 +229,27 @@ def _winrate_board(results: tuple[Path, ...], published: str, fmt: str) -> str:
     if board.attrs.get("note"):
         echo(f"note: {board.attrs['note']}", err=True)
     return render(board, fmt, title="Win-rate leaderboard")
+
+
+def _rm_bench_board(results: tuple[Path, ...], published: str, fmt: str) -> str:
+    from ..rewardbench import load_results, render
+    from ..rewardbench.leaderboard import _key
+    from ..rewardbench.rmbench_board import (
+        build_rm_bench_board,
+        load_rm_bench_published,
+        rm_bench_rows,
+        split_documents,
+    )
+
+    documents, others = split_documents(results)
+    scores = {}
+    for version, files in others.items():
+        if files:
+            board = load_results(files, version)
+            scores[version] = {_key(m): s for m, s in zip(board["model"], board["Score"])}
+    if published == "seed":
+        echo("note: no published RM-Bench rows are shipped; pass --published with the README.md of "
+             "THU-KEG/RM-Bench-Leaderboard to rank beside them", err=True)
+    extra = [] if published in ("seed", "none") else [load_rm_bench_published(published)]
+    board = build_rm_bench_board(rm_bench_rows(documents), extra, scores)
+    return render(board, fmt, title="RM-Bench leaderboard")

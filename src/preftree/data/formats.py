@@ -13,6 +13,7 @@ label`` plus metadata) and names the label format, so no file needs a conversion
 | ``pandalm``       | PandaLM test set: instruction, input, response1/2, annotator1-3 (0 = tie, 1, 2) |
 | ``arena``         | LMSYS arena releases: conversation_a/b + winner (chatbot_arena_conversations), or prompt/response_a/b JSON lists + winner_model_a/b/tie (arena-human-preference-55k) |
 | ``mt-bench``      | lmsys/mt_bench_human_judgments: question_id, model_a/b, winner, judge, conversation_a/b, turn |
+| ``rm-bench``      | RM-Bench: prompt, chosen / rejected lists of three styles → nine pairs per row (:mod:`.rm_bench_layout`) |
 
 Chosen/rejected data would make the label constant ("response_1 is always better"), so the chosen
 response is placed first or second by a coin flip seeded by ``seed`` and the pair's id: the same
@@ -35,6 +36,7 @@ import numpy as np
 from ..errors import InputError, PreftreeError
 from .files import Table
 from .model import SkippedRow
+from .rm_bench_layout import is_rm_bench_row, rm_bench_pairs, with_file_domain
 
 __all__ = ["PAIRS_FORMATS", "NativeFormat", "detect_pairs_format", "pairs_formats", "to_preftree"]
 
@@ -45,9 +47,10 @@ class NativeFormat:
 
     name: str
     detect: Callable[[set[str], dict[str, Any]], bool]  # columns, first row
-    convert: Callable[[dict[str, Any], int, int], dict[str, Any]]  # row, position, seed → record
+    convert: Callable[[dict[str, Any], int, int], dict[str, Any] | list[dict[str, Any]]]  # → record(s)
     label_format: str | None
     column_formats: Mapping[str, str] = field(default_factory=dict)  # other label columns (judges)
+    prepare: Callable[[Table], Table] | None = None  # what the file itself says (its name) before rows
 
 
 def _stable_id(prefix: str, *parts: Any) -> str:
@@ -277,8 +280,9 @@ PAIRS_FORMATS: dict[str, NativeFormat] = {f.name: f for f in (
     NativeFormat("alpacaeval", _has("instruction", "output_1", "output_2", "preference"), _alpacaeval,
                  "alpacaeval"),
     NativeFormat("hh-rlhf", _is_hh, _hh_rlhf, "signed"),
-    NativeFormat("chosen-rejected", lambda c, row: {"chosen", "rejected"} <= c and not _is_hh(c, row),
-                 _chosen_rejected, "signed"),
+    NativeFormat("chosen-rejected", lambda c, row: {"chosen", "rejected"} <= c and not _is_hh(c, row)
+                 and not is_rm_bench_row(c, row), _chosen_rejected, "signed"),
+    NativeFormat("rm-bench", is_rm_bench_row, rm_bench_pairs, "signed", prepare=with_file_domain),
     NativeFormat("judgebench", _has("pair_id", "question", "response_A", "response_B"), _judgebench,
                  "ab"),
     NativeFormat("pandalm", _has("instruction", "response1", "response2", "annotator1"), _pandalm,
@@ -341,7 +345,7 @@ def _plugin_layout(entries: Mapping[str, str], name: str) -> NativeFormat:
         except Exception:  # a plug-in's detection that fails does not fit
             return False
 
-    def convert(row: dict[str, Any], position: int, seed: int) -> dict[str, Any]:
+    def convert(row: dict[str, Any], position: int, seed: int) -> dict[str, Any] | list[dict[str, Any]]:
         try:
             return layout.convert(row, position, seed)
         except (InputError, KeyError, TypeError, ValueError):
@@ -378,12 +382,16 @@ def to_preftree(table: Table, fmt: str, seed: int = 0, *,
     native = pairs_formats(plugins=fmt)[fmt]
     if strict:
         table.refuse_bad_rows()
+    if native.prepare is not None:
+        table = native.prepare(table)
     records, lines = [], []
     skipped = [SkippedRow(line, reason, None, table.row_word) for line, reason in table.bad_rows]
     for position, row in enumerate(table.frame.to_dict("records")):
         try:
-            records.append(native.convert(row, position, seed))
-            lines.append(table.lines[position])
+            made = native.convert(row, position, seed)
+            for record in made if isinstance(made, list) else [made]:  # a row may hold several pairs
+                records.append(record)
+                lines.append(table.lines[position])
         except (InputError, KeyError, TypeError, ValueError) as exc:
             reason = (f"{exc} (reading it as --pairs-format {fmt})" if isinstance(exc, InputError)
                       else f"not a {fmt} row ({type(exc).__name__}: {exc})")

@@ -6,6 +6,7 @@ import contextlib
 import contextvars
 import dataclasses
 import math
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import Any
@@ -120,6 +121,41 @@ def _clean_metadata(value: Any) -> Any:
     return value
 
 
+_ELEMENT = re.compile(r"^(?P<column>.+)\[(?P<index>-?[0-9]{1,6})\]$")
+
+
+def _list_elements(table: Table, mapping: Mapping[str, str]) -> Table:
+    """``--map response_1=chosen[0]``: one element of a list-valued column (a JSON list, or its
+    text in a CSV cell) becomes a column; a row whose cell is no list that long gets none (and is
+    skipped with its line, as a row without a response is)."""
+    frame = table.frame
+    added = {}
+    for source in mapping.values():
+        match = _ELEMENT.match(source)
+        if not match or source in frame.columns or match["column"] not in frame.columns:
+            continue
+        index = int(match["index"])
+        added[source] = [_element(value, index) for value in frame[match["column"]].tolist()]
+    if not added:
+        return table
+    return dataclasses.replace(table, frame=frame.assign(**added))
+
+
+def _element(value: Any, index: int) -> Any:
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        import json
+
+        try:
+            value = json.loads(value)
+        except (json.JSONDecodeError, RecursionError):
+            return None
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, list) or not -len(value) <= index < len(value):
+        return None
+    return value[index]
+
+
 def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
                      label_column: str | None = None, label_format: str = "auto",
                      label_name: str = "label", name: str | None = None,
@@ -128,6 +164,7 @@ def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
                      skipped: Sequence[SkippedRow] = ()) -> PairSet:
     """Build a :class:`PairSet` from a read table (see :func:`load_pairs`)."""
     mapping = dict(mapping or {})
+    table = _list_elements(table, mapping)
     frame = table.frame
     columns = [str(c) for c in frame.columns]
     if label_column is None and "label" in mapping:

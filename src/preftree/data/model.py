@@ -133,6 +133,7 @@ class PairSet:
         self.skipped_counts: dict[str, int] = {}  # annotations left out of the file, by reason
         self.id_source = "column"  # or "row number" when the file has no id column
         self.columns_used: dict[str, str] = {}  # canonical → the file's column, where they differ
+        self.view: str | None = None  # which of the file's pairs are used, when not all
 
     def __len__(self) -> int:
         return len(self._pairs)
@@ -199,13 +200,13 @@ class PairSet:
                        source=self.source, label_format=self.label_format,
                        pairs_format=self.pairs_format)
         part.label_reading, part.skipped = self.label_reading, self.skipped
-        part.id_source, part.columns_used = self.id_source, self.columns_used
+        part.id_source, part.columns_used, part.view = self.id_source, self.columns_used, self.view
         return part
 
     def reading_notes(self) -> list[str]:
         """What a user should know about how the file was read: skipped rows, generated ids,
         column aliases, the label's reading (printed by the CLI, kept in ``summary.json``)."""
-        notes = []
+        notes = [self.view] if self.view else []
         if self.columns_used:
             notes.append("columns: " + ", ".join(f"{canonical} ← {column!r}"
                                                  for canonical, column in self.columns_used.items()))
@@ -224,7 +225,7 @@ class PairSet:
 
     def reading_record(self) -> dict[str, Any]:
         """The same, as data for ``summary.json``."""
-        return {"pairs_format": self.pairs_format, "id_source": self.id_source,
+        return {"pairs_format": self.pairs_format, "id_source": self.id_source, "view": self.view,
                 "columns": dict(self.columns_used),
                 "label": None if self.label_reading is None else self.label_reading.to_dict(),
                 "skipped": {"count": len(self.skipped),

@@ -14,7 +14,7 @@ from ..data.model import Judgment, JudgmentSet, PairSet
 from ..errors import InputError
 from .collect import JudgeSummary, collect_judgments
 from .llm import LLMJudge
-from .protocol import Judge
+from .protocol import Judge, check_verdict_count
 
 __all__ = ["annotate", "judge", "judgments"]
 
@@ -23,8 +23,7 @@ def judgments(pairs: PairSet, judge: Judge, *, stage: str = "pairs") -> Judgment
     """The judge's verdicts on ``pairs`` as a :class:`~preftree.data.model.JudgmentSet`, the shape
     every analysis reads (explain's trees, win rates); pairs without a verdict are left out."""
     verdicts = judge.verdicts(pairs, stage)
-    if len(verdicts) != len(pairs):
-        raise InputError(f"the judge {judge.name!r} gave {len(verdicts)} verdicts for {len(pairs)} pairs")
+    check_verdict_count(judge, verdicts, len(pairs))
     kept = [Judgment(pair.id, judge.name, verdict.preference, verdict.orders[0], verdict.orders[1])
             for pair, verdict in zip(pairs, verdicts) if verdict.preference is not None]
     return JudgmentSet(judge.name, kept, source=f"{judge.name} ({judge.kind})")
@@ -52,8 +51,7 @@ def judge(pairs: PairSet, judge: Judge, *, out: str | Path | None = None, progre
 
     with place_llm_judges([judge], files_beside(target, judge, [pairs.source])):
         verdicts = judge.verdicts(pairs, "pairs")
-    if len(verdicts) != len(pairs):
-        raise InputError(f"the judge {judge.name!r} gave {len(verdicts)} verdicts for {len(pairs)} pairs")
+    check_verdict_count(judge, verdicts, len(pairs))
     frame = pd.DataFrame({
         "index": pairs.ids, "model": judge.name,
         "preference": pd.array([v.preference for v in verdicts], dtype="Int8"),

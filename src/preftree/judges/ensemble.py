@@ -11,7 +11,7 @@ import numpy as np
 
 from ..data.model import PairSet
 from ..errors import InputError
-from .protocol import Judge, Verdict
+from .protocol import Judge, Verdict, check_verdict_count
 
 __all__ = ["EnsembleJudge"]
 
@@ -39,8 +39,7 @@ class EnsembleJudge:
     def verdicts(self, pairs: PairSet, stage: str) -> list[Verdict]:
         ballots = [m.verdicts(pairs, stage) for m in self.members]
         for member, ballot in zip(self.members, ballots):
-            if len(ballot) != len(pairs):
-                raise InputError(f"the judge {member.name!r} gave {len(ballot)} verdicts for {len(pairs)} pairs")
+            check_verdict_count(member, ballot, len(pairs))
         verdicts = []
         for votes in zip(*ballots):
             known = [v.preference for v in votes if v.preference is not None]

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..data.model import PairSet, Prompt
 
-__all__ = ["JUDGE_KINDS", "Judge", "Rater", "Verdict", "judge_slug"]
+__all__ = ["JUDGE_KINDS", "Judge", "Rater", "Verdict", "check_verdict_count", "judge_slug"]
 
 JUDGE_KINDS = ("llm-judge", "reward-model", "tree-reward-model", "ensemble")
 """The kinds preftree builds; a plug-in's judge may name its own."""
@@ -75,3 +75,12 @@ class Rater(Judge, Protocol):
 def judge_slug(name: str) -> str:
     """A file-name-safe form of a judge's name."""
     return re.sub(r"[^\w.-]+", "_", name).strip("._")[:80] or "judge"
+
+
+def check_verdict_count(judge: Judge, verdicts: Sequence[Verdict], n_pairs: int) -> None:
+    """One verdict per pair, or the judge (a plug-in's, most likely) is broken: say so rather
+    than score misaligned verdicts."""
+    if len(verdicts) != n_pairs:
+        from ..errors import PreftreeError
+
+        raise PreftreeError(f"the judge {judge.name!r} gave {len(verdicts)} verdicts for {n_pairs} pairs")

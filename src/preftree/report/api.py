@@ -51,12 +51,55 @@ def _check_sources(sources: Sequence[Path]) -> bool:
     return standalone
 
 
+def _rm_bench_report(paths: Sequence[Path], out: str | Path | None, fmt: str | None,
+                     published: str | Path | None) -> ReportData:
+    """A page of RM-Bench results files (matrices per scorer and domain), published rows beside."""
+    from .rmbench import load_rm_bench_results
+
+    documents = []
+    for path in paths:
+        document = load_rm_bench_results(path)
+        if document is None:
+            raise InputError("not an RM-Bench results file (`preftree rewardbench --benchmark rm-bench`); "
+                             "give RM-Bench results alone, or explain folders", path=path)
+        documents.append(document)
+    rows: dict[str, dict[str, object]] = {}
+    if published is not None:
+        from ..rewardbench.rmbench_board import RM_BENCH_COLUMNS, load_rm_bench_published
+
+        frame = load_rm_bench_published(published)
+        rows = {str(m).rstrip("/").rsplit("/", 1)[-1].lower(): {c: float(v) for c, v in zip(RM_BENCH_COLUMNS, values)}
+                for m, *values in frame[["model", *RM_BENCH_COLUMNS]].itertuples(index=False)}
+    data = ReportData(paths[0], [], None, None, None, {}, rm_bench=documents, rm_bench_published=rows)
+    if out is not None:
+        from .._io import check_output_file
+        from .write import write_data
+
+        target = Path(out)
+        check_output_file(target, [*paths, *([published] if published is not None else [])])
+        write_data(data, str(target), fmt or ("md" if target.suffix.lower() == ".md" else "html"))
+    return data
+
+
 def report(sources: str | Path | Sequence[str | Path], *, out: str | Path | None = None,
            fmt: str | None = None, probe_dir: str | Path | None = None,
-           winrate: str | Path | None = None) -> ReportData:
+           winrate: str | Path | None = None, published: str | Path | None = None) -> ReportData:
     """The report's typed data, read from ``sources``; with ``out`` it is rendered there too
-    (``fmt``: html, or md with figures in ``<stem>_figures/``; default by the suffix)."""
+    (``fmt``: html, or md with figures in ``<stem>_figures/``; default by the suffix).
+
+    ``sources`` may instead be RM-Bench results files (``preftree rewardbench --benchmark
+    rm-bench``): a page of their matrices, with ``published`` (RM-Bench-Leaderboard's README.md
+    as published) putting each scorer's published row beside."""
+    from .rmbench import is_rm_bench_results
+
     paths = [Path(sources)] if isinstance(sources, (str, Path)) else [Path(s) for s in sources]
+    if paths and is_rm_bench_results(paths[0]):
+        if probe_dir is not None or winrate is not None:
+            raise InputError("an RM-Bench page shows RM-Bench results only: --probe-dir and --winrate go "
+                             "with explain folders")
+        return _rm_bench_report(paths, out, fmt, published)
+    if published is not None:
+        raise InputError("--published goes with RM-Bench results files (the leaderboard's README.md)")
     standalone = _check_sources(paths)
     probes = None if probe_dir is None else Path(probe_dir)
     extra = None if winrate is None else Path(winrate)

@@ -99,6 +99,8 @@ class ReportData:
     traits: pd.DataFrame | None = None  # traits.csv: Feedback Forensics' metrics per judge and trait
     trait_examples: dict[str, Any] = field(default_factory=dict)  # trait_examples.json, for the viewer
     trait_groups: pd.DataFrame | None = None  # traits_by_group.csv (explain --by)
+    rm_bench: list[dict[str, Any]] = field(default_factory=list)  # `rewardbench --benchmark rm-bench` results
+    rm_bench_published: dict[str, dict[str, Any]] = field(default_factory=dict)  # model key → published row
 
     @property
     def label(self) -> str | None:

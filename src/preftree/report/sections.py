@@ -14,6 +14,7 @@ from .data import ReportData, beats_baselines, header_facts, verdict_counts
 from .groups import groups_markdown, groups_section
 from .html import consistency_rows, judge_section, matrix_table, summary_table
 from .probes import ProbeSection
+from .rmbench import RMBenchSection
 from .svg import bars_svg, heatmap_svg, legend_svg
 from .traits import TraitSection
 from .winrate import WinRateSection
@@ -156,9 +157,9 @@ class PerJudge:
 
 
 SECTIONS: list[Section] = [Header(), Judges(), Importances(), ProbeSection(), TraitSection(), WinRateSection(),
-                           Agreement(),
+                           RMBenchSection(), Agreement(),
                            Consistency(), Groups(), PerJudge()]
 """The report, in order; both renderers iterate it."""
 
-STANDALONE: tuple[type, ...] = (WinRateSection,)
+STANDALONE: tuple[type, ...] = (WinRateSection, RMBenchSection)
 """Sections that make a page of their own, without an explain folder (``preftree report winrate.json``)."""

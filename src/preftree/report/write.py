@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from .._io import atomic_write_text
-from .data import load_report_data
+from .data import ReportData, load_report_data
 from .render import render_html, render_markdown
 
-__all__ = ["write_report"]
+__all__ = ["write_data", "write_report"]
 
 
 def write_report(explain_dir: str | list[str], out: str, fmt: str = "html", *,
@@ -20,7 +20,7 @@ def write_report(explain_dir: str | list[str], out: str, fmt: str = "html", *,
     from pathlib import Path
 
     from ..winrate.document import load_winrate
-    from .data import ReportData, merge_report_data
+    from .data import merge_report_data
     from .probes import load_probe_document
 
     if isinstance(explain_dir, list):
@@ -36,6 +36,11 @@ def write_report(explain_dir: str | list[str], out: str, fmt: str = "html", *,
         data.winrate = load_winrate(winrate)
     if shown_as is not None:
         data.source = Path(shown_as)
+    return write_data(data, out, fmt)
+
+
+def write_data(data: ReportData, out: str, fmt: str = "html") -> str:
+    """Render report data already read to ``out`` (HTML, or Markdown + PNGs), atomically."""
     if fmt == "md":
         return str(render_markdown(data, out))
     atomic_write_text(out, render_html(data))

@@ -13,7 +13,7 @@ import numpy as np
 from .._io import atomic_write_text
 from .._version import __version__
 from ..errors import InputError, PreftreeError
-from ..judges.protocol import Judge, Rater, Verdict
+from ..judges.protocol import Judge, Rater, Verdict, check_verdict_count
 from .data import V1Example, V2Example, v1_pairs
 from .sections import EXAMPLE_COUNTS, PRIOR_COLUMN, SECTIONS, compute_sections
 from .v2 import V2_SUBSETS, best_of_n_credit, ties_score, v2_score
@@ -81,15 +81,9 @@ def evaluate_v1(judge: Judge, examples: Sequence[V1Example], *, bootstrap: int =
     generative = judge.kind == "llm-judge"
     errors_before = getattr(judge, "api_errors", 0)
     verdicts = judge.verdicts(v1_pairs(list(examples), own_ids=generative), "rewardbench")
-    if len(verdicts) != len(examples):
-        raise PreftreeError(f"the judge {judge.name!r} gave {len(verdicts)} verdicts for {len(examples)} pairs")
-    failed = getattr(judge, "api_errors", 0) - errors_before
+    check_verdict_count(judge, verdicts, len(examples))
+    refuse_api_errors(judge, errors_before, len(examples), "rewardbench")
     where = getattr(judge, "judge_file", None)
-    if failed:
-        where_text = f" (see {where('rewardbench')})" if callable(where) else ""
-        raise PreftreeError(f"{failed} of {len(examples)} pairs have no verdict because of API "
-                            f"errors{where_text}; run the same command again to retry only those "
-                            "before scoring")
     if generative:
         from .generative import ACCOUNTING, generative_credits
 
@@ -131,6 +125,18 @@ def evaluate_v1(judge: Judge, examples: Sequence[V1Example], *, bootstrap: int =
             judge_ties[example.subset] += int(outcome == "tie")
         result["ties_by_subset"] = {s: k for s, k in judge_ties.items() if k}
     return result
+
+
+def refuse_api_errors(judge: Judge, errors_before: int, n_pairs: int, stage: str) -> None:
+    """Stop when requests failed (an LLM judge's, an ensemble member's): a failed request is no
+    tie, and the same command retries only those (the journal keeps the rest)."""
+    failed = getattr(judge, "api_errors", 0) - errors_before
+    if failed:
+        where = getattr(judge, "judge_file", None)
+        where_text = f" (see {where(stage)})" if callable(where) else ""
+        raise PreftreeError(f"{failed} of {n_pairs} pairs have no verdict because of API "
+                            f"errors{where_text}; run the same command again to retry only those "
+                            "before scoring")
 
 
 def _margin(verdict: Verdict) -> float:

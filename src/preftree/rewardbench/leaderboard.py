@@ -65,6 +65,8 @@ def load_published(source: str | Path, version: int = 1) -> pd.DataFrame:
 
 
 def _result_row(data: dict[str, Any], path: Path, version: int) -> dict[str, Any]:
+    if data.get("benchmark") == "rm-bench":
+        raise InputError("an RM-Bench result in a RewardBench leaderboard (pass --benchmark rm-bench)", path=path)
     if data.get("rewardbench_version", 1) != version:
         stated = data.get("rewardbench_version")
         raise InputError(f"{'a RewardBench v' + str(stated) + ' result' if isinstance(stated, int) else 'a result whose rewardbench_version is ' + repr(stated)[:40]} "
@@ -122,6 +124,8 @@ def load_results(paths: Iterable[str | Path], version: int = 1) -> pd.DataFrame:
                 raise InputError("JSON nested too deeply to be a results file", path=file) from None
             if not isinstance(data, dict):
                 raise InputError("a results file is a JSON object", path=file)
+            if path.is_dir() and data.get("benchmark") == "rm-bench":
+                continue  # a folder of results may hold RM-Bench's too: its own board ranks them
             rows.append(_result_row(data, file, version))
     return pd.DataFrame(rows, columns=["model", "model_type", "source", *COLUMNS[version], "note"])
 

@@ -137,7 +137,8 @@ def _alpacaeval(records: list[Any], path: Path, skipped: list[tuple[str, int, st
             skipped.append((str(path), i, "no instruction (a string)"))
             continue
         try:  # the layout's one reader (preftree.data.formats): instruction, outputs, generators
-            pair = ALPACAEVAL.convert(record, i - 1, 0)
+            made = ALPACAEVAL.convert(record, i - 1, 0)
+            pair = made if isinstance(made, dict) else made[0]  # one pair per annotation
         except (KeyError, TypeError, ValueError, InputError) as exc:
             skipped.append((str(path), i, f"not an AlpacaEval annotation ({type(exc).__name__}: {exc})"))
             continue

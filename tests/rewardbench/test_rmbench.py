@@ -1,0 +1,188 @@
+"""RM-Bench (``preftree rewardbench --benchmark rm-bench``): a tiny real reward model's matrices
+equal RM-Bench's formula applied to scores from a plain one-response-at-a-time loop, to the last
+comparison; ties are wrong; safety is pooled; a generative judge over real HTTP is asked the nine
+comparisons in both orders and its position consistency reported."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from preftree.cli import cli
+from preftree.judges.local_server import LocalJudgeServer
+from preftree.rewardbench.rmbench_data import load_rm_bench
+
+from .rmbench_fixtures import rm_bench_rows, vocabulary_of, write_per_domain, write_total
+
+
+def rm_bench_formula(results: list[dict]) -> dict:
+    """RM-Bench's compute_accuracy, written out as its loop: M[i][j] counts chosen_i > rejected_j."""
+    matrix = np.zeros((3, 3))
+    for result in results:
+        for i in range(3):
+            for j in range(3):
+                if result["score_chosen"][i] > result["score_rejected"][j]:
+                    matrix[i][j] += 1
+    matrix /= len(results)
+    return {"matrix": matrix, "hard_acc": np.sum(np.triu(matrix, 1)) / 3, "normal_acc": np.mean(np.diag(matrix)),
+            "easy_acc": np.sum(np.tril(matrix, -1)) / 3}
+
+
+def _plain_loop_scores(folder: Path, rows: dict[str, list[dict]]) -> list[dict]:
+    """Each response scored alone, unpadded, by the model's own forward (no batching, no sharing)."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
+
+    def score(prompt: str, response: str) -> float:
+        text = tokenizer.apply_chat_template([{"role": "user", "content": prompt},
+                                              {"role": "assistant", "content": response}], tokenize=False)
+        ids = torch.tensor([tokenizer(text, add_special_tokens=False)["input_ids"]])
+        with torch.no_grad():
+            return float(model(input_ids=ids).logits[0, 0])
+
+    return [{"domain": domain, "id": row["id"],
+             "score_chosen": [score(row["prompt"], r) for r in row["chosen"]],
+             "score_rejected": [score(row["prompt"], r) for r in row["rejected"]]}
+            for domain, part in rows.items() for row in part]
+
+
+@pytest.fixture(scope="module")
+def scored_run(tiny_model, demo_pairs, tmp_path_factory):
+    pytest.importorskip("torch", reason="needs preftree[hf]")
+    folder = tiny_model("llama", 1)
+    rows = rm_bench_rows(vocabulary_of(demo_pairs))
+    data = write_per_domain(tmp_path_factory.mktemp("rmbench") / "data", rows)
+    out = data.parent / "results" / "tiny.json"
+    run = CliRunner().invoke(cli, ["rewardbench", "--benchmark", "rm-bench", "--model", str(folder),
+                                   "--data", str(data), "--resamples", "200", "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    return folder, rows, data, out, run.output
+
+
+def test_matrices_equal_rm_bench_formula_on_a_plain_loop(scored_run) -> None:
+    folder, rows, _, out, output = scored_run
+    result = json.loads(out.read_text())
+    loop = _plain_loop_scores(folder, rows)
+    ours = {(r["domain"], r["id"]): r for r in result["per_prompt"]}
+    for reference in loop:  # the same scores, within float32 noise of batching
+        kept = ours[(reference["domain"], str(reference["id"]))]
+        np.testing.assert_allclose(kept["score_chosen"], reference["score_chosen"], rtol=1e-4, atol=1e-5)
+    expected = {}
+    for domain in ("chat", "math", "code", "safety"):  # safety pools safety-refuse and safety-response
+        part = [r for r in loop if r["domain"].startswith(domain)]
+        expected[domain] = rm_bench_formula(part)
+        figures = result["domains"][domain]
+        assert np.array_equal(np.array(figures["matrix"]), expected[domain]["matrix"])  # to the last comparison
+        for name in ("hard_acc", "normal_acc", "easy_acc"):
+            assert figures[name] == pytest.approx(expected[domain][name], abs=1e-12)
+        assert result[domain] == pytest.approx(np.mean([expected[domain][k] for k in ("hard_acc", "normal_acc",
+                                                                                       "easy_acc")]))
+    assert result["domains"]["safety"]["n_prompts"] == 6
+    assert result["total_avg_acc"] == pytest.approx(np.mean([result[d] for d in expected]))
+    assert result["hard_acc"] == pytest.approx(np.mean([expected[d]["hard_acc"] for d in expected]))
+    assert result["domains_missing"] == [] and "note" not in result
+    # ties are wrong: the second prompt of each domain has identical detailed-plain answers
+    tied = [r for r in result["per_prompt"] if r["score_chosen"][1] == r["score_rejected"][1]]
+    assert len(tied) == 5
+    assert all(rm_bench_formula([t])["matrix"][1][1] == 0 for t in tied)
+    for domain, intervals in result["intervals"].items():
+        key = "total_avg_acc" if domain == "overall" else "average"
+        low, high = intervals[key]
+        assert low <= (result["total_avg_acc"] if domain == "overall" else result[domain]) <= high
+    assert "hard:" in output and "matrix: rows the chosen answer's style" in output
+    assert result["model_type"] == "Seq. Classifier" and result["n_comparisons"] == 9 * 19
+
+
+def test_total_dataset_json_gives_the_same_figures(scored_run, tmp_path: Path) -> None:
+    folder, rows, _, out, _ = scored_run
+    total = write_total(tmp_path / "total_dataset.json", rows)
+    again = tmp_path / "again.json"
+    run = CliRunner().invoke(cli, ["rewardbench", "--benchmark", "rm-bench", "--model", str(folder), "--data",
+                                   str(total), "--resamples", "200", "--out", str(again), "--quiet"])
+    assert run.exit_code == 0, run.output
+    first, second = json.loads(out.read_text()), json.loads(again.read_text())
+    for key in ("domains", "hard_acc", "normal_acc", "easy_acc", "total_avg_acc"):
+        assert first[key] == second[key]
+    assert second["files"] == [{"path": str(total), "prompts": 19, "domains": {d: len(r) for d, r in rows.items()}}]
+
+
+def test_a_missing_domain_is_named(scored_run, tmp_path: Path) -> None:
+    folder, rows, _, _, _ = scored_run
+    data = write_per_domain(tmp_path / "two", {d: rows[d] for d in ("chat", "code")})
+    out = tmp_path / "r.json"
+    run = CliRunner().invoke(cli, ["rewardbench", "--benchmark", "rm-bench", "--model", str(folder), "--data",
+                                   str(data), "--resamples", "0", "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    result = json.loads(out.read_text())
+    assert result["domains_present"] == ["chat", "code"] and result["domains_missing"] == ["math", "safety"]
+    assert "means over chat, code only" in result["note"] and "math, safety not in the data" in run.output
+    assert result["total_avg_acc"] == pytest.approx((result["chat"] + result["code"]) / 2)
+
+
+def _by_length(rows: dict[str, list[dict]]) -> dict[str, np.ndarray]:
+    """The length judge's matrix by hand: per order the longer answer wins, equal length is a tie
+    (wrong); the judge answers the same in both orders."""
+    matrices = {}
+    for domain in ("chat", "math", "code", "safety"):
+        part = [r for d, items in rows.items() if d.startswith(domain) for r in items]
+        matrices[domain] = np.array([[np.mean([len(r["chosen"][i]) > len(r["rejected"][j]) for r in part])
+                                      for j in range(3)] for i in range(3)])
+    return matrices
+
+
+def test_a_generative_judge_asks_the_nine_comparisons_in_both_orders(demo_pairs, tmp_path: Path) -> None:
+    rows = rm_bench_rows(vocabulary_of(demo_pairs))
+    data = write_per_domain(tmp_path / "data", rows)
+    out = tmp_path / "judge.json"
+    with LocalJudgeServer(mode="longer-brackets") as server:
+        run = CliRunner().invoke(cli, ["rewardbench", "--benchmark", "rm-bench", "--judge-model", "length-judge",
+                                       "--base-url", server.url, "--data", str(data), "--resamples", "50",
+                                       "--out", str(out)])
+        requests = server.log.requests
+    assert run.exit_code == 0, run.output
+    assert requests == 2 * 9 * 19  # nine comparisons per prompt, both orders
+    result = json.loads(out.read_text())
+    for domain, matrix in _by_length(rows).items():
+        assert np.allclose(result["domains"][domain]["matrix"], matrix)
+    assert result["position_consistency"]["overall"] == 1.0  # a length judge ignores positions
+    assert "both orders" in result["accounting"] and result["model_type"] == "Generative"
+    judgments = (tmp_path / "judge.judgments.csv").read_text().splitlines()
+    assert len(judgments) == 9 * 19 + 1 and "chat/8/concise-vs-markdown" in "\n".join(judgments)
+    assert "position consistency: 100.0%" in run.output
+
+    biased = tmp_path / "first.json"
+    with LocalJudgeServer(mode="first") as server:  # always "A": half right, never consistent
+        run = CliRunner().invoke(cli, ["rewardbench", "--benchmark", "rm-bench", "--judge-model", "first",
+                                       "--base-url", server.url, "--judge-template", "preftree", "--data",
+                                       str(data), "--resamples", "0", "--out", str(biased), "--quiet"])
+    assert run.exit_code == 0, run.output
+    result = json.loads(biased.read_text())
+    assert result["position_consistency"]["overall"] == 0.0
+    assert result["position_consistency"]["first_position_share"] == 1.0
+    assert np.allclose(result["domains"]["chat"]["matrix"], 0.5) and result["total_avg_acc"] == 0.5
+
+
+def test_the_hub_dataset_loads_through_load_dataset(demo_pairs, tmp_path: Path) -> None:
+    pytest.importorskip("datasets", reason="the Hub loader needs preftree[hf] (datasets)")
+    rows = rm_bench_rows(vocabulary_of(demo_pairs))
+    write_total(tmp_path / "THU-KEG" / "RM-Bench" / "total_dataset.json", rows)
+    data = load_rm_bench(None, hub_root=tmp_path)
+    assert len(data.prompts) == 19 and data.domains == ["chat", "math", "code", "safety"]
+    assert data.prompts[0].chosen[0] == rows["chat"][0]["chosen"][0]
+
+
+@pytest.mark.skipif(not os.environ.get("RM_BENCH_DATA"),
+                    reason="set RM_BENCH_DATA to a folder of RM-Bench's published data/*.json files "
+                           "(github.com/THU-KEG/RM-Bench) to read the real files")
+def test_the_real_published_files_load() -> None:
+    data = load_rm_bench(os.environ["RM_BENCH_DATA"])
+    assert len(data.prompts) > 500 and {"chat", "code", "safety"} <= set(data.domains)
+    assert all(len(p.chosen) == len(p.rejected) == 3 for p in data.prompts)
