@@ -62,7 +62,8 @@ def scored_run(tiny_model, demo_pairs, tmp_path_factory):
     data = write_per_domain(tmp_path_factory.mktemp("rmbench") / "data", rows)
     out = data.parent / "results" / "tiny.json"
     run = CliRunner().invoke(cli, ["rewardbench", "--benchmark", "rm-bench", "--model", str(folder),
-                                   "--data", str(data), "--resamples", "200", "--out", str(out)])
+                                   "--data", str(data), "--resamples", "200", "--out", str(out), "--cache",
+                                   str(data.parent / "scores.sqlite")])
     assert run.exit_code == 0, run.output
     return folder, rows, data, out, run.output
 
@@ -99,7 +100,75 @@ def test_matrices_equal_rm_bench_formula_on_a_plain_loop(scored_run) -> None:
         assert low <= (result["total_avg_acc"] if domain == "overall" else result[domain]) <= high
     assert "hard:" in output and "matrix: rows the chosen answer's style" in output
     assert result["model_type"] == "Seq. Classifier" and result["n_comparisons"] == 9 * 19
+    # each response scored once: six texts per prompt asked (the tied ones are one text)
+    assert result["scoring_stats"] == {"n_texts": 6 * 19, "n_distinct": 6 * 19 - 5, "n_cached": 0,
+                                       "n_computed": 6 * 19 - 5}
 
+
+def _run(*args: str) -> dict:
+    out = Path(args[args.index("--out") + 1])
+    run = CliRunner().invoke(cli, ["rewardbench", "--benchmark", "rm-bench", *args, "--resamples", "0", "--quiet"])
+    assert run.exit_code == 0, run.output
+    return json.loads(out.read_text())
+
+
+def test_the_cache_an_ensemble_and_a_vllm_server_score_the_same(scored_run, tiny_model, tmp_path: Path) -> None:
+    from ..scoring.vllm_standin import VLLMStandIn
+
+    folder, _, data, out, _ = scored_run
+    first = json.loads(out.read_text())
+    cached = _run("--model", str(folder), "--data", str(data), "--out", str(tmp_path / "c.json"), "--cache",
+                  str(data.parent / "scores.sqlite"))
+    assert cached["scoring_stats"]["n_computed"] == 0 and cached["domains"] == first["domains"]
+    with VLLMStandIn(folder) as server:
+        served = _run("--model", str(folder), "--backend", "vllm-server", "--base-url", server.url, "--data",
+                      str(data), "--out", str(tmp_path / "v.json"), "--no-cache")
+        assert server.requests  # scored over HTTP by the /pooling protocol
+    for ours, theirs in zip(first["per_prompt"], served["per_prompt"]):
+        np.testing.assert_allclose(ours["score_chosen"] + ours["score_rejected"],
+                                   theirs["score_chosen"] + theirs["score_rejected"], atol=1e-4)
+    spec = tmp_path / "ensemble.json"
+    spec.write_text(json.dumps({"name": "tiny-pair", "members": [
+        {"model": str(folder), "weight": 0.5, "name": "a"}, {"model": str(tiny_model("gemma2", 1)), "weight": 0.5,
+                                                              "name": "b"}]}))
+    ensemble = _run("--model", str(spec), "--attribute", "reward", "--data", str(data), "--out",
+                    str(tmp_path / "e.json"), "--no-cache")
+    assert ensemble["model"] == "tiny-pair" and ensemble["n_prompts"] == 19
+    mean = [np.mean(np.asarray(r["score_chosen"])[:, None] > np.asarray(r["score_rejected"])[None, :])
+            for r in ensemble["per_prompt"]]
+    assert ensemble["total_avg_acc"] == pytest.approx(np.mean([
+        np.mean([m for m, r in zip(mean, ensemble["per_prompt"]) if r["domain"].startswith(d)])
+        for d in ("chat", "math", "code", "safety")]))
+
+
+def test_a_decision_tree_reward_model_decides_the_nine_comparisons(tiny_model, demo_pairs, tmp_path: Path) -> None:
+    import pickle
+    import shutil
+
+    from sklearn.tree import DecisionTreeClassifier
+
+    from preftree.model import DecisionTreeRewardModel
+
+    folder = shutil.copytree(tiny_model("llama", 5, "decision-tree-reward"), tmp_path / "dtr")
+    x = np.random.default_rng(0).normal(size=(200, 5))
+    tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(x, (x[:, 0] > 0).astype(int))
+    with (folder / "decision_tree.pkl").open("wb") as handle:
+        pickle.dump(tree, handle)
+    rows = rm_bench_rows(vocabulary_of(demo_pairs), {"chat": 4, "safety-refuse": 2})
+    data = write_per_domain(tmp_path / "data", rows)
+    result = _run("--model", str(folder), "--tree", str(folder), "--trust-pickle", "--data", str(data),
+                  "--out", str(tmp_path / "t.json"), "--no-cache")
+    assert result["model_type"] == "Decision Tree" and "asked as a pair" in result["accounting"]
+    assert result["scoring_stats"]["n_distinct"] == 6 * 6 - 2  # six responses per prompt, scored once
+    assert {c for r in result["per_prompt"] for row in r["credit"] for c in row} == {0.0, 1.0}  # not vacuous
+    model = DecisionTreeRewardModel.from_pretrained(folder)
+    model.load_decision_tree(folder, trust_pickle=True)
+    for record, (domain, row) in zip(result["per_prompt"], [(d, r) for d, rs in rows.items() for r in rs]):
+        rewards = model.scorer.score([row["prompt"]] * 6, row["chosen"] + row["rejected"])
+        # P(chosen_i beats rejected_j), both presentation orders averaged, strictly above one half
+        wins = [[float(model.win_probability(rewards[3 + j:4 + j], rewards[i:i + 1])[0] > 0.5) for j in range(3)]
+                for i in range(3)]
+        assert record["credit"] == wins, (domain, row["id"])
 
 def test_total_dataset_json_gives_the_same_figures(scored_run, tmp_path: Path) -> None:
     folder, rows, _, out, _ = scored_run

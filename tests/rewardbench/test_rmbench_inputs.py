@@ -76,6 +76,20 @@ def test_a_10_mb_response_duplicate_ids_and_empty_files(tmp_path: Path) -> None:
         load_rm_bench(tmp_path / "none")
 
 
+def test_an_output_never_replaces_or_becomes_a_data_file(tmp_path: Path) -> None:
+    folder = write_per_domain(tmp_path / "d", rm_bench_rows(WORDS, {"chat": 2}))
+    before = (folder / "chat_filtered.json").read_bytes()
+    (tmp_path / "link").symlink_to(folder)
+    for data, out in ((folder, folder / "chat_filtered.json"), (tmp_path / "link", folder / "chat_filtered.json"),
+                      (folder, folder / "math_filtered.json"), (folder / "chat_filtered.json", tmp_path / "link" /
+                                                                "chat_filtered.json")):
+        run = CliRunner().invoke(cli, ["rewardbench", "--benchmark", "rm-bench", "--judge-model", "j", "--base-url",
+                                       "http://127.0.0.1:9/v1", "--data", str(data), "--out", str(out), "--force"])
+        assert run.exit_code == 2, run.output
+        assert "is named as an RM-Bench data file" in run.output or "is one of this command's inputs" in run.output
+    assert (folder / "chat_filtered.json").read_bytes() == before and not (folder / "math_filtered.json").exists()
+
+
 def test_same_ids_in_two_domains_are_two_prompts_and_a_uri_reads(tmp_path: Path) -> None:
     fsspec = pytest.importorskip("fsspec")
     folder = write_per_domain(tmp_path / "d", rm_bench_rows(WORDS, {"chat": 2, "code": 2}))

@@ -104,6 +104,18 @@ def test_rewardbench_and_explain_run_on_ray(cluster, tiny_model, demo_pairs, tmp
         assert done.returncode == 0, done.stderr
         results[engine] = json.loads(out.read_text())["alpacaeval-easy"]
     assert results["ray"] == results["local"]
+    from ..rewardbench.rmbench_fixtures import rm_bench_rows, vocabulary_of, write_per_domain
+
+    rm_bench = write_per_domain(tmp_path / "rm-bench", rm_bench_rows(vocabulary_of(demo_pairs), {"chat": 4, "code": 3}))
+    for engine in ("local", "ray"):  # RM-Bench on the pool: each response scored once there too
+        out = tmp_path / f"rmb-{engine}.json"
+        done = subprocess.run([sys.executable, "-m", "preftree", "rewardbench", "--benchmark", "rm-bench", "--model",
+                               str(model), "--engine", engine, "--replicas", "2", "--data", str(rm_bench),
+                               "--resamples", "0", "--quiet", "--no-cache", "--out", str(out)],
+                              env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        results[engine] = json.loads(out.read_text())["domains"]
+    assert results["ray"] == results["local"] and set(results["ray"]) == {"chat", "code"}
     pairs = write_jsonl(tmp_path / "pairs.jsonl", [  # short texts: explain scores them untruncated
         {"id": p.id, "prompt": p.prompt_text()[:200], "response_1": p.response_1[:300],
          "response_2": p.response_2[:300], "label": p.label} for p in list(demo_pairs)[:80]])

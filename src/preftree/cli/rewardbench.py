@@ -110,7 +110,10 @@ def rewardbench(model: str | None, judge_model: str | None, benchmark: str, benc
     from .._io import check_output_file
 
     inputs = (model, tree_path, options.get("cache_path"))
-    check_output_file(out, [data, prior_sets, *inputs])
+    from ..rewardbench.rmbench_data import rm_bench_inputs
+
+    data_files = rm_bench_inputs(data, out) if benchmark == "rm-bench" else []
+    check_output_file(out, [data, prior_sets, *inputs, *data_files])
     settings = build_scorer_options(quiet=quiet, **options)
     scoring = settings.options
     if backend is not None:

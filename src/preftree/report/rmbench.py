@@ -37,8 +37,9 @@ def matrix_svg(matrix: list[list[Any]], title: str, *, cell: int = 46) -> str:
     for i, style in enumerate(SHORT_STYLES):
         y = top + i * cell
         parts.append(f'<text x="{label_w - 6}" y="{y + cell * 0.6:.0f}" text-anchor="end" class="small">{style}</text>')
+        row = matrix[i] if i < len(matrix) and isinstance(matrix[i], list) else []
         for j in range(3):
-            value = _share(matrix[i][j]) if i < len(matrix) and j < len(matrix[i]) else float("nan")
+            value = _share(row[j]) if j < len(row) else float("nan")
             text = "" if not math.isfinite(value) else f"{100 * value:.0f}"
             kind = "hard" if i < j else "easy" if i > j else "normal"
             x = label_w + j * cell

@@ -42,7 +42,11 @@ def rewardbench(judge: Judge, *, benchmark: str = "rewardbench", version: int = 
         raise InputError(f"RewardBench version {version!r}: expected 1 or 2")
     if version == 2 and prior_sets is not None:
         raise InputError("--prior-sets belongs to RewardBench 1 (--benchmark-version 1)")
-    sources = [data, prior_sets, *inputs]
+    sources: list[Any] = [data, prior_sets, *inputs]
+    if benchmark == "rm-bench":
+        from .rmbench_data import rm_bench_inputs
+
+        sources += rm_bench_inputs(data, out)  # a data folder's files, each never the output
     if out is not None:
         check_output_file(out, sources)
     with place_llm_judges([judge], files_beside(out, judge, sources)):  # r.json → r.judgments.csv

@@ -154,6 +154,17 @@ def _consistency(prompts: Sequence[RMBenchPrompt], orders: np.ndarray) -> dict[s
     return result
 
 
+def _scoring_stats(judge: Judge) -> dict[str, int]:
+    """What the scorer behind a reward-model judge computed (texts asked, distinct, from the
+    cache, computed): each response is scored once, which these show."""
+    scorer = getattr(judge, "scorer", None) or getattr(getattr(judge, "model", None), "scorer", None)
+    stats = getattr(scorer, "last_stats", None)
+    names = ("n_texts", "n_distinct", "n_cached", "n_computed")
+    if stats is None or not all(isinstance(getattr(stats, n, None), int) for n in names):
+        return {}
+    return {n: int(getattr(stats, n)) for n in names}
+
+
 def evaluate_rm_bench(judge: Judge, data: RMBenchData, *, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
     """Score ``judge`` on RM-Bench: the results document (RM-Bench's field names, intervals,
     per-prompt scores or credits so the figures can be recomputed)."""
@@ -202,5 +213,8 @@ def evaluate_rm_bench(judge: Judge, data: RMBenchData, *, resamples: int = 1000,
                    "n_prompts": len(prompts), "n_comparisons": 9 * len(prompts)})
     if consistency is not None:
         result["position_consistency"] = consistency
+    stats = _scoring_stats(judge)
+    if stats:
+        result["scoring_stats"] = stats
     result["per_prompt"] = per_prompt
     return result

@@ -10,6 +10,7 @@ and id: a benchmark whose denominator silently shrinks is not the benchmark."""
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -179,6 +180,24 @@ def _folder_files(folder: Path) -> list[Path]:
         raise InputError(f"no RM-Bench file here; expected {TOTAL_FILE} or the per-domain files "
                          f"({', '.join(FILE_DOMAINS)})", path=folder)
     return files
+
+
+def rm_bench_inputs(source: str | Path | None, out: str | Path | None = None) -> list[Path]:
+    """The local files a run reads from ``source`` (a folder's RM-Bench files), for the output
+    checks; an output named as an RM-Bench file inside the data folder is refused, since the next
+    run would read it as data."""
+    from ..data.uri import as_location
+
+    location = None if source is None else as_location(source)
+    if not isinstance(location, Path) or not location.is_dir():
+        return [location] if isinstance(location, Path) else []
+    if out is not None:
+        target = Path(os.path.abspath(out))
+        if target.parent.resolve() == location.resolve() and (target.name in FILE_DOMAINS or target.name == TOTAL_FILE):
+            raise InputError("is named as an RM-Bench data file in the data folder, where the next run would read it "
+                             "as data; give another name or folder", path=target)
+    names = [location / n for n in (*FILE_DOMAINS, TOTAL_FILE)]
+    return [location, *(p for p in names if p.exists())]
 
 
 def load_rm_bench(source: str | Path | None = None, *, hub_root: str | Path | None = None) -> RMBenchData:

@@ -66,18 +66,21 @@ def markdown_section(results: list[dict[str, Any]], published: dict[str, dict[st
     for result in results:
         name = str(result.get("leaderboard_name") or result.get("model"))
         lines += [f"### {md_cell(name)}", "",
-                  f"overall {_pct(result['total_avg_acc'])}: hard {_pct(result['hard_acc'])}, normal "
-                  f"{_pct(result['normal_acc'])}, easy {_pct(result['easy_acc'])}", ""]
+                  f"overall {_pct(result.get('total_avg_acc'))}: hard {_pct(result.get('hard_acc'))}, normal "
+                  f"{_pct(result.get('normal_acc'))}, easy {_pct(result.get('easy_acc'))}", ""]
         row = (published or {}).get(name.rstrip("/").rsplit("/", 1)[-1].lower())
         if row:
             shown = ", ".join(f"{k} {v:.1f}" for k, v in row.items() if isinstance(v, float) and math.isfinite(v))
             lines += [f"published (RM-Bench leaderboard, not run here): {md_cell(shown)}", ""]
-        for domain, figures in result["domains"].items():
-            lines += [f"**{md_cell(domain)}** (hard {_pct(figures['hard_acc'])}, normal "
-                      f"{_pct(figures['normal_acc'])}, easy {_pct(figures['easy_acc'])})", "",
+        for domain, figures in (result.get("domains") or {}).items():
+            if not isinstance(figures, dict) or not isinstance(figures.get("matrix"), list):
+                continue
+            lines += [f"**{md_cell(domain)}** (hard {_pct(figures.get('hard_acc'))}, normal "
+                      f"{_pct(figures.get('normal_acc'))}, easy {_pct(figures.get('easy_acc'))})", "",
                       "| chosen ↓ / rejected → | " + " | ".join(SHORT) + " |", "|---|---|---|---|"]
             for style, values in zip(STYLES, figures["matrix"]):
-                lines.append(f"| {style} | " + " | ".join(_pct(v) for v in values) + " |")
+                cells = values[:3] if isinstance(values, list) else []
+                lines.append(f"| {style} | " + " | ".join(_pct(v) for v in cells) + " |")
             lines.append("")
         consistency = result.get("position_consistency")
         if isinstance(consistency, dict):
