@@ -36,6 +36,7 @@ import numpy as np
 from ..errors import InputError, PreftreeError
 from .files import Table
 from .model import SkippedRow
+from .placement import place_chosen as _place
 from .rm_bench_layout import is_rm_bench_row, rm_bench_pairs, with_file_domain
 
 __all__ = ["PAIRS_FORMATS", "NativeFormat", "detect_pairs_format", "pairs_formats", "to_preftree"]
@@ -56,19 +57,6 @@ class NativeFormat:
 def _stable_id(prefix: str, *parts: Any) -> str:
     text = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
     return f"{prefix}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"
-
-
-def _chosen_first(pair_id: str, seed: int) -> bool:
-    """A reproducible coin flip per pair: chosen as response_1 or as response_2."""
-    digest = hashlib.sha256(f"{seed}:{pair_id}".encode()).digest()
-    return digest[0] % 2 == 0
-
-
-def _place(record: dict[str, Any], chosen: str, rejected: str, seed: int) -> dict[str, Any]:
-    first = _chosen_first(record["id"], seed)
-    return {**record, "response_1": chosen if first else rejected,
-            "response_2": rejected if first else chosen, "label": -1 if first else 1,
-            "chosen_position": 1 if first else 2}
 
 
 def _messages(value: Any) -> list[dict[str, str]] | None:

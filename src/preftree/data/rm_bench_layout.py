@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import InputError
 from .files import Table
+from .placement import place_chosen
 
 __all__ = ["ALL_NINE_BY", "DIFFICULTIES", "style_matched_view", "FILE_DOMAINS", "SHORT_STYLES", "SOURCE_DOMAINS", "STYLES", "difficulty",
            "is_rm_bench_row", "rm_bench_domain_from_name", "rm_bench_pairs", "with_file_domain"]
@@ -80,8 +81,6 @@ def _responses(row: dict[str, Any], column: str) -> list[str]:
 
 def rm_bench_pairs(row: dict[str, Any], position: int, seed: int) -> list[dict[str, Any]]:
     """The nine pairs of one RM-Bench row."""
-    from .formats import _place
-
     prompt = row.get("prompt")
     if not isinstance(prompt, str):
         raise InputError("'prompt' is not text")
@@ -102,7 +101,7 @@ def rm_bench_pairs(row: dict[str, Any], position: int, seed: int) -> list[dict[s
             record = {"id": f"{base}/{SHORT_STYLES[i]}-vs-{SHORT_STYLES[j]}", "prompt": prompt, **keep,
                       "prompt_id": str(row_id), "domain": domain, "chosen_style": STYLES[i],
                       "rejected_style": STYLES[j], "difficulty": difficulty(i, j)}
-            pairs.append(_place(record, good, bad, seed))
+            pairs.append(place_chosen(record, good, bad, seed))
     return pairs
 
 

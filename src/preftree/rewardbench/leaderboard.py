@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -106,15 +106,24 @@ RESULTS_LIMIT = 64 << 20
 def load_results(paths: Iterable[str | Path], version: int = 1) -> pd.DataFrame:
     """Local results files (``preftree rewardbench`` JSON), or folders of them."""
     rows = []
+    for given, file, data in results_documents(paths):
+        if given.is_dir() and data.get("benchmark") == "rm-bench":
+            continue  # a folder of results may hold RM-Bench's too: its own board ranks them
+        rows.append(_result_row(data, file, version))
+    return pd.DataFrame(rows, columns=["model", "model_type", "source", *COLUMNS[version], "note"])
+
+
+def results_documents(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Path, dict[str, Any]]]:
+    """Each results file (a folder's ``*.json``, hidden files such as the manifest left out) as
+    (the path given, the file, its JSON object), read bounded."""
+    from .._inputs import read_input_text
+
     for source in paths:
         path = Path(source)
-        files = (sorted(p for p in path.glob("*.json") if not p.name.startswith("."))
-                 if path.is_dir() else [path])  # hidden files (the manifest) are not results
+        files = sorted(p for p in path.glob("*.json") if not p.name.startswith(".")) if path.is_dir() else [path]
         if not files:
             raise InputError("no results (*.json) in this folder", path=path)
         for file in files:
-            from .._inputs import read_input_text
-
             text = read_input_text(file, limit=RESULTS_LIMIT, what="results file")
             try:
                 data = json.loads(text, parse_constant=lambda name: float(name))
@@ -124,10 +133,7 @@ def load_results(paths: Iterable[str | Path], version: int = 1) -> pd.DataFrame:
                 raise InputError("JSON nested too deeply to be a results file", path=file) from None
             if not isinstance(data, dict):
                 raise InputError("a results file is a JSON object", path=file)
-            if path.is_dir() and data.get("benchmark") == "rm-bench":
-                continue  # a folder of results may hold RM-Bench's too: its own board ranks them
-            rows.append(_result_row(data, file, version))
-    return pd.DataFrame(rows, columns=["model", "model_type", "source", *COLUMNS[version], "note"])
+            yield path, file, data
 
 
 def build_leaderboard(local: pd.DataFrame, published: Sequence[pd.DataFrame] = (),

@@ -8,7 +8,6 @@ reported), or a CSV with the same columns. They are marked ``published: …`` (n
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePath
@@ -17,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
+from .leaderboard import _key
 
 __all__ = ["RM_BENCH_COLUMNS", "build_rm_bench_board", "load_rm_bench_published", "rm_bench_rows"]
 
@@ -123,10 +123,6 @@ def rm_bench_rows(documents: Iterable[tuple[Path, dict[str, Any]]]) -> pd.DataFr
     return pd.DataFrame(rows, columns=["model", "model_type", "source", *RM_BENCH_COLUMNS, "note"])
 
 
-def _key(model: str) -> str:
-    return str(model).rstrip("/").rsplit("/", 1)[-1].lower()
-
-
 def build_rm_bench_board(local: pd.DataFrame, published: Sequence[pd.DataFrame] = (),
                          rewardbench: dict[int, dict[str, float]] | None = None) -> pd.DataFrame:
     """Local and published rows ranked by Overall; each local row's difference to its published
@@ -154,28 +150,15 @@ def build_rm_bench_board(local: pd.DataFrame, published: Sequence[pd.DataFrame] 
 def split_documents(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, dict[str, Any]]], dict[int, list[Path]]]:
     """Results files (or folders of them) split into RM-Bench documents and RewardBench files
     by version."""
-    from .._inputs import read_input_text
-    from .leaderboard import RESULTS_LIMIT
+    from .leaderboard import results_documents
 
     documents: list[tuple[Path, dict[str, Any]]] = []
     others: dict[int, list[Path]] = {1: [], 2: []}
-    for source in paths:
-        path = Path(source)
-        files = sorted(p for p in path.glob("*.json") if not p.name.startswith(".")) if path.is_dir() else [path]
-        for file in files:
-            try:
-                data = json.loads(read_input_text(file, limit=RESULTS_LIMIT, what="results file"),
-                                  parse_constant=float)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"invalid JSON ({exc.msg})", path=file, line=exc.lineno) from None
-            except RecursionError:
-                raise InputError("JSON nested too deeply to be a results file", path=file) from None
-            if not isinstance(data, dict):
-                raise InputError("a results file is a JSON object", path=file)
-            if data.get("benchmark") == "rm-bench":
-                documents.append((file, data))
-            elif data.get("rewardbench_version") in (1, 2):
-                others[int(data["rewardbench_version"])].append(file)
-            elif not file.name.endswith(".judgments.json"):
-                raise InputError("neither an RM-Bench nor a RewardBench results file", path=file)
+    for _, file, data in results_documents(paths):
+        if data.get("benchmark") == "rm-bench":
+            documents.append((file, data))
+        elif data.get("rewardbench_version") in (1, 2):
+            others[int(data["rewardbench_version"])].append(file)
+        else:
+            raise InputError("neither an RM-Bench nor a RewardBench results file", path=file)
     return documents, others
