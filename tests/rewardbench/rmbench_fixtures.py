@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-DOMAIN_SIZES = {"chat": 5, "code": 4, "math": 4, "safety-refuse": 3, "safety-response": 3}
+DOMAIN_SIZES = {"chat": 20, "code": 4, "math": 4, "safety-refuse": 3, "safety-response": 3}
+"""Chat is large enough for a bootstrap interval (20 prompts), the others are not."""
+N_PROMPTS = sum(DOMAIN_SIZES.values())
 PUBLISHED_README = """# RM-Bench Leaderboard
 
 Some words first.

@@ -17,7 +17,7 @@ from preftree.cli import cli
 from preftree.judges.local_server import LocalJudgeServer
 from preftree.rewardbench.rmbench_data import load_rm_bench
 
-from .rmbench_fixtures import rm_bench_rows, vocabulary_of, write_per_domain, write_total
+from .rmbench_fixtures import N_PROMPTS, rm_bench_rows, vocabulary_of, write_per_domain, write_total
 
 
 def rm_bench_formula(results: list[dict]) -> dict:
@@ -86,7 +86,7 @@ def test_matrices_equal_rm_bench_formula_on_a_plain_loop(scored_run) -> None:
             assert figures[name] == pytest.approx(expected[domain][name], abs=1e-12)
         assert result[domain] == pytest.approx(np.mean([expected[domain][k] for k in ("hard_acc", "normal_acc",
                                                                                        "easy_acc")]))
-    assert result["domains"]["safety"]["n_prompts"] == 6
+    assert result["domains"]["safety"]["n_prompts"] == 6 and result["domains"]["chat"]["n_prompts"] == 20
     assert result["total_avg_acc"] == pytest.approx(np.mean([result[d] for d in expected]))
     assert result["hard_acc"] == pytest.approx(np.mean([expected[d]["hard_acc"] for d in expected]))
     assert result["domains_missing"] == [] and "note" not in result
@@ -94,15 +94,16 @@ def test_matrices_equal_rm_bench_formula_on_a_plain_loop(scored_run) -> None:
     tied = [r for r in result["per_prompt"] if r["score_chosen"][1] == r["score_rejected"][1]]
     assert len(tied) == 5
     assert all(rm_bench_formula([t])["matrix"][1][1] == 0 for t in tied)
-    for domain, intervals in result["intervals"].items():
-        key = "total_avg_acc" if domain == "overall" else "average"
-        low, high = intervals[key]
-        assert low <= (result["total_avg_acc"] if domain == "overall" else result[domain]) <= high
+    assert list(result["intervals"]) == ["chat"]  # the only domain with 20 prompts
+    low, high = result["intervals"]["chat"]["average"]
+    assert low <= result["chat"] <= high and high - low > 0
+    assert result["intervals_not_computed"][0] == "math: 4 prompts (a bootstrap interval needs 20)"
+    assert "no interval for overall: not every domain has an interval" in output
     assert "hard:" in output and "matrix: rows the chosen answer's style" in output
-    assert result["model_type"] == "Seq. Classifier" and result["n_comparisons"] == 9 * 19
+    assert result["model_type"] == "Seq. Classifier" and result["n_comparisons"] == 9 * N_PROMPTS
     # each response scored once: six texts per prompt asked (the tied ones are one text)
-    assert result["scoring_stats"] == {"n_texts": 6 * 19, "n_distinct": 6 * 19 - 5, "n_cached": 0,
-                                       "n_computed": 6 * 19 - 5}
+    assert result["scoring_stats"] == {"n_texts": 6 * N_PROMPTS, "n_distinct": 6 * N_PROMPTS - 5, "n_cached": 0,
+                                       "n_computed": 6 * N_PROMPTS - 5}
 
 
 def _run(*args: str) -> dict:
@@ -133,7 +134,7 @@ def test_the_cache_an_ensemble_and_a_vllm_server_score_the_same(scored_run, tiny
                                                               "name": "b"}]}))
     ensemble = _run("--model", str(spec), "--attribute", "reward", "--data", str(data), "--out",
                     str(tmp_path / "e.json"), "--no-cache")
-    assert ensemble["model"] == "tiny-pair" and ensemble["n_prompts"] == 19
+    assert ensemble["model"] == "tiny-pair" and ensemble["n_prompts"] == N_PROMPTS
     mean = [np.mean(np.asarray(r["score_chosen"])[:, None] > np.asarray(r["score_rejected"])[None, :])
             for r in ensemble["per_prompt"]]
     assert ensemble["total_avg_acc"] == pytest.approx(np.mean([
@@ -180,7 +181,8 @@ def test_total_dataset_json_gives_the_same_figures(scored_run, tmp_path: Path) -
     first, second = json.loads(out.read_text()), json.loads(again.read_text())
     for key in ("domains", "hard_acc", "normal_acc", "easy_acc", "total_avg_acc"):
         assert first[key] == second[key]
-    assert second["files"] == [{"path": str(total), "prompts": 19, "domains": {d: len(r) for d, r in rows.items()}}]
+    assert second["files"] == [{"path": str(total), "prompts": N_PROMPTS,
+                                "domains": {d: len(r) for d, r in rows.items()}}]
 
 
 def test_a_missing_domain_is_named(scored_run, tmp_path: Path) -> None:
@@ -202,6 +204,8 @@ def _by_length(rows: dict[str, list[dict]]) -> dict[str, np.ndarray]:
     matrices = {}
     for domain in ("chat", "math", "code", "safety"):
         part = [r for d, items in rows.items() if d.startswith(domain) for r in items]
+        if not part:
+            continue
         matrices[domain] = np.array([[np.mean([len(r["chosen"][i]) > len(r["rejected"][j]) for r in part])
                                       for j in range(3)] for i in range(3)])
     return matrices
@@ -217,14 +221,14 @@ def test_a_generative_judge_asks_the_nine_comparisons_in_both_orders(demo_pairs,
                                        "--out", str(out)])
         requests = server.log.requests
     assert run.exit_code == 0, run.output
-    assert requests == 2 * 9 * 19  # nine comparisons per prompt, both orders
+    assert requests == 2 * 9 * N_PROMPTS  # nine comparisons per prompt, both orders
     result = json.loads(out.read_text())
     for domain, matrix in _by_length(rows).items():
         assert np.allclose(result["domains"][domain]["matrix"], matrix)
     assert result["position_consistency"]["overall"] == 1.0  # a length judge ignores positions
     assert "both orders" in result["accounting"] and result["model_type"] == "Generative"
     judgments = (tmp_path / "judge.judgments.csv").read_text().splitlines()
-    assert len(judgments) == 9 * 19 + 1 and "chat/8/concise-vs-markdown" in "\n".join(judgments)
+    assert len(judgments) == 9 * N_PROMPTS + 1 and "chat/8/concise-vs-markdown" in "\n".join(judgments)
     assert "position consistency: 100.0%" in run.output
 
     biased = tmp_path / "first.json"
@@ -244,7 +248,7 @@ def test_the_hub_dataset_loads_through_load_dataset(demo_pairs, tmp_path: Path) 
     rows = rm_bench_rows(vocabulary_of(demo_pairs))
     write_total(tmp_path / "THU-KEG" / "RM-Bench" / "total_dataset.json", rows)
     data = load_rm_bench(None, hub_root=tmp_path)
-    assert len(data.prompts) == 19 and data.domains == ["chat", "math", "code", "safety"]
+    assert len(data.prompts) == N_PROMPTS and data.domains == ["chat", "math", "code", "safety"]
     assert data.prompts[0].chosen[0] == rows["chat"][0]["chosen"][0]
 
 
@@ -255,3 +259,38 @@ def test_the_real_published_files_load() -> None:
     data = load_rm_bench(os.environ["RM_BENCH_DATA"])
     assert len(data.prompts) > 500 and {"chat", "code", "safety"} <= set(data.domains)
     assert all(len(p.chosen) == len(p.rejected) == 3 for p in data.prompts)
+
+
+def test_unreadable_answers_count_as_wrong_in_their_order_and_are_counted(demo_pairs, tmp_path: Path) -> None:
+    """A few unparsable answers change neither the accounting nor the other comparisons' credit."""
+    rows = rm_bench_rows(vocabulary_of(demo_pairs), {"chat": 4})
+    rows["chat"][0]["rejected"][2] += " [upstream]"  # the server answers "Upstream error" about it
+    data = write_per_domain(tmp_path / "data", rows)
+    out = tmp_path / "r.json"
+    with LocalJudgeServer(mode="broken-brackets") as server:
+        run = CliRunner().invoke(cli, ["rewardbench", "--benchmark", "rm-bench", "--judge-model", "j", "--base-url",
+                                       server.url, "--data", str(data), "--resamples", "0", "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    result = json.loads(out.read_text())
+    expected = _by_length(rows)["chat"] * 4
+    expected[:, 2] -= [len(rows["chat"][0]["chosen"][i]) > len(rows["chat"][0]["rejected"][2]) for i in range(3)]
+    assert np.allclose(np.array(result["domains"]["chat"]["matrix"]) * 4, expected)
+    assert "both orders" in result["accounting"] and "position_consistency" in result
+    assert result["verdicts"]["unparsable"] == 6 and result["n_no_verdict"] == 6  # 3 comparisons × 2 orders
+    assert "WARNING: 6 of 72 answers (8.3%) have no verdict" in run.output
+    assert "answers (both orders):" in run.output
+
+
+def test_resamples_are_bounded_before_any_request(demo_pairs, tmp_path: Path) -> None:
+    data = write_per_domain(tmp_path / "data", rm_bench_rows(vocabulary_of(demo_pairs), {"chat": 1}))
+    with LocalJudgeServer(mode="longer-brackets") as server:
+        run = CliRunner().invoke(cli, ["rewardbench", "--benchmark", "rm-bench", "--judge-model", "j", "--base-url",
+                                       server.url, "--data", str(data), "--resamples", "1000000000", "--out",
+                                       str(tmp_path / "r.json")])
+        asked = server.log.requests
+    assert run.exit_code == 2 and asked == 0 and "--resamples" in run.output
+    from preftree.errors import InputError
+    from preftree.rewardbench import api
+
+    with pytest.raises(InputError, match="from 0 to 100,000"):
+        api.rewardbench(None, benchmark="rm-bench", data=data, resamples=10 ** 9)  # type: ignore[arg-type]

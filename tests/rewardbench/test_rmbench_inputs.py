@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -117,19 +118,24 @@ def test_the_published_page_loads_as_published(tmp_path: Path) -> None:
         load_rm_bench_published(page)
 
 
-def _result(model: str, overall: float, **extra: object) -> dict:
-    domain = {"matrix": [[0.9, 0.4, 0.3], [0.95, 0.7, 0.5], [1.0, 0.9, 0.75]], "hard_acc": 0.4,
-              "normal_acc": 0.783, "easy_acc": 0.95, "average": overall, "n_prompts": 10}
-    return {"benchmark": "rm-bench", "model": model, "model_type": "Seq. Classifier", "chat": overall,
-            "hard_acc": 0.4, "normal_acc": 0.783, "easy_acc": 0.95, "total_avg_acc": overall,
-            "domains": {"chat": domain}, "domains_missing": ["math", "code", "safety"], **extra}
+def _result(model: str, scale: float, domains: tuple[str, ...] = ("chat",), **extra: object) -> dict:
+    """A results document whose figures agree: one matrix per domain, scaled."""
+    from preftree.rewardbench.rmbench import difficulty_accuracies
+
+    matrix = scale * np.array([[0.9, 0.4, 0.3], [0.95, 0.7, 0.5], [1.0, 0.9, 0.75]])
+    figures = difficulty_accuracies(matrix)
+    overall = {k: figures[k] for k in ("hard_acc", "normal_acc", "easy_acc")}
+    return {"benchmark": "rm-bench", "model": model, "model_type": "Seq. Classifier", **overall,
+            "total_avg_acc": figures["average"], **{d: figures["average"] for d in domains},
+            "domains": {d: {"matrix": matrix.tolist(), **figures, "n_prompts": 10} for d in domains}, **extra}
 
 
 def test_leaderboard_and_report_show_rm_bench_beside_rewardbench_and_published(tmp_path: Path) -> None:
     results = tmp_path / "results"
     results.mkdir()
-    (results / "sky.json").write_text(json.dumps(_result("Skywork/Skywork-Reward-Llama-3.1-8B", 0.71)))
-    (results / "odd.json").write_text(json.dumps(_result("<script>alert(1)</script>", 0.5)))
+    (results / "sky.json").write_text(json.dumps(_result("Skywork/Skywork-Reward-Llama-3.1-8B", 1.0,
+                                                         ("chat", "math", "code", "safety"))))
+    (results / "odd.json").write_text(json.dumps(_result("<script>alert(1)</script>", 0.5)))  # chat only
     (results / "sky_rb.json").write_text(json.dumps({"model": "Skywork/Skywork-Reward-Llama-3.1-8B",
                                                      "rewardbench_version": 1, "score": 92.5,
                                                      "sections": {"Chat": 95.0}}))
@@ -142,8 +148,10 @@ def test_leaderboard_and_report_show_rm_bench_beside_rewardbench_and_published(t
     lines = board.output.splitlines()
     assert lines[0] == ("rank,model,model_type,source,Overall,Chat,Math,Code,Safety,Easy,Normal,Hard,note,"
                         "Δ vs published,RewardBench")
-    assert lines[2] == ("2,Skywork/Skywork-Reward-Llama-3.1-8B,Seq. Classifier,local,71.0,71.0,,,,95.0,78.3,40.0,"
-                        "\"without math, code, safety\",0.9,92.5")  # ranked among the published rows
+    assert lines[2] == ("2,Skywork/Skywork-Reward-Llama-3.1-8B,Seq. Classifier,local,71.1111,71.1111,71.1111,71.1111,"
+                        "71.1111,95.0,78.3333,40.0,,1.0111,92.5")  # ranked among the published rows
+    assert lines[-1] == (",<script>alert(1)</script>,Seq. Classifier,local,35.5556,35.5556,,,,47.5,39.1667,20.0,"
+                         "\"partial (without math, code, safety): not ranked\",,")  # last, no rank, no Δ
     assert any(",published: README.md,70.1," in line for line in lines)
     rewardbench = runner.invoke(cli, ["leaderboard", "--results", str(results), "--published", "none"])
     assert rewardbench.exit_code == 0, rewardbench.output  # the folder's RM-Bench files are left to their board
@@ -154,7 +162,7 @@ def test_leaderboard_and_report_show_rm_bench_beside_rewardbench_and_published(t
                                str(page), "--out", str(html)])
     assert made.exit_code == 0, made.output
     text = html.read_text()
-    assert text.count('<svg class="rmbench"') == 2 and "&lt;script&gt;" in text and "<script>" not in text
+    assert text.count('<svg class="rmbench"') == 5  # four domains, one and "&lt;script&gt;" in text and "<script>" not in text
     assert "Published (RM-Bench leaderboard, not run here): Overall 70.1" in text
     markdown = tmp_path / "rm.md"
     assert runner.invoke(cli, ["report", str(results / "sky.json"), "--out", str(markdown)]).exit_code == 0
@@ -200,3 +208,90 @@ def test_map_takes_one_element_of_a_list_column(tmp_path: Path) -> None:
     assert pairs[pairs.ids[0]].response_1 == rows[0]["chosen"][0]
     pairs = load_pairs(data, pairs_format="preftree", mapping={"response_1": "chosen[1]", "response_2": "rejected[1]"})
     assert len(pairs) == 2 and pairs.skipped[0].line == 3  # no second element: skipped with its record
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t: t.replace("|:-----------|", "| x |", 1), "README.md:7: expected the table's --- line under its header"),
+    (lambda t: t.replace("| Hard   |", "| Overall |", 1), "README.md:6: the table names the column 'Overall' twice"),
+    (lambda t: t.replace("[internlm2-20b-reward](https://huggingface.co/internlm/internlm2-20b-reward)", " "),
+     "README.md:9: a row without a model name"),
+    (lambda t: "\n".join(line if not line.startswith("| [") else "" for line in t.splitlines()),
+     "the leaderboard table has no rows"),
+])
+def test_published_tables_of_another_shape_are_refused(tmp_path: Path, change, message: str) -> None:
+    page = tmp_path / "README.md"
+    page.write_text(change(PUBLISHED_README))
+    with pytest.raises(InputError) as error:
+        load_rm_bench_published(page)
+    assert message in str(error.value)
+
+
+def test_published_shares_escaped_pipes_and_credentials(tmp_path: Path) -> None:
+    page = tmp_path / "README.md"
+    shares = PUBLISHED_README
+    for number in ("69.5", "60.6", "54.5", "95.7", "89.0", "74.7", "46.6", "70.1", "63.1", "66.8", "56.7", "86.5",
+                   "82.6", "71.6", "50.7", "68.3", "92.1", "84.7", "67.9", "81.6"):
+        shares = shares.replace(f" {number} ", f" 0.{number.replace('.', '')[:2]} ")
+    page.write_text(shares)
+    with pytest.raises(InputError, match="shares rather than percentages"):
+        load_rm_bench_published(page)
+    page.write_text(PUBLISHED_README.replace("[internlm2-20b-reward]", "[intern\\|lm]"))
+    assert "intern|lm" in list(load_rm_bench_published(page)["model"])
+    secret = "https://user:S3CRET@example.com/README.md"
+    for args in (["leaderboard", "--benchmark", "rm-bench", "--results", str(page), "--published", secret],
+                 ["report", str(page), "--published", secret, "--out", str(tmp_path / "x.html")]):
+        run = CliRunner().invoke(cli, args)
+        assert run.exit_code == 2 and "S3CRET" not in run.output, run.output
+
+
+def test_results_whose_figures_disagree_or_overflow_are_refused(tmp_path: Path) -> None:
+    good = _result("m", 1.0)
+    for name, broken in (("inconsistent", {**good, "total_avg_acc": 0.99}),
+                         ("huge", {**good, "hard_acc": 10 ** 400}),
+                         ("matrix", {**good, "domains": {"chat": {**good["domains"]["chat"], "matrix": [[1]]}}}),
+                         ("domain", {**good, "domains": {"finance": good["domains"]["chat"]}})):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(broken))
+        for args in (["leaderboard", "--benchmark", "rm-bench", "--results", str(path), "--published", "none"],
+                     ["report", str(path), "--out", str(tmp_path / f"{name}.html")]):
+            run = CliRunner().invoke(cli, args)
+            assert run.exit_code == 2, (name, args[0], run.output)
+            assert str(path) in run.output and not (tmp_path / f"{name}.html").exists()
+
+
+def test_a_board_is_never_written_over_or_beside_the_results_it_reads(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "a.json").write_text(json.dumps(_result("m", 1.0)))
+    for out in (results / "a.json", results / "board.json"):
+        run = CliRunner().invoke(cli, ["leaderboard", "--benchmark", "rm-bench", "--results", str(results),
+                                       "--published", "none", "--out", str(out), "--force"])
+        assert run.exit_code == 2, run.output
+    assert json.loads((results / "a.json").read_text())["model"] == "m" and not (results / "board.json").exists()
+
+
+def test_a_folder_reads_compressed_files_and_refuses_what_it_cannot_read(tmp_path: Path) -> None:
+    import gzip
+    import os
+
+    folder = write_per_domain(tmp_path / "d", rm_bench_rows(WORDS, {"chat": 2, "code": 2}))
+    code = folder / "code_filtered.json"
+    (folder / "code_filtered.json.gz").write_bytes(gzip.compress(code.read_bytes()))
+    code.unlink()
+    assert [p.key for p in load_rm_bench(folder).prompts] == ["chat/8", "chat/12", "code/8", "code/12"]
+    (folder / "code_filtered.json").write_bytes(b"[]")
+    with pytest.raises(InputError, match="holds code_filtered.json and code_filtered.json.gz: the same prompts twice"):
+        load_rm_bench(folder)
+    (folder / "code_filtered.json").unlink()
+    os.mkfifo(folder / "math_filtered.json")
+    with pytest.raises(InputError, match="math_filtered.json: is not a regular file"):
+        load_rm_bench(folder)
+
+
+def test_explain_refuses_a_domain_the_file_name_contradicts(tmp_path: Path) -> None:
+    rows = rm_bench_rows(WORDS, {"chat": 3})["chat"]
+    rows[1]["domain"] = "code"
+    rows[2]["domain"] = "\x1b[31mred"
+    pairs = load_pairs(_write(tmp_path / "chat_filtered.json", rows))
+    assert len(pairs) == 9 and [(s.line, s.reason[:50]) for s in pairs.skipped] == [
+        (2, "domain 'code' in a file named for 'chat'; which is"), (3, "domain '\\x1b[31mred'; RM-Bench's domains are chat,")]

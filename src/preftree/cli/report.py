@@ -21,13 +21,13 @@ __all__ = ["report"]
               help="A `preftree probe` output folder to show beside the trees.")
 @click.option("--winrate", "winrate_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A `preftree winrate` file (winrate.json or .csv) to show as a section.")
-@click.option("--published", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--published", type=click.Path(dir_okay=False, path_type=str),
               help="With RM-Bench results: the README.md of THU-KEG/RM-Bench-Leaderboard as published, "
                    "to show each scorer's published row beside its matrices.")
 @quiet_option
 @replace_option
 def report(explain_dirs: tuple[Path, ...], out: Path, fmt: str | None, quiet: bool, probe_dir: Path | None,
-           winrate_path: Path | None, published: Path | None) -> None:
+           winrate_path: Path | None, published: str | None) -> None:
     """Render the output folder of `preftree explain` as a report (several folders: one report,
     each judge named by its folder; or a `preftree winrate` file, given instead of the folder, as
     a page of its own; or RM-Bench results files, as a page of their matrices)."""

@@ -63,7 +63,7 @@ benchmark_version_option = click.option(
 @click.option("--judge-backend", "judge_backend_name", type=RegistryChoice("judge backend"),
               help="Backend of the LLM judge: openai (an OpenAI-compatible endpoint at --base-url; the "
                    "default with --judge-model), hf (a local causal LM), or a plug-in's.")
-@click.option("--resamples", default=1000, show_default=True, type=click.IntRange(min=0),
+@click.option("--resamples", default=1000, show_default=True, type=click.IntRange(min=0, max=100_000),
               help="Bootstrap resamples of the pairs for the 95% intervals (0 = none).")
 @click.option("--seed", default=0, show_default=True, type=SEED,
               help="Random seed of the bootstrap resamples and of a generative judge's one random "
@@ -144,6 +144,8 @@ def rewardbench(model: str | None, judge_model: str | None, benchmark: str, benc
             for line in rm_bench_lines(result):
                 echo(line)
             echo(f"wrote {out}")
+        for warning in result.get("warnings", []):
+            echo(f"WARNING: {warning}", err=True)
         return
     sections = result["sections"] if version == 1 else {s: 100 * result[s] for s in result["n_examples"]}
     if quiet:
@@ -195,7 +197,12 @@ def leaderboard(results: tuple[Path, ...], published: str, benchmark: str, bench
         from ..winrate.document import sibling_files
 
         partners = [f for path in results for f in sibling_files(path)] if True in kinds else []
-        check_output_file(out, [*results, *partners, published])
+        folders = [Path(path) for path in results if Path(path).is_dir()]
+        read = [f for folder in folders for f in folder.glob("*.json")]  # a folder's results are inputs too
+        if out.suffix.lower() == ".json" and any(out.absolute().parent == f.absolute() for f in folders):
+            raise click.UsageError(f"{out} is inside a --results folder, where the next board would read it as "
+                                   "a result; write it elsewhere")
+        check_output_file(out, [*results, *partners, *read, published])
     if benchmark == "rm-bench":
         if True in kinds:
             raise click.UsageError("--benchmark rm-bench ranks RM-Bench results, not `preftree winrate` files")

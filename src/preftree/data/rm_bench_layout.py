@@ -55,17 +55,29 @@ def is_rm_bench_row(columns: set[str], row: dict[str, Any]) -> bool:
     return chosen is not None and bool(chosen) and all(isinstance(text, str) for text in chosen)
 
 
+_FILE_DOMAIN = "_rm_bench_file_domain"
+"""The column that carries the domain a file is named for to each row (checked, then dropped)."""
+
+
 def with_file_domain(table: Table) -> Table:
-    """The table with the domain its file is named for, where a row names none."""
+    """The table with the domain its file is named for beside each row (a row naming another is
+    refused by the converter)."""
     domain = rm_bench_domain_from_name(table.path.name)
     if domain is None:
         return table
-    frame = table.frame.copy()
-    if "domain" not in frame.columns:
-        frame["domain"] = domain
-    else:
-        frame["domain"] = frame["domain"].where(frame["domain"].notna(), domain)
-    return dataclasses.replace(table, frame=frame)
+    return dataclasses.replace(table, frame=table.frame.assign(**{_FILE_DOMAIN: domain}))
+
+
+def _domain(row: dict[str, Any]) -> str | None:
+    given, named = row.get("domain"), row.get(_FILE_DOMAIN)
+    if given is None or (isinstance(given, float) and given != given):
+        return named if isinstance(named, str) else None
+    if not isinstance(given, str) or given not in SOURCE_DOMAINS:
+        raise InputError(f"domain {str(given)[:40]!r}; RM-Bench's domains are {', '.join(SOURCE_DOMAINS)}")
+    if isinstance(named, str) and given != named:
+        raise InputError(f"domain {given!r} in a file named for {named!r}; which is meant? (rename the file or fix "
+                         "the row)")
+    return given
 
 
 def _responses(row: dict[str, Any], column: str) -> list[str]:
@@ -90,10 +102,11 @@ def rm_bench_pairs(row: dict[str, Any], position: int, seed: int) -> list[dict[s
         raise InputError("no 'id'")
     if isinstance(row_id, float) and row_id.is_integer():
         row_id = int(row_id)
-    domain = row.get("domain")
-    domain = domain if isinstance(domain, str) else None
+    if isinstance(row_id, (list, dict, bool, np.ndarray)):
+        raise InputError(f"'id' is {type(row_id).__name__}; a number or a text")
+    domain = _domain(row)
     base = f"{domain}/{row_id}" if domain else str(row_id)
-    keep = {k: v for k, v in row.items() if k not in ("id", "prompt", "chosen", "rejected", "domain")
+    keep = {k: v for k, v in row.items() if k not in ("id", "prompt", "chosen", "rejected", "domain", _FILE_DOMAIN)
             and not isinstance(v, (list, dict, np.ndarray))}
     pairs = []
     for i, good in enumerate(chosen):

@@ -18,8 +18,17 @@ __all__ = ["RMBenchSection", "is_rm_bench_results", "load_rm_bench_results", "ma
 
 
 def _share(value: Any) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
-        and math.isfinite(value) and 0 <= value <= 1 else float("nan")
+    from ..rewardbench.rmbench_board import share
+
+    number = share(value)
+    return float("nan") if number is None else number
+
+
+def _text(value: Any) -> str:
+    """Text from a results file for HTML: control characters shown as "?", then escaped."""
+    from .._markup import plain_line
+
+    return escape(plain_line(str(value)))
 
 
 def matrix_svg(matrix: list[list[Any]], title: str, *, cell: int = 46) -> str:
@@ -28,8 +37,10 @@ def matrix_svg(matrix: list[list[Any]], title: str, *, cell: int = 46) -> str:
     label_w = int(12 + CHAR_WIDTH * max(len(s) for s in SHORT_STYLES))
     top = 34
     width, height = label_w + 3 * cell + 10, top + 3 * cell + 22
+    from .._markup import plain_line
+
     parts = [f'<svg class="rmbench" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(plain_line(title))}">',
              f'<text x="{label_w}" y="12" class="small">rejected answer&#8217;s style &#8594;</text>']
     for j, style in enumerate(SHORT_STYLES):
         parts.append(f'<text x="{label_w + j * cell + cell / 2:.0f}" y="{top - 6}" text-anchor="middle" '
@@ -54,25 +65,31 @@ def matrix_svg(matrix: list[list[Any]], title: str, *, cell: int = 46) -> str:
 
 
 def is_rm_bench_results(path: Path) -> bool:
-    """Whether ``path`` is an RM-Bench results file (``"benchmark": "rm-bench"``)."""
+    """Whether ``path`` says it is an RM-Bench results file (``"benchmark": "rm-bench"``); whether
+    its figures hold is checked when it is loaded."""
     if not (path.is_file() and path.suffix.lower() == ".json"):
         return False
     try:
-        return load_rm_bench_results(path) is not None
+        from .._inputs import read_json_file
+        from ..rewardbench.leaderboard import RESULTS_LIMIT
+
+        document = read_json_file(path, limit=RESULTS_LIMIT, what="results file")
     except InputError:
         return False
+    return isinstance(document, dict) and document.get("benchmark") == "rm-bench"
 
 
 def load_rm_bench_results(path: Path) -> dict[str, Any] | None:
-    """An RM-Bench results document, or None for another JSON object (bounded read)."""
+    """An RM-Bench results document whose figures agree with each other, or None for another
+    JSON object (bounded read)."""
     from .._inputs import read_json_file
     from ..rewardbench.leaderboard import RESULTS_LIMIT
+    from ..rewardbench.rmbench_board import check_rm_bench_document
 
     document = read_json_file(path, limit=RESULTS_LIMIT, what="results file")
     if not isinstance(document, dict) or document.get("benchmark") != "rm-bench":
         return None
-    if not isinstance(document.get("domains"), dict):
-        raise InputError("an RM-Bench results file needs 'domains'", path=path)
+    check_rm_bench_document(document, path)
     return document
 
 
@@ -102,20 +119,21 @@ class RMBenchSection:
                  "easy: the chosen answer is fancier. Hard cells have an orange edge.</p>"]
         for result in results:
             name = str(result.get("leaderboard_name") or result.get("model"))
-            parts.append(f"<h3>{escape(name)}</h3><p>overall {_pct(result.get('total_avg_acc'))}: hard "
+            parts.append(f"<h3>{_text(name)}</h3><p>overall {_pct(result.get('total_avg_acc'))}: hard "
                          f"{_pct(result.get('hard_acc'))}, normal {_pct(result.get('normal_acc'))}, easy "
-                         f"{_pct(result.get('easy_acc'))} ({escape(str(result.get('model_type', '')))})</p>")
+                         f"{_pct(result.get('easy_acc'))} ({_text(result.get('model_type', ''))})</p>")
             row = published_for(result, published)
             if row:
                 shown = ", ".join(f"{k} {v:.1f}" for k, v in row.items() if isinstance(v, float) and math.isfinite(v))
-                parts.append(f'<p class="muted">Published (RM-Bench leaderboard, not run here): {escape(shown)}</p>')
+                parts.append(f'<p class="muted">Published (RM-Bench leaderboard, not run here): {_text(shown)}</p>')
             figures = []
             for domain, figures_of in (result.get("domains") or {}).items():
                 if not isinstance(figures_of, dict) or not isinstance(figures_of.get("matrix"), list):
                     continue
-                caption = (f"{escape(str(domain))}: hard {_pct(figures_of.get('hard_acc'))}, normal "
+                caption = (f"{_text(domain)}: hard {_pct(figures_of.get('hard_acc'))}, normal "
                            f"{_pct(figures_of.get('normal_acc'))}, easy {_pct(figures_of.get('easy_acc'))}")
-                figures.append(f'<figure class="rmbench" style="display:inline-block;margin:0 18px 12px 0">{matrix_svg(figures_of["matrix"], f"{name} {domain}")}'
+                svg = matrix_svg(figures_of["matrix"], f"{name} {domain}")
+                figures.append(f'<figure class="rmbench" style="display:inline-block;margin:0 18px 12px 0">{svg}'
                                f"<figcaption>{caption}</figcaption></figure>")
             parts.append(f'<div class="figure">{"".join(figures)}</div>')
             consistency = result.get("position_consistency")
@@ -124,7 +142,7 @@ class RMBenchSection:
                              f"the same verdict in both orders; the answer shown first was picked in "
                              f"{_pct(consistency.get('first_position_share'))}% of the answers.</p>")
             if isinstance(result.get("note"), str):
-                parts.append(f'<p class="warning">{escape(result["note"])}</p>')
+                parts.append(f'<p class="warning">{_text(result["note"])}</p>')
         parts.append(f'<div class="figure">{legend_svg("share of comparisons won")}</div>')
         return "".join(parts)
 

@@ -34,6 +34,8 @@ def rewardbench(judge: Judge, *, benchmark: str = "rewardbench", version: int = 
     from .data import load_v1, load_v2
     from .evaluate import evaluate_v1, evaluate_v2, write_results
 
+    if not 0 <= resamples <= 100_000:  # checked before any request is paid for
+        raise InputError(f"resamples={resamples}: from 0 to 100,000")
     if benchmark not in ("rewardbench", "rm-bench"):
         raise InputError(f"benchmark {benchmark!r}: expected rewardbench or rm-bench")
     if benchmark == "rm-bench" and prior_sets is not None:

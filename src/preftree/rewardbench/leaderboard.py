@@ -44,8 +44,9 @@ def load_published(source: str | Path, version: int = 1) -> pd.DataFrame:
     else:
         from .._inputs import published_percentages
         from ..data.files import read_table
+        from .rmbench_board import published_path
 
-        path = Path(source)
+        path = published_path(source)
         if path.suffix.lower() not in (".csv", ".tsv"):
             raise InputError("published figures are a CSV file (e.g. allenai's leaderboard export)", path=path)
         table = read_table(path)

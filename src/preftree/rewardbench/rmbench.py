@@ -74,14 +74,23 @@ def summarize(prompts: Sequence[RMBenchPrompt], credits: np.ndarray) -> dict[str
     return {"domains": domains, **overall}
 
 
+MIN_BOOTSTRAP_PROMPTS = 20
+"""Fewer prompts in a domain give no interval: a percentile bootstrap of a handful is no 95 %
+interval (one prompt gives a zero-width one)."""
+
+
 def _bootstrap(prompts: Sequence[RMBenchPrompt], credits: np.ndarray, resamples: int,
-               seed: int) -> dict[str, dict[str, list[float]]]:
-    """95 % percentile intervals, resampling prompts within each domain."""
+               seed: int) -> tuple[dict[str, dict[str, list[float]]], list[str]]:
+    """95 % percentile intervals, resampling prompts within each domain, and why any is left out."""
     rng = np.random.default_rng(seed)
     per_domain: dict[str, dict[str, np.ndarray]] = {}
+    missing: list[str] = []
     for domain in DOMAINS:
         rows = np.array([i for i, p in enumerate(prompts) if p.scored_domain == domain], dtype=np.int64)
         if not len(rows):
+            continue
+        if len(rows) < MIN_BOOTSTRAP_PROMPTS:
+            missing.append(f"{domain}: {len(rows)} prompts (a bootstrap interval needs {MIN_BOOTSTRAP_PROMPTS})")
             continue
         draws = np.empty((resamples, 3, 3))
         for start in range(0, resamples, 100):  # bounded memory: 100 draws at a time
@@ -96,11 +105,13 @@ def _bootstrap(prompts: Sequence[RMBenchPrompt], credits: np.ndarray, resamples:
                               "average": (hard + normal + easy) / 3}
     intervals: dict[str, dict[str, list[float]]] = {
         d: {k: _interval(v) for k, v in values.items()} for d, values in per_domain.items()}
+    if missing:
+        return intervals, [*missing, "overall: not every domain has an interval"]
     overall = {k: np.mean([v[k] for v in per_domain.values()], axis=0)
                for k in ("hard_acc", "normal_acc", "easy_acc")}
     overall["total_avg_acc"] = np.mean([v["average"] for v in per_domain.values()], axis=0)
     intervals["overall"] = {k: _interval(v) for k, v in overall.items()}
-    return intervals
+    return intervals, []
 
 
 def _interval(draws: np.ndarray) -> list[float]:
@@ -125,11 +136,11 @@ def _pick(value: int | None) -> float:
     return 1.0 if value == -1 else 0.0  # -1: response_1, the chosen answer
 
 
-def _verdict_credits(verdicts: Sequence[Verdict], n_prompts: int) -> tuple[np.ndarray, np.ndarray | None, str]:
-    """Credits (n, 3, 3), per-order verdicts (n, 3, 3, 2; NaN = none) for judges that see
-    positions, and the accounting used."""
-    both = bool(verdicts) and all(v.orders[0] is not None or v.orders[1] is not None for v in verdicts)
-    if both:
+def _verdict_credits(verdicts: Sequence[Verdict], n_prompts: int,
+                     sees_positions: bool) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """Credits (n, 3, 3), per-order verdicts (n, 3, 3, 2; NaN = none) for a judge that sees
+    positions (each order counts, an unreadable one as wrong), and the accounting used."""
+    if sees_positions:
         orders = np.array([[np.nan if o is None else float(o) for o in v.orders] for v in verdicts])
         credits = np.array([(_pick(v.orders[0]) + _pick(v.orders[1])) / 2 for v in verdicts])
         return credits.reshape(n_prompts, 3, 3), orders.reshape(n_prompts, 3, 3, 2), "both-orders"
@@ -137,6 +148,31 @@ def _verdict_credits(verdicts: Sequence[Verdict], n_prompts: int) -> tuple[np.nd
 
     margins = np.array([_margin(v) for v in verdicts], dtype=float)
     return np.where(margins < 0, 1.0, 0.0).reshape(n_prompts, 3, 3), None, "pairs"
+
+
+UNREADABLE_WARNING = 0.02
+"""Share of an LLM judge's answers without a verdict above which a run warns (each counts as wrong)."""
+
+
+def _answer_counts(verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    """An LLM judge's answers in both orders by kind (chosen, rejected, tie, unparsable, empty),
+    and a warning when too many had no verdict: each scores as a wrong comparison, so a broken
+    judge or prompt would read as a judge that prefers style."""
+    from .generative import _outcomes
+
+    def order(k: int) -> np.ndarray:
+        return np.array([np.nan if v.orders[k] is None else float(v.orders[k] or 0) for v in verdicts])
+
+    kinds = np.concatenate([_outcomes(order(k), [v.answers[k] for v in verdicts]) for k in (0, 1)])
+    counts = {kind: int(np.sum(kinds == kind)) for kind in ("chosen", "rejected", "tie", "unparsable", "empty")}
+    missing = counts["unparsable"] + counts["empty"]
+    warnings = []
+    if len(kinds) and missing / len(kinds) > UNREADABLE_WARNING:
+        warnings.append(f"{missing} of {len(kinds)} answers ({missing / len(kinds):.1%}) have no verdict "
+                        f"({counts['unparsable']} unparsable, {counts['empty']} empty); each counts as a wrong "
+                        "comparison: check the judge file's completions (and --judge-template / --verdict-format) "
+                        "before trusting the matrix")
+    return {"verdicts": counts, "n_no_verdict": missing, "warnings": warnings}
 
 
 def _consistency(prompts: Sequence[RMBenchPrompt], orders: np.ndarray) -> dict[str, Any]:
@@ -165,11 +201,17 @@ def _scoring_stats(judge: Judge) -> dict[str, int]:
     return {n: int(getattr(stats, n)) for n in names}
 
 
+MAX_RESAMPLES = 100_000
+
+
 def evaluate_rm_bench(judge: Judge, data: RMBenchData, *, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
     """Score ``judge`` on RM-Bench: the results document (RM-Bench's field names, intervals,
     per-prompt scores or credits so the figures can be recomputed)."""
+    from ..errors import ConfigError
     from .evaluate import _header, refuse_api_errors
 
+    if not 0 <= resamples <= MAX_RESAMPLES:
+        raise ConfigError(f"resamples={resamples}: from 0 to {MAX_RESAMPLES:,}")
     prompts = data.prompts
     per_prompt: list[dict[str, Any]] = []
     consistency = None
@@ -186,10 +228,11 @@ def evaluate_rm_bench(judge: Judge, data: RMBenchData, *, resamples: int = 1000,
         verdicts = judge.verdicts(pairs, "rm-bench")
         check_verdict_count(judge, verdicts, len(pairs))
         refuse_api_errors(judge, errors_before, len(pairs), "rm-bench")
-        credits, orders, accounting = _verdict_credits(verdicts, len(prompts))
+        credits, orders, accounting = _verdict_credits(verdicts, len(prompts), bool(judge.sees_positions))
         per_prompt = [{"id": p.id, "domain": p.domain, "credit": c.tolist()} for p, c in zip(prompts, credits)]
         if orders is not None:
             consistency = _consistency(prompts, orders)
+            answers = _answer_counts(verdicts)
             for record, order in zip(per_prompt, orders):
                 record["orders"] = [[[None if np.isnan(v) else int(v) for v in cell] for cell in row]
                                     for row in order]
@@ -208,11 +251,14 @@ def evaluate_rm_bench(judge: Judge, data: RMBenchData, *, resamples: int = 1000,
     if result["domains_missing"]:
         result["note"] = (f"overall figures are means over {', '.join(result['domains_present'])} only: "
                           f"{', '.join(result['domains_missing'])} not in the data read")
-    result["intervals"] = _bootstrap(prompts, credits, resamples, seed) if resamples else {}
+    result["intervals"], not_computed = _bootstrap(prompts, credits, resamples, seed) if resamples else ({}, [])
+    if not_computed:
+        result["intervals_not_computed"] = not_computed
     result.update({"resamples": resamples, "seed": seed, "files": data.files,
                    "n_prompts": len(prompts), "n_comparisons": 9 * len(prompts)})
     if consistency is not None:
         result["position_consistency"] = consistency
+        result.update(answers)
     stats = _scoring_stats(judge)
     if stats:
         result["scoring_stats"] = stats

@@ -8,11 +8,13 @@ reported), or a CSV with the same columns. They are marked ``published: …`` (n
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePath
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -27,8 +29,14 @@ PUBLISHED_LIMIT = 8 << 20
 _LINK = re.compile(r"^\[(?P<name>[^\]]*)\]\((?P<url>[^)]*)\)$")
 
 
+_PIPE = re.compile(r"(?<!\\)\|")
+_SEPARATOR = re.compile(r"^:?-{3,}:?$")
+
+
 def _cells(line: str) -> list[str]:
-    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+    """A Markdown table row's cells; ``\\|`` is a pipe inside a cell (GitHub's escape)."""
+    inner = line.strip().removeprefix("|").removesuffix("|")
+    return [cell.strip().replace("\\|", "|") for cell in _PIPE.split(inner)]
 
 
 def _markdown_table(text: str, path: PurePath) -> tuple[list[str], list[list[str]], list[int]]:
@@ -37,6 +45,13 @@ def _markdown_table(text: str, path: PurePath) -> tuple[list[str], list[list[str
     for number, line in enumerate(lines):
         header = _cells(line) if line.lstrip().startswith("|") else []
         if "Model Name" in header and "Overall" in header:
+            twice = sorted({c for c in header if header.count(c) > 1})
+            if twice:
+                raise InputError(f"the table names the column {twice[0]!r} twice; which is meant?", path=path,
+                                 line=number + 1)
+            rule = _cells(lines[number + 1]) if number + 1 < len(lines) else []
+            if len(rule) != len(header) or not all(_SEPARATOR.match(c) for c in rule):
+                raise InputError("expected the table's --- line under its header", path=path, line=number + 2)
             rows, where = [], []
             for offset, row in enumerate(lines[number + 2:], start=number + 3):  # past the --- line
                 if not row.lstrip().startswith("|"):
@@ -45,8 +60,12 @@ def _markdown_table(text: str, path: PurePath) -> tuple[list[str], list[list[str
                 if len(cells) != len(header):
                     raise InputError(f"a table row has {len(cells)} cells, the header {len(header)}",
                                      path=path, line=offset)
+                if not _link_text(cells[header.index("Model Name")]).strip():
+                    raise InputError("a row without a model name", path=path, line=offset)
                 rows.append(cells)
                 where.append(offset)
+            if not rows:
+                raise InputError("the leaderboard table has no rows", path=path, line=number + 1)
             return header, rows, where
     raise InputError("no RM-Bench leaderboard table (a Markdown table with 'Model Name' … 'Overall'); "
                      "expected the README.md of THU-KEG/RM-Bench-Leaderboard or a CSV", path=path)
@@ -64,7 +83,7 @@ def load_rm_bench_published(source: str | Path) -> pd.DataFrame:
     from .._inputs import published_percentages, read_input_text
     from ..data.files import Table, read_table
 
-    path = Path(source)
+    path = published_path(source)
     if path.suffix.lower() in (".md", ".markdown"):
         header, rows, where = _markdown_table(read_input_text(path, limit=PUBLISHED_LIMIT,
                                                               what="leaderboard page"), path)
@@ -84,21 +103,80 @@ def load_rm_bench_published(source: str | Path) -> pd.DataFrame:
     names = [_link_text(str(n)) for n in frame[name_column]]
     table.frame = frame.assign(model=[n.strip() for n in names])
     figures = published_percentages(table, RM_BENCH_COLUMNS, key="model")
+    values = figures[RM_BENCH_COLUMNS].to_numpy(dtype=float)
+    if (values[~np.isnan(values)] <= 1.0).all():
+        raise InputError("every figure is at most 1: shares rather than percentages? RM-Bench's leaderboard "
+                         "gives percentages (70.1); give the figures as percentages", path=path)
     kinds = figures["Model Type"] if "Model Type" in figures.columns else figures.get("model_type", "")
     out = figures.assign(model_type=kinds, source=f"published: {path.name}")
     return out[["model", "model_type", "source", *RM_BENCH_COLUMNS]].reset_index(drop=True)
 
 
-def _number(data: dict[str, Any], name: str, path: Path) -> float | None:
-    import math
+def published_path(source: str | Path) -> Path:
+    """A published-figures file: a local path (a URI is refused, its credentials masked)."""
+    from ..data.uri import URI, as_location
 
+    location = as_location(source if isinstance(source, Path) else str(source))
+    if isinstance(location, URI):
+        raise InputError("published figures are read from a local file; download it first", path=location)
+    return location
+
+
+def share(value: Any) -> float | None:
+    """A share from 0 to 1 as a float, else None (text, bool, NaN, inf, an integer too large for a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and 0 <= number <= 1 else None
+
+
+def _number(data: dict[str, Any], name: str, path: Path) -> float | None:
     value = data.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not 0 <= value <= 1:
+    number = share(value)
+    if number is None:
         raise InputError(f"{name!r} is {str(value)[:40]!r}; RM-Bench accuracies are shares from 0 to 1", path=path)
-    return 100.0 * float(value)
+    return round(100.0 * number, 4)  # percentages as the board shows them; the file keeps every digit
+
+
+def check_rm_bench_document(data: dict[str, Any], path: Path) -> None:
+    """A results file's figures agree with each other: each domain's accuracies with its matrix,
+    its average with them, the overall figures with the domains (a hand-edited file is refused)."""
+    domains = data.get("domains")
+    if not isinstance(domains, dict) or not domains:
+        raise InputError("an RM-Bench results file needs 'domains' (per domain its matrix and accuracies)", path=path)
+    averages: list[float] = []
+    parts: dict[str, list[float]] = {k: [] for k in ("hard_acc", "normal_acc", "easy_acc")}
+    for domain, figures in domains.items():
+        if domain not in ("chat", "math", "code", "safety") or not isinstance(figures, dict):
+            raise InputError(f"domain {str(domain)[:40]!r}: RM-Bench's domains are chat, math, code, safety, each "
+                             "an object", path=path)
+        matrix = figures.get("matrix")
+        cells = [share(v) for row in matrix for v in row] if isinstance(matrix, list) and len(matrix) == 3 and \
+            all(isinstance(r, list) and len(r) == 3 for r in matrix) else [None]
+        if any(c is None for c in cells):
+            raise InputError(f"domain {domain}: 'matrix' must be 3×3 shares from 0 to 1", path=path)
+        from .rmbench import difficulty_accuracies
+
+        expected = difficulty_accuracies(np.array(cells, dtype=float).reshape(3, 3))
+        for name, value in expected.items():
+            given = share(figures.get(name))
+            if given is None or abs(given - value) > 1e-6:
+                raise InputError(f"domain {domain}: {name} is {str(figures.get(name))[:40]}, its matrix gives "
+                                 f"{value:.6f}; the file's figures disagree", path=path)
+        averages.append(expected["average"])
+        for name in parts:
+            parts[name].append(expected[name])
+    overall = {"total_avg_acc": float(np.mean(averages)), **{k: float(np.mean(v)) for k, v in parts.items()}}
+    for name, value in overall.items():
+        given = share(data.get(name))
+        if given is None or abs(given - value) > 1e-6:
+            raise InputError(f"{name} is {str(data.get(name))[:40]}, the domains give {value:.6f}; the file's "
+                             "figures disagree", path=path)
 
 
 def rm_bench_rows(documents: Iterable[tuple[Path, dict[str, Any]]]) -> pd.DataFrame:
@@ -107,6 +185,7 @@ def rm_bench_rows(documents: Iterable[tuple[Path, dict[str, Any]]]) -> pd.DataFr
     for path, data in documents:
         if "model" not in data:
             raise InputError("a results file needs 'model'", path=path)
+        check_rm_bench_document(data, path)
         domains = data.get("domains") or {}
         if not isinstance(domains, dict):
             raise InputError("'domains' must be an object of domain results", path=path)
@@ -117,8 +196,8 @@ def rm_bench_rows(documents: Iterable[tuple[Path, dict[str, Any]]]) -> pd.DataFr
             domain = domains.get(column.lower())
             row[column] = _number(data, field, path) if field else \
                 _number(domain if isinstance(domain, dict) else {}, "average", path)
-        missing = data.get("domains_missing") or []
-        row["note"] = f"without {', '.join(map(str, missing))}" if isinstance(missing, list) and missing else ""
+        missing = [d for d in ("chat", "math", "code", "safety") if d not in data["domains"]]
+        row["note"] = f"partial (without {', '.join(missing)}): not ranked" if missing else ""
         rows.append(row)
     return pd.DataFrame(rows, columns=["model", "model_type", "source", *RM_BENCH_COLUMNS, "note"])
 
@@ -134,16 +213,20 @@ def build_rm_bench_board(local: pd.DataFrame, published: Sequence[pd.DataFrame] 
     board["note"] = board["note"].fillna("") if "note" in board.columns else ""
     published_overall = {_key(m): float(s) for frame in published for m, s in zip(frame["model"], frame["Overall"])
                          if pd.notna(s)}
+    partial = board["note"].str.startswith("partial")  # a run without some domain: its Overall is another mean
     board["Δ vs published"] = [round(float(s) - published_overall[_key(m)], 4)
-                               if src == "local" and _key(m) in published_overall and pd.notna(s) else None
-                               for m, src, s in zip(board["model"], board["source"], board["Overall"])]
+                               if src == "local" and not part and _key(m) in published_overall and pd.notna(s)
+                               else None
+                               for m, src, s, part in zip(board["model"], board["source"], board["Overall"], partial)]
     for version, column in ((1, "RewardBench"), (2, "RewardBench 2")):
         scores = (rewardbench or {}).get(version) or {}
         if scores:
             board[column] = [scores.get(_key(m)) if src == "local" else None
                              for m, src in zip(board["model"], board["source"])]
-    board = board.sort_values("Overall", ascending=False, kind="stable", na_position="last")
-    board.insert(0, "rank", range(1, len(board) + 1))
+    board = board.assign(_partial=partial).sort_values(["_partial", "Overall"], ascending=[True, False], kind="stable",
+                                                       na_position="last").drop(columns="_partial")
+    ranked = int((~partial).sum())
+    board.insert(0, "rank", pd.array([*range(1, ranked + 1), *([None] * (len(board) - ranked))], dtype="Int64"))
     return board.reset_index(drop=True)
 
 

@@ -79,7 +79,8 @@ def _hub_rows(hub_root: str | Path | None) -> list[dict[str, Any]]:
 
 
 def _plain_id(value: Any) -> str | None:
-    if value is None or isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)):
+    if value is None or isinstance(value, (bool, list, dict)) or hasattr(value, "tolist") \
+            or (isinstance(value, float) and not math.isfinite(value)):
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # an integer id read into a float column
@@ -120,7 +121,8 @@ def _prompts(rows: list[dict[str, Any]], positions: list[int], origin: str, file
         row_id = _plain_id(row.get("id"))
         where = f"{origin}: {row_word} {position}" + (f" (id {row_id})" if row_id is not None else "")
         if row_id is None:
-            raise InputError(f"{where}: no 'id'; RM-Bench rows have id, prompt, chosen, rejected")
+            raise InputError(f"{where}: no usable 'id' (a number or a text); RM-Bench rows have id, prompt, "
+                             "chosen, rejected")
         domain = row.get("domain")
         if domain is None or (isinstance(domain, float) and domain != domain):
             if file_domain is None:
@@ -170,12 +172,27 @@ def _read_file(location: Path | PurePath) -> tuple[list[RMBenchPrompt], dict[str
 
 
 def _folder_files(folder: Path) -> list[Path]:
-    names = {p.name: p for p in folder.iterdir() if p.is_file()}
-    per_domain = [names[n] for n in FILE_DOMAINS if n in names]
-    if TOTAL_FILE in names and per_domain:
+    """The RM-Bench files of a folder, compressed or not (``chat_filtered.json.gz``); one named as
+    such that is not a regular file, or one domain given twice, is refused rather than skipped."""
+    from .._inputs import NOT_REGULAR
+
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        name = path.name.lower()
+        for suffix in (".gz", ".bz2", ".xz"):
+            name = name.removesuffix(suffix)
+        if name not in FILE_DOMAINS and name != TOTAL_FILE:
+            continue
+        if not path.is_file():
+            raise InputError(NOT_REGULAR, path=path)
+        if name in found:
+            raise InputError(f"holds {found[name].name} and {path.name}: the same prompts twice; give one", path=folder)
+        found[name] = path
+    per_domain = [found[n] for n in FILE_DOMAINS if n in found]
+    if TOTAL_FILE in found and per_domain:
         raise InputError(f"holds {TOTAL_FILE} and per-domain files ({', '.join(p.name for p in per_domain)}): "
                          "the same prompts twice; give one of them", path=folder)
-    files = [names[TOTAL_FILE]] if TOTAL_FILE in names else per_domain
+    files = [found[TOTAL_FILE]] if TOTAL_FILE in found else per_domain
     if not files:
         raise InputError(f"no RM-Bench file here; expected {TOTAL_FILE} or the per-domain files "
                          f"({', '.join(FILE_DOMAINS)})", path=folder)
@@ -193,10 +210,11 @@ def rm_bench_inputs(source: str | Path | None, out: str | Path | None = None) ->
         return [location] if isinstance(location, Path) else []
     if out is not None:
         target = Path(os.path.abspath(out))
-        if target.parent.resolve() == location.resolve() and (target.name in FILE_DOMAINS or target.name == TOTAL_FILE):
+        named = target.name.lower().removesuffix(".gz").removesuffix(".bz2").removesuffix(".xz")
+        if target.parent.resolve() == location.resolve() and (named in FILE_DOMAINS or named == TOTAL_FILE):
             raise InputError("is named as an RM-Bench data file in the data folder, where the next run would read it "
                              "as data; give another name or folder", path=target)
-    names = [location / n for n in (*FILE_DOMAINS, TOTAL_FILE)]
+    names = [location / f"{n}{c}" for n in (*FILE_DOMAINS, TOTAL_FILE) for c in ("", ".gz", ".bz2", ".xz")]
     return [location, *(p for p in names if p.exists())]
 
 

@@ -16,9 +16,10 @@ DIFFICULTY_READING = ("hard: the chosen answer plainer than the rejected one (ab
 
 
 def _pct(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return ""
-    return f"{100 * float(value):.1f}"
+    from .rmbench_board import share
+
+    number = share(value)
+    return "" if number is None else f"{100 * number:.1f}"
 
 
 def _band(intervals: dict[str, Any], group: str, name: str) -> str:
@@ -51,7 +52,14 @@ def rm_bench_lines(result: dict[str, Any]) -> list[str]:
         lines.append(f"position consistency: {100 * consistency['overall']:.1f}% of the comparisons got the "
                      f"same verdict in both orders; the answer shown first was picked in "
                      f"{100 * consistency['first_position_share']:.1f}% of the answers")
+    if result.get("verdicts"):
+        counts = result["verdicts"]
+        lines.append(f"answers (both orders): {counts['chosen']} chosen, {counts['rejected']} rejected, "
+                     f"{counts['tie']} ties, {counts['unparsable']} unparsable, {counts['empty']} empty (a tie or "
+                     "no verdict is a wrong comparison)")
     lines.append(DIFFICULTY_READING)
+    for reason in result.get("intervals_not_computed", []):
+        lines.append(plain_line(f"no interval for {reason}"))
     if result.get("note"):
         lines.append(plain_line(f"note: {result['note']}"))
     return lines
