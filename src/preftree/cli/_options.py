@@ -179,12 +179,13 @@ def pairs_options(function: F) -> F:
                      help="Pairs file (JSONL, JSON, CSV/TSV, Parquet; .gz/.bz2/.xz too), a local path "
                           "or an fsspec URI (s3://, gs://, hf://...): id, prompt, response_1, response_2, ..."),
         click.option("--map", "mapping",
-                     help="Column mapping, e.g. prompt=question,response_1=response_A"),
+                     help="Column mapping, e.g. prompt=question,response_1=response_A (an element of a "
+                          "list column: response_1=chosen[0])"),
         click.option("--pairs-format", default="auto", show_default=True,
                      type=RegistryChoice("pairs format"),
                      help="Layout of --pairs: preftree's columns or a native layout (AlpacaEval, "
                           "RewardBench chosen/rejected, HH-RLHF, JudgeBench, PandaLM, arena, "
-                          "MT-Bench); auto recognises it when only one fits."),
+                          "MT-Bench, RM-Bench); auto recognises it when only one fits."),
     ])
 
 

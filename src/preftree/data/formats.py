@@ -386,6 +386,8 @@ def to_preftree(table: Table, fmt: str, seed: int = 0, *,
             if strict:
                 raise table.error(position, reason) from None
             pair_id = row.get("id", row.get("pair_id", row.get("idx")))
+            if isinstance(pair_id, float) and pair_id.is_integer():
+                pair_id = int(pair_id)  # an integer id read into a float column
             skipped.append(SkippedRow(table.lines[position], reason,
                                       None if pair_id is None else str(pair_id), table.row_word))
     if not records:

@@ -58,6 +58,8 @@ def _rm_bench_report(paths: Sequence[Path], out: str | Path | None, fmt: str | N
 
     documents = []
     for path in paths:
+        if not path.is_file():
+            raise InputError("RM-Bench results are given alone, as files (not with explain folders)", path=path)
         document = load_rm_bench_results(path)
         if document is None:
             raise InputError("not an RM-Bench results file (`preftree rewardbench --benchmark rm-bench`); "

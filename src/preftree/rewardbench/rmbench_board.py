@@ -237,7 +237,11 @@ def split_documents(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, dict[
 
     documents: list[tuple[Path, dict[str, Any]]] = []
     others: dict[int, list[Path]] = {1: [], 2: []}
+    seen: set[Path] = set()
     for _, file, data in results_documents(paths):
+        if file.resolve() in seen:
+            raise InputError("is given twice (also through a folder or a link); give each results file once", path=file)
+        seen.add(file.resolve())
         if data.get("benchmark") == "rm-bench":
             documents.append((file, data))
         elif data.get("rewardbench_version") in (1, 2):
