@@ -53,7 +53,8 @@ def csv_cell(value: object) -> object:
     """
     if not isinstance(value, str):
         return value
-    value = "".join("?" if _unsafe(c) and c not in "\t\r" else c for c in value)
+    if not (value.isascii() and value.isprintable()):  # printable ASCII has nothing to replace
+        value = "".join("?" if _unsafe(c) and c not in "\t\r" else c for c in value)
     if _FORMULA.match(value):
         try:
             float(value)

@@ -79,6 +79,13 @@ class Table:
     row_word: str  # "line" for text formats, "record" for JSON lists, "row" for Parquet
     bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (line, why) rows left out
 
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as dicts of plain Python values, as ``frame.to_dict("records")`` gives them,
+        built column by column (several times faster on a large file)."""
+        names = list(self.frame.columns)
+        columns = [self.frame[name].tolist() for name in names]
+        return [dict(zip(names, row)) for row in zip(*columns)]
+
     def refuse_bad_rows(self) -> None:
         """For readers that take no skipped rows (judge files, results): the first is an error."""
         if self.bad_rows:
@@ -284,6 +291,14 @@ def _read_csv(text: str, path: PurePath, sep: str, text_columns: Sequence[str], 
     return frame
 
 
+def read_jsonl_records(location: Any, compression: str | None) -> Table:
+    """A JSONL file record by record: memory grows with the records, and every problem is named
+    at its line."""
+    with _input_stream(location, compression) as bounded:
+        records, lines, bad = _read_jsonl(bounded.lines(), location)
+    return Table(pd.DataFrame.from_records(records), lines, location, "line", bad)
+
+
 def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
     """Read a JSONL / JSON (list of objects) / CSV / TSV / Parquet file, optionally ``.gz``,
     ``.bz2`` or ``.xz`` compressed, into a :class:`Table`. ``text_columns`` are read as text from
@@ -302,10 +317,11 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
         raise InputError(f"unsupported file type {''.join(location.suffixes[-2:]) or 'without a suffix'!r}; "
                          f"expected one of {', '.join(SUPPORTED_SUFFIXES)}, optionally "
                          f"compressed ({', '.join(COMPRESSIONS)})", path=location)
-    if suffix == ".jsonl":  # record by record: memory grows with the records, not the file
-        with _input_stream(location, compression) as bounded:
-            records, lines, bad = _read_jsonl(bounded.lines(), location)
-        return Table(pd.DataFrame.from_records(records), lines, location, "line", bad)
+    if suffix == ".jsonl":
+        from .columnar import read_jsonl_columnar
+
+        fast = read_jsonl_columnar(location, compression)  # column-wise when that reads the same
+        return fast if fast is not None else read_jsonl_records(location, compression)
     data = _read_input(location, compression)
     if suffix in (".parquet", ".pq"):
         frame = read_parquet_bounded(data, location, _limit(location, compression))

@@ -374,7 +374,7 @@ def to_preftree(table: Table, fmt: str, seed: int = 0, *,
         table = native.prepare(table)
     records, lines = [], []
     skipped = [SkippedRow(line, reason, None, table.row_word) for line, reason in table.bad_rows]
-    for position, row in enumerate(table.frame.to_dict("records")):
+    for position, row in enumerate(table.records()):
         try:
             made = native.convert(row, position, seed)
             for record in made if isinstance(made, list) else [made]:  # a row may hold several pairs

@@ -108,7 +108,7 @@ def load_judgments(path: str | Path, *, pairs: PairSet | None = None,
     default_judge = name or table.path.stem
     by_judge: dict[str, list[Judgment]] = {}
     skipped = 0
-    for position, record in enumerate(frame.to_dict("records")):
+    for position, record in enumerate(table.records()):
         raw_id = record[id_column]
         if raw_id is None or (isinstance(raw_id, float) and math.isnan(raw_id)) or raw_id == "":
             raise table.error(position, f"empty {id_column!r} (the pair id)")

@@ -178,7 +178,7 @@ def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
     if label_column is not None and label_column not in columns:
         raise InputError(f"label column {label_column!r} not found; found "
                          f"{', '.join(map(repr, columns))}", path=table.path)
-    records = frame.to_dict("records")
+    records = table.records()
     if strict:
         table.refuse_bad_rows()
     skipped_rows = [SkippedRow(line, reason, None, table.row_word) for line, reason in table.bad_rows]

@@ -150,8 +150,8 @@ def _pairs_line(result: ExplainResult) -> str:
     pairs = result.pairs
     line = f"pairs: {pairs.source or pairs.name} ({len(pairs)} pairs, format: {pairs.pairs_format})"
     if pairs.has_labels:
-        labels = pairs.as_judgments()
-        counts = labels.class_counts()
+        values = pairs.labels().value_counts()  # counted from the labels, no verdict objects built
+        counts = {side: int(values.get(code, 0)) for side, code in (("response_1", -1), ("tie", 0), ("response_2", 1))}
         line += (f"; label {pairs.label_name!r} read as {pairs.label_format or 'given'}: "
                  f"response_1 better {counts['response_1']}, tie {counts['tie']}, "
                  f"response_2 better {counts['response_2']}")

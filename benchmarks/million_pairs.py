@@ -1,0 +1,100 @@
+"""A million pairs on a laptop: ``preftree explain --features style`` against a plain ``json.loads``
+loop over the same file, time and peak memory, in one run.
+
+Generates ``--pairs`` pairs of about 1 KB each (JSONL: id, prompt, two responses with varied length
+and markdown, a label that leans on length), then measures, each in a fresh process:
+
+- the baseline: ``for line in file: json.loads(line)`` (the least any reader of the file does);
+- ``preftree explain --features style --resamples 20 --cv 3 --table-only`` on the same file.
+
+Targets (issue 32): explain ≤ 3× the baseline's time, peak resident memory under 1.5 GB at 1M.
+
+    python benchmarks/million_pairs.py [--pairs 100000] [--keep FOLDER]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WORDS = ("the model answer explains reasons because data shows that users prefer clear concise helpful "
+         "responses which cite sources and avoid errors while keeping a friendly tone").split()
+
+
+def generate(path: Path, n: int, seed: int = 0) -> int:
+    """``n`` pairs of about 1 KB; returns the file's size in bytes."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(n):
+            lengths = (rng.randint(20, 80), rng.randint(20, 80))
+            texts = []
+            for words in lengths:
+                body = " ".join(rng.choice(WORDS) for _ in range(words))
+                if rng.random() < 0.3:
+                    body = "## Answer\n- " + body.replace(" because ", "\n- **because** ", 2)
+                texts.append(body)
+            label = 1 if (lengths[1] - lengths[0]) + rng.gauss(0, 15) > 0 else -1
+            handle.write(json.dumps({"id": f"p{i}", "prompt": " ".join(rng.choice(WORDS) for _ in range(12)),
+                                     "response_1": texts[0], "response_2": texts[1], "label": label}) + "\n")
+    return path.stat().st_size
+
+
+BASELINE = """
+import json, sys
+n = 0
+with open(sys.argv[1], encoding="utf-8") as handle:
+    for line in handle:
+        json.loads(line)
+        n += 1
+print(n)
+"""
+
+
+def measure(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, the child's peak resident memory (GB), and its output's last line."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{command[:4]} failed: {done.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    lines = (done.stdout.strip().splitlines() or [""])
+    return wall, max(peak, before) / 1024 ** 2, lines[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="keep the generated file and explain's folder here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        data = folder / f"pairs-{args.pairs}.jsonl"
+        size = generate(data, args.pairs)
+        print(f"{args.pairs:,} pairs, {size / 1e6:,.0f} MB ({data})")
+        base_wall, base_peak, counted = measure([sys.executable, "-c", BASELINE, str(data)])
+        out = folder / f"explained-{args.pairs}"
+        wall, peak, _ = measure([sys.executable, "-m", "preftree", "explain", "--pairs", str(data), "--features",
+                                 "style", "--resamples", "20", "--cv", "3", "--out", str(out), "--force",
+                                 "--table-only"])
+        summary = json.loads((out / "summary.json").read_text())
+        judge = summary["judges"][0] if summary.get("judges") else {}
+        print(f"{'method':<40}{'wall s':>9}{'peak GB':>9}{'vs json.loads':>15}")
+        print(f"{'json.loads loop (baseline, ' + counted + ' lines)':<40}{base_wall:>9.1f}{base_peak:>9.2f}{1.0:>14.2f}x")
+        print(f"{'preftree explain --features style':<40}{wall:>9.1f}{peak:>9.2f}{wall / base_wall:>14.2f}x")
+        print(f"best feature {judge.get('top_feature', '?')}; cv accuracy {judge.get('cv_accuracy', '?')}")
+        met = wall / base_wall <= 3 and peak < 1.5
+        print(f"target (<= 3x the baseline's time, peak < 1.5 GB): {'met' if met else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
