@@ -29,6 +29,10 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)]) +\S", re.MULTILINE)
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__", re.DOTALL)
 
 
+_OTHER_BREAK = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+"""Line ends ``str.splitlines`` honours besides ``\\n``: such a text is read line by line."""
+
+
 def _split_code(text: str) -> tuple[str, int]:
     """The text with fenced code blocks removed, and the number of blocks."""
     prose: list[str] = []
@@ -51,7 +55,10 @@ def style_of(text: str) -> dict[str, int]:
     >>> style_of("# Title\\n\\n- **one**\\n- two\\n\\n```py\\n# not a header\\n```")
     {'length_chars': 50, 'length_words': 12, 'headers': 1, 'list_items': 2, 'bold': 1, 'code_blocks': 1}
     """
-    prose, blocks = _split_code(text)
+    if "```" in text or "~~~" in text or _OTHER_BREAK.search(text):
+        prose, blocks = _split_code(text)
+    else:  # no fence and only \n line ends: the prose is the text (a final newline counts for nothing)
+        prose, blocks = text, 0
     return {
         "length_chars": len(text),
         "length_words": len(text.split()),
