@@ -12,13 +12,20 @@ import pandas as pd
 import pytest
 
 from preftree.data.columnar import read_jsonl_columnar
-from preftree.data.files import read_jsonl_records, read_table
+from preftree.data.files import Table, read_jsonl_records, read_table
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "preftree" / "examples" / "demo_pairs.jsonl"
 
 
+def _columnar(path: Path, compression: str | None) -> Table | None:
+    from preftree.data import files
+
+    frame = read_jsonl_columnar(path, compression, files.MAX_RECORD_BYTES)
+    return None if frame is None else Table(frame, list(range(1, len(frame) + 1)), path, "line")
+
+
 def _same(path: Path, compression: str | None = None) -> None:
-    fast = read_jsonl_columnar(path, compression)
+    fast = _columnar(path, compression)
     slow = read_jsonl_records(path, compression)
     assert fast is not None, path
     pd.testing.assert_frame_equal(fast.frame, slow.frame, check_dtype=True)
@@ -43,7 +50,7 @@ def test_values_where_the_readers_could_differ(tmp_path: Path) -> None:
     _same(path)
     gz = tmp_path / "p.jsonl.gz"  # compressed: streamed record by record, within its expansion bound
     gz.write_bytes(gzip.compress(path.read_bytes()))
-    assert read_jsonl_columnar(gz, ".gz") is None
+    assert _columnar(gz, ".gz") is None
     pd.testing.assert_frame_equal(read_table(gz).frame, read_table(path).frame)
     long_line = tmp_path / "long.jsonl"  # a line longer than Arrow's block
     long_line.write_text(json.dumps({"id": "1", "t": "x" * (9 << 20)}) + "\n")
@@ -57,7 +64,7 @@ def test_a_line_past_the_record_limit_is_named_by_the_record_reader(tmp_path: Pa
     monkeypatch.setattr(files, "MAX_RECORD_BYTES", 1 << 20)
     path = tmp_path / "long.jsonl"
     path.write_text(json.dumps({"id": "0"}) + "\n" + json.dumps({"id": "1", "t": "x" * (2 << 20)}) + "\n")
-    assert read_jsonl_columnar(path, None) is None
+    assert _columnar(path, None) is None
     with pytest.raises(InputError, match=r"long.jsonl:2: a record is longer than 1,048,576 bytes"):
         read_table(path)
 
@@ -76,7 +83,7 @@ def test_a_line_past_the_record_limit_is_named_by_the_record_reader(tmp_path: Pa
 def test_files_arrow_reads_otherwise_go_record_by_record(tmp_path: Path, text: str) -> None:
     path = tmp_path / "p.jsonl"
     path.write_text(text, encoding="utf-8")
-    assert read_jsonl_columnar(path, None) is None
+    assert _columnar(path, None) is None
     if "\\ud800" not in text:
         table = read_table(path)  # the record-by-record reader answers, with its lines
         assert table.bad_rows or table.lines[-1] == text.rstrip("\n").count("\n") + 1
@@ -87,6 +94,6 @@ def test_invalid_utf8_is_named_at_its_line(tmp_path: Path) -> None:
 
     path = tmp_path / "bad.jsonl"
     path.write_bytes(b'{"id": "a"}\n{"id": "caf\xe9"}\n')
-    assert read_jsonl_columnar(path, None) is None
+    assert _columnar(path, None) is None
     with pytest.raises(InputError, match="bad.jsonl:2: not valid UTF-8"):
         read_table(path)

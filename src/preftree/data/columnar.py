@@ -26,12 +26,10 @@ _BLOCK = 8 << 20
 """A JSON integer past 64 bits becomes an Arrow float (an id would change): such a column is read apart."""
 
 
-def _scan(path: Path) -> tuple[int, bool] | None:
+def _scan(path: Path, max_record: int) -> tuple[int, bool] | None:
     """The number of rows a file's lines hold (newlines at its end hold none) and whether it has
     an escaped surrogate, read in 1 MiB chunks; None for a file of newlines only, or with a line
     past the record limit (the record-by-record reader names it)."""
-    from . import files
-
     newlines = trailing = run = 0
     surrogate = False
     tail = b""
@@ -39,7 +37,7 @@ def _scan(path: Path) -> tuple[int, bool] | None:
         while chunk := handle.read(1 << 20):
             last = chunk.rfind(b"\n")
             longest = max((len(part) for part in chunk.split(b"\n")), default=0)
-            if max(run + (len(chunk) if last < 0 else chunk.find(b"\n")), longest) > files.MAX_RECORD_BYTES:
+            if max(run + (len(chunk) if last < 0 else chunk.find(b"\n")), longest) > max_record:
                 return None
             run = run + len(chunk) if last < 0 else len(chunk) - last - 1
             newlines += chunk.count(b"\n")
@@ -53,8 +51,8 @@ def _scan(path: Path) -> tuple[int, bool] | None:
     return None if newlines == trailing and not tail.strip(b"\n") else (rows, surrogate)
 
 
-def read_jsonl_columnar(path: Any, compression: str | None) -> Any:
-    """A :class:`~preftree.data.files.Table` read column-wise, or ``None`` (read it row by row).
+def read_jsonl_columnar(path: Any, compression: str | None, max_record: int) -> Any:
+    """The file's frame read column-wise (row *k* is line *k*), or ``None`` (read it row by row).
     Only a local, uncompressed file within the input limit is read so: Arrow reads it in blocks
     itself, and what it cannot read (a line longer than a block, a compressed bomb) is left to the
     record-by-record reader's bounds."""
@@ -63,14 +61,13 @@ def read_jsonl_columnar(path: Any, compression: str | None) -> Any:
     import pyarrow.json as pj
 
     from .._inputs import allowed_bytes
-    from .files import Table
 
     if compression is not None or not isinstance(path, Path) or path.stat().st_size > allowed_bytes(path, None):
         return None
     with path.open("rb") as handle:
         if handle.read(3) == b"\xef\xbb\xbf":
             return None
-    scanned = _scan(path)
+    scanned = _scan(path, max_record)
     if scanned is None or scanned[1]:
         return None
     try:
@@ -84,7 +81,7 @@ def read_jsonl_columnar(path: Any, compression: str | None) -> Any:
                for column, field in zip(table.columns, table.schema))
     if huge and _has_long_integer(path):  # a float that large may have been a long integer
         return None
-    return Table(table.to_pandas(), list(range(1, table.num_rows + 1)), path, "line")
+    return table.to_pandas()
 
 
 def _has_long_integer(path: Path) -> bool:

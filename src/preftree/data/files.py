@@ -320,8 +320,10 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
     if suffix == ".jsonl":
         from .columnar import read_jsonl_columnar
 
-        fast = read_jsonl_columnar(location, compression)  # column-wise when that reads the same
-        return fast if fast is not None else read_jsonl_records(location, compression)
+        fast = read_jsonl_columnar(location, compression, MAX_RECORD_BYTES)  # column-wise when that reads the same
+        if fast is None:
+            return read_jsonl_records(location, compression)
+        return Table(fast, list(range(1, len(fast) + 1)), location, "line")
     data = _read_input(location, compression)
     if suffix in (".parquet", ".pq"):
         frame = read_parquet_bounded(data, location, _limit(location, compression))

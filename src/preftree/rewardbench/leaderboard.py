@@ -31,6 +31,16 @@ def _key(model: str) -> str:
     return str(model).rstrip("/").rsplit("/", 1)[-1].lower()
 
 
+def published_path(source: str | Path) -> Path:
+    """A published-figures file: a local path (a URI is refused, its credentials masked)."""
+    from ..data.uri import URI, as_location
+
+    location = as_location(source if isinstance(source, Path) else str(source))
+    if isinstance(location, URI):
+        raise InputError("published figures are read from a local file; download it first", path=location)
+    return location
+
+
 def load_published(source: str | Path, version: int = 1) -> pd.DataFrame:
     """``seed`` (shipped with preftree: the January 2025 top 12 of the seed), or a CSV with
     ``model``, ``Score`` and the section columns (e.g. allenai's leaderboard export)."""
@@ -44,8 +54,6 @@ def load_published(source: str | Path, version: int = 1) -> pd.DataFrame:
     else:
         from .._inputs import published_percentages
         from ..data.files import read_table
-        from .rmbench_board import published_path
-
         path = published_path(source)
         if path.suffix.lower() not in (".csv", ".tsv"):
             raise InputError("published figures are a CSV file (e.g. allenai's leaderboard export)", path=path)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .leaderboard import _key
+from .leaderboard import _key, published_path
 
 __all__ = ["RM_BENCH_COLUMNS", "build_rm_bench_board", "load_rm_bench_published", "rm_bench_rows"]
 
@@ -110,16 +110,6 @@ def load_rm_bench_published(source: str | Path) -> pd.DataFrame:
     kinds = figures["Model Type"] if "Model Type" in figures.columns else figures.get("model_type", "")
     out = figures.assign(model_type=kinds, source=f"published: {path.name}")
     return out[["model", "model_type", "source", *RM_BENCH_COLUMNS]].reset_index(drop=True)
-
-
-def published_path(source: str | Path) -> Path:
-    """A published-figures file: a local path (a URI is refused, its credentials masked)."""
-    from ..data.uri import URI, as_location
-
-    location = as_location(source if isinstance(source, Path) else str(source))
-    if isinstance(location, URI):
-        raise InputError("published figures are read from a local file; download it first", path=location)
-    return location
 
 
 def share(value: Any) -> float | None:
