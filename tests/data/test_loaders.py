@@ -199,3 +199,25 @@ def test_rows_that_are_not_objects_are_skipped(tmp_path):
         (4, "expected a JSON object, found str")]
     with pytest.raises(InputError, match=r"p.jsonl:2: expected a JSON object"):
         load_pairs(path, strict=True)
+
+
+@pytest.mark.filterwarnings("ignore:DataFrame columns are not unique")
+def test_table_records_are_to_dict_records() -> None:
+    """Rows built column by column equal pandas' own, also where a column is odd."""
+    import numpy as np
+    import pandas as pd
+
+    from preftree.data.files import Table
+
+    frames = [pd.DataFrame({"id": ["a", None], "n": [1, None], "b": [True, None], "o": [np.int64(1), "x"]}),
+              pd.DataFrame([[1, 2]], columns=["a", "a"]), pd.DataFrame(index=range(3)),
+              pd.DataFrame({"i": pd.array([1, None], dtype="Int64"), "s": pd.array(["x", None], dtype="string")})]
+    for frame in frames:
+        got = Table(frame, list(range(len(frame))), Path("x"), "line").records()
+        expected = frame.to_dict("records")
+        assert len(got) == len(expected)
+        for a, b in zip(got, expected):
+            assert list(a) == list(b)
+            for key in a:
+                same = (a[key] is b[key]) or a[key] == b[key] or (a[key] != a[key] and b[key] != b[key])
+                assert same and type(a[key]) is type(b[key]), (a, b)
