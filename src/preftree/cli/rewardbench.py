@@ -243,7 +243,7 @@ def _winrate_board(results: tuple[Path, ...], published: str, fmt: str) -> str:
 
 def _rm_bench_board(results: tuple[Path, ...], published: str, fmt: str) -> str:
     from ..rewardbench import load_results, render
-    from ..rewardbench.leaderboard import _key
+    from ..rewardbench.leaderboard import model_key
     from ..rewardbench.rmbench_board import (
         build_rm_bench_board,
         load_rm_bench_published,
@@ -256,7 +256,7 @@ def _rm_bench_board(results: tuple[Path, ...], published: str, fmt: str) -> str:
     for version, files in others.items():
         if files:
             board = load_results(files, version)
-            scores[version] = {_key(m): s for m, s in zip(board["model"], board["Score"])}
+            scores[version] = {model_key(m): s for m, s in zip(board["model"], board["Score"])}
     if published == "seed":
         echo("note: no published RM-Bench rows are shipped; pass --published with the README.md of "
              "THU-KEG/RM-Bench-Leaderboard to rank beside them", err=True)

@@ -70,7 +70,9 @@ def _rm_bench_report(paths: Sequence[Path], out: str | Path | None, fmt: str | N
         from ..rewardbench.rmbench_board import RM_BENCH_COLUMNS, load_rm_bench_published
 
         frame = load_rm_bench_published(published)
-        rows = {str(m).rstrip("/").rsplit("/", 1)[-1].lower(): {c: float(v) for c, v in zip(RM_BENCH_COLUMNS, values)}
+        from ..rewardbench.leaderboard import model_key
+
+        rows = {model_key(m): {c: float(v) for c, v in zip(RM_BENCH_COLUMNS, values)}
                 for m, *values in frame[["model", *RM_BENCH_COLUMNS]].itertuples(index=False)}
     data = ReportData(paths[0], [], None, None, None, {}, rm_bench=documents, rm_bench_published=rows)
     if out is not None:

@@ -96,7 +96,9 @@ def load_rm_bench_results(path: Path) -> dict[str, Any] | None:
 def published_for(result: dict[str, Any], published: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
     """The published row of the result's model (matched on the last part of its name)."""
     name = str(result.get("leaderboard_name") or result.get("model") or "")
-    return published.get(name.rstrip("/").rsplit("/", 1)[-1].lower())
+    from ..rewardbench.leaderboard import model_key
+
+    return published.get(model_key(name))
 
 
 def _pct(value: Any) -> str:

@@ -27,7 +27,8 @@ __all__ = ["COLUMNS", "build_leaderboard", "load_published", "load_results", "re
 COLUMNS = {1: ["Score", *SECTIONS], 2: ["Score", *V2_SUBSETS]}
 
 
-def _key(model: str) -> str:
+def model_key(model: str) -> str:
+    """The name models match on: the last part, case-insensitively."""
     return str(model).rstrip("/").rsplit("/", 1)[-1].lower()
 
 
@@ -158,9 +159,9 @@ def build_leaderboard(local: pd.DataFrame, published: Sequence[pd.DataFrame] = (
     published_scores: dict[str, float] = {}
     for frame in published:
         for model, score in zip(frame["model"], frame["Score"]):
-            published_scores.setdefault(_key(model), float(score))
-    delta = [float(score) - published_scores[_key(model)]
-             if source == "local" and _key(model) in published_scores and pd.notna(score) else None
+            published_scores.setdefault(model_key(model), float(score))
+    delta = [float(score) - published_scores[model_key(model)]
+             if source == "local" and model_key(model) in published_scores and pd.notna(score) else None
              for model, source, score in zip(board["model"], board["source"], board["Score"])]
     board["Δ vs published"] = delta
     board = board.sort_values("Score", ascending=False, kind="stable", na_position="last")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .leaderboard import _key, published_path
+from .leaderboard import model_key, published_path
 
 __all__ = ["RM_BENCH_COLUMNS", "build_rm_bench_board", "load_rm_bench_published", "rm_bench_rows"]
 
@@ -201,17 +201,17 @@ def build_rm_bench_board(local: pd.DataFrame, published: Sequence[pd.DataFrame] 
         raise InputError("nothing to rank: no RM-Bench results and no published rows")
     board = pd.concat(frames, ignore_index=True)
     board["note"] = board["note"].fillna("") if "note" in board.columns else ""
-    published_overall = {_key(m): float(s) for frame in published for m, s in zip(frame["model"], frame["Overall"])
+    published_overall = {model_key(m): float(s) for frame in published for m, s in zip(frame["model"], frame["Overall"])
                          if pd.notna(s)}
     partial = board["note"].str.startswith("partial")  # a run without some domain: its Overall is another mean
-    board["Δ vs published"] = [round(float(s) - published_overall[_key(m)], 4)
-                               if src == "local" and not part and _key(m) in published_overall and pd.notna(s)
+    board["Δ vs published"] = [round(float(s) - published_overall[model_key(m)], 4)
+                               if src == "local" and not part and model_key(m) in published_overall and pd.notna(s)
                                else None
                                for m, src, s, part in zip(board["model"], board["source"], board["Overall"], partial)]
     for version, column in ((1, "RewardBench"), (2, "RewardBench 2")):
         scores = (rewardbench or {}).get(version) or {}
         if scores:
-            board[column] = [scores.get(_key(m)) if src == "local" else None
+            board[column] = [scores.get(model_key(m)) if src == "local" else None
                              for m, src in zip(board["model"], board["source"])]
     board = board.assign(_partial=partial).sort_values(["_partial", "Overall"], ascending=[True, False], kind="stable",
                                                        na_position="last").drop(columns="_partial")

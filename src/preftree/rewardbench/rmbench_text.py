@@ -69,6 +69,7 @@ def markdown_section(results: list[dict[str, Any]], published: dict[str, dict[st
     """Markdown: per scorer and domain the 3×3 matrix (percent), its hard / normal / easy, and the
     scorer's published row when there is one."""
     from .._markup import md_cell
+    from .leaderboard import model_key
 
     lines = ["## RM-Bench: style against substance", "", DIFFICULTY_READING + ".", ""]
     for result in results:
@@ -76,7 +77,7 @@ def markdown_section(results: list[dict[str, Any]], published: dict[str, dict[st
         lines += [f"### {md_cell(name)}", "",
                   f"overall {_pct(result.get('total_avg_acc'))}: hard {_pct(result.get('hard_acc'))}, normal "
                   f"{_pct(result.get('normal_acc'))}, easy {_pct(result.get('easy_acc'))}", ""]
-        row = (published or {}).get(name.rstrip("/").rsplit("/", 1)[-1].lower())
+        row = (published or {}).get(model_key(name))
         if row:
             shown = ", ".join(f"{k} {v:.1f}" for k, v in row.items() if isinstance(v, float) and math.isfinite(v))
             lines += [f"published (RM-Bench leaderboard, not run here): {md_cell(shown)}", ""]
