@@ -304,14 +304,6 @@ def _read_csv(text: str, path: PurePath, sep: str, text_columns: Sequence[str], 
     return frame
 
 
-def read_jsonl_records(location: Any, compression: str | None) -> Table:
-    """A JSONL file record by record: memory grows with the records, and every problem is named
-    at its line."""
-    with _input_stream(location, compression) as bounded:
-        records, lines, bad = _read_jsonl(bounded.lines(), location)
-    return Table(pd.DataFrame.from_records(records), lines, location, "line", bad)
-
-
 def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
     """Read a JSONL / JSON (list of objects) / CSV / TSV / Parquet file, optionally ``.gz``,
     ``.bz2`` or ``.xz`` compressed, into a :class:`Table`. ``text_columns`` are read as text from
@@ -330,8 +322,10 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
         raise InputError(f"unsupported file type {''.join(location.suffixes[-2:]) or 'without a suffix'!r}; "
                          f"expected one of {', '.join(SUPPORTED_SUFFIXES)}, optionally "
                          f"compressed ({', '.join(COMPRESSIONS)})", path=location)
-    if suffix == ".jsonl":
-        return read_jsonl_records(location, compression)
+    if suffix == ".jsonl":  # record by record: memory grows with the records, not the file
+        with _input_stream(location, compression) as bounded:
+            records, lines, bad = _read_jsonl(bounded.lines(), location)
+        return Table(pd.DataFrame.from_records(records), lines, location, "line", bad)
     data = _read_input(location, compression)
     if suffix in (".parquet", ".pq"):
         frame = read_parquet_bounded(data, location, _limit(location, compression))

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .files import Table
+from .files import COMPRESSIONS, Table
 from .placement import place_chosen
 
 __all__ = ["ALL_NINE_BY", "DIFFICULTIES", "style_matched_view", "FILE_DOMAINS", "SHORT_STYLES", "SOURCE_DOMAINS", "STYLES", "difficulty",
-           "is_rm_bench_row", "rm_bench_domain_from_name", "rm_bench_pairs", "with_file_domain"]
+           "is_rm_bench_row", "rm_bench_domain_from_name", "rm_bench_pairs", "uncompressed_name", "with_file_domain"]
 
 STYLES = ("concise", "detailed_plain", "detailed_markdown")
 """The three styles, in the order of every ``chosen`` and ``rejected`` list."""
@@ -33,12 +33,18 @@ def difficulty(chosen_style: int, rejected_style: int) -> str:
     return "hard" if chosen_style < rejected_style else "easy" if chosen_style > rejected_style else "normal"
 
 
+def uncompressed_name(name: str) -> str:
+    """A file's name, lower-cased, without a compression suffix (``chat_filtered.json.gz`` →
+    ``chat_filtered.json``): the name RM-Bench published it under."""
+    name = name.lower()
+    for suffix in COMPRESSIONS:
+        name = name.removesuffix(suffix)
+    return name
+
+
 def rm_bench_domain_from_name(name: str) -> str | None:
     """The domain a published per-domain file is named for (compressed or not), else None."""
-    name = name.lower()
-    for suffix in (".gz", ".bz2", ".xz"):
-        name = name.removesuffix(suffix)
-    return FILE_DOMAINS.get(name)
+    return FILE_DOMAINS.get(uncompressed_name(name))
 
 
 def _text_list(value: Any) -> list[Any] | None:

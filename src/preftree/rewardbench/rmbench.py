@@ -60,14 +60,18 @@ def difficulty_accuracies(matrix: np.ndarray) -> dict[str, float]:
     return {"hard_acc": hard, "normal_acc": normal, "easy_acc": easy, "average": (hard + normal + easy) / 3}
 
 
+def domain_rows(prompts: Sequence[RMBenchPrompt]) -> dict[str, np.ndarray]:
+    """The positions of each scored domain's prompts, for the domains present, in RM-Bench's order."""
+    domains = np.array([p.scored_domain for p in prompts], dtype=object)
+    return {d: rows for d in DOMAINS if len(rows := np.flatnonzero(domains == d))}
+
+
 def summarize(prompts: Sequence[RMBenchPrompt], credits: np.ndarray) -> dict[str, Any]:
     """Per scored domain its matrix and accuracies; overall the means over the domains present."""
     domains: dict[str, Any] = {}
-    for domain in DOMAINS:
-        rows = [i for i, p in enumerate(prompts) if p.scored_domain == domain]
-        if rows:
-            matrix = accuracy_matrix(credits[rows])
-            domains[domain] = {"matrix": matrix.tolist(), **difficulty_accuracies(matrix), "n_prompts": len(rows)}
+    for domain, rows in domain_rows(prompts).items():
+        matrix = accuracy_matrix(credits[rows])
+        domains[domain] = {"matrix": matrix.tolist(), **difficulty_accuracies(matrix), "n_prompts": len(rows)}
     overall = {name: float(np.mean([d[name] for d in domains.values()]))
                for name in ("hard_acc", "normal_acc", "easy_acc")}
     overall["total_avg_acc"] = float(np.mean([d["average"] for d in domains.values()]))
@@ -85,10 +89,7 @@ def _bootstrap(prompts: Sequence[RMBenchPrompt], credits: np.ndarray, resamples:
     rng = np.random.default_rng(seed)
     per_domain: dict[str, dict[str, np.ndarray]] = {}
     missing: list[str] = []
-    for domain in DOMAINS:
-        rows = np.array([i for i, p in enumerate(prompts) if p.scored_domain == domain], dtype=np.int64)
-        if not len(rows):
-            continue
+    for domain, rows in domain_rows(prompts).items():
         if len(rows) < MIN_BOOTSTRAP_PROMPTS:
             missing.append(f"{domain}: {len(rows)} prompts (a bootstrap interval needs {MIN_BOOTSTRAP_PROMPTS})")
             continue
@@ -182,11 +183,8 @@ def _consistency(prompts: Sequence[RMBenchPrompt], orders: np.ndarray) -> dict[s
     first = np.concatenate([(orders[..., 0] == -1).ravel(), (orders[..., 1] == 1).ravel()])
     result: dict[str, Any] = {"overall": float(agree.mean()), "first_position_share": float(first.mean()),
                               "domains": {}}
-    for domain in DOMAINS:
-        rows = [i for i, p in enumerate(prompts) if p.scored_domain == domain]
-        if rows:
-            result["domains"][domain] = {"matrix": agree[rows].mean(axis=0).tolist(),
-                                         "overall": float(agree[rows].mean())}
+    for domain, rows in domain_rows(prompts).items():
+        result["domains"][domain] = {"matrix": agree[rows].mean(axis=0).tolist(), "overall": float(agree[rows].mean())}
     return result
 
 

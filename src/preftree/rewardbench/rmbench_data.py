@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from ..data.rm_bench_layout import FILE_DOMAINS, SOURCE_DOMAINS, STYLES, rm_bench_domain_from_name
+from ..data.rm_bench_layout import (
+    FILE_DOMAINS,
+    SOURCE_DOMAINS,
+    STYLES,
+    rm_bench_domain_from_name,
+    uncompressed_name,
+)
 from ..errors import InputError
 
 __all__ = ["DOMAINS", "FILE_DOMAINS", "MAX_RESPONSE_CHARS", "RM_BENCH_DATASET", "SOURCE_DOMAINS", "STYLES",
@@ -178,9 +184,7 @@ def _folder_files(folder: Path) -> list[Path]:
 
     found: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
-        name = path.name.lower()
-        for suffix in (".gz", ".bz2", ".xz"):
-            name = name.removesuffix(suffix)
+        name = uncompressed_name(path.name)
         if name not in FILE_DOMAINS and name != TOTAL_FILE:
             continue
         if not path.is_file():
@@ -210,7 +214,7 @@ def rm_bench_inputs(source: str | Path | None, out: str | Path | None = None) ->
         return [location] if isinstance(location, Path) else []
     if out is not None:
         target = Path(os.path.abspath(out))
-        named = target.name.lower().removesuffix(".gz").removesuffix(".bz2").removesuffix(".xz")
+        named = uncompressed_name(target.name)
         if target.parent.resolve() == location.resolve() and (named in FILE_DOMAINS or named == TOTAL_FILE):
             raise InputError("is named as an RM-Bench data file in the data folder, where the next run would read it "
                              "as data; give another name or folder", path=target)
