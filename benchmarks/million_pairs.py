@@ -5,6 +5,8 @@ Generates ``--pairs`` pairs of about 1 KB each (JSONL: id, prompt, two responses
 and markdown, a label that leans on length), then measures, each in a fresh process:
 
 - the baseline: ``for line in file: json.loads(line)`` (the least any reader of the file does);
+- reading the pairs with their style features (``load_pairs(..., keep_texts=False)``, the
+  streaming column reader ``explain`` uses), to show the reading's share;
 - ``preftree explain --features style --resamples 20 --cv 3 --table-only`` on the same file.
 
 Targets (issue 32): explain ≤ 3× the baseline's time, peak resident memory under 1.5 GB at 1M.
@@ -16,8 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -58,16 +60,29 @@ print(n)
 
 
 def measure(command: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, the child's peak resident memory (GB), and its output's last line."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds, the child's own peak resident memory (GB), and its output's last line."""
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{command[:4]} failed: {done.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    lines = (done.stdout.strip().splitlines() or [""])
-    return wall, max(peak, before) / 1024 ** 2, lines[-1]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if child.returncode != 0:
+            raise SystemExit(f"{command[:4]} failed: {err.read()[-2000:]}")
+        lines = (out.read().strip().splitlines() or [""])
+    return wall, usage.ru_maxrss / 1024 ** 2, lines[-1]
+
+
+READ = """
+import sys, time
+from preftree.data import load_pairs
+from preftree.features.sources import StyleSource
+pairs = load_pairs(sys.argv[1], keep_texts=False, features=("style",))
+first, second = StyleSource().values(pairs)
+print(len(pairs), float(first["length_words"].sum()))
+"""
 
 
 def main() -> None:
@@ -82,6 +97,7 @@ def main() -> None:
         size = generate(data, args.pairs)
         print(f"{args.pairs:,} pairs, {size / 1e6:,.0f} MB ({data})")
         base_wall, base_peak, counted = measure([sys.executable, "-c", BASELINE, str(data)])
+        read_wall, read_peak, _ = measure([sys.executable, "-c", READ, str(data)])
         out = folder / f"explained-{args.pairs}"
         wall, peak, _ = measure([sys.executable, "-m", "preftree", "explain", "--pairs", str(data), "--features",
                                  "style", "--resamples", "20", "--cv", "3", "--out", str(out), "--force",
@@ -89,6 +105,7 @@ def main() -> None:
         summary = json.loads((out / "summary.json").read_text())
         print(f"{'method':<40}{'wall s':>9}{'peak GB':>9}{'vs json.loads':>15}")
         print(f"{'json.loads loop (baseline, ' + counted + ' lines)':<40}{base_wall:>9.1f}{base_peak:>9.2f}{1.0:>14.2f}x")
+        print(f"{'read + style features (streaming)':<40}{read_wall:>9.1f}{read_peak:>9.2f}{read_wall / base_wall:>14.2f}x")
         print(f"{'preftree explain --features style':<40}{wall:>9.1f}{peak:>9.2f}{wall / base_wall:>14.2f}x")
         print(f"best single feature {(summary.get('best_single_feature') or {}).get('feature')}; cv accuracy "
               f"{100 * float(summary.get('cv_accuracy', 0)):.1f}%")

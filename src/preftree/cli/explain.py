@@ -181,9 +181,14 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
     else:
         if pairs_path is None:
             raise click.UsageError("give --pairs FILE (or --preset NAME)")
+        specs = [f if isinstance(f, str) else "model" for f in features or ["style"]]
+        # Features from the file alone (style, rating columns, a scores file), no judge file to
+        # check against the texts: the pairs are streamed into columns, texts not kept
+        by_features = not judge_paths and all(s == "style" or s.startswith(("columns:", "scores:")) for s in specs)
         pairs = load_pairs(pairs_path, mapping=parse_mapping(mapping), label_column=label_column,
                            label_format=label_format, label_name=label_name,
-                           pairs_format=pairs_format, label_map=label_map)
+                           pairs_format=pairs_format, label_map=label_map, keep_texts=not by_features,
+                           features=specs)
         judges = load_judges(judge_paths, pairs=pairs)
         judges += judges_from_columns(pairs, judge_columns, label_map=label_map)
         embedded = list(pairs.judges)  # an AnnotatedPairs file's own annotators

@@ -15,8 +15,7 @@ import io
 import json
 import lzma
 import os
-import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import IO, Any
@@ -146,27 +145,33 @@ class _Bounded:
         return InputError(f"a record is longer than {MAX_RECORD_BYTES:,} bytes; no preference "
                           "pair is that long (is this the right file?)", path=self.path, line=line)
 
-    def lines(self) -> Iterator[tuple[int, bytes]]:
-        """(line number, text) of each line that is not blank, read in 1 MiB chunks: blank lines
-        cost nothing, a record over the limit is an error at its line."""
+    def blocks(self) -> Iterator[tuple[int, list[bytes]]]:
+        """(number of the first line, the lines) of each 1 MiB read, blank lines included; a
+        record over the limit is an error at its line."""
         number, pending = 1, b""
         while chunk := self.stream.read(_CHUNK):
             self._count(len(chunk))
             data = pending + chunk
             end = data.rfind(b"\n") + 1
             body, pending = data[:end], data[end:]
-            position = 0
-            for match in _TEXT_LINE.finditer(body):
-                number += body.count(b"\n", position, match.start())
-                position = match.start()
-                if match.end() - match.start() > MAX_RECORD_BYTES:
-                    raise self._record_too_long(number)
-                yield number, match.group(1)
-            number += body.count(b"\n", position)
+            lines = body.split(b"\n")[:-1]
+            if lines and max(map(len, lines)) > MAX_RECORD_BYTES:
+                raise self._record_too_long(number + [len(line) > MAX_RECORD_BYTES for line in lines].index(True))
+            yield number, lines
+            number += len(lines)
             if len(pending) > MAX_RECORD_BYTES:
                 raise self._record_too_long(number)
         if pending.strip():
-            yield number, pending.strip()
+            yield number, [pending.strip()]
+
+    def lines(self) -> Iterator[tuple[int, bytes]]:
+        """(line number, text) of each line that is not blank, the white space before it (ASCII,
+        as JSON's) dropped."""
+        for number, lines in self.blocks():
+            for offset, line in enumerate(lines):
+                text = line.lstrip()
+                if text:
+                    yield number + offset, text
 
     def read(self) -> bytes:
         """The whole stream, bounded by ``max_bytes`` and the record limit."""
@@ -183,9 +188,6 @@ class _Bounded:
 
 
 _CHUNK = 1 << 20
-_TEXT_LINE = re.compile(rb"[ \t\r]*([^\s][^\n]*)")
-"""A line with something on it (the whitespace before it dropped); blank stretches are skipped
-by the regex engine, not a Python loop."""
 
 
 def _open_stream(path: Any, compression: str | None) -> contextlib.AbstractContextManager[IO[bytes]]:
@@ -231,30 +233,6 @@ def _decode(data: bytes, path: PurePath, *, first_line: int = 1) -> str:
         line = data[:exc.start].count(b"\n") + first_line
         raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as "
                          "UTF-8", path=path, line=line) from None
-
-
-def _read_jsonl(raw_lines: Iterable[tuple[int, bytes]], path: PurePath
-                ) -> tuple[list[dict], list[int], list[tuple[int, str]]]:
-    """Records of a JSONL stream with their line numbers; a line that is valid JSON but not an
-    object is returned apart (``bad``: line, reason) for the caller to skip or refuse; invalid
-    JSON or UTF-8 is an error at its line (the file is damaged, not one row)."""
-    records: list[dict] = []
-    lines: list[int] = []
-    bad: list[tuple[int, str]] = []
-    for number, data in raw_lines:
-        raw = _decode(data, path, first_line=number).strip()
-        try:
-            record = json.loads(raw)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            detail = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) \
-                else "nested too deeply"
-            raise InputError(f"invalid JSON ({detail})", path=path, line=number) from None
-        if not isinstance(record, dict):
-            bad.append((number, f"expected a JSON object, found {type(record).__name__}"))
-            continue
-        records.append(record)
-        lines.append(number)
-    return records, lines, bad
 
 
 def _infer(column: pd.Series) -> pd.Series:
@@ -304,10 +282,9 @@ def _read_csv(text: str, path: PurePath, sep: str, text_columns: Sequence[str], 
     return frame
 
 
-def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
-    """Read a JSONL / JSON (list of objects) / CSV / TSV / Parquet file, optionally ``.gz``,
-    ``.bz2`` or ``.xz`` compressed, into a :class:`Table`. ``text_columns`` are read as text from
-    CSV/TSV on top of :data:`TEXT_COLUMNS`."""
+def table_location(path: str | Path) -> tuple[Any, str, str | None]:
+    """A table input's location (a local path or a URI), format suffix and compression, checked:
+    an existing regular file of a supported type."""
     from .uri import URI, as_location
 
     location = as_location(path)
@@ -322,7 +299,17 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
         raise InputError(f"unsupported file type {''.join(location.suffixes[-2:]) or 'without a suffix'!r}; "
                          f"expected one of {', '.join(SUPPORTED_SUFFIXES)}, optionally "
                          f"compressed ({', '.join(COMPRESSIONS)})", path=location)
+    return location, suffix, compression
+
+
+def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
+    """Read a JSONL / JSON (list of objects) / CSV / TSV / Parquet file, optionally ``.gz``,
+    ``.bz2`` or ``.xz`` compressed, into a :class:`Table`. ``text_columns`` are read as text from
+    CSV/TSV on top of :data:`TEXT_COLUMNS`."""
+    location, suffix, compression = table_location(path)
     if suffix == ".jsonl":  # record by record: memory grows with the records, not the file
+        from .jsonl import _read_jsonl
+
         with _input_stream(location, compression) as bounded:
             records, lines, bad = _read_jsonl(bounded.lines(), location)
         return Table(pd.DataFrame.from_records(records), lines, location, "line", bad)

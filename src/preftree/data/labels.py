@@ -31,6 +31,7 @@ is fitted with it as a sample weight instead of silently cutting it at 1.5.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -343,39 +344,37 @@ def read_labels(values: Sequence[Any], fmt: str = "auto", *, source: str = "labe
         if all(_is_missing(v) for v in values):
             raise InputError(f"label column {column!r} is empty (every value is missing); give "
                              "--label-column, or drop the column", path=source)
-        detected = detect_label_format(values)
+        distinct = _distinct(values)  # what detection looks at: each value once, not a million times
+        detected = detect_label_format(distinct)
         if detected is None:
-            raise InputError(_ambiguity_message(values, column), path=source)
+            raise InputError(_ambiguity_message(distinct, column), path=source)
         fmt, how = detected, "detected: every known format reads these values alike"
     if fmt not in LABEL_FORMATS:
         raise ConfigError(f"unknown label format {fmt!r}; accepted: {', '.join(LABEL_FORMATS)}")
     if fmt == "map" and mapping is None:
         raise ConfigError("label format 'map' needs --label-map VALUE=MEANING,...")
     reading = LabelReading(column, fmt, how or "stated with --label-format")
-    preferences: list[int | None] = []
-    weights: list[float | None] = []
     bad: list[tuple[int, Any]] = []
-    for offset, value in enumerate(values):
-        if _is_missing(value):
-            preferences.append(None)
-            weights.append(None)
-            continue
-        try:
-            p = _p_response_2(value, fmt, mapping)
-        except InputError:
-            bad.append((lines[offset] if lines else offset + 1, value))
-            p = 0.5
-        preference = _preference(p)
-        preferences.append(preference)
-        weights.append(1.0 if p in (0.0, 0.5, 1.0) else abs(2.0 * p - 1.0))
-        word = _WORDS[preference] if p in (0.0, 0.5, 1.0) else f"{_WORDS[preference]} (soft, p = {p:.2f})"
-        key = _map_key(value)
-        if key not in reading.meanings and len(reading.meanings) < 50:
+    known = _Readings(fmt, mapping)
+    try:  # each distinct value read once; the column mapped through them without Python per value
+        results = list(map(known.__getitem__, zip(map(type, values), values)))
+    except TypeError:  # an unhashable value (a list): read one by one
+        known.unhashable = True
+        results = [known.read(value) for value in values]
+    preferences: list[int | None] = list(map(operator.itemgetter(1), results))
+    weights: list[float | None] = list(map(operator.itemgetter(2), results))
+    if any(map(operator.itemgetter(0), results)):
+        bad = [(lines[offset] if lines else offset + 1, value)
+               for offset, (value, result) in enumerate(zip(values, results)) if result[0]]
+    for _, preference, _, word, key in (results if known.unhashable else known.values()):
+        if key is not None and word is not None and key not in reading.meanings and len(reading.meanings) < 50:
             reading.meanings[key] = word
-        if _WORDS[preference] not in reading.examples:
-            where = ids[offset] if ids is not None else f"{'line' if lines else 'row'} " \
-                f"{lines[offset] if lines else offset + 1}"
-            reading.examples[_WORDS[preference]] = (str(where), repr(value) if isinstance(value, str) else str(value))
+    for preference in {p for p in set(preferences) if p is not None}:  # one example per class: its first
+        offset = preferences.index(preference)
+        value = values[offset]
+        where = ids[offset] if ids is not None else f"{'line' if lines else 'row'} " \
+            f"{lines[offset] if lines else offset + 1}"
+        reading.examples[_WORDS[preference]] = (str(where), repr(value) if isinstance(value, str) else str(value))
     if bad:
         examples = ", ".join(f"line {where}: {value!r}" for where, value in bad[:5])
         expected = (f"the --label-map values {', '.join(map(repr, mapping))}" if mapping
@@ -389,6 +388,61 @@ def read_labels(values: Sequence[Any], fmt: str = "auto", *, source: str = "labe
         order = [w for w in ("response_1", "tie", "response_2") if w in reading.examples]
         reading.examples = {w: reading.examples[w] for w in order}
     return LabelColumn(preferences, weights, fmt, _class_counts(preferences), reading)
+
+
+_Reading = tuple[bool, "int | None", "float | None", "str | None", "str | None"]
+"""A label value's reading: invalid?, preference, weight, meaning, map key (None when missing)."""
+_MISSING: _Reading = (False, None, None, None, None)
+
+
+class _Readings(dict[tuple[type, Any], "_Reading"]):
+    """Each distinct label value's reading (keyed by type and value: ``1`` and ``True`` differ),
+    computed when first met; missing values are not kept (each NaN is a key of its own)."""
+
+    def __init__(self, fmt: str, mapping: dict[str, float] | None) -> None:
+        super().__init__()
+        self.fmt, self.mapping, self.unhashable = fmt, mapping, False
+
+    def read(self, value: Any) -> _Reading:
+        if _is_missing(value):
+            return _MISSING
+        p, preference, weight, word, key = _read_one(value, self.fmt, self.mapping)
+        return p is None, preference, weight, word, key
+
+    def __missing__(self, key: tuple[type, Any]) -> _Reading:
+        reading = self.read(key[1])
+        if reading is not _MISSING:
+            self[key] = reading
+        return reading
+
+
+def _read_one(value: Any, fmt: str, mapping: dict[str, float] | None) -> tuple[float | None, int, float, str, str]:
+    """One label's P(response_2) (None if invalid: read as a tie and reported), preference,
+    weight, meaning and map key."""
+    try:
+        p: float | None = _p_response_2(value, fmt, mapping)
+    except InputError:
+        p = None
+    q = 0.5 if p is None else p
+    preference = _preference(q)
+    word = _WORDS[preference] if q in (0.0, 0.5, 1.0) else f"{_WORDS[preference]} (soft, p = {q:.2f})"
+    return p, preference, 1.0 if q in (0.0, 0.5, 1.0) else abs(2.0 * q - 1.0), word, _map_key(value)
+
+
+def _distinct(values: Iterable[Any]) -> list[Any]:
+    """Each value once, the first of its kind (``1`` and ``1.0`` and ``True`` stay apart, as
+    ``set`` would merge them only after the first came in), unhashable values all kept."""
+    seen: dict[tuple[type, Any], None] = {}
+    out: list[Any] = []
+    for value in values:
+        try:
+            if (type(value), value) in seen:
+                continue
+            seen[(type(value), value)] = None
+        except TypeError:
+            pass
+        out.append(value)
+    return out
 
 
 def parse_labels(values: Sequence[Any], fmt: str = "auto", *, source: str = "labels",

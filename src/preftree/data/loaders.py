@@ -257,7 +257,8 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
                label_column: str | None = None, label_format: str = "auto",
                label_name: str = "label", use_labels: bool = True, pairs_format: str = "auto",
                seed: int | None = None, label_map: Any = None,
-               strict: bool | None = None) -> PairSet:
+               strict: bool | None = None, keep_texts: bool = True,
+               features: Sequence[str] = ()) -> PairSet:
     """Load pairs from JSONL / JSON / CSV / Parquet.
 
     Columns ``id, prompt, response_1, response_2`` (or aliases, or ``mapping``; without an id
@@ -273,6 +274,12 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
     first or second reproducibly (the CLI's ``--orientation-seed``). A row that cannot form a pair is skipped and listed in
     ``PairSet.skipped``; ``strict=True`` refuses the file instead.
 
+    ``keep_texts=False`` (for work on features alone, ``explain --features style``) reads a JSONL
+    file in preftree's columns in one streaming pass into columns (:mod:`.stream`): the style
+    features, when ``features`` names ``"style"``, are measured as it reads, and only a sample of
+    the texts is kept; the pairs are the same, a million of them in seconds and without holding
+    the texts. Other files are read as usual.
+
     An AnnotatedPairs file (Feedback Forensics, ICAI; a ``.json`` object with ``annotators`` and
     ``comparisons``) is recognised as such (``pairs_format="annotated-pairs"`` names it): its
     default annotator is the label, its principles the pairs' traits (``trait:<name>``
@@ -280,6 +287,15 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
     """
     if pairs_format == "annotated-pairs" or (pairs_format == "auto" and _looks_annotated(path)):
         return _annotated(path, use_labels)
+    if not keep_texts:
+        from .stream import read_pair_columns
+
+        streamed = read_pair_columns(path, mapping=mapping, label_column=label_column, label_format=label_format,
+                                     label_name=label_name, use_labels=use_labels, pairs_format=pairs_format,
+                                     label_map=label_map, strict=_STRICT.get() if strict is None else strict,
+                                     features=features)
+        if streamed is not None:
+            return streamed
     table = read_table(path, text_columns=mapping_values(mapping))
     columns = [str(c) for c in table.frame.columns]
     if pairs_format == "auto":

@@ -154,6 +154,14 @@ class PairSet:
     def ids(self) -> list[str]:
         return [pair.id for pair in self._pairs]
 
+    def has_text(self, pair_id: str) -> bool:
+        """Whether this pair's texts are at hand (a set read for its features keeps a sample)."""
+        return pair_id in self._index
+
+    def feature_values(self, spec: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """Per-response values of feature source ``spec`` computed while reading (none here)."""
+        return None
+
     @property
     def has_labels(self) -> bool:
         return any(pair.label is not None for pair in self._pairs)

@@ -242,12 +242,18 @@ def explain_judge(features: FeatureTable | pd.DataFrame, verdicts: JudgmentSet |
     diffs = features.diffs if isinstance(features, FeatureTable) else features
     preferences = verdicts.preferences() if isinstance(verdicts, JudgmentSet) else verdicts
     name = judge or (verdicts.judge if isinstance(verdicts, JudgmentSet) else str(preferences.name))
-    ids = [i for i in diffs.index if i in preferences.index]
-    if not ids:
-        raise InputError(f"judge {name!r} has no verdict on any of the {len(diffs)} pairs")
-    X = diffs.loc[ids]
-    y = preferences.loc[ids].to_numpy(dtype=np.int64)
-    weights = verdicts.weights().loc[ids].to_numpy() if isinstance(verdicts, JudgmentSet) else None
+    if diffs.index.equals(preferences.index):  # a verdict on every pair, in order: no lookups
+        ids, X, y = list(diffs.index), diffs, preferences.to_numpy(dtype=np.int64)
+    else:
+        ids = list(diffs.index[diffs.index.isin(preferences.index)])
+        if not ids:
+            raise InputError(f"judge {name!r} has no verdict on any of the {len(diffs)} pairs")
+        X = diffs.loc[ids]
+        y = preferences.loc[ids].to_numpy(dtype=np.int64)
+    weights = None
+    if isinstance(verdicts, JudgmentSet):
+        given = verdicts.weights()
+        weights = (given if given.index.equals(X.index) else given.loc[ids]).to_numpy()
     if weights is not None and np.all(weights == 1.0):
         weights = None
     if config.ties == "drop" and not (y != 0).any():

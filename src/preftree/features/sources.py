@@ -153,6 +153,9 @@ class StyleSource:
     spec: str = "style"
 
     def values(self, pairs: PairSet) -> tuple[pd.DataFrame, pd.DataFrame]:
+        measured = pairs.feature_values(self.spec)  # measured while the pairs were read
+        if measured is not None:
+            return measured
         first = style_features(p.response_1 for p in pairs).set_axis(pairs.ids)
         second = style_features(p.response_2 for p in pairs).set_axis(pairs.ids)
         return first, second

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
 __all__ = ["STYLE_FEATURES", "style_features", "style_of"]
@@ -70,6 +69,9 @@ def style_of(text: str) -> dict[str, int]:
 
 
 def style_features(texts: Iterable[str]) -> pd.DataFrame:
-    """Style features of many responses, one row each, columns :data:`STYLE_FEATURES`."""
-    rows = [style_of(t) for t in texts]
-    return pd.DataFrame(rows, columns=list(STYLE_FEATURES), dtype=np.float64)
+    """Style features of many responses, one row each, columns :data:`STYLE_FEATURES`: computed
+    over the whole column at once (:mod:`.style_columns`), equal to :func:`style_of` text by text."""
+    from .style_columns import style_columns
+
+    columns = style_columns(list(texts))
+    return pd.DataFrame({name: columns[name] for name in STYLE_FEATURES}, columns=list(STYLE_FEATURES))

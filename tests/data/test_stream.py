@@ -1,0 +1,159 @@
+"""The streaming column reader (``load_pairs(..., keep_texts=False)``) gives the pairs the row
+reader gives: ids, labels and their reading, skipped rows and reasons, metadata values, style
+features, ``strict`` errors, on the shipped and shared data and on files made of awkward rows,
+read in many small chunks so every row crosses a chunk edge somewhere."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from preftree.cli.demo import example_path
+from preftree.data import files as files_module
+from preftree.data import load_pairs, stream
+from preftree.data.columns import ColumnPairSet
+from preftree.errors import InputError
+from preftree.features.sources import StyleSource
+
+
+@pytest.fixture(params=["one chunk", "small chunks"])
+def chunking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "small chunks":
+        monkeypatch.setattr(files_module, "_CHUNK", 97)  # bytes per read: lines cut across reads
+        monkeypatch.setattr(stream, "CHUNK_ROWS", 3)
+    return str(request.param)
+
+
+def _same(path: Path, **options: Any) -> ColumnPairSet:
+    rows = load_pairs(path, **options)
+    columns = load_pairs(path, keep_texts=False, features=("style",), **options)
+    assert isinstance(columns, ColumnPairSet)
+    assert columns.ids == rows.ids
+    assert columns.labels().equals(rows.labels())
+    assert columns.reading_notes() == rows.reading_notes()
+    assert columns.reading_record() == rows.reading_record()
+    assert (columns.label_format, columns.id_source, columns.name) == (rows.label_format, rows.id_source, rows.name)
+    assert columns.metadata_columns() == rows.metadata_columns()
+    for name in rows.metadata_columns():
+        assert repr(list(columns.metadata_column(name))) == repr(list(rows.metadata_column(name))), name
+    for mine, theirs in zip(StyleSource().values(columns), StyleSource().values(rows.subset(rows.ids))):
+        assert mine.equals(theirs)
+    assert columns.as_judgments().preferences().equals(rows.as_judgments().preferences())
+    assert columns.as_judgments().weights().equals(rows.as_judgments().weights())
+    for pair_id in columns.ids:
+        if columns.has_text(pair_id):
+            assert repr(columns[pair_id]) == repr(rows[pair_id])  # repr: NaN metadata equal
+    return columns
+
+
+AWKWARD: list[Any] = [
+    {"id": "a", "prompt": "q", "response_1": "# T\n- x", "response_2": "**b** text", "label": 1, "model": "m1"},
+    "a string, not an object",
+    {"id": "b", "prompt": "q", "response_1": 1.5, "response_2": "two words", "label": -1, "model": "m2"},
+    {"id": "c", "prompt": [{"role": "user", "content": "hi"}], "response_1": "x", "response_2": "y\r\nz", "label": 0},
+    {"id": "a", "prompt": "q", "response_1": "dup", "response_2": "dup", "label": 1},
+    {"id": "", "prompt": "q", "response_1": "x", "response_2": "y", "label": 1},
+    {"id": "e", "prompt": "q", "response_2": "no first response", "label": 1},
+    {"id": "f", "prompt": None, "response_1": "x", "response_2": "y", "label": -1, "score": 3},
+    {"id": "g", "prompt": "q", "response_1": True, "response_2": [1, 2], "label": 1},
+    {"id": "h", "prompt": "q", "response_1": "```py\n# code\n```", "response_2": "\u2028x", "label": 1, "score": 2.5},
+    {"id": "i", "prompt": "q", "response_1": "x", "response_2": "y", "label": None},
+]
+
+
+def _write(path: Path, rows: list[Any], *, blank_lines: bool = False, crlf: bool = False) -> Path:
+    end = "\r\n" if crlf else "\n"
+    text = "".join(json.dumps(r) + end + ("  \n\n" if blank_lines else "") for r in rows)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_example(chunking: str) -> None:
+    _same(Path(example_path("demo_pairs.jsonl")), label_name="human")
+
+
+def test_shared_llmbar(shared_data: Path, chunking: str) -> None:
+    _same(shared_data / "llmbar" / "pairs.jsonl")
+
+
+@pytest.mark.parametrize("layout", ["plain", "blank lines and CRLF"])
+def test_awkward_rows_are_read_and_skipped_alike(tmp_path: Path, chunking: str, layout: str) -> None:
+    path = _write(tmp_path / "awkward.jsonl", AWKWARD, blank_lines=layout != "plain", crlf=layout != "plain")
+    pairs = _same(path)
+    reasons = {row.pair_id: row.reason for row in pairs.skipped}
+    assert "duplicate id 'a'" in reasons["a"] and "missing" in reasons["e"]
+    assert pairs.ids == ["a", "b", "c", "h", "i"]
+    assert pairs.skipped[0].reason.startswith("expected a JSON object")
+
+
+def test_strict_refuses_at_the_same_line(tmp_path: Path, chunking: str) -> None:
+    path = _write(tmp_path / "awkward.jsonl", [r for r in AWKWARD if isinstance(r, dict)])
+    errors = []
+    for keep in (True, False):
+        with pytest.raises(InputError) as caught:
+            load_pairs(path, strict=True, keep_texts=keep, features=("style",))
+        errors.append(str(caught.value))
+    assert errors[0] == errors[1] and ":4:" in errors[0]
+
+
+def test_ids_numbers_and_a_missing_id_convert_as_the_row_reader_does(tmp_path: Path, chunking: str) -> None:
+    rows = [{"id": i, "prompt": "q", "response_1": "a", "response_2": "b b", "label": 1 if i % 2 else -1}
+            for i in range(1, 7)]
+    rows.insert(3, {"prompt": "q", "response_1": "a", "response_2": "b", "label": 1})
+    pairs = _same(_write(tmp_path / "ids.jsonl", rows))
+    assert pairs.ids[0] == "1.0"  # pandas made the column float; both readers keep its reading
+
+
+def test_late_columns_and_nan_literals(tmp_path: Path, chunking: str) -> None:
+    rows = [json.dumps({"id": f"p{i}", "prompt": "q", "response_1": "a " * i, "response_2": "b", "label": 1 - 2 * (i % 2)})
+            for i in range(8)]
+    rows[5] = rows[5][:-1] + ', "extra": NaN, "model": "late"}'  # json.loads reads NaN; the strict decoder does not
+    path = tmp_path / "late.jsonl"
+    path.write_text("\ufeff" + "\n".join(rows) + "\n", encoding="utf-8")  # a byte-order mark too
+    pairs = _same(path)
+    assert pairs.metadata_columns() == ["extra", "model"]
+
+
+def test_gzip_and_no_id_column(tmp_path: Path, chunking: str) -> None:
+    rows = [{"prompt": "q", "response_1": "a" * i, "response_2": "b - c\n- d", "label": 2 if i % 3 else 1}
+            for i in range(10)]
+    path = tmp_path / "pairs.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write("".join(json.dumps(r) + "\n" for r in rows))
+    assert _same(path).id_source == "row number"
+
+
+def test_a_label_column_that_appears_late_is_left_to_the_row_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files_module, "_CHUNK", 64)
+    monkeypatch.setattr(stream, "CHUNK_ROWS", 2)
+    rows = [{"id": str(i), "prompt": "q", "response_1": "a", "response_2": "b"} for i in range(6)]
+    rows[4]["label"] = "A>B"
+    path = _write(tmp_path / "late_label.jsonl", rows)
+    assert stream.read_pair_columns(path) is None
+    assert not isinstance(load_pairs(path, keep_texts=False), ColumnPairSet)
+
+
+def test_other_layouts_and_formats_are_left_to_the_row_reader(tmp_path: Path) -> None:
+    chosen = _write(tmp_path / "rb.jsonl", [{"prompt": "q", "chosen": "a", "rejected": "b"}])
+    assert stream.read_pair_columns(chosen) is None
+    csv = tmp_path / "p.csv"
+    csv.write_text("id,prompt,response_1,response_2\n1,q,a,b\n", encoding="utf-8")
+    assert stream.read_pair_columns(csv) is None
+
+
+def test_texts_past_the_sample_are_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream, "TEXT_SAMPLE_CHARS", 30)
+    rows = [{"id": str(i), "prompt": "question", "response_1": "answer", "response_2": "reply", "label": 1 - 2 * (i % 2)}
+            for i in range(5)]
+    pairs = load_pairs(_write(tmp_path / "p.jsonl", rows), keep_texts=False, features=("style",))
+    assert [pairs.has_text(i) for i in pairs.ids] == [True, False, False, False, False]
+    assert pairs["0"].response_2 == "reply"
+    with pytest.raises(InputError, match="not kept"):
+        pairs["1"]
+    with pytest.raises(InputError, match="not kept"):
+        list(pairs)
+    assert len(pairs) == 5 and pairs.labels().tolist() == [1, -1, 1, -1, 1]

@@ -1,0 +1,66 @@
+"""Column-wise style features equal :func:`style_of` text by text, to the last digit: on texts
+made to break the translation of the patterns, on the shipped example data and on the shared
+real data (LLMBar, JudgeBench)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from preftree.cli.demo import example_path
+from preftree.features.style import STYLE_FEATURES, style_features, style_of
+from preftree.features.style_columns import style_columns
+
+# Pieces that sit on the edges of the definitions: Python's white space that Rust's \s lacks
+# (\x1c-\x1f), Unicode spaces and digits, emphasis runs, list markers, header hashes, line ends
+# that only str.splitlines honours, fences (measured line by line), astral characters.
+TRICKY = [*"ab #*_-+.)1 \n\t", "**", "__", "***", "\x1f", "\x1d", "\xa0", "\u3000", "\u2000", "\u180e",
+          "\u200b", "١", "߀", "𝟎", "é", "\U0001F600", "  ", "\n\n", "1.", "12)", "- ", "# ", "## ", "#######",
+          "`", "~~", "   ", "\t- ", "\n   "]
+BY_LINE = ["```", "~~~", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1e", "\x85", "\u2028", "\u2029"]
+
+
+def _assert_equal(texts: list[str]) -> None:
+    measured = style_columns(texts)
+    for position, text in enumerate(texts):
+        expected = style_of(text)
+        got = {name: measured[name][position] for name in STYLE_FEATURES}
+        assert got == expected, (text, got, expected)
+
+
+@pytest.mark.parametrize("pieces", [TRICKY, TRICKY + BY_LINE], ids=["regex-path", "with-line-by-line-texts"])
+def test_random_texts_made_of_edge_pieces(pieces: list[str]) -> None:
+    rng = random.Random(len(pieces))
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 50))) for _ in range(3000)]
+    _assert_equal(texts + ["**a**b**", "***x**", "__ a__", "** a**", "1. x\n  2) y\n\t- z", "   \n\n- x",
+                           "####### h", "#\th", "# \u3000x", "- \u00a0x", "١. x", "x\x1fy", ""])
+
+
+def test_a_lone_surrogate_is_measured_by_the_definition() -> None:
+    texts = ["fine **bold** text", "lone \ud800 surrogate", "- item"]
+    _assert_equal(texts)
+
+
+def test_style_features_frame_uses_the_columns() -> None:
+    texts = ["# T\n\n- a\n- **b**", "plain"]
+    frame = style_features(texts)
+    assert list(frame.columns) == list(STYLE_FEATURES)
+    assert frame.to_dict("records") == [{k: float(v) for k, v in style_of(t).items()} for t in texts]
+
+
+def _texts(path: Path) -> list[str]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [value for row in rows for value in row.values() if isinstance(value, str)]
+
+
+def test_shipped_example_data() -> None:
+    _assert_equal(_texts(Path(example_path("demo_pairs.jsonl"))))
+
+
+def test_shared_real_data(shared_data: Path) -> None:
+    texts = [t for path in sorted(shared_data.rglob("*.jsonl")) for t in _texts(path)]
+    assert len(texts) > 1000
+    _assert_equal(texts)
