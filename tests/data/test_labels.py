@@ -55,3 +55,19 @@ def test_formats_are_documented() -> None:
                                   "binary", "autoj", "map"}
     with pytest.raises(ConfigError, match="unknown label format 'nope'"):
         parse_label(1, "nope")
+
+
+def test_each_distinct_value_is_read_once_and_named_apart() -> None:
+    """Labels are read once per distinct value (a million labels, a handful of readings); 0.0 and
+    -0.0, 1 and True stay apart in what the error lists."""
+    import pytest
+
+    from preftree.data.labels import read_labels
+    from preftree.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        read_labels([-0.0, None, None, 0.25, 0.0, 3], "auto")
+    assert "-0.0, 0.0, 0.25, 3" in str(caught.value)
+    parsed = read_labels([1, 2, 2, None, 1] * 1000, "auto")
+    assert parsed.preferences[:5] == [-1, 1, 1, None, -1] and parsed.format == "index"
+    assert parsed.reading is not None and list(parsed.reading.meanings) == ["1", "2"]

@@ -20,11 +20,13 @@ from preftree.errors import InputError
 from preftree.features.sources import StyleSource
 
 
-@pytest.fixture(params=["one chunk", "small chunks"])
+@pytest.fixture(params=["one chunk", "small chunks", "small chunks and sample"])
 def chunking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "small chunks":
+    if request.param != "one chunk":
         monkeypatch.setattr(files_module, "_CHUNK", 97)  # bytes per read: lines cut across reads
         monkeypatch.setattr(stream, "CHUNK_ROWS", 3)
+    if request.param == "small chunks and sample":  # the sample ends inside a chunk; later ones add none
+        monkeypatch.setattr(stream, "TEXT_SAMPLE_CHARS", 40)
     return str(request.param)
 
 
@@ -157,3 +159,40 @@ def test_texts_past_the_sample_are_not_kept(tmp_path: Path, monkeypatch: pytest.
     with pytest.raises(InputError, match="not kept"):
         list(pairs)
     assert len(pairs) == 5 and pairs.labels().tolist() == [1, -1, 1, -1, 1]
+
+
+@pytest.mark.parametrize("options", [{"mapping": {"response_1": "answer", "response_2": "answer"}},
+                                     {"mapping": {"prompt": "answer"}, "label_column": "answer"},
+                                     {"mapping": {"prompt": "id"}}])
+def test_one_column_read_as_two_things_is_left_to_the_row_reader(tmp_path: Path, options: dict[str, Any]) -> None:
+    path = _write(tmp_path / "same.jsonl", [{"id": "1", "prompt": "q", "response_1": "a", "response_2": "b",
+                                             "answer": "x"}])
+    assert stream.read_pair_columns(path, **options) is None
+    _same(path, mapping={"id": "answer"})  # another id column: the file's "id" is then metadata
+
+
+def test_rows_before_any_column_are_left_to_the_row_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files_module, "_CHUNK", 16)
+    monkeypatch.setattr(stream, "CHUNK_ROWS", 1)
+    path = _write(tmp_path / "empty_first.jsonl", [{}, {"id": "1", "prompt": "q", "response_1": "a", "response_2": "b"}])
+    assert stream.read_pair_columns(path) is None
+
+
+def test_explain_on_a_file_past_the_sample_quotes_only_kept_texts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from preftree.cli import cli
+
+    monkeypatch.setattr(stream, "TEXT_SAMPLE_CHARS", 400)
+    rows = [{"id": f"p{i}", "prompt": "q", "response_1": f"r1 {i} " + "w " * (i % 9),
+             "response_2": f"r2 {i} " + "w " * (i % 5), "label": 1 if i % 9 < i % 5 else -1,
+             "rater": "A>B" if i % 2 else "B>A"} for i in range(200)]
+    path = _write(tmp_path / "pairs.jsonl", rows)
+    out = tmp_path / "out"
+    done = CliRunner().invoke(cli, ["explain", "--pairs", str(path), "--features", "style", "--judge-column", "rater",
+                                    "--resamples", "3", "--cv", "2", "--out", str(out), "--quiet"])
+    assert done.exit_code == 0, done.output
+    examples = [json.loads(line) for line in (out / "examples.jsonl").read_text().splitlines()]
+    by_id = {r["id"]: r for r in rows}
+    assert examples and all(e["response_1"] == by_id[e["id"]]["response_1"] for e in examples)
+    assert {e["id"] for e in examples} <= {f"p{i}" for i in range(20)}  # within the 400-character sample

@@ -82,7 +82,7 @@ class ColumnPairSet(PairSet):
 
     def __iter__(self) -> Iterator[Pair]:
         if len(self._columns.responses_1) < len(self):
-            raise InputError(f"{self.source or 'these pairs'}: the texts of pairs past the first "
+            raise InputError(f"the texts of pairs past the first "
                              f"{len(self._columns.responses_1):,} were not kept (the pairs were read for "
                              "their features); read them with keep_texts=True for a command that needs "
                              "every text", path=self.source)

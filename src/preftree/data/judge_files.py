@@ -164,7 +164,8 @@ def judges_from_columns(pairs: PairSet, columns: Sequence[str], label_format: st
     native = pairs_formats(plugins=pairs.pairs_format).get(pairs.pairs_format)
     sets = []
     for column in columns:
-        values = [p.metadata.get(column) for p in pairs]
+        present = column in pairs.metadata_columns()  # by column: a set read for features holds no Pair objects
+        values = list(pairs.metadata_column(column)) if present else [None] * len(pairs)
         if all(v is None for v in values):
             raise InputError(f"--judge-column {column!r}: no such column; columns: "
                              f"{', '.join(pairs.metadata_columns())}", path=pairs.source)
@@ -173,8 +174,8 @@ def judges_from_columns(pairs: PairSet, columns: Sequence[str], label_format: st
             fmt, how = native.column_formats[column], f"the published coding of the {native.name} layout"
         parsed = read_labels(values, fmt, source=str(pairs.source), column=column,
                              label_map=label_map, ids=pairs.ids, how=how)
-        judgments = [Judgment(p.id, column, preference, weight=weight or 1.0)
-                     for p, preference, weight in zip(pairs, parsed.preferences, parsed.weights)
+        judgments = [Judgment(pair_id, column, preference, weight=weight or 1.0)
+                     for pair_id, preference, weight in zip(pairs.ids, parsed.preferences, parsed.weights)
                      if preference is not None]
         judgment_set = JudgmentSet(column, judgments, source=pairs.source, label_format=parsed.format)
         judgment_set.checked = True  # read from the pairs file itself

@@ -436,9 +436,10 @@ def _distinct(values: Iterable[Any]) -> list[Any]:
     out: list[Any] = []
     for value in values:
         try:
-            if (type(value), value) in seen:
+            key = (type(value), repr(value) if type(value) is float else value)  # -0.0 is not 0.0 here
+            if key in seen:
                 continue
-            seen[(type(value), value)] = None
+            seen[key] = None
         except TypeError:
             pass
         out.append(value)

@@ -6,7 +6,8 @@ the same file in chunks of rows: each line decoded once (:func:`~preftree.data.j
 the responses' style features computed over the chunk's texts at once
 (:mod:`preftree.features.style_columns`), and the texts let go, but for a bounded sample kept for
 the report's examples. What stays is ids, labels, metadata and feature columns
-(:class:`~preftree.data.columns.ColumnPairSet`).
+(:class:`~preftree.data.columns.ColumnPairSet`), and, as the row reader keeps them, the values of
+text columns that are not plain strings (a prompt given as a list of chat messages).
 
 The result equals :func:`load_pairs`' on the same file (a test compares them on the shipped and
 shared data): the columns are resolved by the same rules, values that pandas would convert (a
@@ -68,6 +69,7 @@ class _Gathered:
     features: list[tuple[int, np.ndarray, Future[dict[str, np.ndarray]]]] = field(default_factory=list)  # side, rows, values
     sample: list[tuple[Any, Any, Any]] = field(default_factory=list)
     sample_chars: int = 0
+    sample_full: bool = False  # once a row did not fit, no later row joins: sample[i] is row i
     bad: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -95,6 +97,9 @@ def _layout(columns: list[str], first: Mapping[str, Any], mapping: Mapping[str, 
     if not use_labels:
         label_column = None
     if label_column is not None and label_column not in columns:
+        return None
+    used = [*resolved.values(), *([label_column] if label_column is not None else [])]
+    if len(set(used)) != len(used):  # one file column read as two things: the row reader's to handle
         return None
     return _Layout(columns, resolved, label_column)
 
@@ -145,6 +150,8 @@ def read_pair_columns(path: Any, *, mapping: Mapping[str, str] | None = None, la
                                      != (layout.resolved, layout.label_column)):
                     return None  # not this reader's file, or its columns read differently past the start
                 layout = found
+            if records and layout is None:
+                return None  # rows before any column (``{}`` lines): the row reader's to report
             if records and layout is not None:
                 _gather(records, lines, layout, gathered, measure)
                 for _, _, pending in gathered.features[:-4]:  # two chunks in flight at most:
@@ -225,7 +232,8 @@ def _gather(records: list[dict[str, Any]], lines: list[int], layout: _Layout, ga
             gathered.features.append((side, np.asarray(rows, dtype=np.int64) + start, measure(strings)))
     for prompt, one, two in zip(prompts, first, second):
         size = sum(len(v) for v in (prompt, one, two) if isinstance(v, str))
-        if gathered.sample_chars + size > TEXT_SAMPLE_CHARS:
+        if gathered.sample_full or gathered.sample_chars + size > TEXT_SAMPLE_CHARS:
+            gathered.sample_full = True
             break
         gathered.sample.append((prompt, one, two))
         gathered.sample_chars += size

@@ -113,7 +113,7 @@ def trait_examples(pairs: PairSet, traits: pd.DataFrame, judges: Sequence[Judgme
         for trait in rows["trait"]:
             kinds: dict[str, list[dict[str, object]]] = {"agree": [], "disagree": []}
             for pair_id, verdict in preferences.items():
-                if verdict not in (-1, 1) or pair_id not in traits.index or pair_id not in pairs:
+                if verdict not in (-1, 1) or pair_id not in traits.index or not pairs.has_text(str(pair_id)):
                     continue
                 value = traits.at[pair_id, trait]
                 if value not in (-1.0, 1.0):

@@ -4,7 +4,7 @@ A source turns a :class:`~preftree.data.PairSet` into two frames of per-response
 and response_2, one row per pair, one column per feature). Sources are named by a spec string:
 
 - ``columns:NAME[,NAME]`` — numeric columns ``NAME_1`` / ``NAME_2`` of the pairs file.
-- ``scores:FILE`` — a per-pair scores file: ``id`` and ``<attr>_1`` / ``<attr>_2`` columns
+- ``scores:FILE`` — a per-pair scores file (or a folder of Parquet shards): ``id`` and ``<attr>_1`` / ``<attr>_2`` columns
   (or ``<attr>_A`` / ``<attr>_B``, as JudgeBench's reward-model files have them)
   (the output of ``preftree score``).
 - ``style`` — the built-in text features of :mod:`preftree.features.style`.
@@ -110,9 +110,7 @@ class ScoresSource:
     spec: str = ""
 
     def values(self, pairs: PairSet) -> tuple[pd.DataFrame, pd.DataFrame]:
-        table = read_table(self.path)
-        table.refuse_bad_rows()
-        frame = table.frame
+        frame = self._frame()
         id_column = next((c for c in ("id", "pair_id", "index") if c in frame.columns), None)
         if id_column is None:
             raise InputError(f"a scores file needs an 'id' column; found {list(frame.columns)}",
@@ -144,6 +142,22 @@ class ScoresSource:
                                 str(self.path)) for a, columns in attrs.items()}
             sides.append(pd.DataFrame(data, index=pairs.ids))
         return sides[0], sides[1]
+
+
+    def _frame(self) -> pd.DataFrame:
+        """The scores: one file, or a folder of Parquet shards (a Ray Data job's output) read as one."""
+        if not Path(self.path).is_dir():
+            table = read_table(self.path)
+            table.refuse_bad_rows()
+            return table.frame
+        shards = sorted(p for p in Path(self.path).iterdir() if p.suffix.lower() in (".parquet", ".pq")
+                        and not p.name.startswith((".", "_")))
+        if not shards:
+            raise InputError("a scores folder holds Parquet shards (*.parquet); found none", path=self.path)
+        frames = [read_table(shard).frame for shard in shards]
+        if any(list(f.columns) != list(frames[0].columns) for f in frames):
+            raise InputError("the Parquet shards of a scores folder must have the same columns", path=self.path)
+        return pd.concat(frames, ignore_index=True)
 
 
 @dataclass

@@ -80,8 +80,12 @@ def style_columns(texts: Sequence[str]) -> dict[str, np.ndarray]:
     if n == 0:
         return out
     column = _series(texts)
-    if column is None:
-        return _by_text(texts, range(n), out)
+    if column is None:  # a text Arrow cannot hold: the others still go through the engine
+        held = [i for i, text in enumerate(texts) if _encodable(text)]
+        measured = style_columns([texts[i] for i in held]) if held else out
+        for name in STYLE_FEATURES:
+            out[name][held] = measured[name]
+        return _by_text(texts, sorted(set(range(n)) - set(held)), out)
     patterns = _patterns()
     counted = pl.DataFrame([column]).select(
         pl.col("text").str.len_chars().alias("length_chars"),
@@ -92,6 +96,17 @@ def style_columns(texts: Sequence[str]) -> dict[str, np.ndarray]:
         out[name][:] = counted[name].to_numpy()
     by_line = np.flatnonzero(counted["by_line"].to_numpy())
     return _by_text(texts, by_line.tolist(), out) if len(by_line) else out
+
+
+def _encodable(text: Any) -> bool:
+    """Whether ``text`` is a string UTF-8 can encode (no lone surrogate)."""
+    if not isinstance(text, str):
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _by_text(texts: Sequence[str], positions: Any, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
