@@ -366,7 +366,7 @@ def read_labels(values: Sequence[Any], fmt: str = "auto", *, source: str = "labe
     if any(map(operator.itemgetter(0), results)):
         bad = [(lines[offset] if lines else offset + 1, value)
                for offset, (value, result) in enumerate(zip(values, results)) if result[0]]
-    for _, preference, _, word, key in (results if known.unhashable else known.values()):
+    for *_, word, key in (results if known.unhashable else known.values()):
         if key is not None and word is not None and key not in reading.meanings and len(reading.meanings) < 50:
             reading.meanings[key] = word
     for preference in {p for p in set(preferences) if p is not None}:  # one example per class: its first
