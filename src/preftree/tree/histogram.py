@@ -30,7 +30,7 @@ class BinnedFeatures:
 def bin_features(X: np.ndarray, max_bins: int = 256) -> BinnedFeatures:
     """Bin every column; code ``b`` means ``x <= edge[b]`` for the column's sorted edges."""
     X = np.asarray(X, dtype=np.float32)
-    codes = np.empty(X.shape, dtype=np.int64)
+    codes = np.empty(X.shape, dtype=np.int16 if max_bins < 2 ** 15 else np.int64)  # 4× less memory per refit
     exact = True
     n_bins = 1
     for j in range(X.shape[1]):
@@ -70,7 +70,8 @@ def histogram_importances(binned: BinnedFeatures, y_index: np.ndarray, weights: 
     bins = binned.n_bins
     per_node = k * bins * n_classes
     # (feature, bin, class) part of every histogram key, fixed for the whole fit
-    keys_base = (np.arange(k)[None, :] * bins + codes) * n_classes + y_index[keep][:, None]
+    keys_base = ((np.arange(k, dtype=np.int32)[None, :] * bins + codes) * n_classes
+                 + y_index[keep][:, None].astype(np.int32))  # below k·bins·classes: int32 holds it
     w_repeated = np.repeat(w, k)
     node = np.zeros(n, dtype=np.int64)
     importances = np.zeros(k, dtype=np.float64)

@@ -65,10 +65,10 @@ def bootstrap_importances(tree: PreferenceTree, X: Any, y: Any, n: int = 100, *,
     matrix, labels, weights = prepared_training_data(tree, X, y, sample_weight)
     rng = np.random.default_rng(random_state if random_state is not None else tree.random_state)
     size = len(labels)
-    draws = [np.bincount(rng.integers(0, size, size), minlength=size).astype(np.float64)
-             for _ in range(n)]
-    if weights is not None:
-        draws = [draw * weights for draw in draws]
+
+    def draw() -> np.ndarray:  # drawn in order, so the resamples do not depend on the threads
+        counts = np.bincount(rng.integers(0, size, size), minlength=size).astype(np.float64)
+        return counts if weights is None else counts * weights
 
     X_fit, y_fit, _ = mirror_pairs(matrix, labels, None, tree.symmetric)
     mirrored = len(y_fit) // size
@@ -90,7 +90,14 @@ def bootstrap_importances(tree: PreferenceTree, X: Any, y: Any, n: int = 100, *,
         return fitted.feature_importances_
 
     jobs = n_jobs if n_jobs is not None else tree.n_jobs
-    samples = np.vstack(parallel_map(refit, [(w,) for w in draws], jobs))
+    import os
+
+    in_flight = max(1, jobs if jobs is not None and jobs > 0 else os.cpu_count() or 1)
+    refits: list[np.ndarray] = []
+    for start in range(0, n, in_flight):  # a resample's weights live while it is refitted, not all n at once
+        batch = [(draw(),) for _ in range(min(in_flight, n - start))]
+        refits += parallel_map(refit, batch, jobs)
+    samples = np.vstack(refits)
     names = list(tree.feature_names_)
     fitted = np.asarray(tree.feature_importances_)
     labels_of = {name: "" for name in names}
