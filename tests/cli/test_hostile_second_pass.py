@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from preftree import load_pairs
 from preftree._redact import redact, scrub_secret
 from preftree.cli import cli
-from preftree.data.labels import read_labels
+from preftree.data.label_column import read_labels
 from preftree.errors import ConfigError, InputError
 
 from ..conftest import write_jsonl

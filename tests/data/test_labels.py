@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
+from preftree.data.label_column import parse_labels
 from preftree.data.labels import (
     LABEL_FORMATS,
     detect_label_format,
     parse_label,
-    parse_labels,
 )
 from preftree.errors import ConfigError, InputError
 
@@ -62,7 +62,7 @@ def test_each_distinct_value_is_read_once_and_named_apart() -> None:
     -0.0, 1 and True stay apart in what the error lists."""
     import pytest
 
-    from preftree.data.labels import read_labels
+    from preftree.data.label_column import read_labels
     from preftree.errors import InputError
 
     with pytest.raises(InputError) as caught:

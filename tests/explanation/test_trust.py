@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 from preftree import ExplainConfig, PairSet, build_features, explain, load_pairs
 from preftree.cli import cli
-from preftree.data.labels import detect_label_format, label_candidates, read_labels
+from preftree.data.label_column import read_labels
+from preftree.data.labels import detect_label_format, label_candidates
 from preftree.errors import InputError
 from preftree.explanation.analysis import explain_judge, feature_groups
 

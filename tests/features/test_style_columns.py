@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from preftree.cli.demo import example_path
-from preftree.features.style import STYLE_FEATURES, style_features, style_of
-from preftree.features.style_columns import style_columns
+from preftree.features.style import STYLE_FEATURES, style_of
+from preftree.features.style_columns import style_columns, style_features
 
 # Pieces that sit on the edges of the definitions: Python's white space that Rust's \s lacks
 # (\x1c-\x1f), Unicode spaces and digits, emphasis runs, list markers, header hashes, line ends

@@ -22,7 +22,7 @@ _EXPORTS = {
     "load_pairs": ".loaders",
     "pairs_from_table": ".loaders",
     "parse_label": ".labels",
-    "parse_labels": ".labels",
+    "parse_labels": ".label_column",
     "parse_mapping": ".files",
     "read_table": ".files",
 }
@@ -33,6 +33,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazily
     from .files import Table, parse_mapping, read_table
     from .judge_files import judges_from_columns, load_judges, load_judgments
-    from .labels import LABEL_FORMATS, detect_label_format, parse_label, parse_labels
+    from .label_column import parse_labels
+    from .labels import LABEL_FORMATS, detect_label_format, parse_label
     from .loaders import load_pairs, pairs_from_table
     from .model import Judgment, JudgmentSet, Message, Pair, PairSet, Prompt

@@ -103,7 +103,8 @@ def _texts(comparison: dict[str, Any], v2: bool) -> tuple[Any, Any, dict[str, An
 def read_annotated_pairs(path: str | Path) -> AnnotatedPairs:
     """An AnnotatedPairs file (1.x or 2.x) as pairs, judges and traits; an unknown major version,
     duplicate comparison ids or annotators the file does not declare are errors naming the file."""
-    from .files import _decode, _read_input, table_suffix
+    from .files import _read_input, table_suffix
+    from .jsonl import _decode
     from .slugs import unique_slugs
 
     path = Path(path)

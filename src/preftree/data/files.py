@@ -32,6 +32,7 @@ from .._inputs import (
 )
 from .._inputs import allowed_bytes as _limit
 from ..errors import InputError
+from .jsonl import _decode, _read_jsonl
 
 __all__ = [
     "COMPRESSIONS",
@@ -226,15 +227,6 @@ def _read_input(path: Any, compression: str | None) -> bytes:
         return bounded.read()
 
 
-def _decode(data: bytes, path: PurePath, *, first_line: int = 1) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + first_line
-        raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as "
-                         "UTF-8", path=path, line=line) from None
-
-
 def _infer(column: pd.Series) -> pd.Series:
     """pandas' default parsing for a column read as raw strings: NA tokens, then numbers."""
     values = column.where(~column.isin(_NA_STRINGS), None)
@@ -308,8 +300,6 @@ def read_table(path: str | Path, *, text_columns: Sequence[str] = ()) -> Table:
     CSV/TSV on top of :data:`TEXT_COLUMNS`."""
     location, suffix, compression = table_location(path)
     if suffix == ".jsonl":  # record by record: memory grows with the records, not the file
-        from .jsonl import _read_jsonl
-
         with _input_stream(location, compression) as bounded:
             records, lines, bad = _read_jsonl(bounded.lines(), location)
         return Table(pd.DataFrame.from_records(records), lines, location, "line", bad)

@@ -102,7 +102,7 @@ def load_helpsteer2_preferences(*, split: str = "all", hub_root: str | Path | No
 def _with_strength_reading(pairs: PairSet) -> PairSet:
     """HelpSteer2-Preference's label is its published ``preference_strength`` (-3..3, negative =
     response_1 better): recorded and shown like a file's label reading."""
-    from .labels import LabelReading
+    from .label_column import LabelReading
 
     pairs.label_format = "strength"
     reading = LabelReading("preference_strength", "strength",

@@ -9,9 +9,17 @@ from pathlib import PurePath
 from typing import Any
 
 from ..errors import InputError
-from .files import _decode
 
 __all__ = ["json_block", "json_line"]
+
+
+def _decode(data: bytes, path: PurePath, *, first_line: int = 1) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + first_line
+        raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as "
+                         "UTF-8", path=path, line=line) from None
 
 
 @functools.cache

@@ -20,9 +20,10 @@ import numpy as np
 
 from ..errors import InputError
 from .files import SUPPORTED_SUFFIXES, read_table
-from .labels import parse_label, read_labels
-from .loaders import _clean_metadata
+from .label_column import read_labels
+from .labels import parse_label
 from .model import Judgment, JudgmentSet, PairSet
+from .rows import _clean_metadata
 
 __all__ = ["PAIR_HASH_COLUMN", "judges_from_columns", "load_judges", "load_judgments"]
 

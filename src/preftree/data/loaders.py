@@ -5,10 +5,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
-import math
-import re
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,8 +14,17 @@ import numpy as np
 from ..errors import ConfigError, InputError
 from .files import Table, read_table
 from .formats import detect_pairs_format, pairs_formats, to_preftree
-from .labels import read_labels
+from .label_column import read_labels
 from .model import Pair, PairSet, SkippedRow
+from .rows import (
+    _ELEMENT,
+    PAIR_ALIASES,
+    PAIR_COLUMNS,
+    _clean_metadata,
+    _plain_id,
+    _resolve_columns,
+    pair_fields,
+)
 
 __all__ = ["PAIR_ALIASES", "load_pairs", "mapping_values", "pairs_from_table", "pairs_in_layout", "reading_options"]
 
@@ -37,92 +44,6 @@ def reading_options(*, strict: bool = False, orientation_seed: int = 0) -> Itera
     finally:
         _STRICT.reset(tokens[0])
         _ORIENTATION_SEED.reset(tokens[1])
-
-PAIR_COLUMNS = ("id", "prompt", "response_1", "response_2")
-PAIR_ALIASES: dict[str, tuple[str, ...]] = {
-    "id": ("pair_id", "index", "question_id", "idx", "uid"),
-    "prompt": ("question", "instruction", "input", "query"),
-    "response_1": ("response_A", "response_a", "output_1", "response1", "answer1", "answer_1",
-                   "answer_a", "completion_a", "completion_1", "output_a"),
-    "response_2": ("response_B", "response_b", "output_2", "response2", "answer2", "answer_2",
-                   "answer_b", "completion_b", "completion_2", "output_b"),
-}
-"""Column names used for the canonical ones when the canonical column is absent (JudgeBench,
-AlpacaEval, LLMBar, Auto-J, ...). Matching ignores case, spaces, hyphens and underscores
-(``Response 1`` is ``response_1``). An explicit ``--map`` always wins."""
-
-
-def _squash(name: str) -> str:
-    return "".join(c for c in name.lower() if c.isalnum())
-
-
-def _resolve_columns(columns: Sequence[str], mapping: Mapping[str, str], required: Sequence[str],
-                     aliases: Mapping[str, Sequence[str]], path: PurePath,
-                     optional: Sequence[str] = ()) -> dict[str, str]:
-    resolved: dict[str, str] = {}
-    for canonical in required:
-        if canonical in mapping:
-            source = mapping[canonical]
-            if source not in columns:
-                raise InputError(f"--map names column {source!r} for {canonical!r}, but the file "
-                                 f"has only {', '.join(map(repr, columns))}", path=path)
-            resolved[canonical] = source
-        elif canonical in columns:
-            resolved[canonical] = canonical
-        else:
-            wanted = {_squash(a) for a in (canonical, *aliases.get(canonical, ()))}
-            found = [c for c in columns if _squash(c) in wanted and c not in resolved.values()]
-            if len(found) == 1:
-                resolved[canonical] = found[0]
-    missing = [c for c in required if c not in resolved and c not in optional]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(map(repr, missing))}; expected {', '.join(required)} "
-            f"(or map them with --map {missing[0]}=COLUMN); found {', '.join(map(repr, columns))}",
-            path=path)
-    return resolved
-
-
-def _as_text(value: Any) -> str | None:
-    """A text field as text: strings as they are; JSON scalars as their text (``true`` →
-    ``"True"``, ``1.5`` → ``"1.5"``: a model that answered "True" is still an answer); None for a
-    missing value or a structure."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and math.isfinite(value):
-        return str(value)
-    return None
-
-
-def _check_prompt(value: Any) -> Any:
-    """The prompt as text or a list of {role, content} messages; InputError otherwise."""
-    text = _as_text(value)
-    if text is not None:
-        return text
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, list) and value and all(
-            isinstance(m, Mapping) and isinstance(m.get("role"), str)
-            and isinstance(m.get("content"), str) for m in value):
-        return [{"role": m["role"], "content": m["content"]} for m in value]
-    raise InputError("'prompt' must be a string or a list of {role, content} messages, found "
-                     f"{type(value).__name__}")
-
-
-def _clean_metadata(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-_ELEMENT = re.compile(r"^(?P<column>.+)\[(?P<index>-?[0-9]{1,6})\]$")
-
 
 def _list_elements(table: Table, mapping: Mapping[str, str]) -> Table:
     """``--map response_1=chosen[0]``: one element of a list-valued column (a JSON list, or its
@@ -187,21 +108,8 @@ def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
     seen: dict[str, int] = {}
     for position, record in enumerate(records):
         try:
-            pair_id = _row_id(record, resolved, position)
-            if pair_id in seen:
-                raise InputError(f"duplicate id {pair_id!r} (first at {table.row_word} "
-                                 f"{table.lines[seen[pair_id]]})")
-            prompt = _check_prompt(record[resolved["prompt"]])
-            responses = []
-            for key in ("response_1", "response_2"):
-                value = record[resolved[key]]
-                text = _as_text(value)
-                if text is None:
-                    missing = value is None or (isinstance(value, float) and math.isnan(value))
-                    raise InputError(f"{key!r} (column {resolved[key]!r}) is missing" if missing
-                                     else f"{key!r} (column {resolved[key]!r}) must be text, "
-                                          f"found {value!r:.60}")
-                responses.append(text)
+            pair_id, prompt, *responses = pair_fields(record, resolved, position, seen,
+                                                      lambda first: f"{table.row_word} {table.lines[first]}")
         except InputError as exc:
             if strict:
                 raise table.error(position, str(exc)) from None
@@ -237,20 +145,6 @@ def pairs_from_table(table: Table, *, mapping: Mapping[str, str] | None = None,
     result.id_source = "column" if "id" in resolved else "row number"
     result.columns_used = {k: v for k, v in resolved.items() if k != v}
     return result
-
-
-def _row_id(record: Mapping[str, Any], resolved: Mapping[str, str], position: int) -> str:
-    if "id" not in resolved:
-        return str(position + 1)  # no id column: stable ids from row numbers
-    raw_id = record[resolved["id"]]
-    if raw_id is None or (isinstance(raw_id, float) and math.isnan(raw_id)) or raw_id == "":
-        raise InputError("empty 'id'")
-    return str(raw_id.item() if isinstance(raw_id, np.generic) else raw_id)
-
-
-def _plain_id(record: Mapping[str, Any], resolved: Mapping[str, str]) -> str | None:
-    value = record.get(resolved.get("id", "")) if "id" in resolved else None
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,

@@ -126,7 +126,7 @@ class PairSet:
         self.source = source
         self.label_format = label_format  # the format the label column was read in
         self.pairs_format = pairs_format  # the native layout the file was read from
-        self.label_reading: Any = None  # labels.LabelReading: how the label column was read
+        self.label_reading: Any = None  # label_column.LabelReading: how the label column was read
         self.skipped: list[SkippedRow] = []  # rows that could not form a pair, and why
         self.judges: list[JudgmentSet] = []  # judges the file itself carries (AnnotatedPairs annotators)
         self.trait_descriptions: dict[str, str] = {}  # what each trait:<name> metadata column means

@@ -21,7 +21,6 @@ it returns ``None`` and the caller reads the file the usual way.
 from __future__ import annotations
 
 import itertools
-import math
 import operator
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -35,8 +34,9 @@ from ..errors import InputError
 from .columns import ColumnPairSet, PairColumns
 from .files import _input_stream, table_location
 from .jsonl import json_block
-from .labels import read_labels
+from .label_column import read_labels
 from .model import SkippedRow
+from .rows import _ELEMENT, PAIR_ALIASES, PAIR_COLUMNS, _plain_id, _resolve_columns, pair_fields
 
 __all__ = ["CHUNK_ROWS", "TEXT_SAMPLE_CHARS", "read_pair_columns"]
 
@@ -77,7 +77,6 @@ def _layout(columns: list[str], first: Mapping[str, Any], mapping: Mapping[str, 
             use_labels: bool, pairs_format: str, path: Any) -> _Layout | None:
     """The columns' reading, or None where this reader leaves the file to :func:`load_pairs`."""
     from .formats import detect_pairs_format
-    from .loaders import PAIR_ALIASES, PAIR_COLUMNS, _resolve_columns
 
     try:
         resolved = _resolve_columns(columns, mapping, PAIR_COLUMNS, PAIR_ALIASES, path, optional=("id",))
@@ -125,8 +124,6 @@ def read_pair_columns(path: Any, *, mapping: Mapping[str, str] | None = None, la
     """A JSONL pairs file (optionally compressed, local or a URI) read into columns, the style
     features computed on the way when ``features`` holds ``"style"``; ``None`` when the file is
     not one this reader handles (see the module's docstring). Arguments as :func:`load_pairs`'."""
-    from .loaders import _ELEMENT
-
     mapping = dict(mapping or {})
     if pairs_format not in ("auto", "preftree") or any(_ELEMENT.match(v) for v in mapping.values()):
         return None
@@ -281,8 +278,6 @@ def _rows(g: _Gathered, layout: _Layout, location: Any, strict: bool
     """Which rows form pairs (positions), their ids, the text values of rows whose texts were
     not plain strings (as the row reader reads them) and the rows skipped, by the rules of
     :func:`~preftree.data.loaders.pairs_from_table`, in its order."""
-    from .loaders import _as_text, _check_prompt, _plain_id, _row_id
-
     resolved, n = layout.resolved, len(g.lines)
     if strict and g.bad:
         line, reason = g.bad[0]
@@ -311,19 +306,7 @@ def _rows(g: _Gathered, layout: _Layout, location: Any, strict: bool
         if raw_ids is not None:
             record[resolved["id"]] = raw
         try:
-            pair_id = _row_id(record, resolved, position)
-            if pair_id in seen:
-                raise InputError(f"duplicate id {pair_id!r} (first at line {g.lines[seen[pair_id]]})")
-            values = {"prompt": _check_prompt(record[resolved["prompt"]])}
-            for key in ("response_1", "response_2"):
-                value = record[resolved[key]]
-                text = _as_text(value)
-                if text is None:
-                    missing = value is None or (isinstance(value, float) and math.isnan(value))
-                    raise InputError(f"{key!r} (column {resolved[key]!r}) is missing" if missing
-                                     else f"{key!r} (column {resolved[key]!r}) must be text, "
-                                          f"found {value!r:.60}")
-                values[key] = text
+            pair_id, *texts_read = pair_fields(record, resolved, position, seen, lambda first: f"line {g.lines[first]}")
         except InputError as exc:
             if strict:
                 raise InputError(str(exc), path=location, line=g.lines[position]) from None
@@ -332,7 +315,7 @@ def _rows(g: _Gathered, layout: _Layout, location: Any, strict: bool
         seen[pair_id] = position
         kept.append(position)
         ids.append(pair_id)
-        for key, value in values.items():
+        for key, value in zip(_TEXT_KEYS, texts_read):
             if position in texts[key]:
                 read[key][position] = value
     return kept, ids, read, skipped

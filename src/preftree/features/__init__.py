@@ -16,7 +16,7 @@ _EXPORTS = {
     "build_features": ".differences",
     "diff_name": ".differences",
     "parse_feature_spec": ".sources",
-    "style_features": ".style",
+    "style_features": ".style_columns",
     "style_of": ".style",
 }
 
@@ -32,4 +32,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time names resolve lazil
         StyleSource,
         parse_feature_spec,
     )
-    from .style import STYLE_FEATURES, style_features, style_of
+    from .style import STYLE_FEATURES, style_of
+    from .style_columns import style_features

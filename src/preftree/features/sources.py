@@ -25,7 +25,7 @@ from .._registry import FEATURE_SOURCES, feature_sources, load_registered
 from ..data.files import read_table
 from ..data.model import PairSet
 from ..errors import InputError
-from .style import style_features
+from .style_columns import style_features
 
 __all__ = ["ColumnsSource", "FeatureSource", "ScoresSource", "StyleSource", "parse_feature_spec"]
 

@@ -14,11 +14,8 @@ fenced code removed before markdown is counted, as Arena does. Formulas, per res
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
-import pandas as pd
-
-__all__ = ["STYLE_FEATURES", "style_features", "style_of"]
+__all__ = ["STYLE_FEATURES", "style_of"]
 
 STYLE_FEATURES = ("length_chars", "length_words", "headers", "list_items", "bold", "code_blocks")
 
@@ -66,12 +63,3 @@ def style_of(text: str) -> dict[str, int]:
         "bold": len(_BOLD.findall(prose)),
         "code_blocks": blocks,
     }
-
-
-def style_features(texts: Iterable[str]) -> pd.DataFrame:
-    """Style features of many responses, one row each, columns :data:`STYLE_FEATURES`: computed
-    over the whole column at once (:mod:`.style_columns`), equal to :func:`style_of` text by text."""
-    from .style_columns import style_columns
-
-    columns = style_columns(list(texts))
-    return pd.DataFrame({name: columns[name] for name in STYLE_FEATURES}, columns=list(STYLE_FEATURES))

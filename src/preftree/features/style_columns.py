@@ -18,14 +18,15 @@ Lookarounds, which Rust's engine lacks, are rewritten: ``\\*\\*(?=\\S)(.+?)(?<=\
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .style import STYLE_FEATURES, style_of
 
-__all__ = ["style_columns"]
+__all__ = ["style_columns", "style_features"]
 
 
 def _ranges(characters: list[str]) -> str:
@@ -96,6 +97,12 @@ def style_columns(texts: Sequence[str]) -> dict[str, np.ndarray]:
         out[name][:] = counted[name].to_numpy()
     by_line = np.flatnonzero(counted["by_line"].to_numpy())
     return _by_text(texts, by_line.tolist(), out) if len(by_line) else out
+
+
+def style_features(texts: Iterable[str]) -> pd.DataFrame:
+    """Style features of many responses, one row each, columns :data:`STYLE_FEATURES` (float64)."""
+    columns = style_columns(list(texts))
+    return pd.DataFrame({name: columns[name] for name in STYLE_FEATURES}, columns=list(STYLE_FEATURES))
 
 
 def _encodable(text: Any) -> bool:
