@@ -28,7 +28,7 @@ from .data.model import JudgmentSet, PairSet
 from .errors import ConfigError
 from .explanation import ExplainConfig, ExplainResult
 from .features.differences import FeatureTable
-from .features.sources import FeatureSource
+from .features.sources import FeatureSource, ScoresSource
 
 __all__ = ["explain", "score"]
 
@@ -52,7 +52,10 @@ def explain(pairs: PairSet, judges: Sequence[JudgmentSet] = (),
     from .data.rm_bench_layout import style_matched_view
 
     pairs = style_matched_view(pairs, (config or ExplainConfig()).by)  # RM-Bench: the diagonal unless --by styles
-    sources: list[Any] = [pairs.source, *(j.source for j in judges), *inputs]
+    scores = [] if isinstance(features, FeatureTable) else \
+        [f.split(":", 1)[1] if isinstance(f, str) else getattr(f, "path", None) for f in features
+         if (isinstance(f, str) and f.startswith("scores:")) or isinstance(f, ScoresSource)]
+    sources: list[Any] = [pairs.source, *(j.source for j in judges), *inputs, *scores]  # no output may be one
     probes = None
     if probe_dir is not None:
         from .report.probes import load_probe_document

@@ -196,3 +196,38 @@ def test_explain_on_a_file_past_the_sample_quotes_only_kept_texts(tmp_path: Path
     by_id = {r["id"]: r for r in rows}
     assert examples and all(e["response_1"] == by_id[e["id"]]["response_1"] for e in examples)
     assert {e["id"] for e in examples} <= {f"p{i}" for i in range(20)}  # within the 400-character sample
+
+
+def test_judge_columns_read_pair_by_pair_where_rows_differ() -> None:
+    from preftree.data import judges_from_columns
+    from preftree.data.model import Pair, PairSet
+
+    pairs = PairSet([Pair("a", "q", "x", "y"), *(Pair(str(i), "q", "x", "y", metadata={"rater": 1 if i % 2 else -1})
+                                                 for i in range(5))])
+    (rater,) = judges_from_columns(pairs, ["rater"])
+    assert rater.ids == ["0", "1", "2", "3", "4"] and rater.preferences().tolist() == [-1, 1, -1, 1, -1]
+
+
+def test_a_scores_folder_is_bounded_as_a_whole_and_never_an_output(tmp_path: Path) -> None:
+    import pandas as pd
+
+    import preftree
+    from preftree._inputs import input_limit
+    from preftree.features.sources import ScoresSource
+
+    rows = [{"id": f"p{i}", "prompt": "q", "response_1": "a " * i, "response_2": "b", "label": 1 - 2 * (i % 2)}
+            for i in range(40)]
+    pairs = load_pairs(_write(tmp_path / "pairs.jsonl", rows))
+    folder = tmp_path / "scores"
+    folder.mkdir()
+    for shard in range(3):
+        part = rows[shard::3]
+        pd.DataFrame({"id": [r["id"] for r in part], "x_1": [1.0] * len(part),
+                      "x_2": [float(len(r["response_1"])) for r in part]}).to_parquet(folder / f"{shard}.parquet")
+    first, second = ScoresSource(folder).values(pairs)
+    assert list(first.index) == pairs.ids and second["x"].tolist()[:3] == [0.0, 2.0, 4.0]
+    single = pd.read_parquet(folder / "0.parquet").memory_usage(deep=True, index=False).sum()
+    with input_limit(int(single * 2)), pytest.raises(InputError, match="max-input-bytes"):
+        ScoresSource(folder).values(pairs)
+    with pytest.raises(InputError, match="input"):
+        preftree.explain(pairs, features=[f"scores:{folder}"], out=folder, force=True)

@@ -64,3 +64,23 @@ def test_shared_real_data(shared_data: Path) -> None:
     texts = [t for path in sorted(shared_data.rglob("*.jsonl")) for t in _texts(path)]
     assert len(texts) > 1000
     _assert_equal(texts)
+
+
+def test_texts_arrow_cannot_hold_are_measured_one_by_one_even_all_of_them() -> None:
+    _assert_equal(["\ud800", "x\udc00 **y**"])
+    _assert_equal(["ok - a", "\ud800 - b", "# c"])
+
+
+def test_style_batch_takes_pandas_arrow_and_dict_batches() -> None:
+    import pandas as pd
+    import pyarrow as pa
+
+    from preftree.features.batches import style_batch
+
+    rows = {"id": ["a", "b"], "response_1": ["# T\n- x", "plain"], "response_2": ["**b**", None]}
+    frames = [style_batch(batch) for batch in (pd.DataFrame(rows), pa.Table.from_pydict(rows), rows)]
+    for frame in frames:
+        assert frame["headers_1"].tolist() == [1.0, 0.0] and frame["bold_2"].tolist()[0] == 1.0
+        assert pd.isna(frame["bold_2"].tolist()[1])  # not text: NaN, refused by name downstream
+    with pytest.raises(ValueError, match="keep"):
+        style_batch(pd.DataFrame({**rows, "length_words_1": [1, 2]}), keep=("id", "length_words_1"))

@@ -131,6 +131,11 @@ class ColumnPairSet(PairSet):
             raise InputError(f"pair {self._columns.ids[0]!r} has no column {name!r}")
         return np.asarray([_plain(v) for v in self._columns.metadata[name].tolist()], dtype=object)
 
+    def metadata_values(self, name: str) -> list[Any]:
+        if name not in self._columns.metadata.columns:
+            return [None] * len(self)
+        return [_plain(v) for v in self._columns.metadata[name].tolist()]
+
     def metadata_columns(self) -> list[str]:
         return [str(c) for c in self._columns.metadata.columns] if len(self) else []
 

@@ -165,8 +165,7 @@ def judges_from_columns(pairs: PairSet, columns: Sequence[str], label_format: st
     native = pairs_formats(plugins=pairs.pairs_format).get(pairs.pairs_format)
     sets = []
     for column in columns:
-        present = column in pairs.metadata_columns()  # by column: a set read for features holds no Pair objects
-        values = list(pairs.metadata_column(column)) if present else [None] * len(pairs)
+        values = pairs.metadata_values(column)  # by column: a set read for features holds no Pair objects
         if all(v is None for v in values):
             raise InputError(f"--judge-column {column!r}: no such column; columns: "
                              f"{', '.join(pairs.metadata_columns())}", path=pairs.source)

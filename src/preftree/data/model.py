@@ -180,6 +180,10 @@ class PairSet:
             values.append(pair.metadata[name])
         return np.asarray(values, dtype=object)
 
+    def metadata_values(self, name: str) -> list[Any]:
+        """A metadata value for every pair, in order, ``None`` where a pair has none."""
+        return [pair.metadata.get(name) for pair in self._pairs]
+
     def metadata_columns(self) -> list[str]:
         """Metadata keys present on the first pair (files give every row the same columns)."""
         return list(self._pairs[0].metadata) if self._pairs else []

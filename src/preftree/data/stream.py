@@ -228,7 +228,7 @@ def _gather(records: list[dict[str, Any]], lines: list[int], layout: _Layout, ga
             strings = texts if len(rows) == len(texts) else [texts[i] for i in rows]
             gathered.features.append((side, np.asarray(rows, dtype=np.int64) + start, measure(strings)))
     for prompt, one, two in zip(prompts, first, second):
-        size = sum(len(v) for v in (prompt, one, two) if isinstance(v, str))
+        size = sum(len(v) if isinstance(v, str) else len(str(v)) for v in (prompt, one, two))
         if gathered.sample_full or gathered.sample_chars + size > TEXT_SAMPLE_CHARS:
             gathered.sample_full = True
             break

@@ -40,7 +40,11 @@ def style_batch(batch: pd.DataFrame | dict[str, Any], *, responses: Sequence[str
     ...     ["id", "length_words_1", "length_words_2", "headers_1"]].to_dict("records")
     [{'id': 'a', 'length_words_1': 2.0, 'length_words_2': 2.0, 'headers_1': 1.0}]
     """
-    frame = batch if isinstance(batch, pd.DataFrame) else pd.DataFrame(batch)
+    frame = batch if isinstance(batch, pd.DataFrame) else \
+        batch.to_pandas() if hasattr(batch, "to_pandas") else pd.DataFrame(batch)  # pandas, Arrow or dict batches
+    clashes = [c for c in keep if any(c == f"{name}_{side}" for name in STYLE_FEATURES for side in (1, 2))]
+    if clashes:
+        raise ValueError(f"style_batch: keep names {', '.join(clashes)}, which the features' columns take")
     missing = [c for c in (*responses, *keep) if c not in frame.columns]
     if missing:
         raise KeyError(f"style_batch: the batch has no column(s) {', '.join(missing)}; columns: "

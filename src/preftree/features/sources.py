@@ -154,7 +154,16 @@ class ScoresSource:
                         and not p.name.startswith((".", "_")))
         if not shards:
             raise InputError("a scores folder holds Parquet shards (*.parquet); found none", path=self.path)
-        frames = [read_table(shard).frame for shard in shards]
+        from .._inputs import allowed_bytes, input_limit
+
+        budget, frames = allowed_bytes(Path(self.path), None), []
+        for shard in shards:  # the folder as a whole within --max-input-bytes, not each shard
+            with input_limit(budget):
+                frames.append(read_table(shard).frame)
+            budget -= int(frames[-1].memory_usage(deep=True, index=False).sum())
+            if budget < 0:
+                raise InputError(f"its shards decode to more than {allowed_bytes(Path(self.path), None):,} bytes "
+                                 "(--max-input-bytes)", path=self.path)
         if any(list(f.columns) != list(frames[0].columns) for f in frames):
             raise InputError("the Parquet shards of a scores folder must have the same columns", path=self.path)
         return pd.concat(frames, ignore_index=True)

@@ -83,9 +83,10 @@ def style_columns(texts: Sequence[str]) -> dict[str, np.ndarray]:
     column = _series(texts)
     if column is None:  # a text Arrow cannot hold: the others still go through the engine
         held = [i for i, text in enumerate(texts) if _encodable(text)]
-        measured = style_columns([texts[i] for i in held]) if held else out
-        for name in STYLE_FEATURES:
-            out[name][held] = measured[name]
+        if held:
+            measured = style_columns([texts[i] for i in held])
+            for name in STYLE_FEATURES:
+                out[name][held] = measured[name]
         return _by_text(texts, sorted(set(range(n)) - set(held)), out)
     patterns = _patterns()
     counted = pl.DataFrame([column]).select(
