@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from .style import STYLE_FEATURES
 from .style_columns import style_columns
 
@@ -44,10 +45,10 @@ def style_batch(batch: pd.DataFrame | dict[str, Any], *, responses: Sequence[str
         batch.to_pandas() if hasattr(batch, "to_pandas") else pd.DataFrame(batch)  # pandas, Arrow or dict batches
     clashes = [c for c in keep if any(c == f"{name}_{side}" for name in STYLE_FEATURES for side in (1, 2))]
     if clashes:
-        raise ValueError(f"style_batch: keep names {', '.join(clashes)}, which the features' columns take")
+        raise InputError(f"style_batch: keep names {', '.join(clashes)}, which the features' columns take")
     missing = [c for c in (*responses, *keep) if c not in frame.columns]
     if missing:
-        raise KeyError(f"style_batch: the batch has no column(s) {', '.join(missing)}; columns: "
+        raise InputError(f"style_batch: the batch has no column(s) {', '.join(missing)}; columns: "
                        f"{', '.join(map(str, frame.columns))}")
     out: dict[str, Any] = {column: frame[column].astype(str).to_numpy() if column == "id"
                            else frame[column].to_numpy() for column in keep}
