@@ -63,11 +63,11 @@ def _design(model_a: np.ndarray, model_b: np.ndarray, covariates: np.ndarray, na
             anchor: int) -> sparse.csr_matrix:
     """One column per model but the anchor's (+1 for a, −1 for b: the anchor's β is 0), then
     the covariates; sparse, so a million battles among a hundred models stay small."""
-    index = {name: i for i, name in enumerate(names)}
+    order = np.asarray(names, dtype=str)  # sorted: a battle's model is found by bisection, not a dict per row
     n, k = len(model_a), len(names)
     rows = np.arange(n)
-    models = sparse.csr_matrix((np.ones(n), (rows, [index[m] for m in model_a])), shape=(n, k)) - \
-        sparse.csr_matrix((np.ones(n), (rows, [index[m] for m in model_b])), shape=(n, k))
+    models = sparse.csr_matrix((np.ones(n), (rows, np.searchsorted(order, model_a))), shape=(n, k)) - \
+        sparse.csr_matrix((np.ones(n), (rows, np.searchsorted(order, model_b))), shape=(n, k))
     keep = [c for c in range(k) if c != anchor]
     return sparse.hstack([models.tocsc()[:, keep], sparse.csr_matrix(covariates)]).tocsr()
 
