@@ -101,10 +101,10 @@ class ColumnPairSet(PairSet):
 
     def _pair(self, position: int) -> Pair:
         c = self._columns
-        if self._meta_rows is None:
-            self._meta_rows = [{k: _plain(v) for k, v in row.items()}
-                               for row in c.metadata.to_dict("records")] if len(c.metadata.columns) \
-                else [{} for _ in c.ids]
+        if self._meta_rows is None:  # only the pairs whose texts were kept can become Pair objects
+            kept = c.metadata.iloc[:len(c.responses_1)]
+            self._meta_rows = [{k: _plain(v) for k, v in row.items()} for row in kept.to_dict("records")] \
+                if len(kept.columns) else [{} for _ in range(len(kept))]
         label = int(c.labels[position]) if c.has_label[position] else None
         weight = float(c.weights[position]) if c.has_label[position] else 1.0
         return Pair(c.ids[position], c.prompts[position], c.responses_1[position],
@@ -129,7 +129,7 @@ class ColumnPairSet(PairSet):
             if not len(self):
                 return np.asarray([], dtype=object)
             raise InputError(f"pair {self._columns.ids[0]!r} has no column {name!r}")
-        return np.asarray([_plain(v) for v in self._columns.metadata[name].tolist()], dtype=object)
+        return np.asarray(self.metadata_values(name), dtype=object)
 
     def metadata_values(self, name: str) -> list[Any]:
         if name not in self._columns.metadata.columns:

@@ -147,9 +147,9 @@ def read_pair_columns(path: Any, *, mapping: Mapping[str, str] | None = None, la
                                      != (layout.resolved, layout.label_column)):
                     return None  # not this reader's file, or its columns read differently past the start
                 layout = found
-            if records and layout is None:
-                return None  # rows before any column (``{}`` lines): the row reader's to report
-            if records and layout is not None:
+            if records:
+                if layout is None:
+                    return None  # rows before any column (``{}`` lines): the row reader's to report
                 _gather(records, lines, layout, gathered, measure)
                 for _, _, pending in gathered.features[:-4]:  # two chunks in flight at most:
                     pending.result()  # memory holds their texts, not the file's

@@ -143,7 +143,6 @@ class ScoresSource:
             sides.append(pd.DataFrame(data, index=pairs.ids))
         return sides[0], sides[1]
 
-
     def _frame(self) -> pd.DataFrame:
         """The scores: one file, or a folder of Parquet shards (a Ray Data job's output) read as one."""
         if not Path(self.path).is_dir():
@@ -156,13 +155,14 @@ class ScoresSource:
             raise InputError("a scores folder holds Parquet shards (*.parquet); found none", path=self.path)
         from .._inputs import allowed_bytes, input_limit
 
-        budget, frames = allowed_bytes(Path(self.path), None), []
+        limit = allowed_bytes(Path(self.path), None)
+        budget, frames = limit, []
         for shard in shards:  # the folder as a whole within --max-input-bytes, not each shard
             with input_limit(budget):
                 frames.append(read_table(shard).frame)
             budget -= int(frames[-1].memory_usage(deep=True, index=False).sum())
             if budget < 0:
-                raise InputError(f"its shards decode to more than {allowed_bytes(Path(self.path), None):,} bytes "
+                raise InputError(f"its shards decode to more than {limit:,} bytes "
                                  "(--max-input-bytes)", path=self.path)
         if any(list(f.columns) != list(frames[0].columns) for f in frames):
             raise InputError("the Parquet shards of a scores folder must have the same columns", path=self.path)
