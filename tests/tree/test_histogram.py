@@ -24,6 +24,20 @@ def test_histogram_importances_equal_sklearn_on_discrete_features(seed: int) -> 
     np.testing.assert_allclose(histogram_importances(binned, y, weights, 4, 2), expected, atol=1e-12)
 
 
+def test_histogram_keys_do_not_overflow_on_deep_trees_with_many_bins() -> None:
+    """Bin codes are int16; a deep tree's node × bin × class keys pass 2**15 and must widen first."""
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, size=(6000, 3)).astype(float)  # 256 distinct values per feature
+    y = np.digitize(X[:, 0] + X[:, 1] / 2 + rng.normal(scale=40, size=6000), [60, 120, 180, 240])  # 5 classes
+    binned = bin_features(X)
+    assert binned.exact and binned.n_bins == 256
+    weights = np.bincount(rng.integers(0, 6000, 6000), minlength=6000).astype(float)
+    expected = DecisionTreeClassifier(criterion="log_loss", max_depth=6, random_state=0).fit(
+        X, y, sample_weight=weights).feature_importances_  # level 5: 32 nodes × 256 bins × 5 > 2**15
+    got = histogram_importances(binned, y.astype(np.int64), weights, 6, 5)
+    np.testing.assert_allclose(got, expected, atol=1e-9)
+
+
 def test_bootstrap_methods_agree_on_discrete_features() -> None:
     rng = np.random.default_rng(5)
     X = rng.integers(-3, 4, size=(800, 4)).astype(float)

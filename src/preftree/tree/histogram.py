@@ -66,23 +66,28 @@ def histogram_importances(binned: BinnedFeatures, y_index: np.ndarray, weights: 
     keep = weights > 0
     codes = binned.codes[keep]
     w = weights[keep]
+    y = y_index[keep].astype(np.int64)
     n, k = codes.shape
     bins = binned.n_bins
-    per_node = k * bins * n_classes
-    # (feature, bin, class) part of every histogram key, fixed for the whole fit
-    keys_base = ((np.arange(k, dtype=np.int32)[None, :] * bins + codes) * n_classes
-                 + y_index[keep][:, None].astype(np.int32))  # below k·bins·classes: int32 holds it
-    w_repeated = np.repeat(w, k)
+    per_feature = bins * n_classes
     node = np.zeros(n, dtype=np.int64)
     importances = np.zeros(k, dtype=np.float64)
     n_nodes = 1
     for _ in range(max_depth):
-        keys = keys_base + (node * per_node)[:, None]
-        hist = np.bincount(keys.ravel(), weights=w_repeated, minlength=n_nodes * per_node)
-        left = np.cumsum(hist.reshape(n_nodes, k, bins, n_classes), axis=2)
-        if min_samples_leaf > 1:
-            counts = np.bincount(keys.ravel(), minlength=n_nodes * per_node)
-            n_left = np.cumsum(counts.reshape(n_nodes, k, bins, n_classes).sum(-1), axis=2)
+        # one (node, bin, class) histogram per feature: memory of a few columns, not of n × k keys
+        hist = np.empty((n_nodes, k, bins, n_classes))
+        counts = np.empty((n_nodes, k, bins, n_classes)) if min_samples_leaf > 1 else None
+        node_class = node * per_feature + y
+        size = n_nodes * per_feature
+        for j in range(k):
+            keys = codes[:, j].astype(np.int64) * n_classes  # int16 codes: widen before adding
+            keys += node_class
+            hist[:, j] = np.bincount(keys, weights=w, minlength=size).reshape(n_nodes, bins, n_classes)
+            if counts is not None:
+                counts[:, j] = np.bincount(keys, minlength=size).reshape(n_nodes, bins, n_classes)
+        left = np.cumsum(hist, axis=2)
+        if counts is not None:
+            n_left = np.cumsum(counts.sum(-1), axis=2)
             n_right = n_left[:, :, -1:] - n_left
             big_enough = (n_left >= min_samples_leaf) & (n_right >= min_samples_leaf)
         else:
@@ -101,8 +106,7 @@ def histogram_importances(binned: BinnedFeatures, y_index: np.ndarray, weights: 
         np.add.at(importances, best_feature[splits], best_gain[splits])
         rank = np.cumsum(splits) - 1  # children of the r-th splitting node: 2r (left), 2r+1
         moving = splits[node]
-        node, codes, keys_base = node[moving], codes[moving], keys_base[moving]
-        w_repeated = w_repeated.reshape(-1, k)[moving].ravel()
+        node, codes, w, y = node[moving], codes[moving], w[moving], y[moving]
         go_left = codes[np.arange(len(node)), best_feature[node]] <= best_bin[node]
         node = 2 * rank[node] + (~go_left)
         n_nodes = 2 * int(splits.sum())
