@@ -6,14 +6,18 @@ Workloads built from the LLMBar pairs in ../shared/data:
     instructions and answers as history, then a final instruction) with two short responses;
 (d) best-of-4: the same conversations with four short candidates each.
 
-Compared in one run on the same model (a random-weight 30M Llama, as in scoring.py): the engine
+Compared in one run on the same model (a random-weight 30M Llama as in scoring.py, and a Gemma-2
+of the same size with ``--architectures llama,gemma2``): the engine
 with prefix sharing (the default), the same engine with ``prefix_sharing=False`` (every
 conversation in full, token-budget batches), and a per-pair loop (both responses of one pair per
 forward, as RLHFlow's ``compare`` works). Targets: sharing ≥ 1.6× the engine without it on (c),
 ≥ 2× on (d), scores equal to 1e-4. Efficiency as in scoring.py, on the distinct tokens (the prompt
 once plus each response: the tokens prefix sharing computes) for every method.
 
+Each engine run also reports its padding (issue 33: ≤ 15 % on best-of-4) and the path it took.
+
     python benchmarks/prefix_sharing.py [--data ../shared/data] [--conversations 40]
+                                        [--architectures llama,gemma2]
 """
 
 from __future__ import annotations
@@ -72,62 +76,73 @@ def per_pair_loop(folder: Path, prompts: list, candidates: list) -> tuple[np.nda
     return np.concatenate(scores), time.perf_counter() - started
 
 
-def run(scorer: RewardScorer, prompts: list, candidates: list) -> tuple[np.ndarray, float, int]:
+def run(scorer: RewardScorer, prompts: list, candidates: list) -> tuple[np.ndarray, float, int, float]:
+    """Scores, wall seconds, tokens computed and the padding share of one engine run."""
     flat_p = [p for p, opts in zip(prompts, candidates) for _ in opts]
     flat_r = [r for opts in candidates for r in opts]
     started = time.perf_counter()
     values = scorer.score(flat_p, flat_r)[:, 0]
-    return values, time.perf_counter() - started, scorer.last_stats.n_tokens
+    stats = scorer.last_stats
+    return values, time.perf_counter() - started, stats.n_tokens, stats.padding_fraction
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--conversations", type=int, default=40)
+    parser.add_argument("--architectures", default="llama", help="llama, gemma2 or both (comma-separated)")
     args = parser.parse_args()
     hf_logging.disable_progress_bar()
     rows = [json.loads(line) for line in (args.data / "llmbar" / "pairs.jsonl").open(encoding="utf-8")]
     corpus = [t for r in rows for t in (r["prompt"], r["response_1"], r["response_2"])]
     with tempfile.TemporaryDirectory() as tmp:
-        folder = save_tiny_reward_model(Path(tmp) / "llama-30m", train_tokenizer(corpus, vocab_size=14000),
-                                        hidden_size=512, layers=8, heads=8, intermediate_size=1376,
-                                        max_positions=4096)
-        tokenizer = AutoTokenizer.from_pretrained(folder)
-        model = AutoModelForSequenceClassification.from_pretrained(folder)
-        non_embedding = sum(p.numel() for p in model.parameters()) - model.get_input_embeddings().weight.numel()
-        del model
-        flops = matmul_flops()
-        prompts, candidates = conversations(args.data, args.conversations, tokenizer)
-        lengths = [len(tokenizer(json.dumps(p))["input_ids"]) for p in prompts]
-        print(f"{len(prompts)} conversations, prompt ~{min(lengths)}-{max(lengths)} tokens, responses "
-              f"<= 240 characters; torch threads {torch.get_num_threads()}; matmul {flops / 1e9:.0f} GFLOP/s")
-        header = (f"{'workload':<26}{'method':<26}{'wall s':>8}{'tokens computed':>17}{'vs no sharing':>15}"
-                  f"{'efficiency':>12}")
-        print(header)
-        print("-" * len(header))
-        for name, width in (("(c) pairs, long prompts", 2), ("(d) best-of-4", 4)):
-            opts = [c[:width] for c in candidates]
-            sharing = RewardScorer.from_pretrained(folder, cache=None, progress=False, max_length=4096)
-            plain = RewardScorer.from_pretrained(folder, cache=None, progress=False, max_length=4096,
-                                                 prefix_sharing=False)
-            plain_scores, plain_wall, plain_tokens = run(plain, prompts, opts)
-            shared_scores, shared_wall, shared_tokens = run(sharing, prompts, opts)
-            loop_scores, loop_wall = per_pair_loop(folder, prompts, opts)
-            def efficiency(wall: float) -> str:
-                return f"{2 * non_embedding * shared_tokens / flops / wall:>12.2f}"
+        tokenizer_of_texts = train_tokenizer(corpus, vocab_size=14000)
+        for architecture in args.architectures.split(","):
+            folder = save_tiny_reward_model(Path(tmp) / architecture, tokenizer_of_texts,
+                                            architecture=architecture,
+                                            hidden_size=512, layers=8, heads=8, intermediate_size=1376,
+                                            max_positions=4096)
+            compare(folder, architecture, args)
 
-            print(f"{name:<26}{'engine, no sharing':<26}{plain_wall:>8.2f}{plain_tokens:>17,}{1.0:>14.2f}x"
-                  + efficiency(plain_wall))
-            print(f"{'':<26}{'engine, prefix sharing':<26}{shared_wall:>8.2f}{shared_tokens:>17,}"
-                  f"{plain_wall / shared_wall:>14.2f}x" + efficiency(shared_wall))
-            print(f"{'':<26}{'per-pair loop':<26}{loop_wall:>8.2f}{'':>17}{plain_wall / loop_wall:>14.2f}x"
-                  + efficiency(loop_wall))
-            diff = max(float(np.abs(shared_scores - plain_scores).max()),
-                       float(np.abs(shared_scores - loop_scores).max()))
-            target = 1.6 if width == 2 else 2.0
-            verdict = "met" if plain_wall / shared_wall >= target else "MISSED"
-            print(f"{'':<26}max |score difference| {diff:.1e}; target {target}x: {verdict}")
 
+def compare(folder: Path, architecture: str, args: argparse.Namespace) -> None:
+    """The three methods on (c) and (d) for one model."""
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForSequenceClassification.from_pretrained(folder)
+    non_embedding = sum(p.numel() for p in model.parameters()) - model.get_input_embeddings().weight.numel()
+    del model
+    flops = matmul_flops()
+    prompts, candidates = conversations(args.data, args.conversations, tokenizer)
+    lengths = [len(tokenizer(json.dumps(p))["input_ids"]) for p in prompts]
+    print(f"{architecture}: {len(prompts)} conversations, prompt ~{min(lengths)}-{max(lengths)} tokens, "
+          f"responses <= 240 characters; torch threads {torch.get_num_threads()}; matmul {flops / 1e9:.0f} GFLOP/s")
+    header = (f"{'workload':<26}{'method':<26}{'wall s':>8}{'tokens computed':>17}{'padding':>9}"
+              f"{'vs no sharing':>15}{'vs loop':>9}{'efficiency':>12}")
+    print(header)
+    print("-" * len(header))
+    for name, width in (("(c) pairs, long prompts", 2), ("(d) best-of-4", 4)):
+        opts = [c[:width] for c in candidates]
+        sharing = RewardScorer.from_pretrained(folder, cache=None, progress=False, max_length=4096)
+        plain = RewardScorer.from_pretrained(folder, cache=None, progress=False, max_length=4096,
+                                             prefix_sharing=False)
+        plain_scores, plain_wall, plain_tokens, plain_padding = run(plain, prompts, opts)
+        shared_scores, shared_wall, shared_tokens, shared_padding = run(sharing, prompts, opts)
+        path = sharing.last_stats.path
+        loop_scores, loop_wall = per_pair_loop(folder, prompts, opts)
+
+        def line(method: str, wall: float, tokens: str, padding: str) -> str:
+            return (f"{'':<26}{method:<26}{wall:>8.2f}{tokens:>17}{padding:>9}{plain_wall / wall:>14.2f}x"
+                    f"{loop_wall / wall:>8.2f}x{2 * non_embedding * shared_tokens / flops / wall:>12.2f}")
+
+        print(name + line("engine, no sharing", plain_wall, f"{plain_tokens:,}", f"{plain_padding:.1%}")[len(name):])
+        print(line("engine, prefix sharing", shared_wall, f"{shared_tokens:,}", f"{shared_padding:.1%}"))
+        print(line("per-pair loop", loop_wall, "", ""))
+        diff = max(float(np.abs(shared_scores - plain_scores).max()),
+                   float(np.abs(shared_scores - loop_scores).max()))
+        target = 1.6 if width == 2 else 2.0
+        verdict = "met" if plain_wall / shared_wall >= target else "MISSED"
+        print(f"{'':<26}({path})")
+        print(f"{'':<26}max |score difference| {diff:.1e}; target {target}x: {verdict}")
 
 if __name__ == "__main__":
     main()

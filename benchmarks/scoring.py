@@ -5,20 +5,27 @@ on the texts, saved and loaded like a Hub checkpoint. Workloads:
 
 (a) the LLMBar pairs in ../shared/data (419 pairs);
 (b) AlpacaEval-shaped: 10 "models" answer the same 60 prompts and are each compared with the same
-    60 baseline answers (600 pairs; every model answer is a distinct LLMBar response).
+    60 baseline answers (600 pairs; every model answer is a distinct LLMBar response);
+(e) shared baseline through the whole CLI: 20 "models" × 35 prompts against one baseline answer
+    per prompt, responses cut to 800 characters, a 6-layer Llama; ``preftree score`` in a fresh
+    process against the per-pair loop in a fresh process (both counting start-up and model load).
 
 The per-pair loop is how RLHFlow's ``compare`` works: both responses of one pair in one forward,
 no sorting, no deduplication. Efficiency = (2 × non-embedding parameters × distinct tokens ÷
 matmul FLOP/s measured in this run) ÷ wall time. Targets: efficiency ≥ 0.5, ≥ 1.8× the loop on
-(b) with equal scores, padding < 5 %, warm-cache rerun ≥ 50× faster than the first run.
+(b) with equal scores, padding < 5 %, warm-cache rerun ≥ 50× faster than the first run; on (e)
+padding ≤ 15 % and ≥ 1.8× the loop (issue 33).
 
-    python benchmarks/scoring.py [--data ../shared/data] [--limit N]
+    python benchmarks/scoring.py [--data ../shared/data] [--limit N] [--workloads a,b,e]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -64,6 +71,67 @@ def workloads(data: Path, limit: int | None) -> dict[str, PairSet]:
     return {"(a) LLMBar": llmbar, "(b) AlpacaEval-shaped": alpaca}
 
 
+def shared_baseline(data: Path, models: int = 20, prompts: int = 35, cut: int = 800) -> list[dict[str, str]]:
+    """(e): each of ``models`` systems answers the same ``prompts`` and is compared with one baseline
+    answer per prompt; every answer a distinct LLMBar response cut to ``cut`` characters."""
+    rows = [json.loads(line) for line in (data / "llmbar" / "pairs.jsonl").open(encoding="utf-8")]
+    asked = rows[:prompts]
+    pool = list(dict.fromkeys(text[:cut] for r in rows[prompts:] for text in (r["response_1"], r["response_2"])))
+    return [{"id": f"m{m}-p{i}", "prompt": row["prompt"], "response_1": row["response_1"][:cut],
+             "response_2": pool[(m * prompts + i) % len(pool)]}
+            for m in range(models) for i, row in enumerate(asked)]
+
+
+LOOP = """
+import json, sys, time
+import numpy as np, torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from preftree.scoring.chat import conversation
+tokenizer = AutoTokenizer.from_pretrained(sys.argv[1])
+model = AutoModelForSequenceClassification.from_pretrained(sys.argv[1]).eval()
+scores = []
+with torch.inference_mode():
+    for line in open(sys.argv[2], encoding="utf-8"):
+        pair = json.loads(line)
+        texts = [tokenizer.apply_chat_template(conversation(pair["prompt"], pair[k]), tokenize=False)
+                 for k in ("response_1", "response_2")]
+        batch = tokenizer(texts, padding=True, add_special_tokens=False, return_tensors="pt")
+        scores.append(model(**batch).logits[:, 0].numpy())
+np.save(sys.argv[3], np.stack(scores))
+"""
+
+
+def through_the_cli(data: Path, tmp: Path, texts: list[str]) -> None:
+    """(e): ``preftree score`` and the per-pair loop, each a fresh process, wall time of each."""
+    import pandas as pd
+
+    rows = shared_baseline(data)
+    pairs = tmp / "shared-baseline.jsonl"
+    pairs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    folder = save_tiny_reward_model(tmp / "llama-6", train_tokenizer(texts, vocab_size=14000), hidden_size=512,
+                                    layers=6, heads=8, intermediate_size=1376, max_positions=4096)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    started = time.perf_counter()
+    cli = subprocess.run([sys.executable, "-m", "preftree", "score", "--model", str(folder), "--pairs", str(pairs),
+                          "--no-cache", "--out", str(tmp / "scores.csv"), "--force"],
+                         capture_output=True, text=True, env=env, check=True)
+    cli_wall = time.perf_counter() - started
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", LOOP, str(folder), str(pairs), str(tmp / "loop.npy")],
+                   capture_output=True, text=True, env=env, check=True)
+    loop_wall = time.perf_counter() - started
+    report = [line for line in cli.stdout.splitlines() + cli.stderr.splitlines() if "scored (" in line]
+    frame = pd.read_csv(tmp / "scores.csv")
+    ours = frame[["reward_1", "reward_2"]].to_numpy()
+    diff = float(np.abs(ours - np.load(tmp / "loop.npy")).max())
+    print(f"(e) shared baseline, {len(rows)} pairs (20 models x 35 prompts), 6-layer Llama, whole CLI")
+    print(f"    preftree score: {report[-1].strip() if report else '(no report line)'}")
+    print(f"    {'method':<28}{'wall s':>9}{'vs loop':>9}")
+    print(f"    {'per-pair loop (process)':<28}{loop_wall:>9.2f}{1.0:>8.2f}x")
+    print(f"    {'preftree score (process)':<28}{cli_wall:>9.2f}{loop_wall / cli_wall:>8.2f}x")
+    print(f"    max |score difference| {diff:.1e}; target >= 1.8x: {'met' if loop_wall / cli_wall >= 1.8 else 'MISSED'}")
+
+
 def per_pair_loop(folder: Path, pairs: PairSet) -> tuple[np.ndarray, float, int, int]:
     """Both responses of one pair per forward, in file order; returns scores, wall, real, padded."""
     tokenizer = AutoTokenizer.from_pretrained(folder)
@@ -85,12 +153,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--limit", type=int, help="use only the first N LLMBar pairs (quick runs)")
+    parser.add_argument("--workloads", default="a,b,e", help="which workloads to run (a, b, e)")
     args = parser.parse_args()
+    chosen = set(args.workloads.split(","))
     hf_logging.disable_progress_bar()
     sets = workloads(args.data, args.limit)
     texts = [t for s in sets.values() for p in s for t in (p.prompt_text(), p.response_1, p.response_2)]
+    sets = {name: pairs for name, pairs in sets.items() if name[1] in chosen}
     flops = matmul_flops()
     with tempfile.TemporaryDirectory() as tmp:
+        if "e" in chosen:
+            through_the_cli(args.data, Path(tmp), texts)
         folder = save_tiny_reward_model(Path(tmp) / "llama-30m", train_tokenizer(texts, vocab_size=14000),
                                         hidden_size=512, layers=8, heads=8, intermediate_size=1376,
                                         max_positions=4096)
@@ -112,6 +185,7 @@ def main() -> None:
             frame = score_pairs(scorer, pairs)
             wall = time.perf_counter() - started
             stats = scorer.last_stats
+            print(f"{'':<24}({stats.path})")
             efficiency = 2 * non_embedding * stats.n_tokens / flops / wall
             print(f"{name:<24}{'preftree':<22}{len(pairs):>6}{stats.n_computed:>7}{wall:>9.2f}"
                   f"{stats.n_tokens / wall:>10,.0f}{stats.padding_fraction:>9.1%}{efficiency:>11.2f}")

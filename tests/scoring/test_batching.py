@@ -44,3 +44,40 @@ def test_truncation_policies():
     with pytest.raises(TruncationError) as info:
         truncate(seqs, 3, "error")
     assert info.value.positions == [0] and info.value.lengths == [4]
+
+
+def _brute_force_cost(lengths: list[int], budget: int, max_padding: float, overhead: float) -> float:
+    """The least cost over every way of cutting the length-sorted rows into runs."""
+    ordered = sorted(lengths, reverse=True)
+    n = len(ordered)
+    best = float("inf")
+    for mask in range(2 ** (n - 1)):
+        bounds = [0] + [i + 1 for i in range(n - 1) if mask >> i & 1] + [n]
+        cost = 0.0
+        for a, b in zip(bounds, bounds[1:]):
+            rows, longest = b - a, ordered[a]
+            fed = rows * longest
+            if rows > 1 and (fed > budget or sum(ordered[a:b]) < (1 - max_padding) * fed - 1e-9):
+                break
+            cost += fed + overhead
+        else:
+            best = min(best, cost)
+    return best
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(1, 60), min_size=1, max_size=9), st.integers(1, 300),
+       st.sampled_from([0.0, 0.05, 0.15, 1.0]), st.sampled_from([0, 1, 8, 32, 500]))
+def test_batches_cost_the_least_padding_plus_overhead(lengths, budget, max_padding, overhead):
+    """Fed tokens plus the per-batch overhead are the least any cut of the sorted rows achieves."""
+    batches = plan_batches(lengths, budget, max_padding, batch_overhead=overhead)
+    cost = sum(len(b) * max(lengths[i] for i in b) + overhead for b in batches)
+    assert cost == pytest.approx(_brute_force_cost(lengths, budget, max_padding, overhead))
+
+
+def test_per_batch_overhead_trades_padding_for_fewer_batches():
+    lengths = list(range(100, 20, -1))  # every row a different length
+    none = plan_batches(lengths, 4096, max_padding=1.0, batch_overhead=0)
+    some = plan_batches(lengths, 4096, max_padding=1.0, batch_overhead=200)
+    assert len(none) == len(lengths) and padding_fraction(lengths, none) == 0.0
+    assert 1 < len(some) < len(lengths) and 0 < padding_fraction(lengths, some) < 0.15

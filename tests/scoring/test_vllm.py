@@ -34,6 +34,9 @@ def test_server_scores_equal_the_in_process_engine(tiny_model, demo_pairs, layou
     assert all(isinstance(r["input"], list) and isinstance(r["input"][0], list) for r in sent)  # ids
     first = sent[0]["input"][0]
     assert first.count(local.loaded_model.tokenizer.bos_token_id) <= 1  # no second BOS
+    # vLLM schedules the token lists itself: nothing is padded, and the run says which path ran
+    assert remote.last_stats.padding_fraction == 0.0
+    assert remote.last_stats.path == "token lists scheduled by the engine itself, without padding"
 
 
 def test_busy_server_is_retried_and_the_cli_scores(tiny_model, demo_pairs, tmp_path):

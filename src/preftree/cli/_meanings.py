@@ -74,6 +74,7 @@ OPTION_MEANINGS: dict[str, str] = {
     "--truncation": "what to do with longer conversations",
     "--batch-tokens": "padded tokens per forward pass",
     "--no-prefix-sharing": "compute every conversation in full",
+    "--packing": "rows packed without padding",
     "--cache": "the score cache file",
     "--no-cache": "neither read nor write the score cache",
     "--server-timeout": "seconds to wait for a vLLM server's batch",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import click
 
@@ -248,6 +248,11 @@ def scoring_options(function: F) -> F:
         click.option("--no-prefix-sharing", is_flag=True,
                      help="Compute every conversation in full, even where responses share a prompt "
                           "(for comparison; scores are the same)."),
+        click.option("--packing", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+                     help="Run rows packed end to end without padding: auto where the attention is "
+                          "variable-length (--attn-implementation flash_attention_2), on wherever the "
+                          "model can (a dense block mask elsewhere: slower on CPU), off never. The "
+                          "run's line says which path ran."),
         click.option("--head", default="auto", show_default=True,
                      help="Reward head: auto (read from the weights), linear, mlp (INF-ORM), or "
                           "token-logit:ID (one vocabulary logit of a causal LM, e.g. Nemotron: 0)."),
@@ -267,7 +272,7 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
                          device_map: str | None = None, max_memory: str | None = None,
                          offload_folder: Path | None = None, backend: str = "transformers",
                          base_url: str | None = None, server_timeout: float = 300.0,
-                         no_prefix_sharing: bool = False,
+                         no_prefix_sharing: bool = False, packing: str = "auto",
                          engine: str = "local", replicas: int = 1, gpus_per_replica: float = 0.0,
                          cpus_per_replica: float = 1.0,
                          revision: str | None = None) -> ScorerSettings:
@@ -307,6 +312,7 @@ def build_scorer_options(*, dtype: str, device: str, attn_implementation: str | 
     options = ScoringOptions(
         revision=revision, dtype=dtype, device=device, head=_text(given.get("head")) or "auto",
         backend=backend, prefix_sharing=not no_prefix_sharing,
+        packing=cast("Literal['auto', 'on', 'off']", packing),  # a click.Choice
         max_length=None if given.get("max_length") is None else int(str(given["max_length"])),
         truncation=cast("Truncation", truncation),  # a click.Choice of TRUNCATIONS
         batch_tokens=batch_tokens, chat_template=None if chat_template is None else str(chat_template),

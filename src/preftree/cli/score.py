@@ -60,6 +60,7 @@ def score(model: str, pairs_path: Path | None, mapping: str | None,
         meta, stats = frame.attrs["preftree"], scorer.last_stats
         echo(f"{meta['n_pairs']} pairs, {stats.n_distinct} distinct texts: {stats.n_cached} "
                    f"from cache, {stats.n_computed} scored ({stats.n_tokens} tokens, "
-                   f"{stats.tokens_per_second:,.0f} tokens/s, padding {stats.padding_fraction:.1%})")
+                   f"{stats.tokens_per_second:,.0f} tokens/s, padding {stats.padding_fraction:.1%})"
+                   + (f"; {stats.path}" if stats.path else ""))
         echo(f"attributes: {', '.join(scorer.attributes)}; truncated: {meta['n_truncated']}")
         echo(f"wrote {out}")

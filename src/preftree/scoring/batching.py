@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["MIN_SHARED_PREFIX", "shared_prefix_groups", "TruncationError", "fed_tokens", "padding_fraction", "plan_batches", "truncate"]
+__all__ = ["BATCH_OVERHEAD_TOKENS", "MIN_SHARED_PREFIX", "Batch", "TruncationError", "fed_tokens", "pack_rows",
+           "padding_fraction", "plan_batches", "plan_scoring", "shared_prefix_groups", "truncate"]
 
 
 class TruncationError(ValueError):
@@ -41,34 +43,55 @@ def truncate(sequences: Sequence[list[int]], max_length: int,
     return out, too_long
 
 
-def plan_batches(lengths: Sequence[int], batch_tokens: int,
-                 max_padding: float = 0.05) -> list[np.ndarray]:
+BATCH_OVERHEAD_TOKENS = 32
+"""What one more forward pass costs, in tokens' worth of compute: the price :func:`plan_batches`
+weighs against padding. Measured with ``benchmarks/scoring.py`` on this project's CPU machine
+(a forward's fixed cost over its cost per token); on a GPU the fixed cost weighs more."""
+
+
+def plan_batches(lengths: Sequence[int], batch_tokens: int, max_padding: float = 0.05, *,
+                 batch_overhead: float = BATCH_OVERHEAD_TOKENS) -> list[np.ndarray]:
     """Group sequences, longest first, so that rows × longest row stays within ``batch_tokens``.
 
-    Sorting by length keeps padding small; a batch also closes before a shorter row would push its
-    padding above ``max_padding``, so no batch (and no run) pads more than that share. A sequence
-    longer than the budget gets a batch of its own. Returns arrays of positions into ``lengths``.
+    Among the ways of cutting the length-sorted rows into batches, this takes the one with the
+    least cost, counted as tokens fed (padding included) plus ``batch_overhead`` per batch, under
+    two rules: no batch over the budget (a sequence longer than the budget gets a batch of its
+    own) and no batch padding more than ``max_padding`` of what it feeds. Returns arrays of
+    positions into ``lengths``, longest batches first.
 
     >>> [b.tolist() for b in plan_batches([3, 9, 4, 8], 16)]
     [[1], [3], [2], [0]]
     >>> [b.tolist() for b in plan_batches([3, 9, 4, 8], 16, max_padding=0.5)]
-    [[1], [3, 2], [0]]
+    [[1], [3], [2, 0]]
+    >>> [b.tolist() for b in plan_batches([3, 9, 4, 8], 16, max_padding=0.5, batch_overhead=0)]
+    [[1], [3], [2], [0]]
     """
-    order = np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable")
-    batches: list[np.ndarray] = []
-    start = 0
-    while start < len(order):
-        longest = max(int(lengths[order[start]]), 1)
-        rows_cap = max(1, batch_tokens // longest)
-        end, real = start + 1, longest
-        while end < len(order) and end - start < rows_cap:
-            candidate = real + int(lengths[order[end]])
-            if 1.0 - candidate / ((end - start + 1) * longest) > max_padding:
-                break
-            real, end = candidate, end + 1
-        batches.append(order[start:end])
-        start = end
-    return batches
+    size = len(lengths)
+    if size == 0:
+        return []
+    values = np.maximum(np.asarray(lengths, dtype=np.int64), 1)
+    order = np.argsort(-values, kind="stable")
+    ordered = values[order]
+    real = np.concatenate([[0], np.cumsum(ordered)])  # real tokens of rows [0, j)
+    best = np.full(size + 1, np.inf)
+    best[0] = 0.0
+    cut = np.zeros(size + 1, dtype=np.int64)  # where the last batch of rows [0, j) starts
+    for start in range(size):  # every batch is a run [start, end) of the sorted rows
+        longest = int(ordered[start])
+        last = min(size, start + max(1, batch_tokens // longest))
+        ends = np.arange(start + 1, last + 1)
+        fed = (ends - start) * longest
+        allowed = (ends == start + 1) | (real[ends] - real[start] >= (1.0 - max_padding) * fed - 1e-9)
+        ends, fed = ends[allowed], fed[allowed]  # padding only grows along the sorted rows
+        cost = best[start] + fed + batch_overhead
+        better = cost < best[ends]
+        best[ends[better]] = cost[better]
+        cut[ends[better]] = start
+    bounds = [size]
+    while bounds[-1] > 0:
+        bounds.append(int(cut[bounds[-1]]))
+    bounds.reverse()
+    return [order[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def fed_tokens(lengths: Sequence[int], batches: Sequence[np.ndarray]) -> int:
@@ -154,3 +177,65 @@ def _greedy_groups(ordered: list[int], encoded: Sequence[Sequence[int]]) -> list
             members, prefix = [row], len(encoded[row]) - 1
     made.append((prefix, members))
     return made
+
+
+def pack_rows(lengths: Sequence[int], batch_tokens: int) -> list[np.ndarray]:
+    """Rows packed end to end, longest first, into runs of at most ``batch_tokens`` tokens (a row
+    longer than that alone): batches for a model that runs packed rows, where nothing is padded.
+
+    >>> [b.tolist() for b in pack_rows([3, 9, 4, 8], 16)]
+    [[1], [3, 2, 0]]
+    """
+    order = np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable")
+    batches: list[np.ndarray] = []
+    start, filled = 0, 0
+    for end, row in enumerate(order):
+        if end > start and filled + int(lengths[row]) > batch_tokens:
+            batches.append(order[start:end])
+            start, filled = end, 0
+        filled += int(lengths[row])
+    if start < len(order):
+        batches.append(order[start:])
+    return batches
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One forward pass of the scoring plan: positions into the rows, and how they run."""
+
+    rows: np.ndarray
+    prefix: int = 0  # tokens shared by every row (0: none), computed once per group
+    group: int = -1  # which prefix group (its buckets reuse one prefix state)
+    packed: bool = False  # rows end to end in one unpadded row
+
+
+def plan_scoring(lengths: Sequence[int], groups: Sequence[tuple[int, np.ndarray]], alone: Sequence[int],
+                 batch_tokens: int, *, packed: bool = False,
+                 batch_overhead: float = BATCH_OVERHEAD_TOKENS) -> tuple[list[Batch], int]:
+    """The forward passes that score every row, and the tokens they feed (padding included).
+
+    A prefix group's rows are cut by the length of their own part into buckets under the budget,
+    so a bucket pads only to its longest suffix and the prefix is still computed once; the other
+    rows go in length-bucketed batches, or packed when ``packed``.
+
+    >>> plan, fed = plan_scoring([20, 40, 5], [(16, np.array([0, 1]))], [2], 64)
+    >>> [(b.rows.tolist(), b.prefix) for b in plan], fed
+    ([([1], 16), ([0], 16), ([2], 0)], 49)
+    """
+    work: list[Batch] = []
+    fed = 0
+    for number, (prefix, rows) in enumerate(groups):
+        own = [int(lengths[i]) - prefix for i in rows]
+        buckets = plan_batches(own, batch_tokens, batch_overhead=batch_overhead)
+        work += [Batch(rows[b], prefix, number) for b in buckets]
+        fed += prefix + fed_tokens(own, buckets)
+    alone_lengths = [int(lengths[i]) for i in alone]
+    positions = np.asarray(alone, dtype=np.int64)
+    if packed:
+        batches = pack_rows(alone_lengths, batch_tokens)
+        fed += sum(alone_lengths)
+    else:
+        batches = plan_batches(alone_lengths, batch_tokens, batch_overhead=batch_overhead)
+        fed += fed_tokens(alone_lengths, batches)
+    work += [Batch(positions[b], packed=packed) for b in batches]
+    return work, fed

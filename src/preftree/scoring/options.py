@@ -97,6 +97,9 @@ class ScoringOptions:
     (the default) lists the offending ids; ``left`` drops tokens from the start (the prompt goes
     first, the response's end is kept, which is where the score is read); ``right`` keeps the start.
     ``batch_tokens`` bounds padded tokens per forward pass (rows × longest row).
+    ``packing``: ``auto`` runs rows packed end to end without padding where the backend's attention
+    is variable-length (FlashAttention), ``on`` wherever the backend can pack (with a dense
+    block-diagonal mask that costs more than it saves on CPU), ``off`` never.
     ``cache`` is a SQLite file, or ``None`` for no cache. ``output="hidden"`` returns the backbone's
     last-token hidden state instead of the head's scores (features for training a head).
     ``explicit`` names the settings the user gave, which the model catalogue never overrides.
@@ -116,6 +119,7 @@ class ScoringOptions:
     output: Literal["scores", "hidden"] = "scores"
     head: str = "auto"  # auto (from the weights) | linear | mlp | token-logit:ID
     prefix_sharing: bool = True  # compute a prompt shared by several responses once (KV cache)
+    packing: Literal["auto", "on", "off"] = "auto"  # rows end to end, unpadded (auto: varlen attention)
     backend_options: Any = None  # the backend's own options (see BACKEND_OPTIONS)
     explicit: frozenset[str] = frozenset()
 
@@ -128,6 +132,8 @@ class ScoringOptions:
             raise ConfigError(f"truncation must be one of {TRUNCATIONS}, got {self.truncation!r}")
         if self.output not in ("scores", "hidden"):
             raise ConfigError(f"output must be 'scores' or 'hidden', got {self.output!r}")
+        if self.packing not in ("auto", "on", "off"):
+            raise ConfigError(f"packing must be 'auto', 'on' or 'off', got {self.packing!r}")
         if self.batch_tokens < 1:
             raise ConfigError(f"batch_tokens must be positive, got {self.batch_tokens}")
         if self.max_length is not None and self.max_length < 2:

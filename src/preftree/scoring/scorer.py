@@ -14,14 +14,8 @@ import numpy as np
 from .._progress import progress_bar
 from ..data.model import Prompt
 from ..errors import ConfigError, InputError, PreftreeError
-from .backends import LoadedModel, SharesPrefixes, load_backend
-from .batching import (
-    TruncationError,
-    fed_tokens,
-    plan_batches,
-    shared_prefix_groups,
-    truncate,
-)
+from .backends import LoadedModel, PacksSequences, SharesPrefixes, load_backend
+from .batching import TruncationError, plan_scoring, shared_prefix_groups, truncate
 from .cache import ScoreCache, model_key
 from .chat import ChatFormatter, conversation, distinct_positions
 from .checkpoint import Checkpoint, is_ensemble_spec, resolve_checkpoint
@@ -53,6 +47,7 @@ class ScoreStats:
     n_padded_tokens: int = 0
     n_batches: int = 0
     seconds: float = 0.0
+    path: str = ""  # how the passes ran: padded or packed, prefixes shared or not
 
     @property
     def padding_fraction(self) -> float:
@@ -189,22 +184,32 @@ class RewardScorer:
             groups, alone = shared_prefix_groups(
                 encoded, [c[:-1] for c in conversations],
                 max_length=getattr(self.loaded_model, "shared_length_limit", None))
-        batches = [np.asarray([alone[i] for i in b], dtype=np.int64)
-                   for b in plan_batches([lengths[i] for i in alone], self.options.batch_tokens)]
-        stats.n_padded_tokens += fed_tokens(lengths, batches)
-        # (shared prefix length, rows): a group shares its first `prefix` tokens; 0 = a plain batch
-        work = groups + [(0, b) for b in batches]
+        packed = packs_rows(self.loaded_model, self.options.packing)
+        work, fed = plan_scoring(lengths, groups, alone, self.options.batch_tokens, packed=packed)
+        stats.n_padded_tokens += fed
+        stats.path = scoring_path(self.loaded_model, packed, len(groups))
         to_compute = sum(lengths) - sum((len(rows) - 1) * prefix for prefix, rows in groups)
         bar = progress_bar(total=to_compute, unit="tok", unit_scale=True, desc="scoring",
                    disable=not self.options.progress, dynamic_ncols=True)
         started = time.perf_counter()
+        held_group, held_state = -1, None  # the prefix group whose key/value state is held
         try:
-            for prefix, batch in work:
+            for item in work:
+                batch, prefix = item.rows, item.prefix
                 # float32, as stored in the cache: fresh and cached results are then identical
+                computed = sum(lengths[i] for i in batch)  # tokens this pass computes
                 if prefix:
-                    values = cast(SharesPrefixes, self.loaded_model).forward_shared(
-                        encoded[batch[0]][:prefix], [encoded[i][prefix:] for i in batch]).astype(np.float32)
-                    stats.n_padded_tokens += prefix + len(batch) * max(lengths[i] - prefix for i in batch)
+                    sharing = cast(SharesPrefixes, self.loaded_model)
+                    head = encoded[batch[0]][:prefix]
+                    computed -= len(batch) * prefix
+                    if held_group != item.group:  # a group's first bucket computes its prefix
+                        held_group, held_state = item.group, sharing.prefix_state(head)
+                        computed += prefix
+                    values = sharing.forward_shared(head, [encoded[i][prefix:] for i in batch],
+                                                    held_state).astype(np.float32)
+                elif item.packed and not getattr(self.loaded_model, "runs_unpadded", False):
+                    values = cast(PacksSequences, self.loaded_model).forward_packed(
+                        [encoded[i] for i in batch]).astype(np.float32)
                 else:
                     values = self.loaded_model.forward([encoded[i] for i in batch]).astype(np.float32)
                 check_finite_scores(values, self.description.get("model", "the model"),  # before caching
@@ -214,12 +219,36 @@ class RewardScorer:
                     self._cache.put(self.model_key, rows)
                 for digest, row_values, n_tokens, was_cut in rows:
                     done[digest] = (row_values.astype(np.float64), n_tokens, was_cut)
-                batch_tokens = sum(lengths[i] for i in batch) - (len(batch) - 1) * prefix  # tokens computed
                 stats.n_computed += len(batch)
-                stats.n_tokens += batch_tokens
+                stats.n_tokens += computed
                 stats.n_batches += 1
                 elapsed = max(time.perf_counter() - started, 1e-9)
                 bar.set_postfix({"seq/s": f"{stats.n_computed / elapsed:.1f}"}, refresh=False)
-                bar.update(batch_tokens)
+                bar.update(computed)
         finally:
             bar.close()
+
+
+def packs_rows(model: LoadedModel, packing: str) -> bool:
+    """Whether rows run packed: always on an engine that schedules unpadded token lists itself
+    (vLLM); else ``on`` wherever the backend can, ``auto`` where its attention is variable-length
+    (no dense mask, so packing only saves), ``off`` never."""
+    if getattr(model, "runs_unpadded", False):
+        return True
+    if packing == "off" or not getattr(model, "packs_sequences", False):
+        return False
+    return packing == "on" or bool(getattr(model, "varlen_attention", False))
+
+
+def scoring_path(model: LoadedModel, packed: bool, n_groups: int) -> str:
+    """How the passes ran, in words, for the run's report line."""
+    if getattr(model, "runs_unpadded", False):
+        path = "token lists scheduled by the engine itself, without padding"
+    elif packed:
+        kernel = "variable-length attention" if getattr(model, "varlen_attention", False) \
+            else "a block-diagonal attention mask"
+        path = f"rows packed without padding ({kernel})"
+    else:
+        path = "length-bucketed padded batches"
+    return path + (f"; prompt prefixes shared in {n_groups} group{'s' if n_groups != 1 else ''}"
+                   if n_groups else "")

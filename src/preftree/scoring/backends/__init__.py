@@ -17,7 +17,7 @@ from ..._registry import SCORING_BACKENDS as BACKENDS
 from ..._registry import load_registered
 from ..._registry import scoring_backends as backends
 
-__all__ = ["BACKENDS", "LoadedModel", "SharesPrefixes", "backends", "load_backend"]
+__all__ = ["BACKENDS", "LoadedModel", "PacksSequences", "SharesPrefixes", "backends", "load_backend"]
 
 
 class LoadedModel(Protocol):
@@ -39,8 +39,25 @@ class SharesPrefixes(LoadedModel, Protocol):
 
     shares_prefixes: bool
 
-    def forward_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]]) -> np.ndarray:
+    def prefix_state(self, prefix: Sequence[int]) -> Any:
+        """The prefix's state (a key/value cache), computed once for several suffix batches."""
+        ...
+
+    def forward_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]],
+                       state: Any = None) -> np.ndarray:
         """Scores ``(len(suffixes), K)`` of ``prefix + suffix`` for each suffix."""
+        ...
+
+
+class PacksSequences(LoadedModel, Protocol):
+    """A loaded model that can score rows packed into one unpadded row (``packs_sequences``
+    says when that applies, ``varlen_attention`` whether it is cheaper than padding)."""
+
+    packs_sequences: bool
+    varlen_attention: bool
+
+    def forward_packed(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
+        """Scores ``(len(batch), K)`` of the rows, computed packed end to end."""
         ...
 
 

@@ -14,6 +14,7 @@ row's last real token itself, so right-padded batches give the same scores as si
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from collections.abc import Sequence
@@ -89,15 +90,38 @@ class TransformersModel:
             raise InputError("a model without a backbone has no key/value cache")
         return "cache" if "cache" in inspect.signature(self.backbone.forward).parameters else "past_key_values"
 
-    def forward_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]]) -> np.ndarray:
-        """Scores of ``prefix + suffix`` for every suffix, with the prefix computed once: its
-        key/value cache is repeated for the suffixes, which are right-padded and read at their
-        last real token, at the positions they have in the full sequences."""
+    @property
+    def packs_sequences(self) -> bool:
+        """Whether :meth:`forward_packed` applies: a backbone of a family whose masks follow packed
+        position ids (block-diagonal attention), placed on one device."""
+        return self.shares_prefixes
+
+    @property
+    def varlen_attention(self) -> bool:
+        """Whether the attention kernel runs packed rows without a dense mask (FlashAttention's
+        variable-length kernels): then packing costs no more than the tokens themselves."""
+        config = getattr(self.backbone, "config", None)
+        return str(getattr(config, "_attn_implementation", "") or "").startswith(
+            ("flash_attention", "kernels-community/flash-attn"))
+
+    def prefix_state(self, prefix: Sequence[int]) -> Any:
+        """The key/value cache of ``prefix``, to score several batches of its suffixes with
+        :meth:`forward_shared` while computing it once."""
         assert self.backbone is not None
         with torch.inference_mode():
             head_ids = torch.tensor([list(prefix)], dtype=torch.long, device=self.device)
             first = self.backbone(input_ids=head_ids, use_cache=True)
-            cache = getattr(first, "cache", None) or first.past_key_values  # renamed in transformers 5
+        return getattr(first, "cache", None) or first.past_key_values  # renamed in transformers 5
+
+    def forward_shared(self, prefix: Sequence[int], suffixes: Sequence[Sequence[int]],
+                       state: Any = None) -> np.ndarray:
+        """Scores of ``prefix + suffix`` for every suffix, with the prefix computed once (or taken
+        from ``state``, :meth:`prefix_state`'s cache, which stays as it was): its key/value cache
+        is repeated for the suffixes, which are right-padded and read at their last real token,
+        at the positions they have in the full sequences."""
+        assert self.backbone is not None
+        cache = self.prefix_state(prefix) if state is None else copy.deepcopy(state)
+        with torch.inference_mode():
             cache.batch_repeat_interleave(len(suffixes))
             ids, mask, last = right_padded(suffixes, self.pad_id, self.device)
             attention = torch.cat([torch.ones(len(suffixes), len(prefix), dtype=mask.dtype,
@@ -109,6 +133,23 @@ class TransformersModel:
             states = hidden[torch.arange(len(suffixes), device=self.device), last]
             scores = self.head(states) if self.head is not None else states
         return scores.float().cpu().numpy().astype(np.float64).reshape(len(suffixes), -1)
+
+    def forward_packed(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
+        """Scores of rows packed end to end into one row without padding: position ids restart at
+        every row, which the attention masks read as separate sequences, and each row is read at
+        its own last token."""
+        assert self.backbone is not None
+        lengths = torch.tensor([len(row) for row in batch])
+        ids = torch.tensor([token for row in batch for token in row], dtype=torch.long)
+        starts = torch.cumsum(lengths, 0) - lengths
+        positions = torch.arange(int(lengths.sum())) - torch.repeat_interleave(starts, lengths)
+        with torch.inference_mode():
+            hidden = self.backbone(input_ids=ids[None].to(self.device), attention_mask=None,
+                                   position_ids=positions[None].to(self.device),
+                                   use_cache=False).last_hidden_state[0]
+            states = hidden[(starts + lengths - 1).to(self.device)]
+            scores = self.head(states) if self.head is not None else states
+        return scores.float().cpu().numpy().astype(np.float64).reshape(len(batch), -1)
 
     def forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
         """Scores of right-padded rows, read at each row's last real token."""

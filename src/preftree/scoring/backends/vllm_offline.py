@@ -34,6 +34,8 @@ __all__ = ["VLLMOfflineModel", "load_model"]
 class VLLMOfflineModel:
     """A :class:`~preftree.scoring.backends.LoadedModel` over ``vllm.LLM`` (pooling runner)."""
 
+    runs_unpadded = True  # vLLM schedules token lists itself: nothing is padded
+
     def __init__(self, *, llm: Any, task: str, head: torch.nn.Module | None, tokenizer: Any,
                  attributes: list[str], max_length: int, description: dict[str, Any]) -> None:
         self.llm, self.task, self.head = llm, task, head

@@ -82,6 +82,8 @@ def apply_head(head: nn.Module | None, pooled: np.ndarray) -> np.ndarray:
 class VLLMServerModel:
     """A :class:`~preftree.scoring.backends.LoadedModel` whose forward pass is a vLLM server."""
 
+    runs_unpadded = True  # vLLM schedules token lists itself: nothing is padded
+
     def __init__(self, *, url: str, task: str, head: nn.Module | None, tokenizer: Any,
                  attributes: list[str], max_length: int, description: dict[str, Any], width: int,
                  timeout_s: float = 300.0, max_retries: int = 6, max_wait_s: float = 60.0) -> None:
