@@ -34,6 +34,8 @@ def test_the_reward_is_the_weighted_sum_of_normalised_members(spec, tiny_model, 
     ensemble = load_scorer(spec, progress=False, cache=cache)
     assert ensemble.attributes == ["reward", "llama", "gemma"]
     scores = ensemble.score([p.prompt for p in pairs], [p.response_1 for p in pairs])
+    path = ensemble.last_stats.path  # each member's path, named
+    assert path.count("length-bucketed padded batches") == 2 and "llama: " in path, path
     alone = {name: RewardScorer.from_pretrained(tiny_model(arch, 1), progress=False, cache=cache)
              for name, arch in (("llama", "llama"), ("gemma", "gemma2"))}
     llama = alone["llama"].score([p.prompt for p in pairs], [p.response_1 for p in pairs])[:, 0]

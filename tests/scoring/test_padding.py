@@ -123,3 +123,74 @@ def test_flash_attention_packs_by_default_and_scores_as_padded_rows(tiny_model, 
                                           dtype="bfloat16", packing="off")
     np.testing.assert_allclose(flash.score(prompts, responses), padded.score(prompts, responses), atol=3e-2)
     assert flash.last_stats.path.startswith("rows packed without padding (variable-length attention)")
+
+
+def test_a_bucket_holds_the_prefix_of_every_row_within_the_budget(tiny_model, demo_pairs):
+    """Each row of a bucket holds the prefix's key/value cache: rows × (prefix + longest suffix)
+    stay within --batch-tokens, and a smaller budget cuts the same group into more buckets."""
+    folder = tiny_model("llama", 1)
+    prompts, responses = [], []
+    for pair in list(demo_pairs)[:3]:  # twelve answers of one length per prompt: buckets of many rows
+        prompts += [pair.prompt] * 12
+        responses += [f"{pair.response_1[:300]} {word}" for word in "abcdefghijkl"]
+    sizes = {}
+    for budget in (4096, 250):
+        scorer = RewardScorer.from_pretrained(folder, progress=False, cache=None, batch_tokens=budget)
+        seen: list[tuple[int, int]] = []
+        method = scorer.loaded_model.forward_shared
+
+        def recorded(prefix: Any, suffixes: Any, *state: Any, _method: Any = method,
+                     _seen: list[tuple[int, int]] = seen) -> Any:
+            _seen.append((len(prefix), max(len(s) for s in suffixes) * len(suffixes) + len(prefix) * len(suffixes)))
+            return _method(prefix, suffixes, *state)
+
+        scorer.loaded_model.forward_shared = recorded
+        scorer.score(prompts, responses)
+        assert seen and all(fed <= budget for _, fed in seen)
+        sizes[budget] = len(seen)
+    assert sizes[250] > sizes[4096]
+
+
+def test_a_backend_without_prefix_state_gets_whole_groups(tiny_model, demo_pairs):
+    """A plug-in backend written to the earlier protocol (``forward_shared(prefix, suffixes)``, no
+    ``prefix_state``) still shares prefixes: one pass per group, scores unchanged. The wrapper
+    below is a test double standing for such a plug-in around the real model."""
+    folder = tiny_model("llama", 1)
+    prompts, responses = _shared_baseline(list(demo_pairs)[:6])
+    scorer = RewardScorer.from_pretrained(folder, progress=False, cache=None)
+    real = scorer.loaded_model
+
+    class EarlierPlugin:
+        shares_prefixes = True
+
+        def __init__(self) -> None:
+            self.tokenizer, self.attributes, self.max_length = real.tokenizer, real.attributes, real.max_length
+            self.description, self.calls = real.description, 0
+
+        def forward(self, batch: Any) -> Any:
+            return real.forward(batch)
+
+        def forward_shared(self, prefix: Any, suffixes: Any) -> Any:
+            self.calls += 1
+            return real.forward_shared(prefix, suffixes)
+
+    plugin = EarlierPlugin()
+    scorer.loaded_model = plugin  # type: ignore[assignment]
+    got = scorer.score(prompts, responses)
+    plain = RewardScorer.from_pretrained(folder, progress=False, cache=None, prefix_sharing=False)
+    np.testing.assert_allclose(got, plain.score(prompts, responses), atol=1e-4)
+    groups = int(scorer.last_stats.path.split("shared in ")[1].split(" group")[0])
+    assert plugin.calls == groups >= 6  # one pass per group, however its rows' lengths spread
+
+
+def test_batch_overhead_is_an_option_and_weighs_against_padding(tiny_model, demo_pairs):
+    folder = tiny_model("llama", 1)
+    pairs = list(demo_pairs)[:30]
+    prompts, responses = [p.prompt for p in pairs], [p.response_1 for p in pairs]
+    runs = {}
+    for overhead in (0, 100_000):
+        scorer = RewardScorer.from_pretrained(folder, progress=False, cache=None, batch_overhead=overhead,
+                                              prefix_sharing=False)
+        runs[overhead] = (scorer.score(prompts, responses), scorer.last_stats)
+    np.testing.assert_allclose(runs[0][0], runs[100_000][0], atol=1e-4)
+    assert runs[0][1].padding_fraction == 0.0 and runs[0][1].n_batches > runs[100_000][1].n_batches

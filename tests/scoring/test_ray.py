@@ -47,6 +47,8 @@ def test_ray_equals_the_in_process_engine_on_llmbar(cluster, shared_data, tiny_m
     assert result.returncode == 0, result.stderr
     assert "scoring on 2 Ray replicas" in result.stderr  # progress
     assert "419 pairs, 838 distinct texts: 0 from cache, 838 scored" in result.stdout
+    assert "; on 2 Ray replica(s): length-bucketed padded batches" in result.stdout  # the replicas' path
+    assert "padding 0.0%" not in result.stdout  # the replicas' padding, not a zero from the driver
     ray_frame = pd.read_parquet(tmp_path / "ray.parquet")
     local = _in_process(model, pairs, tmp_path / "local.parquet")
     assert ray_frame["id"].tolist() == local["id"].tolist()

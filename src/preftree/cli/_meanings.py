@@ -73,6 +73,7 @@ OPTION_MEANINGS: dict[str, str] = {
     "--max-length": "the token limit per conversation",
     "--truncation": "what to do with longer conversations",
     "--batch-tokens": "padded tokens per forward pass",
+    "--batch-overhead": "a forward pass's fixed cost in tokens",
     "--no-prefix-sharing": "compute every conversation in full",
     "--packing": "rows packed without padding",
     "--cache": "the score cache file",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..scoring.batching import plan_batches
+from ..scoring.batching import batch_overhead_for, plan_batches
 from .records import JudgeRequest, JudgeResult
 from .settings import JudgeSettings
 
@@ -99,7 +99,8 @@ class HFBackend:
         while chunk := list(islice(iterator, self.options.chunk)):
             encoded = [self._encode(r.messages) for r in chunk]
             lengths = [len(e) for e in encoded]
-            for batch in plan_batches(lengths, self.options.batch_tokens):
+            for batch in plan_batches(lengths, self.options.batch_tokens,
+                                      batch_overhead=batch_overhead_for(self.device)):
                 started = time.perf_counter()
                 probabilities = self._p_a([encoded[i] for i in batch])
                 elapsed = (time.perf_counter() - started) / len(batch)

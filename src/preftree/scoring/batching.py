@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BATCH_OVERHEAD_TOKENS", "MIN_SHARED_PREFIX", "Batch", "TruncationError", "fed_tokens", "pack_rows",
+__all__ = ["ACCELERATOR_BATCH_OVERHEAD_TOKENS", "BATCH_OVERHEAD_TOKENS", "MAX_BATCH_ROWS", "MIN_SHARED_PREFIX",
+           "Batch", "batch_overhead_for", "TruncationError", "fed_tokens", "pack_rows",
            "padding_fraction", "plan_batches", "plan_scoring", "shared_prefix_groups", "truncate"]
 
 
@@ -44,20 +45,36 @@ def truncate(sequences: Sequence[list[int]], max_length: int,
 
 
 BATCH_OVERHEAD_TOKENS = 32
-"""What one more forward pass costs, in tokens' worth of compute: the price :func:`plan_batches`
-weighs against padding. Measured with ``benchmarks/scoring.py`` on this project's CPU machine
-(a forward's fixed cost over its cost per token); on a GPU the fixed cost weighs more."""
+"""What one more forward pass costs on a CPU, in tokens' worth of compute: the price
+:func:`plan_batches` weighs against padding. Measured by ``benchmarks/scoring.py`` (a pass's
+fixed time over its time per token, fitted on short passes of the benchmark's model)."""
+
+ACCELERATOR_BATCH_OVERHEAD_TOKENS = 256
+"""The same on a GPU, where a pass is bound by reading the weights until it holds about as many
+tokens as the chip's FLOP/s per byte/s (~300 for bf16 on an H100): an estimate from those
+published figures, not measured here (no GPU was available)."""
+
+MAX_BATCH_ROWS = 1024
+"""The most rows in one batch, however short they are (keeps the planning linear in the rows)."""
+
+
+def batch_overhead_for(device: object) -> int:
+    """The per-pass overhead for a model on ``device`` (a torch device or its name)."""
+    kind = str(getattr(device, "type", device) or "cpu")
+    return BATCH_OVERHEAD_TOKENS if kind.startswith("cpu") else ACCELERATOR_BATCH_OVERHEAD_TOKENS
 
 
 def plan_batches(lengths: Sequence[int], batch_tokens: int, max_padding: float = 0.05, *,
-                 batch_overhead: float = BATCH_OVERHEAD_TOKENS) -> list[np.ndarray]:
+                 batch_overhead: float = BATCH_OVERHEAD_TOKENS, fixed: int = 0) -> list[np.ndarray]:
     """Group sequences, longest first, so that rows × longest row stays within ``batch_tokens``.
 
     Among the ways of cutting the length-sorted rows into batches, this takes the one with the
     least cost, counted as tokens fed (padding included) plus ``batch_overhead`` per batch, under
     two rules: no batch over the budget (a sequence longer than the budget gets a batch of its
-    own) and no batch padding more than ``max_padding`` of what it feeds. Returns arrays of
-    positions into ``lengths``, longest batches first.
+    own; ``fixed`` tokens more per row count toward the budget only, as a shared prefix every row
+    attends to) and no batch padding more than ``max_padding`` of what it feeds. At most
+    :data:`MAX_BATCH_ROWS` rows go in a batch. Returns arrays of positions into ``lengths``,
+    longest batches first.
 
     >>> [b.tolist() for b in plan_batches([3, 9, 4, 8], 16)]
     [[1], [3], [2], [0]]
@@ -78,7 +95,7 @@ def plan_batches(lengths: Sequence[int], batch_tokens: int, max_padding: float =
     cut = np.zeros(size + 1, dtype=np.int64)  # where the last batch of rows [0, j) starts
     for start in range(size):  # every batch is a run [start, end) of the sorted rows
         longest = int(ordered[start])
-        last = min(size, start + max(1, batch_tokens // longest))
+        last = min(size, start + min(MAX_BATCH_ROWS, max(1, batch_tokens // (longest + fixed))))
         ends = np.arange(start + 1, last + 1)
         fed = (ends - start) * longest
         allowed = (ends == start + 1) | (real[ends] - real[start] >= (1.0 - max_padding) * fed - 1e-9)
@@ -206,28 +223,34 @@ class Batch:
     rows: np.ndarray
     prefix: int = 0  # tokens shared by every row (0: none), computed once per group
     group: int = -1  # which prefix group (its buckets reuse one prefix state)
+    buckets: int = 1  # how many batches the group was cut into
     packed: bool = False  # rows end to end in one unpadded row
 
 
 def plan_scoring(lengths: Sequence[int], groups: Sequence[tuple[int, np.ndarray]], alone: Sequence[int],
-                 batch_tokens: int, *, packed: bool = False,
-                 batch_overhead: float = BATCH_OVERHEAD_TOKENS) -> tuple[list[Batch], int]:
+                 batch_tokens: int, *, packed: bool = False, batch_overhead: float = BATCH_OVERHEAD_TOKENS,
+                 bucket_groups: bool = True) -> tuple[list[Batch], int]:
     """The forward passes that score every row, and the tokens they feed (padding included).
 
-    A prefix group's rows are cut by the length of their own part into buckets under the budget,
-    so a bucket pads only to its longest suffix and the prefix is still computed once; the other
-    rows go in length-bucketed batches, or packed when ``packed``.
+    A prefix group's rows are cut by the length of their own part into buckets, so a bucket pads
+    only to its longest suffix and the prefix is still computed once; a bucket's rows × (prefix +
+    longest suffix) stay within the budget, as each row holds the prefix's key/value cache. The
+    other rows go in length-bucketed batches, or packed when ``packed``. Without
+    ``bucket_groups`` (a backend that cannot hold a prefix's state) a group is one batch.
 
     >>> plan, fed = plan_scoring([20, 40, 5], [(16, np.array([0, 1]))], [2], 64)
     >>> [(b.rows.tolist(), b.prefix) for b in plan], fed
     ([([1], 16), ([0], 16), ([2], 0)], 49)
+    >>> [len(b.rows) for b in plan_scoring([20] * 8, [(16, np.arange(8))], [], 64)[0]]  # 3 × (16 + 4) <= 64
+    [2, 3, 3]
     """
     work: list[Batch] = []
     fed = 0
     for number, (prefix, rows) in enumerate(groups):
         own = [int(lengths[i]) - prefix for i in rows]
-        buckets = plan_batches(own, batch_tokens, batch_overhead=batch_overhead)
-        work += [Batch(rows[b], prefix, number) for b in buckets]
+        buckets = plan_batches(own, batch_tokens, batch_overhead=batch_overhead, fixed=prefix) \
+            if bucket_groups else [np.arange(len(own))]
+        work += [Batch(rows[b], prefix, number, len(buckets)) for b in buckets]
         fed += prefix + fed_tokens(own, buckets)
     alone_lengths = [int(lengths[i]) for i in alone]
     positions = np.asarray(alone, dtype=np.int64)

@@ -194,6 +194,8 @@ class EnsembleScorer:
             for key in ("n_texts", "n_distinct", "n_cached", "n_computed", "n_tokens",
                         "n_padded_tokens", "n_batches", "seconds"):
                 setattr(stats, key, getattr(stats, key) + getattr(run.stats, key))
+            if run.stats.path:
+                stats.path += ("; " if stats.path else "") + f"{member.name or member.model}: {run.stats.path}"
         parts = np.column_stack(normalised)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             reward = self.bias + parts @ np.array([m.weight for m in self.members])

@@ -96,10 +96,14 @@ class ScoringOptions:
     ``truncation``: what to do with a conversation longer than ``max_length`` tokens — ``error``
     (the default) lists the offending ids; ``left`` drops tokens from the start (the prompt goes
     first, the response's end is kept, which is where the score is read); ``right`` keeps the start.
-    ``batch_tokens`` bounds padded tokens per forward pass (rows × longest row).
+    ``batch_tokens`` bounds the tokens of a forward pass: rows × longest row in a padded batch
+    (a shared prefix counted in every row, as each row holds its cache), the rows' sum when packed.
+    ``batch_overhead``: what one more pass costs, in tokens, weighed against padding when batches
+    are cut (``None``: 32 on a CPU, as measured; 256 on a GPU, an estimate).
     ``packing``: ``auto`` runs rows packed end to end without padding where the backend's attention
     is variable-length (FlashAttention), ``on`` wherever the backend can pack (with a dense
-    block-diagonal mask that costs more than it saves on CPU), ``off`` never.
+    block-diagonal mask: attention over the whole packed row, which costs more than it saves on
+    CPU and needs memory for a square of ``batch_tokens``), ``off`` never.
     ``cache`` is a SQLite file, or ``None`` for no cache. ``output="hidden"`` returns the backbone's
     last-token hidden state instead of the head's scores (features for training a head).
     ``explicit`` names the settings the user gave, which the model catalogue never overrides.
@@ -120,6 +124,7 @@ class ScoringOptions:
     head: str = "auto"  # auto (from the weights) | linear | mlp | token-logit:ID
     prefix_sharing: bool = True  # compute a prompt shared by several responses once (KV cache)
     packing: Literal["auto", "on", "off"] = "auto"  # rows end to end, unpadded (auto: varlen attention)
+    batch_overhead: int | None = None  # a forward pass's fixed cost in tokens (None: by device)
     backend_options: Any = None  # the backend's own options (see BACKEND_OPTIONS)
     explicit: frozenset[str] = frozenset()
 
@@ -134,6 +139,8 @@ class ScoringOptions:
             raise ConfigError(f"output must be 'scores' or 'hidden', got {self.output!r}")
         if self.packing not in ("auto", "on", "off"):
             raise ConfigError(f"packing must be 'auto', 'on' or 'off', got {self.packing!r}")
+        if self.batch_overhead is not None and self.batch_overhead < 0:
+            raise ConfigError(f"batch_overhead must be at least 0 tokens, got {self.batch_overhead}")
         if self.batch_tokens < 1:
             raise ConfigError(f"batch_tokens must be positive, got {self.batch_tokens}")
         if self.max_length is not None and self.max_length < 2:

@@ -177,8 +177,11 @@ class ScoreActor:
         pq.write_table(table, tmp)
         os.replace(tmp, self.shards / f"{name}.parquet")  # a shard appears whole or not at all
         tokens = np.zeros(len(hashes), dtype=np.int64)
+        padded = np.zeros(len(hashes), dtype=np.int64)
         tokens[:1] = run.stats.n_tokens  # the batch's total on its first row: sums stay right however Ray re-blocks
-        return {"hash": np.asarray(hashes), "tokens": tokens}
+        padded[:1] = run.stats.n_padded_tokens
+        return {"hash": np.asarray(hashes), "tokens": tokens, "padded": padded,
+                "path": np.asarray([run.stats.path] * len(hashes))}
 
 
 def _describe(model: str, options: ScoringOptions) -> tuple[list[str], dict[str, Any]]:
@@ -230,7 +233,8 @@ class RayScorer:
         todo = [d for d in first if d not in done]
         stats = ScoreStats(n_texts=len(hashes), n_distinct=len(first), n_cached=len(first) - len(todo))
         if todo:
-            stats.n_tokens = self._run([(d, conversations[first[d]]) for d in todo])
+            stats.n_tokens, stats.n_padded_tokens, stats.path = self._run(
+                [(d, conversations[first[d]]) for d in todo])
             done = read_shards(self.shards)
         missing = [d for d in first if d not in done]
         if missing:
@@ -247,7 +251,9 @@ class RayScorer:
         self.last_stats = stats
         return ScoreRun(scores, truncated, stats)
 
-    def _run(self, items: list[tuple[str, Sequence[dict[str, str]]]]) -> int:
+    def _run(self, items: list[tuple[str, Sequence[dict[str, str]]]]) -> tuple[int, int, str]:
+        """Score ``items`` on the actor pool; the tokens computed, the tokens fed (padding
+        included) and the replicas' paths (theirs, on Ray)."""
         from .._progress import progress_bar
 
         ray = _ray()
@@ -262,13 +268,15 @@ class RayScorer:
                                                "shards": str(self.shards)},
             batch_size=self.batch_size, compute=ray.data.ActorPoolStrategy(size=self.replicas),
             num_cpus=self.cpus, num_gpus=self.gpus or None)
-        tokens = 0
+        tokens, padded, paths = 0, 0, set[str]()
         with progress_bar(total=len(items), unit="text", desc=f"scoring on {self.replicas} Ray replicas",
                   disable=not self.progress, dynamic_ncols=True) as bar:
             try:
                 for batch in scored.iter_batches(batch_size=None, batch_format="numpy"):
                     bar.update(len(batch["hash"]))
                     tokens += int(batch["tokens"].sum())
+                    padded += int(batch["padded"].sum())
+                    paths.update(str(path) for path in set(batch["path"].tolist()))
             except Exception as exc:  # a replica failed: say why; finished shards are kept
                 original = _preftree_cause(exc)
                 if original is not None:  # preftree's own error in a replica, with its exit code
@@ -281,4 +289,5 @@ class RayScorer:
                 reason = found.group(0)[:800] if found else type(exc).__name__
                 raise PreftreeError(f"the Ray run failed ({reason}); finished batches are kept, "
                                     "run again to resume") from None
-        return tokens
+        kinds = sorted({path.split(";")[0] for path in paths if path})
+        return tokens, padded, f"on {self.replicas} Ray replica(s): {' / '.join(kinds) or 'nothing computed'}"

@@ -15,7 +15,7 @@ from .._progress import progress_bar
 from ..data.model import Prompt
 from ..errors import ConfigError, InputError, PreftreeError
 from .backends import LoadedModel, PacksSequences, SharesPrefixes, load_backend
-from .batching import TruncationError, plan_scoring, shared_prefix_groups, truncate
+from .batching import TruncationError, batch_overhead_for, plan_scoring, shared_prefix_groups, truncate
 from .cache import ScoreCache, model_key
 from .chat import ChatFormatter, conversation, distinct_positions
 from .checkpoint import Checkpoint, is_ensemble_spec, resolve_checkpoint
@@ -185,7 +185,11 @@ class RewardScorer:
                 encoded, [c[:-1] for c in conversations],
                 max_length=getattr(self.loaded_model, "shared_length_limit", None))
         packed = packs_rows(self.loaded_model, self.options.packing)
-        work, fed = plan_scoring(lengths, groups, alone, self.options.batch_tokens, packed=packed)
+        overhead = self.options.batch_overhead if self.options.batch_overhead is not None \
+            else batch_overhead_for(getattr(self.loaded_model, "device", "cpu"))
+        work, fed = plan_scoring(lengths, groups, alone, self.options.batch_tokens, packed=packed,
+                                 batch_overhead=overhead,  # a plug-in without prefix_state: whole groups
+                                 bucket_groups=hasattr(self.loaded_model, "prefix_state"))
         stats.n_padded_tokens += fed
         stats.path = scoring_path(self.loaded_model, packed, len(groups))
         to_compute = sum(lengths) - sum((len(rows) - 1) * prefix for prefix, rows in groups)
@@ -198,15 +202,20 @@ class RewardScorer:
                 batch, prefix = item.rows, item.prefix
                 # float32, as stored in the cache: fresh and cached results are then identical
                 computed = sum(lengths[i] for i in batch)  # tokens this pass computes
+                if item.group != held_group:
+                    held_group, held_state = -1, None  # a group's state lives while its buckets run
                 if prefix:
                     sharing = cast(SharesPrefixes, self.loaded_model)
-                    head = encoded[batch[0]][:prefix]
+                    head, tails = encoded[batch[0]][:prefix], [encoded[i][prefix:] for i in batch]
                     computed -= len(batch) * prefix
-                    if held_group != item.group:  # a group's first bucket computes its prefix
+                    keeps_state = item.buckets > 1  # the prefix computed once for the group's buckets
+                    if not keeps_state:
+                        computed += prefix
+                    elif held_group != item.group:
                         held_group, held_state = item.group, sharing.prefix_state(head)
                         computed += prefix
-                    values = sharing.forward_shared(head, [encoded[i][prefix:] for i in batch],
-                                                    held_state).astype(np.float32)
+                    values = (sharing.forward_shared(head, tails, held_state) if keeps_state
+                              else sharing.forward_shared(head, tails)).astype(np.float32)
                 elif item.packed and not getattr(self.loaded_model, "runs_unpadded", False):
                     values = cast(PacksSequences, self.loaded_model).forward_packed(
                         [encoded[i] for i in batch]).astype(np.float32)
@@ -250,5 +259,7 @@ def scoring_path(model: LoadedModel, packed: bool, n_groups: int) -> str:
         path = f"rows packed without padding ({kernel})"
     else:
         path = "length-bucketed padded batches"
-    return path + (f"; prompt prefixes shared in {n_groups} group{'s' if n_groups != 1 else ''}"
-                   if n_groups else "")
+    if not n_groups:
+        return path
+    shared = f"; prompt prefixes shared in {n_groups} group{'s' if n_groups != 1 else ''}"
+    return path + shared + (" (in length-bucketed padded batches)" if packed else "")
