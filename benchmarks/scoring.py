@@ -101,6 +101,27 @@ np.save(sys.argv[3], np.stack(scores))
 """
 
 
+def pass_overhead(folder: Path) -> float:
+    """A forward pass's fixed cost in tokens' worth (preftree's ``BATCH_OVERHEAD_TOKENS``): the
+    intercept over the slope of time against tokens, fitted on short passes of this model."""
+    model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
+    points = []
+    with torch.inference_mode():
+        for rows, length in [(1, 8), (1, 16), (1, 32), (2, 32), (1, 64), (4, 32), (2, 64), (1, 128)]:
+            ids = torch.randint(5, 1000, (rows, length))
+            model(input_ids=ids)
+            best = min(_timed(model, ids) for _ in range(7))
+            points.append((rows * length, best))
+    slope, intercept = np.polyfit([p[0] for p in points], [p[1] for p in points], 1)
+    return float(intercept / slope)
+
+
+def _timed(model: torch.nn.Module, ids: torch.Tensor) -> float:
+    started = time.perf_counter()
+    model(input_ids=ids)
+    return time.perf_counter() - started
+
+
 def through_the_cli(data: Path, tmp: Path, texts: list[str]) -> None:
     """(e): ``preftree score`` and the per-pair loop, each a fresh process, wall time of each."""
     import pandas as pd
@@ -110,6 +131,8 @@ def through_the_cli(data: Path, tmp: Path, texts: list[str]) -> None:
     pairs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     folder = save_tiny_reward_model(tmp / "llama-6", train_tokenizer(texts, vocab_size=14000), hidden_size=512,
                                     layers=6, heads=8, intermediate_size=1376, max_positions=4096)
+    print(f"a forward pass's fixed cost, fitted on short passes: {pass_overhead(folder):.0f} tokens' worth "
+          "(preftree plans with 32 on a CPU)")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     started = time.perf_counter()
     cli = subprocess.run([sys.executable, "-m", "preftree", "score", "--model", str(folder), "--pairs", str(pairs),
