@@ -232,8 +232,9 @@ def plan_scoring(lengths: Sequence[int], groups: Sequence[tuple[int, np.ndarray]
                  bucket_groups: bool = True) -> tuple[list[Batch], int]:
     """The forward passes that score every row, and the tokens they feed (padding included).
 
-    A prefix group's rows are cut by the length of their own part into buckets, so a bucket pads
-    only to its longest suffix and the prefix is still computed once; a bucket's rows × (prefix +
+    A prefix group's rows are cut by the length of their own part into buckets at the least cost
+    (no padding cap: two answers of 60 and 50 tokens share a pass rather than pay a second one),
+    so a bucket pads only to its longest suffix and the prefix is still computed once; a bucket's rows × (prefix +
     longest suffix) stay within the budget, as each row holds the prefix's key/value cache. The
     other rows go in length-bucketed batches, or packed when ``packed``. Without
     ``bucket_groups`` (a backend that cannot hold a prefix's state) a group is one batch.
@@ -248,8 +249,8 @@ def plan_scoring(lengths: Sequence[int], groups: Sequence[tuple[int, np.ndarray]
     fed = 0
     for number, (prefix, rows) in enumerate(groups):
         own = [int(lengths[i]) - prefix for i in rows]
-        buckets = plan_batches(own, batch_tokens, batch_overhead=batch_overhead, fixed=prefix) \
-            if bucket_groups else [np.arange(len(own))]
+        buckets = plan_batches(own, batch_tokens, 1.0, batch_overhead=batch_overhead, fixed=prefix) \
+            if bucket_groups else [np.arange(len(own))]  # no padding cap: a bucket more costs a pass
         work += [Batch(rows[b], prefix, number, len(buckets)) for b in buckets]
         fed += prefix + fed_tokens(own, buckets)
     alone_lengths = [int(lengths[i]) for i in alone]
