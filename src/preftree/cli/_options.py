@@ -236,10 +236,10 @@ def scoring_options(function: F) -> F:
                      help="Longer conversations: error (list them), left (cut the start), right."),
         click.option("--batch-tokens", default=8192, show_default=True, type=click.IntRange(min=1),
                      help="Padded tokens per forward pass."),
-        click.option("--batch-overhead", type=click.IntRange(min=0), metavar="TOKENS",
+        click.option("--batch-overhead", type=click.IntRange(min=0, max=1_000_000), metavar="TOKENS",
                      help="What one more forward pass costs, in tokens, weighed against padding when "
-                          "rows are cut into batches. Default: 32 on a CPU (measured), 256 on a GPU "
-                          "(an estimate)."),
+                          "rows are cut into batches. Default: 32 on a CPU (benchmarks/scoring.py fits "
+                          "39-47 on its model), 256 on a GPU (an estimate)."),
         click.option("--chat-template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="Jinja chat template file, for tokenizers without one."),
         click.option("--trust-remote-code", is_flag=True,

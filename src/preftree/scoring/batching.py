@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ConfigError
+
 __all__ = ["ACCELERATOR_BATCH_OVERHEAD_TOKENS", "BATCH_OVERHEAD_TOKENS", "MAX_BATCH_ROWS", "MIN_SHARED_PREFIX",
            "Batch", "batch_overhead_for", "TruncationError", "fed_tokens", "pack_rows",
            "padding_fraction", "plan_batches", "plan_scoring", "shared_prefix_groups", "truncate"]
@@ -54,6 +56,9 @@ ACCELERATOR_BATCH_OVERHEAD_TOKENS = 256
 tokens as the chip's FLOP/s per byte/s (~300 for bf16 on an H100): an estimate from those
 published figures, not measured here (no GPU was available)."""
 
+MAX_BATCH_OVERHEAD = 1_000_000
+"""The largest per-pass overhead accepted (costs stay finite and exact in float64)."""
+
 MAX_BATCH_ROWS = 1024
 """The most rows in one batch, however short they are (keeps the planning linear in the rows)."""
 
@@ -83,6 +88,9 @@ def plan_batches(lengths: Sequence[int], batch_tokens: int, max_padding: float =
     >>> [b.tolist() for b in plan_batches([3, 9, 4, 8], 16, max_padding=0.5, batch_overhead=0)]
     [[1], [3], [2], [0]]
     """
+    if isinstance(batch_overhead, bool) or not 0 <= batch_overhead <= MAX_BATCH_OVERHEAD:
+        raise ConfigError(f"batch_overhead must be a number of tokens from 0 to {MAX_BATCH_OVERHEAD:,}, "
+                          f"got {batch_overhead!r}")
     size = len(lengths)
     if size == 0:
         return []
@@ -237,7 +245,8 @@ def plan_scoring(lengths: Sequence[int], groups: Sequence[tuple[int, np.ndarray]
     so a bucket pads only to its longest suffix and the prefix is still computed once; a bucket's rows × (prefix +
     longest suffix) stay within the budget, as each row holds the prefix's key/value cache. The
     other rows go in length-bucketed batches, or packed when ``packed``. Without
-    ``bucket_groups`` (a backend that cannot hold a prefix's state) a group is one batch.
+    ``bucket_groups`` (a backend that cannot hold a prefix's state) each bucket computes the
+    prefix again, and is counted so.
 
     >>> plan, fed = plan_scoring([20, 40, 5], [(16, np.array([0, 1]))], [2], 64)
     >>> [(b.rows.tolist(), b.prefix) for b in plan], fed
@@ -249,10 +258,11 @@ def plan_scoring(lengths: Sequence[int], groups: Sequence[tuple[int, np.ndarray]
     fed = 0
     for number, (prefix, rows) in enumerate(groups):
         own = [int(lengths[i]) - prefix for i in rows]
-        buckets = plan_batches(own, batch_tokens, 1.0, batch_overhead=batch_overhead, fixed=prefix) \
-            if bucket_groups else [np.arange(len(own))]  # no padding cap: a bucket more costs a pass
+        # no padding cap: a bucket more costs a pass (and, without a held state, the prefix again)
+        buckets = plan_batches(own, batch_tokens, 1.0, fixed=prefix,
+                               batch_overhead=batch_overhead + (0 if bucket_groups else prefix))
         work += [Batch(rows[b], prefix, number, len(buckets)) for b in buckets]
-        fed += prefix + fed_tokens(own, buckets)
+        fed += prefix * (1 if bucket_groups else len(buckets)) + fed_tokens(own, buckets)
     alone_lengths = [int(lengths[i]) for i in alone]
     positions = np.asarray(alone, dtype=np.int64)
     if packed:

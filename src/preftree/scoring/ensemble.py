@@ -195,7 +195,8 @@ class EnsembleScorer:
                         "n_padded_tokens", "n_batches", "seconds"):
                 setattr(stats, key, getattr(stats, key) + getattr(run.stats, key))
             if run.stats.path:
-                stats.path += ("; " if stats.path else "") + f"{member.name or member.model}: {run.stats.path}"
+                label = " ".join(str(member.name or Path(member.model).name).split())  # one line
+                stats.path += (" | " if stats.path else "") + f"{label}: {run.stats.path}"
         parts = np.column_stack(normalised)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             reward = self.bias + parts @ np.array([m.weight for m in self.members])

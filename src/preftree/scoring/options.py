@@ -139,8 +139,11 @@ class ScoringOptions:
             raise ConfigError(f"output must be 'scores' or 'hidden', got {self.output!r}")
         if self.packing not in ("auto", "on", "off"):
             raise ConfigError(f"packing must be 'auto', 'on' or 'off', got {self.packing!r}")
-        if self.batch_overhead is not None and self.batch_overhead < 0:
-            raise ConfigError(f"batch_overhead must be at least 0 tokens, got {self.batch_overhead}")
+        if self.batch_overhead is not None and (isinstance(self.batch_overhead, bool)
+                                                or not isinstance(self.batch_overhead, int)
+                                                or not 0 <= self.batch_overhead <= 1_000_000):
+            raise ConfigError(f"batch_overhead must be a whole number of tokens from 0 to 1,000,000, "
+                              f"got {self.batch_overhead!r}")
         if self.batch_tokens < 1:
             raise ConfigError(f"batch_tokens must be positive, got {self.batch_tokens}")
         if self.max_length is not None and self.max_length < 2:

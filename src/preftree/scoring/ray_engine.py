@@ -289,5 +289,5 @@ class RayScorer:
                 reason = found.group(0)[:800] if found else type(exc).__name__
                 raise PreftreeError(f"the Ray run failed ({reason}); finished batches are kept, "
                                     "run again to resume") from None
-        kinds = sorted({path.split(";")[0] for path in paths if path})
+        kinds = sorted(path for path in paths if path)
         return tokens, padded, f"on {self.replicas} Ray replica(s): {' / '.join(kinds) or 'nothing computed'}"

@@ -188,7 +188,7 @@ class RewardScorer:
         overhead = self.options.batch_overhead if self.options.batch_overhead is not None \
             else batch_overhead_for(getattr(self.loaded_model, "device", "cpu"))
         work, fed = plan_scoring(lengths, groups, alone, self.options.batch_tokens, packed=packed,
-                                 batch_overhead=overhead,  # a plug-in without prefix_state: whole groups
+                                 batch_overhead=overhead,  # a plug-in without prefix_state: prefix per bucket
                                  bucket_groups=hasattr(self.loaded_model, "prefix_state"))
         stats.n_padded_tokens += fed
         stats.path = scoring_path(self.loaded_model, packed, len(groups))
@@ -208,7 +208,8 @@ class RewardScorer:
                     sharing = cast(SharesPrefixes, self.loaded_model)
                     head, tails = encoded[batch[0]][:prefix], [encoded[i][prefix:] for i in batch]
                     computed -= len(batch) * prefix
-                    keeps_state = item.buckets > 1  # the prefix computed once for the group's buckets
+                    # the prefix computed once for the group's buckets, where the backend holds a state
+                    keeps_state = item.buckets > 1 and hasattr(sharing, "prefix_state")
                     if not keeps_state:
                         computed += prefix
                     elif held_group != item.group:
