@@ -99,6 +99,10 @@ class ColumnPairSet(PairSet):
         position = self._positions().get(pair_id)
         return position is not None and position < len(self._columns.responses_1)
 
+    def has_texts(self, ids: Sequence[str]) -> np.ndarray:
+        kept = self._columns.ids[:len(self._columns.responses_1)]  # texts are kept for a leading run
+        return np.asarray(pd.Index(ids, dtype=object).isin(list(kept)), dtype=bool)
+
     def _pair(self, position: int) -> Pair:
         c = self._columns
         if self._meta_rows is None:  # only the pairs whose texts were kept can become Pair objects

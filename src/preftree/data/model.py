@@ -158,6 +158,10 @@ class PairSet:
         """Whether this pair's texts are at hand (a set read for its features keeps a sample)."""
         return pair_id in self._index
 
+    def has_texts(self, ids: Sequence[str]) -> np.ndarray:
+        """:meth:`has_text` of every id in ``ids`` at once, as a boolean array."""
+        return np.asarray(pd.Index(ids, dtype=object).isin(list(self._index)), dtype=bool)
+
     def feature_values(self, spec: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
         """Per-response values of feature source ``spec`` computed while reading (none here)."""
         return None

@@ -243,10 +243,10 @@ def explain_judge(features: FeatureTable | pd.DataFrame, verdicts: JudgmentSet |
     preferences = verdicts.preferences() if isinstance(verdicts, JudgmentSet) else verdicts
     name = judge or (verdicts.judge if isinstance(verdicts, JudgmentSet) else str(preferences.name))
     if diffs.index.equals(preferences.index):  # a verdict on every pair, in order: no lookups
-        ids, X, y = list(diffs.index), diffs, preferences.to_numpy(dtype=np.int64)
+        ids, X, y = diffs.index.to_numpy(dtype=object), diffs, preferences.to_numpy(dtype=np.int64)
     else:
-        ids = list(diffs.index[diffs.index.isin(preferences.index)])
-        if not ids:
+        ids = diffs.index[diffs.index.isin(preferences.index)].to_numpy(dtype=object)
+        if not len(ids):
             raise InputError(f"judge {name!r} has no verdict on any of the {len(diffs)} pairs")
         X = diffs.loc[ids]
         y = preferences.loc[ids].to_numpy(dtype=np.int64)
@@ -278,7 +278,7 @@ def explain_judge(features: FeatureTable | pd.DataFrame, verdicts: JudgmentSet |
                                              sample_weight=weights, groups=groups)
     leaf = tree.apply(X)
     leaves = pd.DataFrame({"id": ids, "preference": y, "leaf": leaf,
-                           "p_response_2": tree.prob_response_2(X)})
+                           "p_response_2": tree.prob_response_2_at(leaf)})
     leans = feature_leans(X, y, groups)
     counts = {"response_1": int((y == -1).sum()), "tie": int((y == 0).sum()),
               "response_2": int((y == 1).sum())}

@@ -105,7 +105,7 @@ def example_records(explanation: JudgeExplanation, result: ExplainResult) -> lis
     if explanation.tree.ties == "drop":  # a tie was not fitted: not one of its leaf's n
         leaves = leaves[leaves["preference"] != 0]
     # pairs read for their features keep the texts of a sample: examples come from it
-    leaves = leaves[[result.pairs.has_text(str(pair_id)) for pair_id in leaves["id"]]]
+    leaves = leaves[result.pairs.has_texts(leaves["id"].astype(str).tolist())]
     chosen = [row for _, group in leaves.groupby("leaf", sort=True)
               for row in group.head(EXAMPLES_PER_LEAF).itertuples(index=False)]
     diffs = result.features.diffs.loc[[str(row.id) for row in chosen], explanation.tree.feature_names_]

@@ -163,7 +163,12 @@ class PreferenceTree(ClassifierMixin, BaseEstimator):
 
     def prob_response_2(self, X: Any) -> np.ndarray:
         """P(response_2 better) for each pair (0 when the tree never saw a +1)."""
-        proba = self.predict_proba(X)
+        return self.prob_response_2_at(self.apply(X))
+
+    def prob_response_2_at(self, leaves: np.ndarray) -> np.ndarray:
+        """:meth:`prob_response_2` of pairs already placed in ``leaves`` (from :meth:`apply`)."""
+        check_is_fitted(self, "structure_")
+        proba = self.structure_.proba(np.asarray(leaves))
         classes = list(self.classes_)
         return proba[:, classes.index(1)] if 1 in classes else np.zeros(len(proba))
 
