@@ -77,3 +77,41 @@ def test_truncated_tree_predicts_like_a_shallower_fit() -> None:
         shallow = DecisionTreeClassifier(criterion="log_loss", max_depth=depth, random_state=0).fit(X, y)
         truncated = deep.proba(deep.apply(X, max_depth=depth))
         np.testing.assert_allclose(truncated, shallow.predict_proba(X))
+
+
+@pytest.mark.parametrize(("min_samples_leaf", "n_classes", "soft"), [(1, 2, False), (30, 2, False), (1, 3, False),
+                                                                     (7, 3, False), (1, 2, True)])
+def test_sibling_subtraction_gives_the_same_numbers(min_samples_leaf: int, n_classes: int, soft: bool) -> None:
+    """Below the root only each split's smaller child is counted (its sibling is the parent minus
+    it): with draw counts as weights the importances are bit-identical to counting every child."""
+    rng = np.random.default_rng(min_samples_leaf + n_classes)
+    X = np.round(rng.normal(size=(5000, 6)) * 8)
+    y = np.digitize(X[:, 0] - 0.5 * X[:, 2] + rng.normal(scale=6, size=5000), [-5, 5][:n_classes - 1])
+    binned = bin_features(X)
+    weights = np.bincount(rng.integers(0, 5000, 5000), minlength=5000).astype(float)
+    if soft:  # soft labels: not whole numbers, so every child is counted either way
+        weights *= rng.uniform(0.5, 1.0, 5000)
+    for depth in (1, 2, 3, 5):
+        fast = histogram_importances(binned, y, weights, depth, n_classes, min_samples_leaf=min_samples_leaf)
+        plain = histogram_importances(binned, y, weights, depth, n_classes, min_samples_leaf=min_samples_leaf,
+                                      subtract=False)
+        assert np.array_equal(fast, plain)
+        expected = DecisionTreeClassifier(criterion="log_loss", max_depth=depth, random_state=0,
+                                          min_samples_leaf=min_samples_leaf).fit(
+            X, y, sample_weight=weights).feature_importances_
+        np.testing.assert_allclose(fast, expected, atol=1e-9)
+
+
+def test_soft_weights_refit_as_the_exact_method_does() -> None:
+    """Soft verdicts (weights below 1): total − left left −1e-13 on the right of a node's last value,
+    a NaN entropy took the argmax and every histogram refit split nothing (all importances 0)."""
+    rng = np.random.default_rng(11)
+    X = rng.integers(-3, 4, size=(900, 3)).astype(float)
+    y = np.where(X[:, 0] + rng.normal(size=900) > 0, 1, -1)
+    soft = rng.uniform(0.55, 1.0, 900)
+    tree = PreferenceTree(random_state=0).fit(X, y, sample_weight=soft)
+    exact = tree.bootstrap_importances(X, y, n=10, random_state=0, method="exact", sample_weight=soft)
+    fast = tree.bootstrap_importances(X, y, n=10, random_state=0, method="histogram", sample_weight=soft)
+    assert fast.set_index("feature")["mean"].max() > 0.5
+    np.testing.assert_allclose(fast.set_index("feature")["mean"].sort_index(),
+                               exact.set_index("feature")["mean"].sort_index(), atol=1e-9)

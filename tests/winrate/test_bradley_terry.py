@@ -58,3 +58,11 @@ def test_summed_battles_and_draw_counts_fit_as_copied_battles() -> None:
         low = 1000 + SCALE * np.percentile(np.array(draws), 2.5, axis=0)[:len(names)]
         shown = result.ratings.set_index("model")["rating_low"].reindex(names).to_numpy()
         assert np.allclose(shown[1:], low[1:], atol=0.05)
+
+
+def test_the_intervals_do_not_depend_on_the_threads() -> None:
+    model_a, model_b, outcome, covariates = _battles(1500, seed=3)
+    frame = pd.DataFrame(covariates, columns=["c0", "c1"])
+    one, two = (fit_bradley_terry(model_a, model_b, outcome, frame, resamples=7, seed=2, jobs=jobs) for jobs in (1, 2))
+    pd.testing.assert_frame_equal(one.ratings, two.ratings)
+    pd.testing.assert_frame_equal(one.coefficients, two.coefficients)

@@ -172,6 +172,20 @@ def _bounded_inputs(function: F) -> F:
              "over 64 MiB is always refused).")(with_limit))
 
 
+def _thread_count(value: int) -> int:
+    import os
+
+    cores = os.cpu_count() or 1
+    if value == 0 or value < -1 or value > 4 * cores:
+        raise click.BadParameter(f"{value} is not a thread count for this machine: use 1 to "
+                                 f"{4 * cores}, or -1 for all {cores} cores")
+    return int(value)
+
+
+jobs_option = click.option("--jobs", default=-1, show_default=True, type=int,
+                           callback=lambda c, p, v: _thread_count(v), help="Threads (-1 = all cores).")
+
+
 def pairs_options(function: F) -> F:
     """``--pairs FILE`` and ``--map``: the pairs every command reads."""
     return _stack(_bounded_inputs(function), [

@@ -13,6 +13,7 @@ from ._options import (
     FiniteFloatRange,
     echo,
     force_option,
+    jobs_option,
     pairs_options,
     quiet_option,
     resolve_features,
@@ -141,8 +142,7 @@ def depth_value(value: int | str) -> int | Literal["auto"]:
               help="Also fit every pair mirrored, making the tree order-free.")
 @click.option("--explain-label/--no-explain-label", default=False, show_default=True,
               help="Also fit a tree for the pairs' own label (human/gold) next to the judges.")
-@click.option("--jobs", default=-1, show_default=True, type=int,
-              callback=lambda c, p, v: _jobs(v), help="Threads (-1 = all cores).")
+@jobs_option
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @force_option
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -219,13 +219,3 @@ def explain(pairs_path: Path | None, mapping: str | None, pairs_format: str, pre
     run_and_write(pairs, judges, features or ["style"], config, out, quiet,
                   explain_label, report_path, force, judge_paths, table_only=table_only,
                   probe_dir=probe_dir)
-
-
-def _jobs(value: Any) -> int:
-    import os
-
-    cores = os.cpu_count() or 1
-    if value == 0 or value < -1 or value > 4 * cores:
-        raise click.BadParameter(f"{value} is not a thread count for this machine: use 1 to "
-                                 f"{4 * cores}, or -1 for all {cores} cores")
-    return int(value)

@@ -11,6 +11,7 @@ from ._options import (
     SEED,
     FiniteFloatRange,
     echo,
+    jobs_option,
     pairs_options,
     quiet_option,
     replace_option,
@@ -55,6 +56,7 @@ __all__ = ["winrate"]
 @click.option("--resamples", default=100, show_default=True, type=click.IntRange(min=0),
               help="Bootstrap resamples of the battles for the rating and coefficient intervals.")
 @click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the bootstrap and the trees.")
+@jobs_option
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="winrate.csv (one row per model); winrate.json is written beside it.")
 @quiet_option
@@ -62,7 +64,7 @@ __all__ = ["winrate"]
 def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | None, pairs_format: str,
             model_columns: str | None, baseline: str | None, judge: str | None, feature_specs: tuple[str, ...],
             tree_specs: tuple[str, ...], difficulties_path: Path | None, pooling: float | None,
-            resamples: int, seed: int, out: Path, quiet: bool, **scoring: Any) -> None:
+            resamples: int, seed: int, jobs: int, out: Path, quiet: bool, **scoring: Any) -> None:
     """Win rates against a baseline (raw, discrete, length-controlled) and Bradley–Terry ratings
     with and without style control, from AlpacaEval annotations, Arena battles or judge files.
 
@@ -89,7 +91,7 @@ def winrate(paths: tuple[Path, ...], fmt: str, pairs_path: Any, mapping: str | N
     run = run_winrate(paths, input_format=fmt, pairs=pairs, model_columns=columns, only_judge=judge,
                       baseline=baseline, features=features, tree_features=trees,
                       difficulties=difficulties_path, pooling=pooling, resamples=resamples, seed=seed,
-                      progress=not quiet, out=out)
+                      progress=not quiet, out=out, jobs=jobs)
     comparisons, result, document = run.comparisons, run.result, run.document or {}
     written = run.written[1]
     if not quiet:

@@ -11,10 +11,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._threads import parallel_map
 from ..errors import ConfigError, InputError
 from . import importance, serialize, text, validation
 from ._fitting import PREFERENCES, check_preferences, fit_sklearn_tree
-from ._folds import fold_indices, parallel_map
+from ._folds import fold_indices
 from .structure import TreeStructure
 
 __all__ = ["PREFERENCES", "PreferenceTree", "check_preferences"]

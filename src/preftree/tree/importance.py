@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from .._threads import map_drawn
 from ..errors import ConfigError, InputError
 from ._fitting import check_preferences, fit_sklearn_tree, leaf_size, mirror_pairs
-from ._folds import parallel_map
 from .histogram import bin_features, histogram_importances
 
 if TYPE_CHECKING:
@@ -90,13 +90,7 @@ def bootstrap_importances(tree: PreferenceTree, X: Any, y: Any, n: int = 100, *,
         return fitted.feature_importances_
 
     jobs = n_jobs if n_jobs is not None else tree.n_jobs
-    import os
-
-    in_flight = max(1, jobs if jobs is not None and jobs > 0 else os.cpu_count() or 1)
-    refits: list[np.ndarray] = []
-    for start in range(0, n, in_flight):  # a resample's weights live while it is refitted, not all n at once
-        batch = [(draw(),) for _ in range(min(in_flight, n - start))]
-        refits += parallel_map(refit, batch, jobs)
+    refits = map_drawn(refit, draw, n, jobs)
     samples = np.vstack(refits)
     names = list(tree.feature_names_)
     fitted = np.asarray(tree.feature_importances_)

@@ -88,12 +88,13 @@ def winrate(paths: str | Path | Sequence[str | Path], *, input_format: str = "au
             judge: Judge | None = None, baseline: str | None = None, features: Sequence[Any] = ("style",),
             tree_features: Sequence[Any] | None = None, difficulties: str | Path | None = None,
             pooling: float | None = None, resamples: int = 100, seed: int = 0, progress: bool = False,
-            out: str | Path | None = None) -> WinRateRun:
+            out: str | Path | None = None, jobs: int | None = -1) -> WinRateRun:
     """Raw, discrete and length-controlled win rates against a baseline and Bradley–Terry ratings
     with and without style control (``features``: specs or feature sources), from the files in
     ``paths``; ``difficulties`` is an earlier winrate.json (or an instruction,difficulty CSV) to
     reuse; ``judge`` (with ``pairs`` and no files) asks that judge now instead of reading verdicts.
-    With ``out`` (winrate.csv), both files are written, checked before any work."""
+    With ``out`` (winrate.csv), both files are written, checked before any work. The bootstrap
+    fits run on ``jobs`` threads (-1: every core); the figures do not depend on it."""
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     if not paths and judge is None:
         raise InputError("give annotation, battle or judge files (or folders of them)")
@@ -125,7 +126,8 @@ def winrate(paths: str | Path | Sequence[str | Path], *, input_format: str = "au
                          "the model, output_2); use style or model: features")
     result = win_rates(comparisons.frame, baseline=baseline, features=features, tree_features=tree_features,
                        difficulties=known_difficulties, pooling=pooling, resamples=resamples, seed=seed,
-                       progress=progress, declared_baselines=comparisons.declared_baselines, length=length)
+                       progress=progress, declared_baselines=comparisons.declared_baselines, length=length,
+                       jobs=jobs)
     result.notes += notes
     settings = {"format": input_format, "features": result.features, "judge": only_judge,
                 "difficulties": None if difficulties is None else str(difficulties),

@@ -21,6 +21,7 @@ from scipy import sparse
 from scipy.special import expit
 
 from .._progress import progress_bar
+from .._threads import map_drawn
 from .estimates import PRIOR_PRECISION, soft_logistic
 from .identification import identify
 
@@ -108,9 +109,10 @@ class _Battles:
 def fit_bradley_terry(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray,
                       covariates: pd.DataFrame | None = None, *, anchor: str | None = None,
                       resamples: int = 100, seed: int = 0, progress: bool = False,
-                      label: str = "ratings") -> BTResult:
+                      label: str = "ratings", jobs: int | None = -1) -> BTResult:
     """Fit the ratings (and style coefficients when ``covariates`` has columns); ``outcome`` is
-    P(a beats b) per battle (1, 0, 0.5 for a tie, or a soft preference)."""
+    P(a beats b) per battle (1, 0, 0.5 for a tie, or a soft preference). The resamples are fitted
+    on ``jobs`` threads (-1: every core), drawn in order, so the intervals do not depend on it."""
     model_a, model_b = np.asarray(model_a, str), np.asarray(model_b, str)
     outcome = np.asarray(outcome, float)
     names = sorted(set(model_a) | set(model_b))
@@ -123,10 +125,18 @@ def fit_bradley_terry(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndar
     battles = _Battles(code_a, code_b, outcome, x, k, anchor_index)
     point = battles.fit(np.ones(len(outcome)))
     rng = np.random.default_rng(seed)
-    draws = []
-    for _ in progress_bar(range(resamples), desc=f"bootstrap ({label})", unit="fit", disable=not progress or not resamples):
-        sample = rng.integers(0, len(outcome), len(outcome))
-        draws.append(battles.fit(np.bincount(sample, minlength=len(outcome)).astype(float)))
+    bar = progress_bar(total=resamples, desc=f"bootstrap ({label})", unit="fit", disable=not progress or not resamples)
+
+    def draw() -> np.ndarray:  # how often each battle was drawn: the fit of the copied battles
+        return np.bincount(rng.integers(0, len(outcome), len(outcome)), minlength=len(outcome)).astype(float)
+
+    def refit(counts: np.ndarray) -> np.ndarray:
+        beta = battles.fit(counts)
+        bar.update(1)
+        return beta
+
+    with bar:
+        draws = map_drawn(refit, draw, resamples, jobs)
     if draws:
         spread = np.array(draws)
         low, high = np.percentile(spread, 2.5, axis=0), np.percentile(spread, 97.5, axis=0)

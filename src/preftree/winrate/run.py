@@ -147,18 +147,20 @@ def _choose_baseline(counts: pd.Series, baseline: str | None, declared: Collecti
 
 
 def style_controlled(frame: pd.DataFrame, table: FeatureTable | None, *, anchor: str | None,
-                     resamples: int = 100, seed: int = 0, progress: bool = False) -> tuple[BTResult, BTResult | None]:
+                     resamples: int = 100, seed: int = 0, progress: bool = False,
+                     jobs: int | None = -1) -> tuple[BTResult, BTResult | None]:
     """Bradley–Terry ratings without and with control for the features of ``table`` (any
     preftree feature spec computed on each battle's two texts: ``style``, ``model:NAME``, ...)."""
     plain = fit_bradley_terry(frame["model_a"], frame["model_b"], frame["outcome"], anchor=anchor,
-                              resamples=resamples, seed=seed, progress=progress, label="plain")
+                              resamples=resamples, seed=seed, progress=progress, label="plain", jobs=jobs)
     if table is None:
         return plain, None
     covariates = normalised_differences(table.values_1, table.values_2)
     covariates, dropped = distinct_covariates(covariates.loc[:, covariates.std() > 0])
     controlled = fit_bradley_terry(frame["model_a"], frame["model_b"], frame["outcome"],
                                    covariates.reset_index(drop=True), anchor=anchor,
-                                   resamples=resamples, seed=seed, progress=progress, label="style-controlled")
+                                   resamples=resamples, seed=seed, progress=progress, label="style-controlled",
+                                   jobs=jobs)
     controlled.dropped = dropped
     return plain, controlled
 
@@ -285,12 +287,12 @@ def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Seq
               tree_features: Sequence[Any] | None = None, difficulties: Mapping[str, float] | None = None,
               pooling: float | None = None, resamples: int = 100, seed: int = 0,
               progress: bool = False, declared_baselines: Collection[str] = (),
-              length: tuple[float, float] | None = None) -> WinRateResult:
+              length: tuple[float, float] | None = None, jobs: int | None = -1) -> WinRateResult:
     """One row per model: n, win rate, its SE, the discrete win rate, the LC win rate and its SE
     (against ``baseline``), and the ratings and ranks with and without style control; the
     ordinary and residual trees over ``tree_features`` (default: ``features``). ``difficulties``
     and ``length`` = (φ, σ) come from a reference run when given (see
-    :func:`.estimates.fit_length_controlled`)."""
+    :func:`.estimates.fit_length_controlled`). The bootstrap fits run on ``jobs`` threads."""
     if frame.empty:
         raise InputError("no comparisons to rate")
     frame = _complete(frame)
@@ -321,7 +323,7 @@ def win_rates(frame: pd.DataFrame, *, baseline: str | None = None, features: Seq
     if frame[["model_a", "model_b"]].stack().nunique() >= 2:
         feature_table = _differences(frame, specs) if specs else None
         plain, controlled = style_controlled(frame, feature_table, anchor=baseline, resamples=resamples,
-                                             seed=seed, progress=progress)
+                                             seed=seed, progress=progress, jobs=jobs)
         _add_ratings(table, plain, controlled)
         if controlled is not None and tree_specs:
             tree_table = feature_table if tree_specs == specs else _differences(frame, tree_specs)
