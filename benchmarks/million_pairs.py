@@ -8,7 +8,10 @@ and markdown, a label that leans on length), then measures, each in a fresh proc
 - reading the pairs with their style features (``load_pairs(..., keep_texts=False)``, the
   streaming column reader ``explain`` uses), to show the reading's share;
 - ``preftree explain --features style --table-only`` on the same file, with ``--resamples 20 --cv 3``
-  and with the defaults (100 resamples, 5 folds).
+  and with the defaults (100 resamples, 5 folds);
+- the same pairs written as Parquet by pyarrow's defaults (one row group up to a million rows: the
+  whole file in one group, the hardest case for a streaming read), read with their style features
+  and explained with the defaults.
 
 Targets (issue 32): explain ≤ 3× the baseline's time, peak resident memory under 1.5 GB at 1M.
 
@@ -99,11 +102,19 @@ def main() -> None:
         print(f"{args.pairs:,} pairs, {size / 1e6:,.0f} MB ({data})")
         base_wall, base_peak, counted = measure([sys.executable, "-c", BASELINE, str(data)])
         read_wall, read_peak, _ = measure([sys.executable, "-c", READ, str(data)])
+        parquet = folder / f"pairs-{args.pairs}.parquet"
+        import pyarrow.json as arrow_json
+        import pyarrow.parquet as arrow_parquet
+
+        arrow_parquet.write_table(arrow_json.read_json(data), parquet)
+        parquet_read_wall, parquet_read_peak, _ = measure([sys.executable, "-c", READ, str(parquet)])
         out = folder / f"explained-{args.pairs}"
         runs = []
-        for label, options in (("explain --resamples 20 --cv 3", ["--resamples", "20", "--cv", "3"]),
-                               ("explain (defaults: 100 resamples, 5 folds)", [])):
-            wall, peak, _ = measure([sys.executable, "-m", "preftree", "explain", "--pairs", str(data),
+        for label, source, options in (
+                ("explain --resamples 20 --cv 3", data, ["--resamples", "20", "--cv", "3"]),
+                ("explain (defaults: 100 resamples, 5 folds)", data, []),
+                ("explain, Parquet (defaults)", parquet, [])):
+            wall, peak, _ = measure([sys.executable, "-m", "preftree", "explain", "--pairs", str(source),
                                      "--features", "style", *options, "--out", str(out), "--force",
                                      "--table-only"])
             summary = json.loads((out / "summary.json").read_text())
@@ -111,6 +122,8 @@ def main() -> None:
         print(f"{'method':<44}{'wall s':>9}{'peak GB':>9}{'vs json.loads':>15}")
         print(f"{'json.loads loop (baseline, ' + counted + ' lines)':<44}{base_wall:>9.1f}{base_peak:>9.2f}{1.0:>14.2f}x")
         print(f"{'read + style features (streaming)':<44}{read_wall:>9.1f}{read_peak:>9.2f}{read_wall / base_wall:>14.2f}x")
+        print(f"{'read + style features, Parquet (' + format(parquet.stat().st_size / 1e6, ',.0f') + ' MB)':<44}"
+              f"{parquet_read_wall:>9.1f}{parquet_read_peak:>9.2f}{parquet_read_wall / base_wall:>14.2f}x")
         for label, wall, peak, _ in runs:
             print(f"{label:<44}{wall:>9.1f}{peak:>9.2f}{wall / base_wall:>14.2f}x")
         for label, wall, peak, summary in runs:

@@ -31,7 +31,7 @@ from .errors import InputError
 __all__ = ["DEFAULT_MAX_INPUT_BYTES", "MAX_EXPANSION", "METADATA_LIMIT", "NOT_REGULAR",
            "TEMPLATE_LIMIT", "allowed_bytes", "input_byte_limit", "input_limit", "open_regular",
            "published_percentages", "read_input_bytes", "read_input_text", "read_json_file",
-           "read_parquet_bounded"]
+           "parquet_batches", "read_parquet_bounded"]
 
 NOT_REGULAR = "is not a regular file (a FIFO, socket or device would block or never end); give a file"
 TEMPLATE_LIMIT = 1 << 20
@@ -90,33 +90,56 @@ PARQUET_BATCH_ROWS = 4096
 
 
 def read_parquet_bounded(data: bytes, path: Any, limit: int) -> Any:
-    """A Parquet file's rows within ``limit`` bytes once decoded. Refused from the metadata when
-    rows × columns alone exceed it; then read in batches with every text column kept
+    """A Parquet file's rows within ``limit`` bytes once decoded (see :func:`parquet_batches`),
+    as one pandas frame."""
+    import pyarrow as pa
+
+    read = parquet_batches(data, path, limit)
+    schema, _ = next(read)
+    batches = [batch for _, batch in read]
+    try:
+        table = pa.Table.from_batches(batches, schema=batches[0].schema) if batches else schema.empty_table()
+        return _plain(table).to_pandas()
+    except Exception as exc:  # as in parquet_batches: a corrupt file is an input error
+        raise InputError(f"cannot read as Parquet: {str(exc)[:300]}", path=path) from None
+
+
+def parquet_batches(data: bytes, path: Any, limit: int, rows: int = PARQUET_BATCH_ROWS) -> Iterator[tuple[Any, Any]]:
+    """(Arrow schema, record batch) of a Parquet file within ``limit`` bytes once decoded, the
+    schema first alone (batch ``None``). Refused from the metadata when rows × columns alone
+    exceed the limit; then read in batches of ``rows`` with every text column kept
     dictionary-encoded while its size *as plain text* is counted (a 1 MiB string repeated on
     every row is what later stages would hold, not the few kilobytes its dictionary takes), so
-    nothing past the limit is ever decoded."""
+    nothing past the limit is ever decoded. Batches of a nested schema hold 64 rows."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        schema = pq.ParquetFile(io.BytesIO(data)).schema_arrow
-        texts = [f.name for f in schema if _is_text(f.type)]
-        parquet = pq.ParquetFile(io.BytesIO(data), read_dictionary=texts)
-        meta = parquet.metadata
+        from ._parquet_pages import plain_batch_rows
+
+        opened = pq.ParquetFile(io.BytesIO(data))
+        schema, meta = opened.schema_arrow, opened.metadata
         estimate = meta.num_rows * max(1, meta.num_columns) * CELL_BYTES
         if estimate > limit:
             raise InputError(f"decodes to about {estimate:,} bytes ({meta.num_rows:,} rows × {meta.num_columns} "
                              f"columns), more than the input limit of {limit:,} (--max-input-bytes)", path=path)
+        texts = [f.name for f in schema if _is_text(f.type)]
         nested = any(pa.types.is_nested(f.type) for f in schema)  # decoded a batch at a time: small ones
-        batches, decoded = [], estimate
-        for batch in parquet.iter_batches(batch_size=64 if nested else PARQUET_BATCH_ROWS):
+        plain_rows = None if nested else plain_batch_rows(data, meta, set(texts))
+        if plain_rows is not None:  # read plain, in batches that cannot amplify past the budget
+            categories = _stored_categories(schema)
+            parquet = pq.ParquetFile(io.BytesIO(data), read_dictionary=[t for t in texts if t in categories] or None)
+            size = min(rows, plain_rows)
+        else:  # text kept as dictionaries while counted
+            parquet = pq.ParquetFile(io.BytesIO(data), read_dictionary=texts)
+            size = 64 if nested else rows
+        decoded = estimate
+        yield parquet.schema_arrow, None
+        for batch in parquet.iter_batches(batch_size=size):
             decoded += sum(_plain_bytes(column) for column in batch.columns)
             if decoded > limit:
                 raise InputError(f"decodes to more than {limit:,} bytes (--max-input-bytes)", path=path)
-            batches.append(batch)
-        table = pa.Table.from_batches(batches, schema=batches[0].schema) if batches else \
-            parquet.schema_arrow.empty_table()
-        return _plain(table).to_pandas()
+            yield batch.schema, batch
     except InputError:
         raise
     except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
@@ -155,10 +178,11 @@ def _plain(table: Any) -> Any:
 
 
 def _stored_categories(table: Any) -> set[str]:
-    """Columns the file itself stored as categories (pandas metadata): they stay categorical."""
+    """Columns the file itself stored as categories (pandas metadata): they stay categorical.
+    ``table`` is an Arrow table or schema."""
     import json as _json
 
-    metadata = (table.schema.metadata or {}).get(b"pandas")
+    metadata = (getattr(table, "schema", table).metadata or {}).get(b"pandas")
     if not metadata:
         return set()
     try:

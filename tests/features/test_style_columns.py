@@ -84,3 +84,25 @@ def test_style_batch_takes_pandas_arrow_and_dict_batches() -> None:
         assert pd.isna(frame["bold_2"].tolist()[1])  # not text: NaN, refused by name downstream
     with pytest.raises(ValueError, match="keep"):
         style_batch(pd.DataFrame({**rows, "length_words_1": [1, 2]}), keep=("id", "length_words_1"))
+
+
+@pytest.mark.parametrize("kind", ["string", "large_string"])
+def test_word_counts_from_the_bytes(kind: str) -> None:
+    """Words counted over the UTF-8 bytes equal ``len(text.split())`` wherever the count is sure;
+    a text with a white space beyond ASCII is the regex's (``unsure``), and only such a text."""
+    import pyarrow as pa
+
+    from preftree.features.style_columns import _word_counts
+
+    rng = random.Random(kind)
+    pieces = [*TRICKY, *BY_LINE, "\x00", "\x08", "\x0e", "\x1b", "\x7f", "", "", "wörd", "\u2019", "\u00a0x"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(4000)]
+    texts = ["", *texts, "", "x\x1fy", " lead", "trail ", ""]
+    array = pa.array(texts, type=getattr(pa, kind)())
+    for part in (array, array.slice(7, 1000), pa.chunked_array([array.slice(0, 5), array.slice(5)])):
+        expected = [t for t in (part.to_pylist() if not isinstance(part, pa.ChunkedArray) else texts)]
+        counts, unsure = _word_counts(part)
+        for text, count, wide in zip(expected, counts, unsure):
+            assert wide == any(c.isspace() and ord(c) > 127 for c in text), text
+            if not wide:
+                assert count == len(text.split()), text

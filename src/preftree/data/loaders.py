@@ -169,9 +169,9 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
     ``PairSet.skipped``; ``strict=True`` refuses the file instead.
 
     ``keep_texts=False`` (for work on features alone, ``explain --features style``) reads a JSONL
-    file in preftree's columns in one streaming pass into columns (:mod:`.stream`): the style
-    features, when ``features`` names ``"style"``, are measured as it reads, and only a sample of
-    the texts is kept; the pairs are the same, a million of them in seconds and without holding
+    or Parquet file in preftree's columns in one streaming pass into columns (:mod:`.stream`,
+    :mod:`.parquet_stream`): the style features, when ``features`` names ``"style"``, are
+    measured as it reads, and only a sample of the texts is kept; the pairs are the same, a million of them in seconds and without holding
     the texts. Other files are read as usual.
 
     An AnnotatedPairs file (Feedback Forensics, ICAI; a ``.json`` object with ``annotators`` and
@@ -188,6 +188,13 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
                                      label_name=label_name, use_labels=use_labels, pairs_format=pairs_format,
                                      label_map=label_map, strict=_STRICT.get() if strict is None else strict,
                                      features=features)
+        if streamed is None:
+            from .parquet_stream import read_parquet_columns
+
+            streamed = read_parquet_columns(path, mapping=mapping, label_column=label_column,
+                                            label_format=label_format, label_name=label_name,
+                                            use_labels=use_labels, pairs_format=pairs_format, label_map=label_map,
+                                            strict=_STRICT.get() if strict is None else strict, features=features)
         if streamed is not None:
             return streamed
     table = read_table(path, text_columns=mapping_values(mapping))

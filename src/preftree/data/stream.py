@@ -71,6 +71,7 @@ class _Gathered:
     sample_chars: int = 0
     sample_full: bool = False  # once a row did not fit, no later row joins: sample[i] is row i
     bad: list[tuple[int, str]] = field(default_factory=list)
+    word: str = "line"  # what ``lines`` number: JSONL lines, Parquet rows
 
 
 def _layout(columns: list[str], first: Mapping[str, Any], mapping: Mapping[str, str], label_column: str | None,
@@ -282,7 +283,7 @@ def _rows(g: _Gathered, layout: _Layout, location: Any, strict: bool
     if strict and g.bad:
         line, reason = g.bad[0]
         raise InputError(reason, path=location, line=line)
-    skipped = [SkippedRow(line, reason, None, "line") for line, reason in g.bad]
+    skipped = [SkippedRow(line, reason, None, g.word) for line, reason in g.bad]
     texts = {key: _converted_odd(g.odd.get(resolved[key], {}), resolved[key] in g.has_text) for key in _TEXT_KEYS}
     raw_ids = _plain_values(g.values[resolved["id"]]) if "id" in resolved else None
     odd_rows = set().union(*(texts[key] for key in _TEXT_KEYS))
@@ -306,11 +307,12 @@ def _rows(g: _Gathered, layout: _Layout, location: Any, strict: bool
         if raw_ids is not None:
             record[resolved["id"]] = raw
         try:
-            pair_id, *texts_read = pair_fields(record, resolved, position, seen, lambda first: f"line {g.lines[first]}")
+            pair_id, *texts_read = pair_fields(record, resolved, position, seen,
+                                               lambda first: f"{g.word} {g.lines[first]}")
         except InputError as exc:
             if strict:
                 raise InputError(str(exc), path=location, line=g.lines[position]) from None
-            skipped.append(SkippedRow(g.lines[position], str(exc), _plain_id(record, resolved), "line"))
+            skipped.append(SkippedRow(g.lines[position], str(exc), _plain_id(record, resolved), g.word))
             continue
         seen[pair_id] = position
         kept.append(position)

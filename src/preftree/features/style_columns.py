@@ -18,7 +18,7 @@ Lookarounds, which Rust's engine lacks, are rewritten: ``\\*\\*(?=\\S)(.+?)(?<=\
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ import pandas as pd
 
 from .style import STYLE_FEATURES, style_of
 
-__all__ = ["style_columns", "style_features"]
+__all__ = ["style_arrow", "style_columns", "style_features"]
 
 
 def _ranges(characters: list[str]) -> str:
@@ -74,7 +74,6 @@ def style_columns(texts: Sequence[str]) -> dict[str, np.ndarray]:
     >>> style_columns(["# Title\\n\\n- **one**\\n- two", "plain words here"])["length_words"].tolist()
     [6.0, 3.0]
     """
-    import polars as pl
 
     n = len(texts)
     out = {name: np.zeros(n, dtype=np.float64) for name in STYLE_FEATURES}
@@ -88,16 +87,97 @@ def style_columns(texts: Sequence[str]) -> dict[str, np.ndarray]:
             for name in STYLE_FEATURES:
                 out[name][held] = measured[name]
         return _by_text(texts, sorted(set(range(n)) - set(held)), out)
+    by_line = _counted(column, out)
+    return _by_text(texts, by_line.tolist(), out) if len(by_line) else out
+
+
+def style_arrow(texts: Any) -> dict[str, np.ndarray]:
+    """:func:`style_columns` of an Arrow string array without nulls (a Parquet column's), read by
+    Polars from the Arrow buffers: no Python string but for the few texts measured one by one."""
+    import polars as pl
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(texts.type):
+        texts = texts.cast(texts.type.value_type)
+    out = {name: np.zeros(len(texts), dtype=np.float64) for name in STYLE_FEATURES}
+    if len(texts) == 0:
+        return out
+    by_line = _counted(pl.Series("text", texts).cast(pl.String), out)
+    if len(by_line):
+        _by_text(dict(zip(by_line.tolist(), texts.take(pa.array(by_line)).to_pylist())), by_line.tolist(), out)
+    return out
+
+
+def _counted(column: Any, out: dict[str, np.ndarray]) -> np.ndarray:
+    """The engine's counts of a Polars string column into ``out``; the positions of the texts
+    only :func:`style_of` measures (fences, other line ends)."""
+    import polars as pl
+
     patterns = _patterns()
     counted = pl.DataFrame([column]).select(
         pl.col("text").str.len_chars().alias("length_chars"),
-        *(pl.col("text").str.count_matches(patterns[name]).alias(name)
-          for name in ("length_words", "headers", "list_items", "bold")),
+        *(pl.col("text").str.count_matches(patterns[name]).alias(name) for name in ("headers", "list_items", "bold")),
         pl.col("text").str.contains(patterns["by_line"]).alias("by_line"))
-    for name in ("length_chars", "length_words", "headers", "list_items", "bold"):
+    for name in ("length_chars", "headers", "list_items", "bold"):
         out[name][:] = counted[name].to_numpy()
-    by_line = np.flatnonzero(counted["by_line"].to_numpy())
-    return _by_text(texts, by_line.tolist(), out) if len(by_line) else out
+    words, unsure = _word_counts(column.to_arrow())
+    if unsure.any():  # a white space beyond ASCII: the regex, on those texts alone
+        words[unsure] = column.filter(pl.Series(unsure)).str.count_matches(patterns["length_words"]).to_numpy()
+    out["length_words"][:] = words
+    return np.flatnonzero(counted["by_line"].to_numpy())
+
+
+@functools.cache
+def _wide_spaces() -> tuple[bytes, ...]:
+    """The UTF-8 bytes of every character beyond ASCII that ``str.isspace`` calls white space."""
+    return tuple(c.encode() for c in map(chr, range(128, 0x110000)) if c.isspace())
+
+
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[ord(c) for c in map(chr, range(128)) if c.isspace()]] = True
+
+
+def _word_counts(texts: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``len(text.split())`` of every text of an Arrow (large) string array, from its UTF-8 bytes:
+    a word starts at a byte that is not white space after one that is (or at the text's start);
+    every byte of a character beyond ASCII is part of a word, unless the character is one of the
+    few wide white spaces, whose texts are marked ``unsure`` (the caller counts them by regex).
+    A word count per text in a few passes over the bytes, not a regex match per word."""
+    import pyarrow as pa
+
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    n = len(texts)
+    if n == 0:
+        return np.zeros(0, dtype=np.float64), np.zeros(0, dtype=bool)
+    large = pa.types.is_large_string(texts.type)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64 if large else np.int32, count=n + 1,
+                            offset=texts.offset * (8 if large else 4)).astype(np.int64)
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    offsets -= offsets[0]
+    starts_at = offsets[:-1]
+    empty = starts_at == offsets[1:]
+    if not len(data):
+        return np.zeros(n, dtype=np.float64), np.zeros(n, dtype=bool)
+    low = data <= 32
+    odd_control = bool((data < 9).any()) or bool(((data >= 14) & (data <= 27)).any())
+    space = _ASCII_SPACE[data] if odd_control else low  # bytes up to 32: white space but for rare controls
+    begins = np.zeros(len(data) + 1, dtype=bool)  # one more, False: every text's start is an index
+    begins[0] = not space[0]
+    np.logical_and(~space[1:], space[:-1], out=begins[1:-1])
+    first = starts_at[~empty]
+    begins[first] = ~space[first]  # a text's first byte starts a word whatever ended the text before
+    counts = np.add.reduceat(begins.view(np.uint8), starts_at, dtype=np.int64).astype(np.float64)
+    counts[empty] = 0  # reduceat gives an empty segment its first element, not 0
+    unsure = np.zeros(n, dtype=bool)
+    wide = _wide_spaces()
+    leads = np.flatnonzero(data >= min(sequence[0] for sequence in wide))  # few in most texts
+    for sequence in wide:
+        at = leads[(data[leads] == sequence[0]) & (leads <= len(data) - len(sequence))]
+        for shift, byte in enumerate(sequence[1:], start=1):
+            at = at[data[at + shift] == byte]
+        if len(at):
+            unsure[np.searchsorted(offsets, at, side="right") - 1] = True
+    return counts, unsure
 
 
 def style_features(texts: Iterable[str]) -> pd.DataFrame:
@@ -117,7 +197,8 @@ def _encodable(text: Any) -> bool:
     return True
 
 
-def _by_text(texts: Sequence[str], positions: Any, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _by_text(texts: Sequence[str] | Mapping[int, str], positions: Any, out: dict[str, np.ndarray]
+             ) -> dict[str, np.ndarray]:
     """Measure the texts at ``positions`` with :func:`style_of` (the reference definition)."""
     for position in positions:
         for name, value in style_of(texts[position]).items():

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sklearn.base import clone
 
+from .._threads import parallel_map
 from ._folds import fold_indices
 from .importance import prepared_training_data
 
@@ -114,19 +115,27 @@ def cross_validate(tree: PreferenceTree, X: Any, y: Any, *, cv: int | None = Non
     tree_hits = np.zeros(len(labels), dtype=bool)
     majority_hits = np.zeros(len(labels), dtype=bool)
     feature_hits = np.zeros((len(labels), len(names)), dtype=bool)
-    fold_accuracies = []
-    for train, test in folds:
-        model = clone(tree).set_params(n_jobs=tree.n_jobs).fit(
+
+    def score(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+        """One fold: the tree's hits on its test pairs, the majority, the sign rules' hits."""
+        model = clone(tree).set_params(n_jobs=1).fit(
             matrix[train], labels[train], None if weights is None else weights[train])
-        tree_hits[test] = model.predict(matrix[test]) == labels[test]
-        fold_accuracies.append(float(tree_hits[test].mean()))
+        hits = model.predict(matrix[test]) == labels[test]
         majority = _majority(labels[train])
-        majority_hits[test] = labels[test] == majority
+        rules = np.zeros((len(test), len(names)), dtype=bool)
         for j in range(len(names)):
             train_pos = np.mean(sign_rule_predict(matrix[train, j], 1, majority) == labels[train])
             train_neg = np.mean(sign_rule_predict(matrix[train, j], -1, majority) == labels[train])
             direction = 1 if train_pos >= train_neg else -1
-            feature_hits[test, j] = sign_rule_predict(matrix[test, j], direction, majority) == labels[test]
+            rules[:, j] = sign_rule_predict(matrix[test, j], direction, majority) == labels[test]
+        return test, hits, majority, rules
+
+    fold_accuracies = []
+    for test, fold_hits, majority, rules in parallel_map(score, folds, tree.n_jobs):  # folds on threads
+        tree_hits[test] = fold_hits
+        fold_accuracies.append(float(fold_hits.mean()))
+        majority_hits[test] = labels[test] == majority
+        feature_hits[test] = rules
     single = {name: float(feature_hits[:, j].mean()) for j, name in enumerate(names)}
     constant = near_constant_features(matrix, names)
     eligible = [name for name in names if name not in constant] or names

@@ -1,0 +1,151 @@
+"""Reading a Parquet pairs file into columns, the responses measured from Arrow.
+
+The Parquet counterpart of :func:`~preftree.data.stream.read_pair_columns`: the file is read in
+batches within the input limit as the row reader reads it (:func:`~preftree._inputs.parquet_batches`),
+each batch's responses are measured by Polars straight from the Arrow buffers
+(:func:`~preftree.features.style_columns.style_arrow`) and let go, but for the bounded sample of
+texts the report quotes. The other columns (ids, labels, metadata) are converted to pandas once,
+for the whole file, as the row reader converts them, so every value reads alike: the result equals
+:func:`~preftree.data.load_pairs`' (a test compares them). Text columns that are not Arrow strings
+(a prompt given as a list of messages) leave the file to the row reader (``None``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from .._inputs import _plain, allowed_bytes, parquet_batches
+from .columns import ColumnPairSet
+from .files import _read_input, table_location
+from .rows import _ELEMENT
+from .stream import _TEXT_KEYS, CHUNK_ROWS, TEXT_SAMPLE_CHARS, _assemble, _Gathered, _Layout, _layout
+
+__all__ = ["read_parquet_columns"]
+
+
+def read_parquet_columns(path: Any, *, mapping: Mapping[str, str] | None = None, label_column: str | None = None,
+                         label_format: str = "auto", label_name: str = "label", use_labels: bool = True,
+                         pairs_format: str = "auto", label_map: Any = None, strict: bool = False,
+                         features: Sequence[str] = ("style",), progress: bool | None = None) -> ColumnPairSet | None:
+    """A Parquet pairs file (optionally compressed, local or a URI) read into columns, the style
+    features computed on the way when ``features`` holds ``"style"``; ``None`` when the file is
+    not one this reader handles. Arguments as :func:`~preftree.data.load_pairs`'."""
+    import pyarrow as pa
+
+    from .._progress import progress_bar
+    from ..features.style_columns import style_arrow
+
+    mapping = dict(mapping or {})
+    if pairs_format not in ("auto", "preftree") or any(_ELEMENT.match(v) for v in mapping.values()):
+        return None
+    location, suffix, compression = table_location(path)
+    if suffix not in (".parquet", ".pq"):
+        return None
+    data = _read_input(location, compression)
+    batches = parquet_batches(data, location, allowed_bytes(location, compression), rows=CHUNK_ROWS)
+    schema, _ = next(batches)
+    columns = [str(c) for c in _plain(schema.empty_table()).to_pandas().columns]  # the row reader's
+    g, layout = _Gathered(word="row"), None
+    others: dict[str, list[Any]] = {}
+    quiet = None if progress is None else not progress
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="preftree-style") as worker, \
+            progress_bar(desc="reading pairs", unit="row", disable=quiet, leave=False) as bar:
+        for _, batch in batches:
+            if layout is None:
+                layout = _text_layout(columns, schema, batch, mapping, label_column, use_labels, pairs_format,
+                                      location)
+                if layout is None:
+                    return None
+                texts = {layout.resolved[key]: key for key in _TEXT_KEYS}
+                others = {name: [] for name in schema.names if name not in texts}
+            start = len(g.lines)
+            g.lines += range(start + 1, start + batch.num_rows + 1)
+            for name in others:
+                others[name].append(batch.column(name))
+            for column, key in texts.items():
+                array = batch.column(column)
+                valid = np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+                if array.null_count:  # a missing text: the row reader's to judge (skipped, said why)
+                    g.odd.setdefault(column, {}).update(dict.fromkeys((start + np.flatnonzero(~valid)).tolist()))
+                if array.null_count < len(array):
+                    g.has_text.add(column)
+                if key != "prompt" and "style" in features:
+                    strings = array.filter(pa.array(valid)) if array.null_count else array
+                    g.features.append((0 if key == "response_1" else 1, start + np.flatnonzero(valid),
+                                       worker.submit(style_arrow, strings)))
+            _sample(batch, layout, g)
+            for _, _, pending in g.features[-8:-4]:  # two batches in flight at most
+                pending.result()
+            bar.update(batch.num_rows)
+        if layout is None or not g.lines:
+            return None
+        for name, values in _python_columns(others, schema).items():
+            g.values[name] = values
+        return _assemble(g, layout, location, label_format=label_format, label_name=label_name,
+                         label_map=label_map, strict=strict, with_style="style" in features)
+
+
+def _text_layout(columns: list[str], schema: Any, batch: Any, mapping: Mapping[str, str], label_column: str | None,
+                 use_labels: bool, pairs_format: str, location: Any) -> _Layout | None:
+    """The columns' reading (as :func:`~preftree.data.stream._layout`, the first row as pandas
+    reads it), or None where a text column is not Arrow text."""
+    import pyarrow as pa
+
+    first = _plain(pa.Table.from_batches([batch.slice(0, 1)])).to_pandas()
+    layout = _layout(columns, first.iloc[0].to_dict() if len(first) else {}, mapping, label_column, use_labels,
+                     pairs_format, location)
+    if layout is None:
+        return None
+    for key in _TEXT_KEYS:
+        kind = schema.field(layout.resolved[key]).type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            return None
+    return layout
+
+
+def _sample(batch: Any, layout: _Layout, g: _Gathered) -> None:
+    """The batch's texts, first rows first, while the sample has room (as the JSONL reader keeps them)."""
+    if g.sample_full:
+        return
+    columns = [batch.column(layout.resolved[key]) for key in _TEXT_KEYS]
+    step = 256  # rows converted to Python at a time: a sample that fills early converts no more
+    for offset in range(0, batch.num_rows, step):
+        rows = zip(*(column.slice(offset, step).to_pylist() for column in columns))
+        for prompt, one, two in rows:
+            size = sum(len(v) if isinstance(v, str) else len(str(v)) for v in (prompt, one, two))
+            if g.sample_chars + size > TEXT_SAMPLE_CHARS:
+                g.sample_full = True
+                return
+            g.sample.append((prompt, one, two))
+            g.sample_chars += size
+
+
+def _python_columns(chunks: dict[str, list[Any]], schema: Any) -> dict[str, list[Any]]:
+    """The non-text columns of the whole file as the row reader's records hold them: one pandas
+    conversion of the whole column (an int column with a null anywhere is floats throughout),
+    then Python values as ``to_dict("records")`` gives them."""
+    import pyarrow as pa
+
+    fields = [schema.field(name) for name in chunks]
+    arrays = [pa.chunked_array(parts, type=parts[0].type) if parts else pa.chunked_array([], type=f.type)
+              for f, parts in zip(fields, chunks.values())]
+    table = pa.Table.from_arrays(arrays, schema=pa.schema([pa.field(f.name, a.type) for f, a in zip(fields, arrays)],
+                                                          metadata=schema.metadata))
+    frame = _plain(table).to_pandas()
+    out: dict[str, list[Any]] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, np.dtype) or str(column.dtype) == "str":
+            values = column.tolist()
+            if column.dtype == object:
+                values = [v.item() if isinstance(v, np.generic) else v for v in values]
+        else:  # an extension type (categories, nullable integers): as to_dict boxes it
+            values = [row[name] for row in frame[[name]].to_dict("records")]
+        out[str(name)] = values
+    return out
