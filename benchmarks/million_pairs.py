@@ -89,6 +89,13 @@ print(len(pairs), float(first["length_words"].sum()))
 """
 
 
+CONVERT = """
+import sys
+import pyarrow.json, pyarrow.parquet
+pyarrow.parquet.write_table(pyarrow.json.read_json(sys.argv[1]), sys.argv[2])
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=100_000)
@@ -103,10 +110,9 @@ def main() -> None:
         base_wall, base_peak, counted = measure([sys.executable, "-c", BASELINE, str(data)])
         read_wall, read_peak, _ = measure([sys.executable, "-c", READ, str(data)])
         parquet = folder / f"pairs-{args.pairs}.parquet"
-        import pyarrow.json as arrow_json
-        import pyarrow.parquet as arrow_parquet
-
-        arrow_parquet.write_table(arrow_json.read_json(data), parquet)
+        # in a child: the file read whole here would count in every later child's peak (a forked
+        # child's resident set starts as this process's)
+        subprocess.run([sys.executable, "-c", CONVERT, str(data), str(parquet)], check=True)
         parquet_read_wall, parquet_read_peak, _ = measure([sys.executable, "-c", READ, str(parquet)])
         out = folder / f"explained-{args.pairs}"
         runs = []

@@ -35,6 +35,7 @@ from ..errors import InputError
 from .jsonl import _decode, _read_jsonl
 
 __all__ = [
+    "record_values",
     "COMPRESSIONS",
     "DEFAULT_MAX_INPUT_BYTES",
     "MAX_RECORD_BYTES",
@@ -91,12 +92,7 @@ class Table:
             isinstance(dtype, np.dtype) or str(dtype) == "str" for dtype in frame.dtypes)
         if not plain:
             return list(frame.to_dict("records"))
-        columns = []
-        for name in names:
-            values = frame[name].tolist()
-            if frame[name].dtype == object:  # numpy scalars inside objects become Python's, as to_dict does
-                values = [v.item() if isinstance(v, np.generic) else v for v in values]
-            columns.append(values)
+        columns = list(record_values(frame).values())
         return [dict(zip(names, row)) for row in zip(*columns)]
 
     def refuse_bad_rows(self) -> None:
@@ -112,6 +108,25 @@ class Table:
     def error(self, position: int, message: str) -> InputError:
         """An :class:`InputError` located at a row: ``FILE:LINE: message``."""
         return InputError(message, path=self.path, line=self.lines[position])
+
+
+def record_values(frame: pd.DataFrame) -> dict[Any, list[Any]]:
+    """Each column's values as ``frame.to_dict("records")`` holds them, a list per column (names
+    distinct): a column of numbers, booleans or text by ``tolist`` (numpy scalars inside objects
+    made Python's, as ``to_dict`` does), any other kind boxed by ``to_dict`` itself."""
+    import numpy as np
+
+    out: dict[Any, list[Any]] = {}
+    for position, name in enumerate(frame.columns):
+        column = frame.iloc[:, position]
+        if isinstance(column.dtype, np.dtype) or str(column.dtype) == "str":
+            values = column.tolist()
+            if column.dtype == object:
+                values = [v.item() if isinstance(v, np.generic) else v for v in values]
+        else:
+            values = [row["v"] for row in column.to_frame("v").to_dict("records")]
+        out[name] = values
+    return out
 
 
 def table_suffix(path: PurePath) -> tuple[str, str | None]:

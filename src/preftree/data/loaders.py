@@ -168,11 +168,12 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
     first or second reproducibly (the CLI's ``--orientation-seed``). A row that cannot form a pair is skipped and listed in
     ``PairSet.skipped``; ``strict=True`` refuses the file instead.
 
-    ``keep_texts=False`` (for work on features alone, ``explain --features style``) reads a JSONL
-    or Parquet file in preftree's columns in one streaming pass into columns (:mod:`.stream`,
-    :mod:`.parquet_stream`): the style features, when ``features`` names ``"style"``, are
-    measured as it reads, and only a sample of the texts is kept; the pairs are the same, a million of them in seconds and without holding
-    the texts. Other files are read as usual.
+    ``keep_texts=False`` (for work on features alone, ``explain --features style``) holds the
+    pairs as columns (:class:`~preftree.data.columns.ColumnPairSet`), the style features, when
+    ``features`` names ``"style"``, measured over chunks of texts and the texts let go but for a
+    sample: a JSONL or Parquet file in preftree's columns in one streaming pass (:mod:`.stream`,
+    :mod:`.parquet_stream`), any other file or layout from the table read as usual
+    (:mod:`.table_columns`). The pairs are the same as with the texts kept.
 
     An AnnotatedPairs file (Feedback Forensics, ICAI; a ``.json`` object with ``annotators`` and
     ``comparisons``) is recognised as such (``pairs_format="annotated-pairs"`` names it): its
@@ -211,7 +212,8 @@ def load_pairs(path: str | Path, *, mapping: Mapping[str, str] | None = None,
                                                                       preftree_fits=fits)
     return pairs_in_layout(table, pairs_format, mapping=mapping, label_column=label_column,
                            label_format=label_format, label_name=label_name, use_labels=use_labels,
-                           seed=seed, label_map=label_map, strict=strict)
+                           seed=seed, label_map=label_map, strict=strict, keep_texts=keep_texts,
+                           features=features)
 
 
 def _looks_annotated(path: str | Path) -> bool:
@@ -253,9 +255,11 @@ def _annotated(path: str | Path, use_labels: bool) -> PairSet:
 def pairs_in_layout(table: Table, pairs_format: str, *, mapping: Mapping[str, str] | None = None,
                     label_column: str | None = None, label_format: str = "auto",
                     label_name: str = "label", use_labels: bool = True, seed: int | None = None,
-                    label_map: Any = None, strict: bool | None = None) -> PairSet:
+                    label_map: Any = None, strict: bool | None = None, keep_texts: bool = True,
+                    features: Sequence[str] = ()) -> PairSet:
     """Pairs from a table already read, in a known layout (``preftree`` or a native one): the
-    second half of :func:`load_pairs`, for a caller that looked at the columns itself."""
+    second half of :func:`load_pairs`, for a caller that looked at the columns itself.
+    ``keep_texts=False`` holds them as columns (see :func:`load_pairs`)."""
     strict = _STRICT.get() if strict is None else strict
     seed = _ORIENTATION_SEED.get() if seed is None else seed
     layouts = pairs_formats(plugins=False if pairs_format == "preftree" else pairs_format)
@@ -271,9 +275,17 @@ def pairs_in_layout(table: Table, pairs_format: str, *, mapping: Mapping[str, st
         native = layouts[pairs_format].label_format
         if label_format == "auto" and native and label_column is None and label_map is None:
             label_format, how = native, f"the published coding of the {pairs_format} layout"
-    pairs = pairs_from_table(table, mapping=mapping, label_column=label_column,
-                             label_format=label_format, label_name=label_name, use_labels=use_labels,
-                             label_map=label_map, strict=strict, label_how=how, skipped=skipped)
+    pairs: PairSet | None = None
+    if not keep_texts:  # features alone: columns, no Pair per row
+        from .table_columns import columns_from_table
+
+        pairs = columns_from_table(table, mapping=mapping, label_column=label_column, label_format=label_format,
+                                   label_name=label_name, use_labels=use_labels, label_map=label_map,
+                                   strict=strict, label_how=how, skipped=skipped, features=features)
+    if pairs is None:
+        pairs = pairs_from_table(table, mapping=mapping, label_column=label_column,
+                                 label_format=label_format, label_name=label_name, use_labels=use_labels,
+                                 label_map=label_map, strict=strict, label_how=how, skipped=skipped)
     pairs.pairs_format = pairs_format
     return pairs
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from .._inputs import _plain, allowed_bytes, parquet_batches
 from .columns import ColumnPairSet
-from .files import _read_input, table_location
+from .files import _read_input, record_values, table_location
 from .rows import _ELEMENT
 from .stream import _TEXT_KEYS, CHUNK_ROWS, TEXT_SAMPLE_CHARS, _assemble, _Gathered, _Layout, _layout
 
@@ -48,6 +48,8 @@ def read_parquet_columns(path: Any, *, mapping: Mapping[str, str] | None = None,
     data = _read_input(location, compression)
     batches = parquet_batches(data, location, allowed_bytes(location, compression), rows=CHUNK_ROWS)
     schema, _ = next(batches)
+    if len(set(schema.names)) != len(schema.names):  # a name twice: the row reader says what it makes of it
+        return None
     columns = [str(c) for c in _plain(schema.empty_table()).to_pandas().columns]  # the row reader's
     g, layout = _Gathered(word="row"), None
     others: dict[str, list[Any]] = {}
@@ -137,15 +139,4 @@ def _python_columns(chunks: dict[str, list[Any]], schema: Any) -> dict[str, list
               for f, parts in zip(fields, chunks.values())]
     table = pa.Table.from_arrays(arrays, schema=pa.schema([pa.field(f.name, a.type) for f, a in zip(fields, arrays)],
                                                           metadata=schema.metadata))
-    frame = _plain(table).to_pandas()
-    out: dict[str, list[Any]] = {}
-    for name in frame.columns:
-        column = frame[name]
-        if isinstance(column.dtype, np.dtype) or str(column.dtype) == "str":
-            values = column.tolist()
-            if column.dtype == object:
-                values = [v.item() if isinstance(v, np.generic) else v for v in values]
-        else:  # an extension type (categories, nullable integers): as to_dict boxes it
-            values = [row[name] for row in frame[[name]].to_dict("records")]
-        out[str(name)] = values
-    return out
+    return {str(name): values for name, values in record_values(_plain(table).to_pandas()).items()}

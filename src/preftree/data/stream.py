@@ -72,6 +72,7 @@ class _Gathered:
     sample_full: bool = False  # once a row did not fit, no later row joins: sample[i] is row i
     bad: list[tuple[int, str]] = field(default_factory=list)
     word: str = "line"  # what ``lines`` number: JSONL lines, Parquet rows
+    skipped: list[SkippedRow] = field(default_factory=list)  # rows a layout left out before these
 
 
 def _layout(columns: list[str], first: Mapping[str, Any], mapping: Mapping[str, str], label_column: str | None,
@@ -193,8 +194,15 @@ def _bar(location: Any, compression: str | None, progress: bool | None) -> Any:
 
 def _gather(records: list[dict[str, Any]], lines: list[int], layout: _Layout, gathered: _Gathered,
             measure: Any) -> None:
-    """One chunk: its non-text values kept per column, its string responses measured, its texts
-    kept while the sample has room."""
+    """One chunk of records (see :func:`gather_columns`); a key a record lacks reads as NaN."""
+    gather_columns({column: list(map(operator.methodcaller("get", column, _ABSENT), records))
+                    for column in layout.columns}, lines, layout, gathered, measure)
+
+
+def gather_columns(chunk: Mapping[str, list[Any]], lines: list[int], layout: _Layout, gathered: _Gathered,
+                   measure: Any) -> None:
+    """One chunk, a list of values per column (rows at ``lines``): its non-text values kept per
+    column, its string responses measured, its texts kept while the sample has room."""
     start = len(gathered.lines)
     gathered.lines += lines
     text_columns = {layout.resolved[k]: k for k in _TEXT_KEYS}
@@ -202,7 +210,7 @@ def _gather(records: list[dict[str, Any]], lines: list[int], layout: _Layout, ga
     second: list[Any] = []
     prompts: list[Any] = []
     for column in layout.columns:
-        values = list(map(operator.methodcaller("get", column, _ABSENT), records))
+        values = chunk[column]
         if column in text_columns:
             if set(map(type, values)) != {str}:
                 strange = {start + i: v for i, v in enumerate(values) if type(v) is not str}
@@ -283,7 +291,7 @@ def _rows(g: _Gathered, layout: _Layout, location: Any, strict: bool
     if strict and g.bad:
         line, reason = g.bad[0]
         raise InputError(reason, path=location, line=line)
-    skipped = [SkippedRow(line, reason, None, g.word) for line, reason in g.bad]
+    skipped = [SkippedRow(line, reason, None, g.word) for line, reason in g.bad] + list(g.skipped)
     texts = {key: _converted_odd(g.odd.get(resolved[key], {}), resolved[key] in g.has_text) for key in _TEXT_KEYS}
     raw_ids = _plain_values(g.values[resolved["id"]]) if "id" in resolved else None
     odd_rows = set().union(*(texts[key] for key in _TEXT_KEYS))
@@ -324,7 +332,7 @@ def _rows(g: _Gathered, layout: _Layout, location: Any, strict: bool
 
 
 def _assemble(g: _Gathered, layout: _Layout, location: Any, *, label_format: str, label_name: str,
-              label_map: Any, strict: bool, with_style: bool) -> ColumnPairSet:
+              label_map: Any, strict: bool, with_style: bool, label_how: str | None = None) -> ColumnPairSet:
     """The pairs, from what the chunks left (see :func:`_rows`)."""
     kept, ids, read, skipped = _rows(g, layout, location, strict)
     if not kept:
@@ -340,7 +348,7 @@ def _assemble(g: _Gathered, layout: _Layout, location: Any, *, label_format: str
         values = _plain_values(g.values[layout.label_column])
         parsed = read_labels([values[i] for i in kept], label_format, source=str(location),
                              column=layout.label_column, lines=[g.lines[i] for i in kept],
-                             label_map=label_map, ids=ids)
+                             label_map=label_map, ids=ids, how=label_how)
         for offset, (preference, weight) in enumerate(zip(parsed.preferences, parsed.weights)):
             if preference is not None:
                 labels[offset], has_label[offset] = preference, True

@@ -152,7 +152,8 @@ def _word_counts(texts: Any) -> tuple[np.ndarray, np.ndarray]:
     large = pa.types.is_large_string(texts.type)
     offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64 if large else np.int32, count=n + 1,
                             offset=texts.offset * (8 if large else 4)).astype(np.int64)
-    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    raw = texts.buffers()[2]
+    data = (np.frombuffer(raw, dtype=np.uint8) if raw is not None else np.zeros(0, np.uint8))[offsets[0]:offsets[-1]]
     offsets -= offsets[0]
     starts_at = offsets[:-1]
     empty = starts_at == offsets[1:]
