@@ -98,25 +98,28 @@ def read_parquet_bounded(data: bytes, path: Any, limit: int) -> Any:
     schema, _ = next(read)
     batches = [batch for _, batch in read]
     try:
-        table = pa.Table.from_batches(batches, schema=batches[0].schema) if batches else schema.empty_table()
-        return _plain(table).to_pandas()
+        table = _plain(pa.Table.from_batches(batches, schema=batches[0].schema) if batches else schema.empty_table())
+        for column in table.columns:  # text that is not UTF-8 fails here, not later in a pandas call
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                column.validate(full=True)
+        return table.to_pandas()
     except Exception as exc:  # as in parquet_batches: a corrupt file is an input error
         raise InputError(f"cannot read as Parquet: {str(exc)[:300]}", path=path) from None
 
 
-def parquet_batches(data: bytes, path: Any, limit: int, rows: int = PARQUET_BATCH_ROWS) -> Iterator[tuple[Any, Any]]:
+def parquet_batches(data: bytes, path: Any, limit: int) -> Iterator[tuple[Any, Any]]:
     """(Arrow schema, record batch) of a Parquet file within ``limit`` bytes once decoded, the
     schema first alone (batch ``None``). Refused from the metadata when rows × columns alone
-    exceed the limit; then read in batches of ``rows`` with every text column kept
+    exceed the limit; then read in batches with every text column kept
     dictionary-encoded while its size *as plain text* is counted (a 1 MiB string repeated on
     every row is what later stages would hold, not the few kilobytes its dictionary takes), so
-    nothing past the limit is ever decoded. Batches of a nested schema hold 64 rows."""
+    nothing past the limit is ever decoded. Batches hold :data:`PARQUET_BATCH_ROWS` rows, 64 where
+    a column is nested. (Arrow builds a row group's dictionary from every distinct text it meets,
+    so a file of distinct texts holds its largest row group's texts while read.)"""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        from ._parquet_pages import plain_batch_rows
-
         opened = pq.ParquetFile(io.BytesIO(data))
         schema, meta = opened.schema_arrow, opened.metadata
         estimate = meta.num_rows * max(1, meta.num_columns) * CELL_BYTES
@@ -124,22 +127,19 @@ def parquet_batches(data: bytes, path: Any, limit: int, rows: int = PARQUET_BATC
             raise InputError(f"decodes to about {estimate:,} bytes ({meta.num_rows:,} rows × {meta.num_columns} "
                              f"columns), more than the input limit of {limit:,} (--max-input-bytes)", path=path)
         texts = [f.name for f in schema if _is_text(f.type)]
+        # text stays dictionary-encoded while counted: a value repeated (or compressed) is held once
+        parquet = pq.ParquetFile(io.BytesIO(data), read_dictionary=texts)
         nested = any(pa.types.is_nested(f.type) for f in schema)  # decoded a batch at a time: small ones
-        plain_rows = None if nested else plain_batch_rows(data, meta, set(texts))
-        if plain_rows is not None:  # read plain, in batches that cannot amplify past the budget
-            categories = _stored_categories(schema)
-            parquet = pq.ParquetFile(io.BytesIO(data), read_dictionary=[t for t in texts if t in categories] or None)
-            size = min(rows, plain_rows)
-        else:  # text kept as dictionaries while counted
-            parquet = pq.ParquetFile(io.BytesIO(data), read_dictionary=texts)
-            size = 64 if nested else rows
         decoded = estimate
+        categories = _stored_categories(schema)
         yield parquet.schema_arrow, None
-        for batch in parquet.iter_batches(batch_size=size):
+        for batch in parquet.iter_batches(batch_size=64 if nested else PARQUET_BATCH_ROWS):
             decoded += sum(_plain_bytes(column) for column in batch.columns)
             if decoded > limit:
                 raise InputError(f"decodes to more than {limit:,} bytes (--max-input-bytes)", path=path)
-            yield batch.schema, batch
+            # counted within the limit: plain text now, for each batch's dictionary is the row
+            # group's so far (a million distinct texts would be held once per batch)
+            yield batch.schema, _plain(pa.Table.from_batches([batch]), categories).to_batches()[0]
     except InputError:
         raise
     except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
@@ -166,11 +166,12 @@ def _plain_bytes(array: Any) -> int:
     return int(array.nbytes)
 
 
-def _plain(table: Any) -> Any:
-    """Dictionary text columns back to plain text (within the limit now), as the file meant."""
+def _plain(table: Any, categories: set[str] | None = None) -> Any:
+    """Dictionary text columns back to plain text (within the limit now), as the file meant;
+    ``categories``: the columns stored as categories, when the caller read them already."""
     import pyarrow as pa
 
-    categories = _stored_categories(table)  # read once, not once per column
+    categories = _stored_categories(table) if categories is None else categories  # once, not per column
     columns = [column.cast(column.type.value_type) if pa.types.is_dictionary(column.type)
                and field.name not in categories else column
                for column, field in zip(table.columns, table.schema)]

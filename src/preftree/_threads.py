@@ -18,10 +18,11 @@ D = TypeVar("D")
 
 def parallel_map(function: Callable[..., T], argument_lists: Iterable[Sequence[object]],
                  n_jobs: int | None) -> list[T]:
-    """``function(*args)`` for each argument list, in order, on ``n_jobs`` threads (``None`` or
-    ``-1``: every core; 1: this thread)."""
+    """``function(*args)`` for each argument list, in order, on ``n_jobs`` threads (-1: every core;
+    ``None`` or 1: this thread, as joblib reads them; 0 is not a thread count)."""
     from joblib import Parallel, delayed
 
+    _check(n_jobs)
     jobs = [delayed(function)(*args) for args in argument_lists]
     if n_jobs == 1:
         return [f(*a, **k) for f, a, k in jobs]
@@ -34,9 +35,19 @@ def map_drawn(function: Callable[[D], T], draw: Callable[[], D], n: int, n_jobs:
     """``function(draw())`` ``n`` times. The draws are made here, in order, one batch of as many as
     there are threads at a time: the results do not depend on the threads, and only a batch of
     draws (a weight per row each) is in memory, not all ``n``."""
-    in_flight = max(1, n_jobs if n_jobs is not None and n_jobs > 0 else os.cpu_count() or 1)
+    _check(n_jobs)
+    in_flight = 1 if n_jobs is None else n_jobs if n_jobs > 0 else os.cpu_count() or 1
     results: list[T] = []
     for start in range(0, n, in_flight):
         batch = [(draw(),) for _ in range(min(in_flight, n - start))]
         results += parallel_map(function, batch, n_jobs)
     return results
+
+
+def _check(n_jobs: int | None) -> None:
+    import numbers
+
+    from .errors import ConfigError
+
+    if n_jobs is not None and (not isinstance(n_jobs, numbers.Integral) or n_jobs == 0):
+        raise ConfigError(f"n_jobs must be a thread count (1 and up, -1 for every core), not {n_jobs!r}")

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from preftree import _inputs as inputs_module
 from preftree._inputs import input_limit
 from preftree.cli.demo import example_path
 from preftree.data import load_pairs, parquet_stream
@@ -26,6 +27,7 @@ from .test_stream import _same
 @pytest.fixture(params=["one batch", "small batches", "small batches and sample"])
 def batching(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     if request.param != "one batch":
+        monkeypatch.setattr(inputs_module, "PARQUET_BATCH_ROWS", 2)  # batches of 2 rows, chunks of 3 or more
         monkeypatch.setattr(parquet_stream, "CHUNK_ROWS", 3)
     if request.param == "small batches and sample":  # the sample ends inside a batch
         monkeypatch.setattr(parquet_stream, "TEXT_SAMPLE_CHARS", 40)
@@ -128,3 +130,15 @@ def test_explain_on_parquet_equals_explain_on_the_same_jsonl(tmp_path: Path) -> 
         results.append(explain(pairs, [], ["style"]).judges[0])
     assert results[0].importances.equals(results[1].importances)
     assert results[0].leaves.equals(results[1].leaves)
+
+
+def test_text_that_is_not_utf8_is_an_input_error_in_both_readers(tmp_path: Path) -> None:
+    """Found by a hostile pass: a string column holding bytes that are not UTF-8 raised a
+    UnicodeDecodeError (a traceback) from the column reader and an ArrowException from the row reader."""
+    broken = pa.array([b"fine", b"\xff\xfe", b"ok"]).view(pa.string())
+    table = pa.table({"id": ["1", "2", "3"], "prompt": ["q"] * 3, "response_1": broken,
+                      "response_2": ["a", "b", "c"], "label": [1, -1, 1]})
+    pq.write_table(table, tmp_path / "broken.parquet")
+    for keep in (True, False):
+        with pytest.raises(InputError, match="broken.parquet"):
+            load_pairs(tmp_path / "broken.parquet", keep_texts=keep, features=("style",))

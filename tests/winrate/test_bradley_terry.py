@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from scipy import sparse
 
 from preftree.winrate.bradley_terry import SCALE, fit_bradley_terry
@@ -66,3 +67,11 @@ def test_the_intervals_do_not_depend_on_the_threads() -> None:
     one, two = (fit_bradley_terry(model_a, model_b, outcome, frame, resamples=7, seed=2, jobs=jobs) for jobs in (1, 2))
     pd.testing.assert_frame_equal(one.ratings, two.ratings)
     pd.testing.assert_frame_equal(one.coefficients, two.coefficients)
+
+
+def test_zero_threads_is_a_clear_error() -> None:
+    from preftree.errors import ConfigError
+
+    model_a, model_b, outcome, _ = _battles(50)
+    with pytest.raises(ConfigError, match="thread count"):
+        fit_bradley_terry(model_a, model_b, outcome, resamples=2, jobs=0)
