@@ -33,9 +33,9 @@ from .._inputs import (
 from .._inputs import allowed_bytes as _limit
 from ..errors import InputError
 from .jsonl import _decode, _read_jsonl
+from .rows import record_values
 
 __all__ = [
-    "record_values",
     "COMPRESSIONS",
     "DEFAULT_MAX_INPUT_BYTES",
     "MAX_RECORD_BYTES",
@@ -108,25 +108,6 @@ class Table:
     def error(self, position: int, message: str) -> InputError:
         """An :class:`InputError` located at a row: ``FILE:LINE: message``."""
         return InputError(message, path=self.path, line=self.lines[position])
-
-
-def record_values(frame: pd.DataFrame) -> dict[Any, list[Any]]:
-    """Each column's values as ``frame.to_dict("records")`` holds them, a list per column (names
-    distinct): a column of numbers, booleans or text by ``tolist`` (numpy scalars inside objects
-    made Python's, as ``to_dict`` does), any other kind boxed by ``to_dict`` itself."""
-    import numpy as np
-
-    out: dict[Any, list[Any]] = {}
-    for position, name in enumerate(frame.columns):
-        column = frame.iloc[:, position]
-        if isinstance(column.dtype, np.dtype) or str(column.dtype) == "str":
-            values = column.tolist()
-            if column.dtype == object:
-                values = [v.item() if isinstance(v, np.generic) else v for v in values]
-        else:
-            values = [row["v"] for row in column.to_frame("v").to_dict("records")]
-        out[name] = values
-    return out
 
 
 def table_suffix(path: PurePath) -> tuple[str, str | None]:

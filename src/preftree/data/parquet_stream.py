@@ -21,8 +21,8 @@ import numpy as np
 from .._inputs import _plain, allowed_bytes, parquet_batches
 from ..errors import InputError
 from .columns import ColumnPairSet
-from .files import _read_input, record_values, table_location
-from .rows import _ELEMENT
+from .files import _read_input, table_location
+from .rows import _ELEMENT, record_values
 from .stream import _TEXT_KEYS, CHUNK_ROWS, TEXT_SAMPLE_CHARS, _assemble, _Gathered, _Layout, _layout
 
 __all__ = ["read_parquet_columns"]

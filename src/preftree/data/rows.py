@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["PAIR_ALIASES", "PAIR_COLUMNS", "pair_fields"]
+__all__ = ["PAIR_ALIASES", "PAIR_COLUMNS", "pair_fields", "record_values"]
 
 PAIR_COLUMNS = ("id", "prompt", "response_1", "response_2")
 PAIR_ALIASES: dict[str, tuple[str, ...]] = {
@@ -137,3 +137,18 @@ def _plain_id(record: Mapping[str, Any], resolved: Mapping[str, str]) -> str | N
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
+def record_values(frame: Any) -> dict[Any, list[Any]]:
+    """Each column's values as ``frame.to_dict("records")`` holds them, a list per column (names
+    distinct): a column of numbers, booleans or text by ``tolist`` (numpy scalars inside objects
+    made Python's, as ``to_dict`` does), any other kind boxed by ``to_dict`` itself."""
+    out: dict[Any, list[Any]] = {}
+    for position, name in enumerate(frame.columns):
+        column = frame.iloc[:, position]
+        if isinstance(column.dtype, np.dtype) or str(column.dtype) == "str":
+            values = column.tolist()
+            if column.dtype == object:
+                values = [v.item() if isinstance(v, np.generic) else v for v in values]
+        else:
+            values = [row["v"] for row in column.to_frame("v").to_dict("records")]
+        out[name] = values
+    return out

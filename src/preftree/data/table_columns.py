@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .columns import ColumnPairSet
-from .files import Table, record_values
+from .files import Table
 from .model import SkippedRow
-from .rows import _ELEMENT
+from .rows import _ELEMENT, record_values
 from .stream import CHUNK_ROWS, _assemble, _Gathered, _layout, gather_columns
 
 __all__ = ["columns_from_table"]
