@@ -98,10 +98,13 @@ def read_parquet_bounded(data: bytes, path: Any, limit: int) -> Any:
     schema, _ = next(read)
     batches = [batch for _, batch in read]
     try:
-        table = _plain(pa.Table.from_batches(batches, schema=batches[0].schema) if batches else schema.empty_table())
-        for column in table.columns:  # text that is not UTF-8 fails here, not later in a pandas call
-            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-                column.validate(full=True)
+        if batches:
+            names = batches[0].schema.names
+            table = pa.table([uniform_chunks([b.column(i) for b in batches]) for i in range(len(names))], names=names)
+        else:
+            table = schema.empty_table()
+        table = _plain(table, _stored_categories(schema))
+        check_utf8(table)  # text that is not UTF-8 fails here, not later in a pandas call
         return table.to_pandas()
     except Exception as exc:  # as in parquet_batches: a corrupt file is an input error
         raise InputError(f"cannot read as Parquet: {str(exc)[:300]}", path=path) from None
@@ -137,13 +140,48 @@ def parquet_batches(data: bytes, path: Any, limit: int) -> Iterator[tuple[Any, A
             decoded += sum(_plain_bytes(column) for column in batch.columns)
             if decoded > limit:
                 raise InputError(f"decodes to more than {limit:,} bytes (--max-input-bytes)", path=path)
+            if not batch.num_rows:
+                continue
             # counted within the limit: plain text now, for each batch's dictionary is the row
-            # group's so far (a million distinct texts would be held once per batch)
-            yield batch.schema, _plain(pa.Table.from_batches([batch]), categories).to_batches()[0]
+            # group's so far (a million distinct texts would be held once per batch); a column
+            # stored as categories stays so while its dictionary is a category list's size
+            kept = {name for name in categories if name in batch.schema.names
+                    and pa.types.is_dictionary(batch.schema.field(name).type)
+                    and len(batch.column(name).dictionary) <= CATEGORY_LIMIT}
+            plain = _plain(pa.Table.from_batches([batch]), kept).to_batches()[0]
+            yield plain.schema, plain
     except InputError:
         raise
     except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
         raise InputError(f"cannot read as Parquet: {str(exc)[:300]}", path=path) from None
+
+
+CATEGORY_LIMIT = 65_536
+"""Most distinct values a column stored as categories keeps as a dictionary while read (a column
+of distinct texts that claims to be categories would hold its growing dictionary in every batch)."""
+
+
+def uniform_chunks(chunks: list[Any]) -> Any:
+    """One chunked column from batches' columns: where a column stored as categories outgrew
+    :data:`CATEGORY_LIMIT` part way, every chunk made plain."""
+    import pyarrow as pa
+
+    kinds = {chunk.type for chunk in chunks}
+    if len(kinds) > 1:
+        chunks = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in chunks]
+    return pa.chunked_array(chunks)
+
+
+def check_utf8(table: Any) -> None:
+    """Raise ``pyarrow.ArrowInvalid`` where a text column (or a text dictionary) is not UTF-8."""
+    import pyarrow as pa
+
+    for column in table.columns:
+        kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            continue
+        for chunk in column.chunks:
+            (chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk).validate(full=True)
 
 
 def _is_text(kind: Any) -> bool:

@@ -36,7 +36,8 @@ def map_drawn(function: Callable[[D], T], draw: Callable[[], D], n: int, n_jobs:
     there are threads at a time: the results do not depend on the threads, and only a batch of
     draws (a weight per row each) is in memory, not all ``n``."""
     _check(n_jobs)
-    in_flight = 1 if n_jobs is None else n_jobs if n_jobs > 0 else os.cpu_count() or 1
+    cores = os.cpu_count() or 1
+    in_flight = 1 if n_jobs is None else min(n_jobs, 4 * cores) if n_jobs > 0 else cores  # the cap parallel_map has
     results: list[T] = []
     for start in range(0, n, in_flight):
         batch = [(draw(),) for _ in range(min(in_flight, n - start))]
@@ -49,5 +50,5 @@ def _check(n_jobs: int | None) -> None:
 
     from .errors import ConfigError
 
-    if n_jobs is not None and (not isinstance(n_jobs, numbers.Integral) or n_jobs == 0):
-        raise ConfigError(f"n_jobs must be a thread count (1 and up, -1 for every core), not {n_jobs!r}")
+    if n_jobs is not None and (not isinstance(n_jobs, numbers.Integral) or isinstance(n_jobs, bool) or n_jobs == 0):
+        raise ConfigError(f"a thread count is 1 and up, or -1 for every core, not {n_jobs!r}")

@@ -142,3 +142,30 @@ def test_text_that_is_not_utf8_is_an_input_error_in_both_readers(tmp_path: Path)
     for keep in (True, False):
         with pytest.raises(InputError, match="broken.parquet"):
             load_pairs(tmp_path / "broken.parquet", keep_texts=keep, features=("style",))
+    for column in ("id", "model"):  # found by a second pass: an id or metadata column, on the column path
+        table = pa.table({"id": ["1", "2", "3"], "prompt": ["q"] * 3, "response_1": ["a", "b", "c"],
+                          "response_2": ["a", "b", "c"], "label": [1, -1, 1], "model": ["m", "n", "o"]})
+        table = table.set_column(table.schema.get_field_index(column), column, broken)
+        pq.write_table(table, tmp_path / f"{column}.parquet")
+        for keep in (True, False):
+            with pytest.raises(InputError, match="UTF8"):
+                load_pairs(tmp_path / f"{column}.parquet", keep_texts=keep, features=("style",))
+
+
+def test_stored_categories_stay_categories_while_few(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The row reader keeps a column stored as pandas categories categorical; a column that claims
+    to be categories but holds ever more distinct values is read plain past CATEGORY_LIMIT (its
+    growing dictionary was held in every batch), with the same values."""
+    from preftree.data.files import read_table
+
+    frame = pd.DataFrame({"id": [f"p{i}" for i in range(12)], "prompt": ["q"] * 12,
+                          "response_1": ["a b"] * 12, "response_2": ["c"] * 12, "label": [1, -1] * 6,
+                          "model": pd.Categorical(["m1", "m2", "m3"] * 4),
+                          "tag": pd.Categorical([f"t{i}" for i in range(12)])})
+    frame.to_parquet(tmp_path / "cats.parquet")
+    assert str(read_table(tmp_path / "cats.parquet").frame["model"].dtype) == "category"
+    monkeypatch.setattr(inputs_module, "PARQUET_BATCH_ROWS", 4)
+    monkeypatch.setattr(inputs_module, "CATEGORY_LIMIT", 5)  # "tag" outgrows it in the second batch
+    read = read_table(tmp_path / "cats.parquet").frame
+    assert str(read["model"].dtype) == "category" and read["tag"].tolist() == [f"t{i}" for i in range(12)]
+    _same(tmp_path / "cats.parquet")

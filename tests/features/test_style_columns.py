@@ -8,6 +8,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from preftree.cli.demo import example_path
@@ -106,3 +107,20 @@ def test_word_counts_from_the_bytes(kind: str) -> None:
             assert wide == any(c.isspace() and ord(c) > 127 for c in text), text
             if not wide:
                 assert count == len(text.split()), text
+
+
+def test_measured_a_slice_of_text_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by a hostile pass: the engines' work arrays are several times the text (a chunk of
+    long responses took 10× its bytes); texts are measured in slices, with the same numbers."""
+    import pyarrow as pa
+
+    from preftree.features import style_columns as module
+
+    rng = random.Random(5)
+    texts = ["".join(rng.choice(TRICKY + BY_LINE) for _ in range(rng.randint(0, 40))) for _ in range(500)]
+    whole, whole_arrow = style_columns(texts), module.style_arrow(pa.array(texts))
+    monkeypatch.setattr(module, "SLICE_CHARS", 64)
+    sliced, sliced_arrow = style_columns(texts), module.style_arrow(pa.array(texts))
+    for name in STYLE_FEATURES:
+        assert np.array_equal(whole[name], sliced[name]) and np.array_equal(whole_arrow[name], sliced_arrow[name])
+    assert module._slices(np.array([5, 70, 1, 1, 80]), 64) == [(0, 1), (1, 2), (2, 4), (4, 5)]

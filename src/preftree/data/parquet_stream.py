@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .._inputs import _plain, allowed_bytes, parquet_batches
+from .._inputs import _plain, allowed_bytes, check_utf8, parquet_batches, uniform_chunks
 from ..errors import InputError
 from .columns import ColumnPairSet
 from .files import _read_input, table_location
@@ -165,13 +165,12 @@ def _python_columns(chunks: dict[str, list[Any]], schema: Any, location: Any) ->
     then Python values as ``to_dict("records")`` gives them."""
     import pyarrow as pa
 
-    fields = [schema.field(name) for name in chunks]
-    arrays = [pa.chunked_array(parts, type=parts[0].type) if parts else pa.chunked_array([], type=f.type)
-              for f, parts in zip(fields, chunks.values())]
-    table = pa.Table.from_arrays(arrays, schema=pa.schema([pa.field(f.name, a.type) for f, a in zip(fields, arrays)],
-                                                          metadata=schema.metadata))
+    arrays = [uniform_chunks(parts) if parts else pa.chunked_array([], type=schema.field(name).type)
+              for name, parts in chunks.items()]
     try:
-        frame = _plain(table).to_pandas()
+        table = _plain(pa.table(arrays, names=list(chunks)))
+        check_utf8(table)
+        frame = table.to_pandas()
     except (pa.ArrowException, ValueError, TypeError) as exc:  # as the row reader says of such a file
         raise InputError(f"cannot read as Parquet: {str(exc)[:300]}", path=location) from None
     return {str(name): values for name, values in record_values(frame).items()}

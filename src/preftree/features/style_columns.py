@@ -79,6 +79,12 @@ def style_columns(texts: Sequence[str]) -> dict[str, np.ndarray]:
     out = {name: np.zeros(n, dtype=np.float64) for name in STYLE_FEATURES}
     if n == 0:
         return out
+    sizes = np.fromiter((len(t) if isinstance(t, str) else 0 for t in texts), dtype=np.int64, count=n)
+    if n > 1 and sizes.sum() > SLICE_CHARS:  # the engines' copies and masks grow with the bytes: a slice at a time
+        for start, stop in _slices(sizes):
+            for name, values in style_columns(texts[start:stop]).items():
+                out[name][start:stop] = values
+        return out
     column = _series(texts)
     if column is None:  # a text Arrow cannot hold: the others still go through the engine
         held = [i for i, text in enumerate(texts) if _encodable(text)]
@@ -91,16 +97,41 @@ def style_columns(texts: Sequence[str]) -> dict[str, np.ndarray]:
     return _by_text(texts, by_line.tolist(), out) if len(by_line) else out
 
 
+SLICE_CHARS = 32 * 1024 ** 2
+"""Most text measured at once: the engines' work arrays are several times the text."""
+
+
+def _slices(sizes: np.ndarray, limit: int | None = None) -> list[tuple[int, int]]:
+    """Consecutive (start, stop) ranges of texts of at most ``limit`` (:data:`SLICE_CHARS`) in all,
+    a longer text alone."""
+    limit = SLICE_CHARS if limit is None else limit
+    out, start, total = [], 0, 0
+    for position, size in enumerate(sizes.tolist()):
+        if position > start and total + size > limit:
+            out.append((start, position))
+            start, total = position, 0
+        total += size
+    out.append((start, len(sizes)))
+    return out
+
+
 def style_arrow(texts: Any) -> dict[str, np.ndarray]:
     """:func:`style_columns` of an Arrow string array without nulls (a Parquet column's), read by
     Polars from the Arrow buffers: no Python string but for the few texts measured one by one."""
     import polars as pl
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     if pa.types.is_dictionary(texts.type):
         texts = texts.cast(texts.type.value_type)
     out = {name: np.zeros(len(texts), dtype=np.float64) for name in STYLE_FEATURES}
     if len(texts) == 0:
+        return out
+    sizes = pc.binary_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+    if len(texts) > 1 and sizes.sum() > SLICE_CHARS:
+        for start, stop in _slices(sizes):
+            for name, values in style_arrow(texts.slice(start, stop - start)).items():
+                out[name][start:stop] = values
         return out
     by_line = _counted(pl.Series("text", texts).cast(pl.String), out)
     if len(by_line):
@@ -162,13 +193,13 @@ def _word_counts(texts: Any) -> tuple[np.ndarray, np.ndarray]:
     low = data <= 32
     odd_control = bool((data < 9).any()) or bool(((data >= 14) & (data <= 27)).any())
     space = _ASCII_SPACE[data] if odd_control else low  # bytes up to 32: white space but for rare controls
-    begins = np.zeros(len(data) + 1, dtype=bool)  # one more, False: every text's start is an index
+    begins = np.zeros(len(data) + 1, dtype=bool)  # one more, False: a word start per True
     begins[0] = not space[0]
     np.logical_and(~space[1:], space[:-1], out=begins[1:-1])
     first = starts_at[~empty]
     begins[first] = ~space[first]  # a text's first byte starts a word whatever ended the text before
-    counts = np.add.reduceat(begins.view(np.uint8), starts_at, dtype=np.int64).astype(np.float64)
-    counts[empty] = 0  # reduceat gives an empty segment its first element, not 0
+    starts = np.flatnonzero(begins)  # a word per entry: memory follows the words, not the bytes
+    counts = np.diff(np.searchsorted(starts, offsets)).astype(np.float64)
     unsure = np.zeros(n, dtype=bool)
     wide = _wide_spaces()
     leads = np.flatnonzero(data >= min(sequence[0] for sequence in wide))  # few in most texts
