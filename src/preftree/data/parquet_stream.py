@@ -7,7 +7,8 @@ each batch's responses are measured by Polars straight from the Arrow buffers
 texts the report quotes. The other columns (ids, labels, metadata) are converted to pandas once,
 for the whole file, as the row reader converts them, so every value reads alike: the result equals
 :func:`~preftree.data.load_pairs`' (a test compares them). Text columns that are not Arrow strings
-(a prompt given as a list of messages) leave the file to the row reader (``None``).
+(a prompt given as a list of messages) leave the file to the table reader (``None``), whose rows
+:mod:`.table_columns` then holds as columns.
 """
 
 from __future__ import annotations
