@@ -68,7 +68,7 @@ def test_awkward_rows_are_read_and_skipped_alike(tmp_path: Path, batching: str) 
 def test_pandas_index_categories_and_large_strings(tmp_path: Path, batching: str) -> None:
     frame = pa.table({"prompt": ["p"] * 6, "response_1": pa.array(["a b", "c", "d e f", "g", "h", "i"], pa.large_string()),
                       "response_2": ["x", "y y", "z", "w", "v", "u"], "label": [1, -1, 1, -1, 1, -1]}).to_pandas()
-    frame.index = [f"r{i}" for i in range(6)]  # stored as __index_level_0__, read back as the index
+    frame.index = [f"r{i}" for i in range(6)]  # stored as __index_level_0__: both readers keep it as a metadata column
     frame["response_2"] = frame["response_2"].astype("category")  # stored as categories
     frame.to_parquet(tmp_path / "indexed.parquet")
     _same(tmp_path / "indexed.parquet")
