@@ -19,7 +19,7 @@ from .columns import ColumnPairSet
 from .files import Table
 from .model import SkippedRow
 from .rows import _ELEMENT, record_values
-from .stream import CHUNK_ROWS, _assemble, _Gathered, _layout, gather_columns
+from .stream import CHUNK_ROWS, _assemble, _Gathered, _layout, _measurer, gather_columns
 
 __all__ = ["columns_from_table"]
 
@@ -46,16 +46,10 @@ def columns_from_table(table: Table, *, mapping: Mapping[str, str] | None = None
     values = dict(zip(columns, record_values(frame).values()))
     g = _Gathered(word=table.row_word, bad=list(table.bad_rows), skipped=list(skipped))
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="preftree-style") as worker:
-        measure = _measure(worker) if "style" in features else None
+        measure = _measurer(worker) if "style" in features else None
         for start in range(0, len(frame), CHUNK_ROWS):
             stop = min(start + CHUNK_ROWS, len(frame))
             gather_columns({c: v[start:stop] for c, v in values.items()}, table.lines[start:stop], layout, g,
                            measure)
         return _assemble(g, layout, table.path, label_format=label_format, label_name=label_name,
                          label_map=label_map, strict=strict, with_style=measure is not None, label_how=label_how)
-
-
-def _measure(worker: ThreadPoolExecutor) -> Any:
-    from ..features.style_columns import style_columns
-
-    return lambda texts: worker.submit(style_columns, texts)
